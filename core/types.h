@@ -1,0 +1,23 @@
+// Basic vocabulary of the store core: node ids, time, tokens.
+// Time is always an integer count of nanoseconds; the core never reads a clock itself.
+#pragma once
+
+#include <cstdint>
+
+namespace kvlab::core {
+
+using NodeId = uint32_t;       // 1-based; 0 means "no node".
+using Nanos = int64_t;         // a point in time or a duration, in nanoseconds.
+using TimerToken = uint64_t;   // chosen by the core; echoed back by OnTimer.
+using ReplyHandle = uint64_t;  // chosen by the runtime for a client request; opaque to the core.
+
+inline constexpr NodeId kNoNode = 0;
+inline constexpr Nanos kNanosPerMicro = 1'000;
+inline constexpr Nanos kNanosPerMilli = 1'000'000;
+inline constexpr Nanos kNanosPerSecond = 1'000'000'000;
+
+constexpr Nanos Micros(int64_t n) { return n * kNanosPerMicro; }
+constexpr Nanos Millis(int64_t n) { return n * kNanosPerMilli; }
+constexpr Nanos Seconds(int64_t n) { return n * kNanosPerSecond; }
+
+}  // namespace kvlab::core

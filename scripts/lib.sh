@@ -1,0 +1,31 @@
+# Shared helpers for the README's commands. Sourced, not run.
+set -euo pipefail
+
+KVLAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KVLAB_PACKAGES=(g++ clang-14 libclang-rt-14-dev cmake ninja-build ccache pkg-config
+  libboost-context-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
+  nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev redis-server redis-tools python3-redis)
+
+# Installs only the Debian packages that are missing; idempotent, quiet when nothing is missing.
+kvlab_install_deps() {
+  local missing=()
+  for p in "${KVLAB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "kvlab: installing missing packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# kvlab_build DIR [cmake args...]: configures (once) and builds into DIR with Ninja.
+kvlab_build() {
+  local dir=$1
+  shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$KVLAB_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$(nproc)"
+}
