@@ -1,0 +1,65 @@
+// A write-ahead log of opaque records in one file of a core::Disk. The WAL is the engine's
+// durable history: a record counts once a Sync covering it returned.
+//
+// Record layout: u32 payload length | u32 ~length (so a flipped length bit is caught before the
+// length is trusted) | u64 Checksum64(payload) | payload.  See kWalRecordHeaderBytes.
+//
+// Recovery distinguishes a torn last write (the tail of an append that a crash cut short, or a
+// zero-filled tail) from corruption (a complete record that fails its checks): the first is cut
+// off and the log goes on; the second is refused with DataLoss, naming the file and the offset.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/env.h"
+
+namespace kvlab::core {
+
+class WalWriter {
+ public:
+  // `size_after_recovery` is ReadWal's valid_bytes: new records go right after it.
+  WalWriter(Disk& disk, std::string file, uint64_t size_after_recovery)
+      : disk_(disk), file_(std::move(file)), size_(size_after_recovery) {}
+
+  // Adds one record (one Disk::Append, so a crash can only tear its tail). Not durable until
+  // Sync. InvalidArgument above kMaxWalRecordBytes. After any disk error the writer is broken and
+  // every later call returns that error: the file may hold a partial record.
+  absl::Status Append(std::string_view payload);
+  // Makes every appended record durable. No disk call when nothing was appended since.
+  absl::Status Sync();
+  // Empties the log durably (after a snapshot made its records redundant).
+  absl::Status Reset();
+
+  uint64_t size() const { return size_; }
+  bool unsynced() const { return unsynced_; }
+  const std::string& file() const { return file_; }
+
+ private:
+  Disk& disk_;
+  std::string file_;
+  uint64_t size_;
+  bool unsynced_ = false;
+  absl::Status broken_;
+};
+
+struct WalContents {
+  std::vector<std::string> records;  // payloads, in log order.
+  uint64_t valid_bytes = 0;          // size of the log after recovery.
+  bool torn_tail_cut = false;        // a torn tail was found and truncated away.
+  uint64_t cut_bytes = 0;            // how many bytes it had.
+};
+
+// Reads every record of `file` (a missing file is an empty log). A torn tail is truncated on
+// disk (Truncate + Sync) before returning. DataLoss on a corrupt record anywhere, e.g.
+// "wal: corrupt record at offset 1234 of file 'wal': checksum mismatch".
+absl::StatusOr<WalContents> ReadWal(Disk& disk, std::string_view file);
+
+// The on-disk bytes of one record (header + payload). Exposed for tests and fuzz seeds.
+std::string EncodeWalRecord(std::string_view payload);
+
+}  // namespace kvlab::core
