@@ -66,7 +66,7 @@ absl::Status WalWriter::Append(std::string_view payload) {
         absl::StrCat("wal: record of ", payload.size(), " bytes above limit ", kMaxWalRecordBytes));
   }
   const std::string record = EncodeWalRecord(payload);
-  if (absl::Status s = disk_.Append(file_, record); !s.ok()) {
+  if (absl::Status s = disk_->Append(file_, record); !s.ok()) {
     broken_ = s;
     return s;
   }
@@ -78,7 +78,7 @@ absl::Status WalWriter::Append(std::string_view payload) {
 absl::Status WalWriter::Sync() {
   if (!broken_.ok()) return broken_;
   if (!unsynced_) return absl::OkStatus();
-  if (absl::Status s = disk_.Sync(file_); !s.ok()) {
+  if (absl::Status s = disk_->Sync(file_); !s.ok()) {
     broken_ = s;
     return s;
   }
@@ -89,8 +89,8 @@ absl::Status WalWriter::Sync() {
 absl::Status WalWriter::Reset() {
   if (!broken_.ok()) return broken_;
   if (size_ == 0 && !unsynced_) return absl::OkStatus();
-  absl::Status s = disk_.Truncate(file_, 0);
-  if (s.ok()) s = disk_.Sync(file_);
+  absl::Status s = disk_->Truncate(file_, 0);
+  if (s.ok()) s = disk_->Sync(file_);
   if (!s.ok()) {
     broken_ = s;
     return s;

@@ -24,7 +24,7 @@ class WalWriter {
  public:
   // `size_after_recovery` is ReadWal's valid_bytes: new records go right after it.
   WalWriter(Disk& disk, std::string file, uint64_t size_after_recovery)
-      : disk_(disk), file_(std::move(file)), size_(size_after_recovery) {}
+      : disk_(&disk), file_(std::move(file)), size_(size_after_recovery) {}
 
   // Adds one record (one Disk::Append, so a crash can only tear its tail). Not durable until
   // Sync. InvalidArgument above kMaxWalRecordBytes. After any disk error the writer is broken and
@@ -40,7 +40,7 @@ class WalWriter {
   const std::string& file() const { return file_; }
 
  private:
-  Disk& disk_;
+  Disk* disk_;  // not owned; a pointer so that a recovered writer can be assigned.
   std::string file_;
   uint64_t size_;
   bool unsynced_ = false;
