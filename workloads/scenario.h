@@ -1,0 +1,112 @@
+// A Scenario is everything that defines a workload run, as plain data: keyspace, key distribution,
+// operation mix, value sizes, clients, arrival process, length, preload, fault schedule and the
+// simulator's cost model. The same Scenario runs in the simulator and against real servers; the
+// built-ins are DESIGN.md's six scenarios (original defaults) and YCSB core workloads A-F (no E).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/types.h"
+#include "workloads/keygen.h"
+#include "workloads/op_mix.h"
+
+namespace kvlab::workloads {
+
+// Limits of a scenario (STYLE.md: a limit on everything).
+inline constexpr int kMaxClients = 100'000;
+inline constexpr uint64_t kMaxKeys = 1'000'000'000;
+inline constexpr uint64_t kMaxOps = 1'000'000'000;
+inline constexpr size_t kMaxFaults = 10'000;
+inline constexpr core::Nanos kMaxDuration = core::Seconds(7 * 24 * 3600);
+inline constexpr core::Nanos kDefaultTimelineInterval = core::Millis(100);
+static_assert(kMaxClients <= static_cast<int>(kMaxOps));
+
+// One scheduled fault, applied by whoever runs the driver (the simulator reads scenario.faults;
+// the real driver may ignore them or drive a local cluster).
+struct FaultSpec {
+  core::Nanos at = 0;  // since the start of the measured run (after preload).
+  // crash | restart | pause | resume | partition | heal | disk_fail | disk_heal | clock_skew.
+  std::string kind;
+  core::NodeId node = core::kNoNode;  // the target of crash/restart/pause/resume/disk/clock.
+  std::vector<core::NodeId> nodes;    // partition: this group is cut off from the others.
+  bool one_way = false;               // partition: only messages from `nodes` out are dropped.
+  int64_t amount = 0;                 // clock_skew: offset in ns.
+
+  bool operator==(const FaultSpec&) const = default;
+};
+bool IsKnownFaultKind(const std::string& kind);
+
+// The simulator's cost model; sim/ maps it onto its own configuration. Defaults are calibrated to a
+// loopback machine (DESIGN.md "Simulator model").
+struct SimParams {
+  int64_t net_latency_us = 100;       // one-way base latency of a link.
+  int64_t net_jitter_us = 20;         // plus uniform [0, jitter].
+  int64_t net_bandwidth_mbps = 10'000;  // per link; 0 = infinite.
+  uint32_t net_loss_ppm = 0;          // probabilities in parts per million.
+  uint32_t net_duplicate_ppm = 0;
+  uint32_t net_reorder_ppm = 0;
+  int64_t disk_write_us = 10;         // per append.
+  int64_t disk_fsync_us = 1'000;      // per fsync.
+  int64_t cpu_event_ns = 2'000;       // fixed cost of handling one message or request.
+  int64_t cpu_per_byte_ns = 1;        // plus per payload byte.
+  int64_t clock_max_skew_us = 0;      // per-node offset, uniform [-max, +max].
+  int64_t clock_max_drift_ppm = 0;    // per-node rate error, uniform [-max, +max].
+
+  bool operator==(const SimParams&) const = default;
+};
+
+enum class Arrival {
+  kClosed,  // each client sends its next request when the previous one completes.
+  kOpen,    // requests start on a fixed schedule (rate_ops_s); latency counts from the schedule.
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+
+  uint64_t keys = 1000;                  // keyspace size (initial, before inserts).
+  KeyDistributionSpec key_distribution;  // how operations pick keys.
+  OpMix mix;                             // what operations do.
+  ValueSizeSpec value_size;
+
+  int clients = 1;      // client fibers, each with its own connection.
+  int in_flight = 0;    // at most this many requests outstanding over all clients; 0 = no limit.
+  uint64_t ops = 1000;  // total operations over all clients; 0 = run for `duration`.
+  core::Nanos duration = 0;  // used when ops == 0; also caps a run with ops > 0 if non-zero.
+  Arrival arrival = Arrival::kClosed;
+  double rate_ops_s = 0;     // open loop: total target rate over all clients.
+  bool preload = false;      // PUT every key once before the measured run.
+  core::Nanos request_timeout = core::Seconds(2);
+  core::Nanos timeline_interval = kDefaultTimelineInterval;
+
+  std::vector<FaultSpec> faults;  // sorted by `at`.
+  SimParams sim;
+
+  // OK, or kInvalidArgument naming the first bad field.
+  absl::Status Validate() const;
+  // One-line summary for `kvlab scenarios`.
+  std::string Summary() const;
+};
+
+// DESIGN.md's six, then ycsb_a, ycsb_b, ycsb_c, ycsb_d, ycsb_f.
+const std::vector<Scenario>& BuiltinScenarios();
+
+// A built-in by name, or else a TOML file at that path. kNotFound when neither exists.
+absl::StatusOr<Scenario> FindScenario(const std::string& name_or_path);
+
+// TOML scenario files (scenario_toml.cc). Errors (kInvalidArgument) name the file, line and key:
+// "mixed.toml:7: key 'mix.read': must be a number in [0, 1]". A file may start from a built-in with
+// `base = "mixed"` and override fields.
+absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path);
+absl::StatusOr<Scenario> LoadScenarioString(const std::string& text,
+                                            const std::string& name_for_errors);
+
+// "10s", "250ms", "40us", "5000ns", "2m" -> nanoseconds.
+absl::StatusOr<core::Nanos> ParseDuration(const std::string& text);
+std::string FormatDuration(core::Nanos ns);
+
+}  // namespace kvlab::workloads
