@@ -1,0 +1,98 @@
+// Fault injection for a simulated run: a fixed schedule (from the scenario) and/or a random fault
+// process (`--faults crash|partition|disk|clock|random`). Every random choice comes from the
+// simulator's fault stream and depends only on the seed and the cluster size, never on the
+// policy: two policies run with the same seed face the same faults at the same times.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/types.h"
+#include "sim/simulator.h"
+
+namespace kvlab::sim {
+
+enum class FaultKind : uint8_t {
+  kCrash,       // process dies; memory lost, synced disk kept.
+  kTornCrash,   // crash that also tears the last unsynced write.
+  kRestart,     // boot from disk.
+  kPause,       // process stops serving (GC pause, SIGSTOP); inputs queue.
+  kResume,
+  kIsolate,     // symmetric partition: node cut off from every other node.
+  kBlockLink,   // one-way partition: node -> peer dropped.
+  kHeal,        // every partition healed.
+  kBitFlip,     // one bit of the node's synced disk flipped.
+  kClockJump,   // node clock jumps forward by `amount` ns and drifts by `amount2` ppm.
+  kLossy,       // network loss/duplication/reordering raised to `amount` ppm each.
+  kCalm,        // network fault rates restored.
+};
+
+std::string_view FaultKindName(FaultKind kind);
+absl::StatusOr<FaultKind> ParseFaultKind(std::string_view name);
+
+struct FaultAction {
+  core::Nanos at = 0;
+  FaultKind kind = FaultKind::kCrash;
+  core::NodeId node = 1;
+  core::NodeId peer = 0;
+  int64_t amount = 0;
+  int64_t amount2 = 0;
+};
+
+enum class FaultMode : uint8_t { kNone, kCrash, kPartition, kDisk, kClock, kNetwork, kRandom };
+absl::StatusOr<FaultMode> ParseFaultMode(std::string_view name);
+std::string_view FaultModeName(FaultMode mode);
+
+struct FaultRecord {
+  core::Nanos at = 0;
+  std::string kind;
+  core::NodeId node = 0;
+  std::string detail;  // e.g. a recovery error after a restart.
+};
+
+// Random fault process parameters: faults arrive every [min_gap, max_gap]; each lasts
+// [min_duration, max_duration] before it is undone (restart, resume, heal, calm).
+struct RandomFaultParams {
+  core::Nanos min_gap_ns = core::Millis(100);
+  core::Nanos max_gap_ns = core::Millis(600);
+  core::Nanos min_duration_ns = core::Millis(50);
+  core::Nanos max_duration_ns = core::Millis(500);
+  int64_t lossy_ppm = 50'000;
+};
+
+class FaultInjector {
+ public:
+  FaultInjector(Simulator& sim, FaultMode mode, std::vector<FaultAction> schedule,
+                RandomFaultParams params = {});
+
+  // Schedules the first events. Random faults start at `start` and stop being drawn at `stop`.
+  void Start(core::Nanos start, core::Nanos stop);
+  // Ends every fault now: heals partitions, calms the network, resumes paused nodes and restarts
+  // crashed ones (a restart that fails is recorded). Later scheduled faults are ignored.
+  void Quiesce();
+
+  const std::vector<FaultRecord>& records() const { return records_; }
+
+ private:
+  void OnEvent(uint64_t arg);
+  void Apply(const FaultAction& action);
+  void DrawRandomFault();
+  FaultKind DrawKind();
+  void ScheduleAction(FaultAction action);
+
+  Simulator& sim_;
+  FaultMode mode_;
+  std::vector<FaultAction> actions_;  // the schedule, then random faults and their undoing.
+  RandomFaultParams params_;
+  NetworkModel calm_network_;
+  core::Nanos stop_ = 0;
+  bool quiesced_ = false;
+  std::vector<FaultRecord> records_;
+};
+
+inline constexpr uint64_t kRandomFaultTick = UINT64_MAX;
+
+}  // namespace kvlab::sim

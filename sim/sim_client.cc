@@ -1,0 +1,82 @@
+#include "sim/sim_client.h"
+
+#include <utility>
+
+#include "core/assert.h"
+
+namespace kvlab::sim {
+
+SimClient::SimClient(SimRuntime& runtime, core::NodeId first_target)
+    : runtime_(runtime), sim_(runtime.sim()), self_(sim_.AddClient(this)), target_(first_target) {}
+
+SimClient::~SimClient() { sim_.RemoveClient(self_); }
+
+workloads::ClientResult SimClient::Execute(const core::Command& cmd) {
+  KV_ASSERT(done_);  // one call at a time.
+  done_ = false;
+  pending_id_ = next_request_id_++;
+  waiter_ = workloads::Fiber::Current();
+  KV_ASSERT(waiter_ != nullptr);
+  ++runtime_.mutable_client_stats().requests;
+
+  core::Message msg;
+  msg.type = core::MessageType::kClientRequest;
+  msg.from = self_;
+  msg.to = target_;
+  msg.body = core::ClientRequest{pending_id_, cmd};
+  sim_.trace().Record("call", sim_.now(), {self_, target_, pending_id_, static_cast<uint64_t>(cmd.op)});
+  sim_.Send(self_, target_, std::move(msg), sim_.now());
+  sim_.Schedule(EventKind::kClientTimeout, sim_.now() + sim_.config().client_timeout_ns, self_, 0, pending_id_);
+  while (!done_) runtime_.Park();
+  waiter_ = nullptr;
+  return std::move(result_);
+}
+
+void SimClient::OnMessage(core::Message msg) {
+  auto* reply = std::get_if<core::ClientReply>(&msg.body);
+  if (reply == nullptr || done_ || reply->request_id != pending_id_) return;  // late or duplicate.
+  workloads::ClientResult result;
+  switch (reply->status) {
+    case core::ReplyStatus::kOk:
+      result.outcome = workloads::Outcome::kOk;
+      result.result = std::move(reply->result);
+      break;
+    case core::ReplyStatus::kUnknown:
+      result.outcome = workloads::Outcome::kUnknown;
+      result.error = std::move(reply->message);
+      break;
+    case core::ReplyStatus::kTryAgain:
+      FailOver();
+      [[fallthrough]];
+    case core::ReplyStatus::kBusy:
+    case core::ReplyStatus::kInvalid:
+      result.outcome = workloads::Outcome::kFail;
+      result.error = std::move(reply->message);
+      break;
+  }
+  Complete(std::move(result));
+}
+
+void SimClient::OnTimeout(uint64_t request_id) {
+  if (done_ || request_id != pending_id_) return;
+  ++runtime_.mutable_client_stats().timeouts;
+  FailOver();
+  workloads::ClientResult result;
+  result.outcome = workloads::Outcome::kUnknown;
+  result.error = "timeout";
+  Complete(std::move(result));
+}
+
+void SimClient::Complete(workloads::ClientResult result) {
+  sim_.trace().Record("done", sim_.now(), {self_, pending_id_, static_cast<uint64_t>(result.outcome)});
+  result_ = std::move(result);
+  done_ = true;
+  runtime_.Wake(waiter_);
+}
+
+void SimClient::FailOver() {
+  const int n = sim_.node_count();
+  target_ = static_cast<core::NodeId>(target_ % n + 1);
+}
+
+}  // namespace kvlab::sim

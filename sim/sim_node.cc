@@ -1,0 +1,188 @@
+#include "sim/sim_node.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/assert.h"
+#include "sim/simulator.h"
+
+namespace kvlab::sim {
+
+SimNode::SimNode(Simulator& sim, core::NodeConfig config, core::Rng rng)
+    : sim_(sim), config_(std::move(config)), rng_(rng), disk_(sim.config().disk) {}
+
+absl::Status SimNode::Boot() {
+  KV_ASSERT(node_ == nullptr);
+  absl::StatusOr<std::unique_ptr<core::Node>> made = sim_.factory()(config_, *this);
+  if (!made.ok()) return made.status();
+  node_ = *std::move(made);
+  turn_start_ = sim_.now();
+  busy_until_ = turn_start_;
+  absl::Status started = node_->Start();
+  const core::Nanos cost = disk_.TakeCost();
+  if (!started.ok()) {
+    node_.reset();
+    outbox_.clear();
+    last_error_ = absl::StrCat("node ", config_.self, ": ", started.message());
+    return absl::Status(started.code(), last_error_);
+  }
+  busy_until_ = turn_start_ + cost;
+  FlushOutbox(busy_until_);
+  if (!inbox_.empty()) ScheduleRun();
+  return absl::OkStatus();
+}
+
+void SimNode::Crash(bool tear_last_write, core::Rng& fault_rng) {
+  // Memory is lost (policy state, inbox, pending replies); the disk keeps what was synced.
+  node_.reset();
+  paused_ = false;
+  ++incarnation_;
+  ++stats_.crashes;
+  inbox_.clear();
+  outbox_.clear();
+  requests_.clear();
+  run_scheduled_ = false;
+  disk_.Crash(fault_rng, tear_last_write);
+}
+
+void SimNode::Resume() {
+  paused_ = false;
+  if (!inbox_.empty()) ScheduleRun();
+}
+
+core::Nanos SimNode::Now() {
+  // The node's clock runs at (1 + drift) of true time, shifted by its offset.
+  const core::Nanos t = turn_start_;
+  return t + clock_offset_ns_ + static_cast<core::Nanos>(static_cast<__int128>(t) * drift_ppm_ / 1'000'000);
+}
+
+void SimNode::Send(core::NodeId to, core::Message msg) {
+  msg.from = config_.self;
+  msg.to = to;
+  outbox_.push_back(Outgoing{to, std::move(msg)});
+}
+
+void SimNode::SetTimer(core::Nanos delay, core::TimerToken token) {
+  KV_ASSERT(delay >= 0);
+  // A local duration d lasts d / (1 + drift) of true time.
+  const core::Nanos true_delay =
+      static_cast<core::Nanos>(static_cast<__int128>(delay) * 1'000'000 / (1'000'000 + drift_ppm_));
+  sim_.Schedule(EventKind::kTimer, turn_start_ + std::max<core::Nanos>(true_delay, 0), config_.self, incarnation_, token);
+}
+
+void SimNode::Reply(core::ReplyHandle handle, core::ClientReply reply) {
+  auto it = requests_.find(handle);
+  KV_ASSERT(it != requests_.end());  // exactly one reply per request (core/node.h contract).
+  reply.request_id = it->second.request_id;
+  core::Message msg;
+  msg.type = core::MessageType::kClientReply;
+  msg.from = config_.self;
+  msg.to = it->second.client_endpoint;
+  msg.body = std::move(reply);
+  outbox_.push_back(Outgoing{it->second.client_endpoint, std::move(msg)});
+  requests_.erase(it);
+}
+
+void SimNode::DeliverMessage(core::Message msg, size_t bytes) {
+  if (!up()) return;  // a crashed node's NIC drops everything.
+  Input input;
+  input.msg = std::move(msg);
+  input.bytes = bytes;
+  Enqueue(std::move(input));
+}
+
+void SimNode::FireTimer(uint32_t incarnation, core::TimerToken token) {
+  if (!up() || incarnation != incarnation_) return;  // timers die with the process.
+  Input input;
+  input.is_timer = true;
+  input.token = token;
+  Enqueue(std::move(input));
+}
+
+void SimNode::Enqueue(Input input) {
+  inbox_.push_back(std::move(input));
+  ScheduleRun();
+}
+
+void SimNode::ScheduleRun() {
+  if (run_scheduled_ || paused_ || !up() || inbox_.empty()) return;
+  run_scheduled_ = true;
+  sim_.Schedule(EventKind::kNodeRun, std::max(sim_.now(), busy_until_), config_.self, incarnation_, 0);
+}
+
+void SimNode::RunTurn(uint32_t incarnation) {
+  if (incarnation != incarnation_) return;  // scheduled before a crash.
+  run_scheduled_ = false;
+  if (!up() || paused_ || inbox_.empty()) return;
+  turn_start_ = sim_.now();
+  const CpuModel& cpu = sim_.config().cpu;
+  core::Nanos cost = 0;
+  const size_t batch = std::min<size_t>(inbox_.size(), cpu.max_batch);
+  for (size_t i = 0; i < batch && up(); ++i) {
+    Input input = std::move(inbox_.front());
+    inbox_.pop_front();
+    cost += cpu.per_event_ns + static_cast<core::Nanos>(input.bytes) * cpu.per_kib_ns / 1024;
+    ++stats_.inputs;
+    Handle(input);
+  }
+  node_->EndTurn();
+  cost += disk_.TakeCost();
+  ++stats_.turns;
+  stats_.busy_ns += cost;
+  busy_until_ = turn_start_ + cost;
+  FlushOutbox(busy_until_);
+  ScheduleRun();
+}
+
+void SimNode::Handle(Input& input) {
+  if (input.is_timer) {
+    node_->OnTimer(input.token);
+  } else if (input.msg.type == core::MessageType::kClientRequest) {
+    HandleClientRequest(input.msg);
+  } else {
+    node_->OnMessage(input.msg);
+  }
+}
+
+void SimNode::HandleClientRequest(core::Message& msg) {
+  auto& req = std::get<core::ClientRequest>(msg.body);
+  const core::ReplyHandle handle = next_handle_++;
+  requests_[handle] = PendingRequest{msg.from, req.request_id};
+  absl::Status valid = core::ValidateCommand(req.command);
+  if (!valid.ok()) {
+    core::ClientReply reply;
+    reply.status = core::ReplyStatus::kInvalid;
+    reply.message = std::string(valid.message());
+    Reply(handle, std::move(reply));
+    return;
+  }
+  node_->OnClientRequest(handle, std::move(req.command));
+}
+
+void SimNode::FlushOutbox(core::Nanos at) {
+  for (Outgoing& out : outbox_) sim_.Send(config_.self, out.to_endpoint, std::move(out.msg), at);
+  outbox_.clear();
+}
+
+}  // namespace kvlab::sim
+
+namespace kvlab::sim {
+
+void SimNode::SetClock(core::Nanos offset_ns, int64_t drift_ppm) {
+  KV_ASSERT(drift_ppm > -100'000 && drift_ppm < 100'000);
+  clock_offset_ns_ = offset_ns;
+  drift_ppm_ = drift_ppm;
+}
+
+void SimNode::JumpClock(core::Nanos forward_ns, int64_t drift_ppm) {
+  KV_ASSERT(forward_ns >= 0);
+  // Keep the local time continuous when the rate changes, then jump.
+  const core::Nanos t = sim_.now();
+  const core::Nanos before = t + clock_offset_ns_ + static_cast<core::Nanos>(static_cast<__int128>(t) * drift_ppm_ / 1'000'000);
+  SetClock(0, drift_ppm);
+  const core::Nanos after = t + static_cast<core::Nanos>(static_cast<__int128>(t) * drift_ppm_ / 1'000'000);
+  clock_offset_ns_ = before - after + forward_ns;
+}
+
+}  // namespace kvlab::sim

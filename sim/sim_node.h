@@ -1,0 +1,112 @@
+// One simulated node: a core::Node (the policy state machine) hosted on a simulated CPU, clock
+// and disk. SimNode is the node's core::Env. Inputs (messages, timers, client requests) queue in
+// an inbox; the CPU serves them one turn at a time: a turn handles up to CpuModel::max_batch
+// inputs, then EndTurn (group commit), and costs per-input time plus the disk time it used. Its
+// outputs leave when the turn ends, so queueing and fsync latency show up in throughput.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "core/env.h"
+#include "core/node.h"
+#include "sim/sim_config.h"
+#include "sim/sim_disk.h"
+
+namespace kvlab::sim {
+
+class Simulator;
+
+struct NodeStats {
+  uint64_t turns = 0;
+  uint64_t inputs = 0;
+  uint64_t crashes = 0;
+  uint64_t restarts = 0;
+  core::Nanos busy_ns = 0;
+};
+
+class SimNode final : public core::Env {
+ public:
+  SimNode(Simulator& sim, core::NodeConfig config, core::Rng rng);
+
+  // Creates the policy state machine and recovers it from disk. On error the node stays down.
+  absl::Status Boot();
+  // Draws the torn-write choice from the simulator's fault stream, not the node's own.
+  void Crash(bool tear_last_write, core::Rng& fault_rng);
+  void Pause() { paused_ = true; }
+  void Resume();
+
+  // An input arrives now (network delivery or timer).
+  void DeliverMessage(core::Message msg, size_t bytes);
+  void FireTimer(uint32_t incarnation, core::TimerToken token);
+  // The CPU event: serve one turn.
+  void RunTurn(uint32_t incarnation);
+
+  bool up() const { return node_ != nullptr; }
+  bool paused() const { return paused_; }
+  uint32_t incarnation() const { return incarnation_; }
+  core::Node* node() { return node_.get(); }
+  SimDisk& sim_disk() { return disk_; }
+  const NodeStats& stats() const { return stats_; }
+  const std::string& last_error() const { return last_error_; }
+  // REQUIRES: |drift_ppm| < 100000 (a clock off by 10% is broken hardware, not drift).
+  void SetClock(core::Nanos offset_ns, int64_t drift_ppm);
+  // A clock fault: the clock jumps forward (never back: Env::Now is monotonic) and drifts anew.
+  void JumpClock(core::Nanos forward_ns, int64_t drift_ppm);
+
+  // core::Env
+  core::NodeId self() const override { return config_.self; }
+  core::Nanos Now() override;
+  void Send(core::NodeId to, core::Message msg) override;
+  void SetTimer(core::Nanos delay, core::TimerToken token) override;
+  void Reply(core::ReplyHandle handle, core::ClientReply reply) override;
+  core::Disk& disk() override { return disk_; }
+  core::Rng& rng() override { return rng_; }
+
+ private:
+  struct Input {
+    bool is_timer = false;
+    core::TimerToken token = 0;
+    core::Message msg;
+    size_t bytes = 0;
+  };
+  struct Outgoing {
+    uint32_t to_endpoint;
+    core::Message msg;
+  };
+  struct PendingRequest {
+    uint32_t client_endpoint;
+    uint64_t request_id;
+  };
+
+  void Enqueue(Input input);
+  void ScheduleRun();
+  void Handle(Input& input);
+  void HandleClientRequest(core::Message& msg);
+  void FlushOutbox(core::Nanos at);
+
+  Simulator& sim_;
+  core::NodeConfig config_;
+  core::Rng rng_;
+  SimDisk disk_;
+  std::unique_ptr<core::Node> node_;
+  bool paused_ = false;
+  uint32_t incarnation_ = 0;
+  bool run_scheduled_ = false;
+  core::Nanos busy_until_ = 0;
+  core::Nanos turn_start_ = 0;
+  core::Nanos clock_offset_ns_ = 0;
+  int64_t drift_ppm_ = 0;
+  std::deque<Input> inbox_;
+  std::vector<Outgoing> outbox_;
+  absl::flat_hash_map<core::ReplyHandle, PendingRequest> requests_;  // lookups only
+  core::ReplyHandle next_handle_ = 1;
+  NodeStats stats_;
+  std::string last_error_;
+};
+
+}  // namespace kvlab::sim

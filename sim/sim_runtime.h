@@ -1,0 +1,57 @@
+// The simulator's implementation of workloads::Runtime and workloads::Client: workload fibers run
+// in virtual time, and a client call is a message through the simulated network to a node, with
+// the fiber parked until the reply or the client's timeout.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "sim/simulator.h"
+#include "workloads/fiber.h"
+#include "workloads/runtime.h"
+
+namespace kvlab::sim {
+
+struct ClientStats {
+  uint64_t requests = 0;
+  uint64_t timeouts = 0;
+};
+
+class SimRuntime final : public workloads::Runtime {
+ public:
+  explicit SimRuntime(Simulator& sim);
+  ~SimRuntime() override;
+
+  core::Nanos Now() override { return sim_.now(); }
+  void SleepUntil(core::Nanos deadline) override;
+  void Spawn(std::function<void()> body) override;
+  std::unique_ptr<workloads::Client> Connect(int index) override;
+  void Park() override;
+  void Wake(workloads::Fiber* fiber) override;
+
+  // True once every spawned fiber has finished.
+  bool AllFinished() const { return live_fibers_ == 0; }
+  const ClientStats& client_stats() const { return client_stats_; }
+  ClientStats& mutable_client_stats() { return client_stats_; }
+  Simulator& sim() { return sim_; }
+
+ private:
+  struct FiberSlot {
+    std::unique_ptr<workloads::Fiber> fiber;
+    bool wake_pending = false;
+  };
+  void ScheduleWake(uint64_t id, core::Nanos at);
+  void OnWake(uint64_t id);
+  uint64_t IdOf(workloads::Fiber* fiber) const;
+
+  Simulator& sim_;
+  std::vector<FiberSlot> fibers_;  // by id; finished fibers are freed in place.
+  absl::flat_hash_map<const workloads::Fiber*, uint64_t> ids_;  // lookups only
+  uint64_t live_fibers_ = 0;
+  ClientStats client_stats_;
+};
+
+}  // namespace kvlab::sim

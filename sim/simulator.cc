@@ -1,0 +1,198 @@
+#include "sim/simulator.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/assert.h"
+#include "core/bytes.h"
+
+namespace kvlab::sim {
+
+Simulator::Simulator(SimConfig config, std::string policy, int nodes, uint64_t seed, NodeFactory factory)
+    : config_(std::move(config)),
+      policy_(std::move(policy)),
+      seed_(seed),
+      factory_(std::move(factory)),
+      network_(config_.network, core::Rng::Derive(seed, "network")),
+      fault_rng_(core::Rng::Derive(seed, "faults")) {
+  KV_ASSERT(nodes >= 1);
+  if (factory_ == nullptr) {
+    factory_ = [policy = policy_](const core::NodeConfig& config, core::Env& env) {
+      return core::MakeNode(policy, config, env);
+    };
+  }
+  core::NodeConfig node_config;
+  for (int i = 1; i <= nodes; ++i) node_config.members.push_back(static_cast<core::NodeId>(i));
+  core::Rng clock_rng = core::Rng::Derive(seed, "clocks");
+  for (int i = 1; i <= nodes; ++i) {
+    node_config.self = static_cast<core::NodeId>(i);
+    auto node = std::make_unique<SimNode>(*this, node_config,
+                                          core::Rng::Derive(seed, absl::StrCat("node/", i)));
+    const ClockModel& clock = config_.clock;
+    node->SetClock(clock.max_skew_ns > 0 ? clock_rng.UniformRange(-clock.max_skew_ns, clock.max_skew_ns) : 0,
+                   clock.max_drift_ppm > 0 ? clock_rng.UniformRange(-clock.max_drift_ppm, clock.max_drift_ppm) : 0);
+    nodes_.push_back(std::move(node));
+  }
+}
+
+Simulator::~Simulator() = default;
+
+SimNode& Simulator::node(core::NodeId id) {
+  KV_ASSERT(id >= 1 && id <= nodes_.size());
+  return *nodes_[id - 1];
+}
+
+absl::Status Simulator::Start() {
+  for (auto& node : nodes_) {
+    absl::Status booted = node->Boot();
+    if (!booted.ok()) return booted;
+    trace_.Record("boot", now(), {node->self()});
+  }
+  return absl::OkStatus();
+}
+
+void Simulator::Schedule(EventKind kind, core::Nanos at, uint32_t target, uint32_t aux, uint64_t arg) {
+  Event ev;
+  ev.kind = kind;
+  ev.time = at;
+  ev.target = target;
+  ev.aux = aux;
+  ev.arg = arg;
+  queue_.Push(ev);
+}
+
+uint64_t Simulator::Park(InFlight flight) {
+  if (free_slots_.empty()) {
+    in_flight_.push_back(std::move(flight));
+    return in_flight_.size() - 1;
+  }
+  const uint64_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  in_flight_[slot] = std::move(flight);
+  return slot;
+}
+
+void Simulator::Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos at) {
+  KV_ASSERT(at >= now());
+  const std::string frame = core::EncodeMessage(msg);
+  const uint64_t digest = core::Checksum64(frame);
+  const auto arrivals = network_.Route(at, from, to, frame.size());
+  trace_.Record("send", at, {from, to, digest, arrivals.size()});
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    InFlight flight{from, to, frame.size(), i + 1 < arrivals.size() ? msg : std::move(msg)};
+    Schedule(EventKind::kDeliver, arrivals[i], to, 0, Park(std::move(flight)));
+  }
+}
+
+Endpoint Simulator::AddClient(EndpointHandler* handler) {
+  clients_.push_back(handler);
+  return kFirstClientEndpoint + static_cast<Endpoint>(clients_.size() - 1);
+}
+
+void Simulator::RemoveClient(Endpoint endpoint) {
+  KV_ASSERT(endpoint >= kFirstClientEndpoint && endpoint - kFirstClientEndpoint < clients_.size());
+  clients_[endpoint - kFirstClientEndpoint] = nullptr;
+}
+
+void Simulator::Deliver(uint64_t slot) {
+  InFlight flight = std::move(in_flight_[slot]);
+  free_slots_.push_back(slot);
+  trace_.Record("recv", now(), {flight.from, flight.to, flight.bytes});
+  if (flight.to >= kFirstClientEndpoint) {
+    EndpointHandler* client = clients_[flight.to - kFirstClientEndpoint];
+    if (client != nullptr) client->OnMessage(std::move(flight.msg));
+    return;
+  }
+  node(flight.to).DeliverMessage(std::move(flight.msg), flight.bytes);
+}
+
+void Simulator::Dispatch(const Event& ev) {
+  switch (ev.kind) {
+    case EventKind::kDeliver:
+      Deliver(ev.arg);
+      return;
+    case EventKind::kNodeRun:
+      trace_.Record("run", ev.time, {ev.target, ev.aux});
+      node(ev.target).RunTurn(ev.aux);
+      return;
+    case EventKind::kTimer:
+      trace_.Record("timer", ev.time, {ev.target, ev.aux, ev.arg});
+      node(ev.target).FireTimer(ev.aux, ev.arg);
+      return;
+    case EventKind::kFiberWake:
+      trace_.Record("wake", ev.time, {ev.arg});
+      KV_ASSERT(fiber_waker_ != nullptr);
+      fiber_waker_(ev.arg);
+      return;
+    case EventKind::kClientTimeout: {
+      EndpointHandler* client = clients_[ev.target - kFirstClientEndpoint];
+      if (client != nullptr) client->OnTimeout(ev.arg);
+      return;
+    }
+    case EventKind::kFault:
+      if (fault_handler_ != nullptr) fault_handler_(ev.arg);
+      return;
+    case EventKind::kTick:
+      if (tick_handler_ != nullptr) tick_handler_();
+      return;
+  }
+}
+
+absl::Status Simulator::RunUntil(const std::function<bool()>& done, core::Nanos limit) {
+  while (!done()) {
+    if (queue_.empty()) return absl::OkStatus();
+    if (queue_.top().time > limit) {
+      return absl::DeadlineExceededError(absl::StrCat("no progress: virtual time passed ", limit / core::kNanosPerSecond, " s"));
+    }
+    const Event ev = queue_.Pop();
+    ++events_;
+    Dispatch(ev);
+  }
+  return absl::OkStatus();
+}
+
+// --- faults ---------------------------------------------------------------------------------------
+
+void Simulator::CrashNode(core::NodeId id, bool tear_last_write) {
+  trace_.Record("crash", now(), {id, tear_last_write});
+  // One draw from the fault stream whatever the disk holds, so the rest of the fault schedule does
+  // not depend on the policy's disk contents.
+  core::Rng disk_rng(fault_rng_.Next());
+  node(id).Crash(tear_last_write, disk_rng);
+}
+
+absl::Status Simulator::RestartNode(core::NodeId id) {
+  trace_.Record("restart", now(), {id});
+  SimNode& n = node(id);
+  if (n.up()) return absl::OkStatus();
+  absl::Status booted = n.Boot();
+  if (!booted.ok()) node_errors_.push_back(std::string(booted.message()));
+  return booted;
+}
+
+void Simulator::PauseNode(core::NodeId id) {
+  trace_.Record("pause", now(), {id});
+  node(id).Pause();
+}
+
+void Simulator::ResumeNode(core::NodeId id) {
+  trace_.Record("resume", now(), {id});
+  node(id).Resume();
+}
+
+void Simulator::IsolateNode(core::NodeId id) {
+  trace_.Record("isolate", now(), {id});
+  for (core::NodeId other = 1; other <= nodes_.size(); ++other) {
+    if (other == id) continue;
+    network_.Block(id, other);
+    network_.Block(other, id);
+  }
+}
+
+bool Simulator::FlipDiskBit(core::NodeId id) {
+  trace_.Record("bitflip", now(), {id});
+  core::Rng disk_rng(fault_rng_.Next());
+  return node(id).sim_disk().FlipRandomBit(disk_rng);
+}
+
+}  // namespace kvlab::sim

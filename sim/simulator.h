@@ -1,0 +1,121 @@
+// The discrete-event simulator: one thread, one agenda ordered by (virtual time, sequence), every
+// random decision from streams derived from the run seed. It hosts the nodes (SimNode), routes
+// messages through the network model, drives timers, client fibers and faults, and folds every
+// event into the trace hash. A run is a pure function of (configuration, policy, seed).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "core/message.h"
+#include "core/rng.h"
+#include "sim/event_queue.h"
+#include "sim/network.h"
+#include "sim/sim_config.h"
+#include "sim/sim_node.h"
+#include "sim/trace.h"
+
+namespace kvlab::sim {
+
+// Client endpoints are numbered from here; node endpoints are their NodeIds (1..N).
+inline constexpr Endpoint kFirstClientEndpoint = 1'000'000;
+// A run that is still going after this much virtual time has stopped making progress.
+inline constexpr core::Nanos kDefaultVirtualTimeLimit = core::Seconds(3600);
+
+// Receives what the simulator delivers to a client endpoint and what it schedules for fibers.
+class EndpointHandler {
+ public:
+  virtual ~EndpointHandler() = default;
+  virtual void OnMessage(core::Message msg) = 0;
+  virtual void OnTimeout(uint64_t request_id) = 0;
+};
+
+// Makes a node's state machine; the default calls core::MakeNode with the run's policy. Tests pass
+// their own to host purpose-built nodes.
+using NodeFactory =
+    std::function<absl::StatusOr<std::unique_ptr<core::Node>>(const core::NodeConfig&, core::Env&)>;
+
+class Simulator {
+ public:
+  Simulator(SimConfig config, std::string policy, int nodes, uint64_t seed, NodeFactory factory = nullptr);
+  ~Simulator();
+
+  // Boots every node. Errors: InvalidArgument for a bad policy/cluster, else a node's boot error.
+  absl::Status Start();
+
+  // Runs events until `done()` holds (checked after each event), the agenda empties, or virtual
+  // time passes `limit`. Returns DeadlineExceeded in the last case.
+  absl::Status RunUntil(const std::function<bool()>& done, core::Nanos limit = kDefaultVirtualTimeLimit);
+
+  // --- used by nodes, clients and the runtime -------------------------------------------------
+  core::Nanos now() const { return queue_.now(); }
+  void Schedule(EventKind kind, core::Nanos at, uint32_t target, uint32_t aux, uint64_t arg);
+  // Sends `msg` from `from` at time `at` (>= now) through the network model.
+  void Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos at);
+  Endpoint AddClient(EndpointHandler* handler);
+  void RemoveClient(Endpoint endpoint);
+  // Fibers are resumed by the runtime; the simulator only delivers kFiberWake events to it.
+  void SetFiberWaker(std::function<void(uint64_t)> waker) { fiber_waker_ = std::move(waker); }
+  void SetTickHandler(std::function<void()> tick) { tick_handler_ = std::move(tick); }
+  void SetFaultHandler(std::function<void(uint64_t)> handler) { fault_handler_ = std::move(handler); }
+
+  // --- faults (the simulator's own controls; the core never sees them) -------------------------
+  void CrashNode(core::NodeId id, bool tear_last_write);
+  // Boots a crashed node from its disk; a recovery error leaves it down and is returned.
+  absl::Status RestartNode(core::NodeId id);
+  void PauseNode(core::NodeId id);
+  void ResumeNode(core::NodeId id);
+  // Cuts `id` off from every other node (both directions); clients still reach it.
+  void IsolateNode(core::NodeId id);
+  void BlockLink(core::NodeId from, core::NodeId to) { network_.Block(from, to); }
+  void HealNetwork() { network_.HealAll(); }
+  bool FlipDiskBit(core::NodeId id);
+
+  int node_count() const { return static_cast<int>(nodes_.size()); }
+  SimNode& node(core::NodeId id);
+  const std::string& policy() const { return policy_; }
+  const NodeFactory& factory() const { return factory_; }
+  uint64_t seed() const { return seed_; }
+  const SimConfig& config() const { return config_; }
+  Network& network() { return network_; }
+  Trace& trace() { return trace_; }
+  core::Rng& fault_rng() { return fault_rng_; }
+  uint64_t events() const { return events_; }
+  // Errors of nodes that failed to boot after a restart, in order.
+  const std::vector<std::string>& node_errors() const { return node_errors_; }
+
+ private:
+  struct InFlight {
+    Endpoint from = 0;
+    Endpoint to = 0;
+    size_t bytes = 0;
+    core::Message msg;
+  };
+  void Dispatch(const Event& ev);
+  void Deliver(uint64_t slot);
+  uint64_t Park(InFlight flight);
+
+  SimConfig config_;
+  std::string policy_;
+  uint64_t seed_;
+  NodeFactory factory_;
+  EventQueue queue_;
+  Network network_;
+  core::Rng fault_rng_;  // every fault's random choices: identical across policies for one seed.
+  Trace trace_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;
+  std::vector<EndpointHandler*> clients_;
+  std::vector<InFlight> in_flight_;   // payloads of pending deliveries, by slot.
+  std::vector<uint64_t> free_slots_;
+  std::function<void(uint64_t)> fiber_waker_;
+  std::function<void()> tick_handler_;
+  std::function<void(uint64_t)> fault_handler_;
+  uint64_t events_ = 0;
+  std::vector<std::string> node_errors_;
+};
+
+}  // namespace kvlab::sim
