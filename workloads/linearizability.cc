@@ -1,0 +1,262 @@
+// Linearizability of per-key registers: Wing & Gong's search with Lowe's memoisation, over the
+// call/return entries of one key kept in a doubly linked list (Porcupine's formulation).
+#include <algorithm>
+#include <numeric>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "core/assert.h"
+#include "workloads/checker.h"
+
+namespace kvlab::workloads {
+namespace {
+
+constexpr core::Nanos kNever = INT64_MAX;  // return time of an op that may never take effect.
+
+// One register operation of one key, with values interned to small integers (0 = absent).
+struct RegOp {
+  bool is_write = false;
+  int32_t value = 0;
+  core::Nanos call = 0;
+  core::Nanos ret = 0;
+  bool required = true;  // false for unknown writes: linearized anywhere after call, or never.
+  size_t history_index = 0;
+};
+
+// The search's memo key: which ops are linearized and the register's value after them.
+struct Config {
+  std::vector<uint64_t> bits;
+  int32_t state;
+  bool operator==(const Config&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const Config& c) {
+    return H::combine(std::move(h), c.bits, c.state);
+  }
+};
+
+enum class Verdict { kLinearizable, kViolation, kInconclusive };
+
+class RegisterSearch {
+ public:
+  RegisterSearch(const std::vector<RegOp>& ops, uint64_t max_states) : ops_(ops), max_states_(max_states) {
+    BuildList();
+  }
+
+  Verdict Run() {
+    std::vector<std::pair<int, int32_t>> stack;  // (call entry, state before it)
+    std::vector<uint64_t> linearized((ops_.size() + 63) / 64, 0);
+    int32_t state = 0;
+    size_t required_left = std::count_if(ops_.begin(), ops_.end(), [](const RegOp& o) { return o.required; });
+    absl::flat_hash_set<Config> seen;
+    int entry = next_[kHead];
+    while (required_left > 0) {
+      KV_ASSERT(entry != kEnd);  // every required call is followed by its return.
+      const int op = op_of_[entry];
+      if (is_call_[entry]) {
+        const RegOp& o = ops_[op];
+        if (o.is_write || o.value == state) {
+          const int32_t next_state = o.is_write ? o.value : state;
+          linearized[op / 64] |= uint64_t{1} << (op % 64);
+          if (seen.insert(Config{linearized, next_state}).second) {
+            if (seen.size() > max_states_) return Verdict::kInconclusive;
+            stack.emplace_back(entry, state);
+            state = next_state;
+            required_left -= o.required;
+            Lift(entry);
+            entry = next_[kHead];
+            continue;
+          }
+          linearized[op / 64] &= ~(uint64_t{1} << (op % 64));
+        }
+        entry = next_[entry];
+        continue;
+      }
+      // A return whose op is not linearized yet: this branch is dead, backtrack.
+      if (stack.empty()) return Verdict::kViolation;
+      const auto [call, before] = stack.back();
+      stack.pop_back();
+      state = before;
+      const int undone = op_of_[call];
+      linearized[undone / 64] &= ~(uint64_t{1} << (undone % 64));
+      required_left += ops_[undone].required;
+      Unlift(call);
+      entry = next_[call];
+    }
+    return Verdict::kLinearizable;
+  }
+
+ private:
+  static constexpr int kHead = 0;
+  static constexpr int kEnd = -1;
+
+  // Entries 1..2n sorted by (time, call before return, op): ties count as concurrent.
+  void BuildList() {
+    const int n = static_cast<int>(ops_.size());
+    struct E {
+      core::Nanos t;
+      int kind;
+      int op;
+    };
+    std::vector<E> es;
+    for (int i = 0; i < n; ++i) {
+      es.push_back({ops_[i].call, 0, i});
+      es.push_back({ops_[i].ret, 1, i});
+    }
+    std::sort(es.begin(), es.end(), [](const E& a, const E& b) {
+      return std::tie(a.t, a.kind, a.op) < std::tie(b.t, b.kind, b.op);
+    });
+    const int total = 2 * n + 1;
+    next_.assign(total, kEnd);
+    prev_.assign(total, kEnd);
+    op_of_.assign(total, -1);
+    is_call_.assign(total, false);
+    match_.assign(total, kEnd);
+    std::vector<int> call_entry(n), ret_entry(n);
+    for (int i = 0; i < 2 * n; ++i) {
+      const int e = i + 1;
+      op_of_[e] = es[i].op;
+      is_call_[e] = es[i].kind == 0;
+      (is_call_[e] ? call_entry : ret_entry)[es[i].op] = e;
+      prev_[e] = e - 1;
+      next_[e - 1] = e;
+    }
+    for (int i = 0; i < n; ++i) match_[call_entry[i]] = ret_entry[i];
+  }
+
+  void Remove(int e) {
+    next_[prev_[e]] = next_[e];
+    if (next_[e] != kEnd) prev_[next_[e]] = prev_[e];
+  }
+  void Restore(int e) {
+    next_[prev_[e]] = e;
+    if (next_[e] != kEnd) prev_[next_[e]] = e;
+  }
+  void Lift(int call) {
+    Remove(call);
+    Remove(match_[call]);
+  }
+  void Unlift(int call) {
+    Restore(match_[call]);
+    Restore(call);
+  }
+
+  const std::vector<RegOp>& ops_;
+  uint64_t max_states_;
+  std::vector<int> next_, prev_, op_of_, match_;
+  std::vector<bool> is_call_;
+};
+
+Verdict CheckRegister(const std::vector<RegOp>& ops, uint64_t max_states) {
+  if (ops.empty()) return Verdict::kLinearizable;
+  return RegisterSearch(ops, max_states).Run();
+}
+
+// A sub-history is a fair witness only if every value its reads return is written inside it
+// (or never written at all): otherwise "read of a value never written" would be an artefact.
+bool KeepsWriters(const std::vector<RegOp>& subset, const absl::flat_hash_set<int32_t>& written) {
+  absl::flat_hash_set<int32_t> in_subset;
+  for (const RegOp& o : subset) {
+    if (o.is_write) in_subset.insert(o.value);
+  }
+  return std::all_of(subset.begin(), subset.end(), [&](const RegOp& o) {
+    return o.is_write || o.value == 0 || !written.contains(o.value) || in_subset.contains(o.value);
+  });
+}
+
+// Delta-debugging-style shrinking: drop chunks (halving their size) while the rest still fails.
+std::vector<RegOp> Minimize(std::vector<RegOp> ops, uint64_t max_states) {
+  absl::flat_hash_set<int32_t> written;
+  for (const RegOp& o : ops) {
+    if (o.is_write) written.insert(o.value);
+  }
+  for (size_t chunk = std::max<size_t>(1, ops.size() / 2);; chunk /= 2) {
+    for (size_t start = 0; start < ops.size();) {
+      std::vector<RegOp> candidate(ops.begin(), ops.begin() + start);
+      const size_t end = std::min(ops.size(), start + chunk);
+      candidate.insert(candidate.end(), ops.begin() + end, ops.end());
+      if (!candidate.empty() && KeepsWriters(candidate, written) &&
+          CheckRegister(candidate, max_states) == Verdict::kViolation) {
+        ops = std::move(candidate);
+      } else {
+        start += chunk;
+      }
+    }
+    if (chunk == 1) break;
+  }
+  return ops;
+}
+
+// Interns one key's ops as register ops; nullopt values (absent, del) are 0.
+std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history,
+                                 const std::vector<size_t>& indexes) {
+  absl::flat_hash_map<std::string, int32_t> ids;
+  auto intern = [&](const std::optional<std::string>& v) -> int32_t {
+    if (!v) return 0;
+    return ids.try_emplace(*v, static_cast<int32_t>(ids.size() + 1)).first->second;
+  };
+  std::vector<RegOp> ops;
+  for (size_t i : indexes) {
+    const HistoryOp& h = history[i];
+    const bool is_write = h.op == "put" || h.op == "del";
+    if (h.result == OpResult::kFail) continue;                // never took effect.
+    if (!is_write && h.result == OpResult::kUnknown) continue;  // a read with no answer says nothing.
+    RegOp r;
+    r.is_write = is_write;
+    r.value = intern(h.op == "del" ? std::nullopt : h.value);
+    r.call = h.invoke_ns;
+    r.required = h.result == OpResult::kOk;
+    r.ret = r.required ? h.complete_ns : kNever;
+    r.history_index = i;
+    ops.push_back(r);
+  }
+  return ops;
+}
+
+std::string Reason(const std::vector<RegOp>& ops) {
+  absl::flat_hash_set<int32_t> written;
+  for (const RegOp& o : ops) {
+    if (o.is_write) written.insert(o.value);
+  }
+  for (const RegOp& o : ops) {
+    if (!o.is_write && o.value != 0 && !written.contains(o.value)) {
+      return "a read returned a value that was never written";
+    }
+  }
+  return "no order of these operations respects real time and register semantics";
+}
+
+}  // namespace
+
+CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options) {
+  CheckResult result;
+  result.model = "linearizable";
+  absl::btree_map<std::string, std::vector<size_t>> by_key;  // ordered: deterministic output.
+  for (size_t i = 0; i < history.size(); ++i) {
+    const std::string& op = history[i].op;
+    if (op == "get" || op == "put" || op == "del") by_key[history[i].key].push_back(i);
+  }
+  for (const auto& [key, indexes] : by_key) {
+    ++result.keys_checked;
+    result.ops_checked += indexes.size();
+    if (result.violations.size() >= options.max_violations) continue;
+    std::vector<RegOp> ops = ToRegisterOps(history, indexes);
+    const Verdict verdict = CheckRegister(ops, options.max_search_states_per_key);
+    if (verdict == Verdict::kInconclusive) {
+      result.ok = false;
+      result.inconclusive_keys.push_back(key);
+      continue;
+    }
+    if (verdict == Verdict::kLinearizable) continue;
+    result.ok = false;
+    if (options.minimize) ops = Minimize(std::move(ops), options.max_search_states_per_key);
+    Violation v{.key = key, .reason = Reason(ops), .ops = {}};
+    std::sort(ops.begin(), ops.end(), [](const RegOp& a, const RegOp& b) { return a.call < b.call; });
+    for (const RegOp& o : ops) v.ops.push_back(history[o.history_index]);
+    result.violations.push_back(std::move(v));
+  }
+  return result;
+}
+
+}  // namespace kvlab::workloads
