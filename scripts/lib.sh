@@ -20,12 +20,11 @@ kvlab_install_deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# kvlab_build DIR [cmake args...]: configures (once) and builds into DIR with Ninja.
+# kvlab_build DIR TARGET [cmake args...]: configures DIR with the given options (cheap when
+# nothing changed) and builds TARGET ("all" for everything) with Ninja.
 kvlab_build() {
-  local dir=$1
-  shift
-  if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S "$KVLAB_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
-  fi
-  cmake --build "$dir" -j "$(nproc)"
+  local dir=$1 target=$2
+  shift 2
+  cmake -S "$KVLAB_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" --target "$target" -j "$(nproc)"
 }
