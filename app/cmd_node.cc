@@ -1,6 +1,33 @@
-// kvlab node / kvlab cluster: placeholder until the real-world layer lands (issue: Real world).
+// kvlab node / kvlab cluster: flag wiring only; the daemon lives in real/ (node_main.h).
+#include <memory>
+
 #include "app/commands.h"
+#include "real/node_main.h"
 
 namespace kvlab::app {
-void AddNodeCommand(CLI::App&) {}
+
+void AddNodeCommand(CLI::App& app) {
+  auto node = std::make_shared<real::NodeFlags>();
+  CLI::App* n = app.add_subcommand("node", "Run one kvlab node serving RESP2 (redis-cli, redis-benchmark, ...)");
+  n->add_option("--id", node->id, "This node's id (1-based)")->required();
+  n->add_option("--port", node->port, "Client (RESP) port; 0 picks a free one")->required();
+  n->add_option("--data-dir", node->data_dir, "Directory of this node's WAL and snapshots")->required();
+  n->add_option("--policy", node->policy, "Replication policy (single, ...)");
+  n->add_option("--cluster", node->cluster, "Every node's peer address: 1=HOST:PORT,2=HOST:PORT,...");
+  n->add_option("--durability", node->durability, "fsync: acknowledge after fdatasync; none: after write()")
+      ->check(CLI::IsMember({"fsync", "none"}));
+  n->add_option("--bind", node->bind, "Address to listen on");
+  n->add_option("--requirepass", node->requirepass, "Clients must AUTH with this password");
+  n->callback([node] { SetExitCode(real::RunNode(*node)); });
+
+  auto cluster = std::make_shared<real::ClusterFlags>();
+  CLI::App* c = app.add_subcommand("cluster", "Launch N local kvlab node processes");
+  c->add_option("--nodes", cluster->nodes, "Number of nodes");
+  c->add_option("--policy", cluster->policy, "Replication policy");
+  c->add_option("--base-port", cluster->base_port, "Client port of node 1 (node i: base + i - 1)");
+  c->add_option("--data-dir", cluster->data_dir, "Parent directory of the nodes' data dirs");
+  c->add_option("--durability", cluster->durability, "fsync or none")->check(CLI::IsMember({"fsync", "none"}));
+  c->callback([cluster] { SetExitCode(real::RunCluster(*cluster)); });
+}
+
 }  // namespace kvlab::app

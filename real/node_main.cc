@@ -1,0 +1,142 @@
+#include "real/node_main.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "real/node_server.h"
+
+namespace kvlab::real {
+namespace {
+
+constexpr int kExitDataLoss = 1;
+constexpr int kExitUsage = 2;
+constexpr int kPeerPortOffset = 1000;  // kvlab cluster: peer port = client port + this.
+
+int Fail(int code, std::string_view what) {
+  std::fprintf(stderr, "kvlab: %s\n", std::string(what).c_str());
+  return code;
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::string& flag) {
+  std::map<core::NodeId, PeerAddress> out;
+  for (absl::string_view item : absl::StrSplit(flag, ',', absl::SkipEmpty())) {
+    std::vector<std::string> id_addr = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    uint32_t id = 0;
+    int port = 0;
+    const size_t colon = id_addr.size() == 2 ? id_addr[1].rfind(':') : std::string::npos;
+    if (colon == std::string::npos || !absl::SimpleAtoi(id_addr[0], &id) || id == 0 ||
+        !absl::SimpleAtoi(id_addr[1].substr(colon + 1), &port) || port <= 0 || port > 65535 || colon == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--cluster: bad item '", std::string(item), "' (want ID=HOST:PORT, e.g. 1=127.0.0.1:7380)"));
+    }
+    if (!out.emplace(id, PeerAddress{id_addr[1].substr(0, colon), port}).second) {
+      return absl::InvalidArgumentError(absl::StrCat("--cluster: node ", id, " listed twice"));
+    }
+  }
+  return out;
+}
+
+int RunNode(const NodeFlags& flags) {
+  if (flags.data_dir.empty()) return Fail(kExitUsage, "node: --data-dir is required");
+  if (flags.id == 0) return Fail(kExitUsage, "node: --id must be >= 1");
+  if (flags.durability != "fsync" && flags.durability != "none") {
+    return Fail(kExitUsage, absl::StrCat("node: --durability must be fsync or none, not '", flags.durability, "'"));
+  }
+  absl::StatusOr<std::map<core::NodeId, PeerAddress>> cluster = ParseClusterFlag(flags.cluster);
+  if (!cluster.ok()) return Fail(kExitUsage, absl::StrCat("node: ", cluster.status().message()));
+  NodeServerOptions options;
+  options.id = flags.id;
+  options.policy = flags.policy;
+  for (const auto& [id, addr] : *cluster) options.members.push_back(id);
+  if (!options.members.empty() && !cluster->contains(flags.id)) {
+    return Fail(kExitUsage, absl::StrCat("node: --cluster does not list this node's --id ", flags.id));
+  }
+  options.fsync = flags.durability == "fsync";
+  options.bind = flags.bind;
+  options.port = flags.port;
+  options.data_dir = flags.data_dir;
+  options.requirepass = flags.requirepass;
+
+  absl::StatusOr<std::unique_ptr<NodeServer>> server = NodeServer::Start(options);
+  if (!server.ok()) {
+    const int code = server.status().code() == absl::StatusCode::kDataLoss ? kExitDataLoss : kExitUsage;
+    return Fail(code, absl::StrCat("node ", flags.id, " cannot start: ", server.status().ToString()));
+  }
+  if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, s.ToString());
+  std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s)\n", flags.id,
+              flags.bind.c_str(), (*server)->port(), flags.policy.c_str(), flags.durability.c_str(),
+              flags.data_dir.c_str());
+  std::fflush(stdout);
+  (*server)->Run();
+  std::printf("kvlab node %u: shut down cleanly\n", flags.id);
+  return 0;
+}
+
+int RunCluster(const ClusterFlags& flags) {
+  if (flags.nodes < 1 || flags.nodes > 99) return Fail(kExitUsage, "cluster: --nodes must be 1..99");
+  if (flags.base_port < 1 || flags.base_port + kPeerPortOffset + flags.nodes > 65535) {
+    return Fail(kExitUsage, "cluster: --base-port out of range");
+  }
+  if (flags.data_dir.empty()) return Fail(kExitUsage, "cluster: --data-dir is required");
+  std::string members;
+  for (int i = 1; i <= flags.nodes; ++i) {
+    absl::StrAppend(&members, i > 1 ? "," : "", i, "=127.0.0.1:", flags.base_port + kPeerPortOffset + i - 1);
+  }
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);  // children unblock by exec'ing a fresh signal mask below.
+  std::vector<pid_t> pids;
+  for (int i = 1; i <= flags.nodes; ++i) {
+    const std::string id = absl::StrCat(i), port = absl::StrCat(flags.base_port + i - 1);
+    const std::string dir = absl::StrCat(flags.data_dir, "/node-", i);
+    const pid_t pid = fork();
+    if (pid == 0) {
+      sigprocmask(SIG_UNBLOCK, &mask, nullptr);
+      std::vector<std::string> argv = {"kvlab", "node", "--id", id, "--port", port, "--data-dir", dir,
+                                       "--policy", flags.policy, "--durability", flags.durability};
+      if (flags.nodes > 1) argv.insert(argv.end(), {"--cluster", members});
+      std::vector<char*> cargv;
+      for (std::string& a : argv) cargv.push_back(a.data());
+      cargv.push_back(nullptr);
+      execv("/proc/self/exe", cargv.data());
+      _exit(127);
+    }
+    if (pid > 0) pids.push_back(pid);
+  }
+  std::fprintf(stderr, "kvlab cluster: %d nodes on ports %d..%d; Ctrl-C stops them\n", flags.nodes, flags.base_port,
+               flags.base_port + flags.nodes - 1);
+  int sig = 0;
+  int worst = 0;
+  size_t alive = pids.size();
+  // Wait for a signal (forwarded to every node) or for the nodes to exit by themselves.
+  while (alive > 0) {
+    timespec tick{0, 200'000'000};
+    siginfo_t info;
+    sig = sigtimedwait(&mask, &info, &tick);
+    if (sig > 0) {
+      for (pid_t p : pids) kill(p, SIGTERM);
+    }
+    int status = 0;
+    pid_t done;
+    while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
+      --alive;
+      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+      if (code > worst) worst = code;
+    }
+  }
+  return worst;
+}
+
+}  // namespace kvlab::real

@@ -1,0 +1,49 @@
+// Entry points of `kvlab node` and `kvlab cluster` (app/ only wires flags to these).
+// Both return the process exit code (DESIGN.md: 0 ok, 1 a check failed / data lost,
+// 2 usage or configuration error) after printing a one-line reason on failure.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/types.h"
+
+namespace kvlab::real {
+
+struct NodeFlags {
+  core::NodeId id = 1;
+  int port = 6380;
+  std::string data_dir;
+  std::string policy = "single";
+  std::string cluster;           // "1=HOST:PEERPORT,2=HOST:PEERPORT", empty: a one-node cluster.
+  std::string durability = "fsync";
+  std::string bind = "127.0.0.1";
+  std::string requirepass;
+};
+
+struct PeerAddress {
+  std::string host;
+  int port = 0;
+};
+
+// Parses --cluster. InvalidArgument (with the offending item) on a malformed list or duplicates.
+absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::string& flag);
+
+// Serves until SIGTERM/SIGINT or SHUTDOWN. Prints "kvlab node N listening on HOST:PORT" on stdout
+// once ready (tests and the cluster launcher wait for that line).
+int RunNode(const NodeFlags& flags);
+
+struct ClusterFlags {
+  int nodes = 3;
+  std::string policy = "single";
+  int base_port = 6380;
+  std::string data_dir = "kvlab-data";
+  std::string durability = "fsync";
+};
+
+// Starts `nodes` local `kvlab node` processes (client ports base_port.., peer ports
+// base_port+1000..), forwards SIGTERM/SIGINT to them and waits for all.
+int RunCluster(const ClusterFlags& flags);
+
+}  // namespace kvlab::real

@@ -1,0 +1,121 @@
+#include "real/node_server.h"
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "core/assert.h"
+#include "net/resp_writer.h"
+#include "net/tcp.h"
+#include "real/kv_commands.h"
+
+namespace kvlab::real {
+
+absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOptions& options) {
+  std::unique_ptr<NodeServer> s(new NodeServer(options));
+  absl::StatusOr<std::unique_ptr<net::EventLoop>> loop = net::EventLoop::Create();
+  if (!loop.ok()) return loop.status();
+  s->loop_ = *std::move(loop);
+  absl::StatusOr<std::unique_ptr<PosixDisk>> disk = PosixDisk::Open(options.data_dir);
+  if (!disk.ok()) return disk.status();
+  s->disk_ = *std::move(disk);
+  // Real-world randomness need not replay: seed from the node id and the clock.
+  const uint64_t seed = (static_cast<uint64_t>(options.id) << 48) ^ static_cast<uint64_t>(net::EventLoop::MonotonicNow());
+  s->env_ = std::make_unique<RealEnv>(options.id, *s->loop_, *s->disk_, seed);
+
+  core::NodeConfig config;
+  config.self = options.id;
+  config.members = options.members.empty() ? std::vector<core::NodeId>{options.id} : options.members;
+  config.fsync = options.fsync;
+  absl::StatusOr<std::unique_ptr<core::Node>> node = core::MakeNode(options.policy, config, *s->env_);
+  if (!node.ok()) return node.status();
+  s->node_ = *std::move(node);
+  NodeServer* self = s.get();
+  s->env_->set_node(s->node_.get());
+  s->env_->set_reply_sink([self](core::ReplyHandle handle, core::ClientReply reply) {
+    self->resp_->Reply(handle, [&](std::string* out) { AppendClientReply(reply, out); });
+  });
+  if (absl::Status st = s->node_->Start(); !st.ok()) return st;
+
+  net::RaiseFileLimit();  // 1000+ clients need more than the usual 1024 descriptors.
+  net::RespServerOptions resp_options;
+  resp_options.host = options.bind;
+  resp_options.port = options.port;
+  resp_options.max_bulk_bytes = options.max_bulk_bytes;
+  absl::StatusOr<std::unique_ptr<net::RespServer>> resp = net::RespServer::Start(*s->loop_, *s, resp_options);
+  if (!resp.ok()) return resp.status();
+  s->resp_ = *std::move(resp);
+  s->loop_->AddEndOfTurnHook([self] { self->EndOfTurn(); });
+  s->started_at_ = net::EventLoop::MonotonicNow();
+  return s;
+}
+
+NodeServer::~NodeServer() {
+  resp_.reset();  // before the loop it is registered on.
+  if (signal_fd_ >= 0) close(signal_fd_);
+}
+
+void NodeServer::EndOfTurn() {
+  node_->EndTurn();
+  // After EndTurn: in fsync mode the turn is synced already; in none mode this hands the turn's
+  // appends to the OS before their replies leave, so a process crash loses no acknowledged write.
+  if (absl::Status s = disk_->FlushBuffers(); !s.ok()) {
+    if (disk_errors_++ == 0) std::fprintf(stderr, "kvlab node: write to data dir failed: %s\n", std::string(s.message()).c_str());
+  }
+  resp_->Flush();
+}
+
+void NodeServer::Run() { loop_->Run(); }
+
+void NodeServer::Shutdown() {
+  resp_->StopAccepting();
+  loop_->Stop();
+}
+
+absl::Status NodeServer::WatchSignals() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return absl::InternalError("sigprocmask failed");
+  signal(SIGPIPE, SIG_IGN);
+  signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) return absl::InternalError("signalfd failed");
+  absl::StatusOr<net::EventLoop::WatchId> w = loop_->Watch(signal_fd_, EPOLLIN, [this](uint32_t) {
+    signalfd_siginfo info;
+    while (read(signal_fd_, &info, sizeof(info)) == sizeof(info)) {
+    }
+    Shutdown();
+  });
+  return w.ok() ? absl::OkStatus() : w.status();
+}
+
+void NodeServer::ReplyError(net::ReplyToken token, std::string_view text) {
+  resp_->Reply(token, [&](std::string* out) { net::AppendError(out, text); });
+}
+
+void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
+  name_.assign(args[0]);
+  absl::AsciiStrToLower(&name_);
+  if (!options_.requirepass.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" &&
+      name_ != "quit") {
+    return ReplyError(token, "NOAUTH Authentication required.");
+  }
+  if (IsKvCommand(name_)) {
+    absl::StatusOr<core::Command> cmd = ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli);
+    if (!cmd.ok()) return ReplyError(token, std::string(cmd.status().message()));
+    if (absl::Status valid = core::ValidateCommand(*cmd); !valid.ok()) {
+      return ReplyError(token, absl::StrCat("ERR ", valid.message()));
+    }
+    node_->OnClientRequest(token, *std::move(cmd));
+    return;
+  }
+  if (!ServerCommand(name_, conn, token, args)) ReplyError(token, UnknownCommandError(args));
+}
+
+}  // namespace kvlab::real

@@ -1,0 +1,82 @@
+// The `kvlab node` daemon: one core::Node (a replication policy) served over RESP2 on an epoll
+// loop, with its state in a POSIX data directory.
+//
+// A turn of the loop: read every ready client, hand its requests to the node; then EndTurn
+// (group commit: one fdatasync covers the turn's writes, and the node releases their replies),
+// hand buffered appends to the OS, and write every connection's replies in one send each.
+// Server-side commands (PING, INFO, CONFIG GET, CLIENT, HELLO, AUTH, ...) are answered here;
+// key-value commands become core::Commands (see kv_commands.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/node.h"
+#include "net/event_loop.h"
+#include "net/resp_server.h"
+#include "real/posix_disk.h"
+#include "real/real_env.h"
+
+namespace kvlab::real {
+
+struct NodeServerOptions {
+  core::NodeId id = 1;
+  std::string policy = "single";
+  std::vector<core::NodeId> members;  // sorted, self included; empty = {id}.
+  bool fsync = true;                  // --durability fsync|none
+  std::string bind = "127.0.0.1";
+  int port = 6380;                    // 0: any free port.
+  std::string data_dir;
+  std::string requirepass;            // empty: no AUTH needed.
+  size_t max_bulk_bytes = net::kDefaultMaxBulkBytes;
+};
+
+class NodeServer final : public net::RespHandler {
+ public:
+  // Opens the data directory, recovers the node (a corrupt WAL fails here, naming file and
+  // offset) and starts listening. Nothing is served until Run().
+  static absl::StatusOr<std::unique_ptr<NodeServer>> Start(const NodeServerOptions& options);
+  ~NodeServer() override;
+
+  int port() const { return resp_->port(); }
+  // Serves until Shutdown() (SHUTDOWN command, or SIGTERM/SIGINT when WatchSignals() was called).
+  // The last turn's writes are made durable and its replies written before it returns.
+  void Run();
+  // Stops accepting clients and ends Run() after the current turn.
+  void Shutdown();
+  // Turns SIGTERM and SIGINT into Shutdown() (blocks them and reads them from a signalfd).
+  absl::Status WatchSignals();
+
+  void OnRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) override;
+
+ private:
+  explicit NodeServer(const NodeServerOptions& options) : options_(options) {}
+  void EndOfTurn();
+  void ReplyError(net::ReplyToken token, std::string_view text);
+  // Server-side commands (server_commands.cc). False if `name` is not one of them.
+  bool ServerCommand(std::string_view name, net::RespConnection& conn, net::ReplyToken token,
+                     std::vector<std::string>& args);
+  void Hello(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  void Auth(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  void Client(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  void Config(net::ReplyToken token, std::vector<std::string>& args);
+  void CommandCmd(net::ReplyToken token, std::vector<std::string>& args);
+  void Info(net::ReplyToken token, std::vector<std::string>& args);
+  std::string InfoText(std::string_view section);
+
+  const NodeServerOptions options_;
+  std::unique_ptr<net::EventLoop> loop_;
+  std::unique_ptr<PosixDisk> disk_;
+  std::unique_ptr<RealEnv> env_;
+  std::unique_ptr<core::Node> node_;
+  std::unique_ptr<net::RespServer> resp_;
+  int signal_fd_ = -1;
+  core::Nanos started_at_ = 0;
+  std::string name_;  // the current command's lowercased name (reused: no allocation per request).
+  uint64_t disk_errors_ = 0;
+};
+
+}  // namespace kvlab::real
