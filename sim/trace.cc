@@ -8,23 +8,6 @@
 #include "absl/strings/str_format.h"
 
 namespace kvlab::sim {
-namespace {
-
-// A strong 64-bit mixer (the splitmix64 finaliser): fixed arithmetic, identical everywhere.
-uint64_t Mix(uint64_t h, uint64_t v) {
-  uint64_t z = h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-uint64_t LabelCode(std::string_view kind) {
-  uint64_t code = 0;
-  for (size_t i = 0; i < kind.size() && i < 8; ++i) code |= static_cast<uint64_t>(static_cast<unsigned char>(kind[i])) << (8 * i);
-  return code;
-}
-
-}  // namespace
 
 Trace::~Trace() {
   if (log_ != nullptr) std::fclose(log_);
@@ -38,14 +21,8 @@ absl::Status Trace::OpenLog(const std::string& path) {
   return absl::OkStatus();
 }
 
-void Trace::Record(std::string_view kind, core::Nanos time, std::initializer_list<uint64_t> fields) {
-  ++events_;
-  uint64_t h = Mix(hash_, LabelCode(kind));
-  h = Mix(h, static_cast<uint64_t>(time));
-  for (uint64_t f : fields) h = Mix(h, f);
-  hash_ = h;
-  if (log_ == nullptr) return;
-  std::string line = absl::StrFormat("%d %s", time, kind);
+void Trace::WriteLine(std::string_view kind, core::Nanos time, std::initializer_list<uint64_t> fields) {
+  std::string line = absl::StrFormat("%d %s", time, std::string(kind));
   for (uint64_t f : fields) absl::StrAppend(&line, " ", f);
   absl::StrAppend(&line, " #", Hex64(hash_), "\n");
   std::fputs(line.c_str(), log_);
