@@ -20,6 +20,7 @@ class MemDisk : public Disk {
   }
   absl::Status Sync(std::string_view file) override {
     ++syncs;
+    if (fail_syncs) return absl::UnavailableError("injected sync failure");
     File* f = Find(file);
     if (f == nullptr) return absl::NotFoundError("no such file");
     f->synced = f->current;
@@ -71,6 +72,7 @@ class MemDisk : public Disk {
   }
 
   int syncs = 0;
+  bool fail_syncs = false;  // makes every Sync fail, to test error paths.
 
  private:
   struct File {

@@ -150,6 +150,21 @@ TEST(SingleNodeTest, InfoReportsRoleAndCounters) {
   EXPECT_THAT(info, Contains(Pair("fsyncs", "1")));
 }
 
+TEST(SingleNodeTest, SyncFailureRepliesUnknownAndStopsWrites) {
+  FakeEnv env;
+  auto node = StartedNode(env);
+  env.mem_disk.fail_syncs = true;
+  node->OnClientRequest(1, Command::Put("a", "1"));
+  node->EndTurn();
+  EXPECT_EQ(env.replies[1].status, ReplyStatus::kUnknown);
+  EXPECT_THAT(env.replies[1].message, HasSubstr("injected sync failure"));
+  // The store is failed for good: later writes are refused, not silently accepted.
+  node->OnClientRequest(2, Command::Put("b", "2"));
+  node->EndTurn();
+  EXPECT_EQ(env.replies[2].status, ReplyStatus::kUnknown);
+  EXPECT_THAT(node->Info(), Contains(Pair("storage_error", HasSubstr("injected"))));
+}
+
 TEST(SingleNodeTest, PendingRepliesAreBounded) {
   FakeEnv env;
   auto node = StartedNode(env);
