@@ -70,7 +70,8 @@ int RunNode(const NodeFlags& flags) {
   absl::StatusOr<std::unique_ptr<NodeServer>> server = NodeServer::Start(options);
   if (!server.ok()) {
     const int code = server.status().code() == absl::StatusCode::kDataLoss ? kExitDataLoss : kExitUsage;
-    return Fail(code, absl::StrCat("node ", flags.id, " cannot start: ", server.status().ToString()));
+    return Fail(code, absl::StrCat("node ", flags.id, " cannot start (data dir ", flags.data_dir, "): ",
+                                  server.status().ToString()));
   }
   if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, s.ToString());
   std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s)\n", flags.id,
