@@ -1,6 +1,49 @@
-// kvlab check / kvlab scenarios: placeholder until the workloads layer lands (issue: Workloads).
+// kvlab check / kvlab scenarios: CLI wiring only; the logic lives in workloads/.
+#include <cstdio>
+#include <string>
+
 #include "app/commands.h"
+#include "workloads/checker.h"
+#include "workloads/history.h"
+#include "workloads/scenario.h"
 
 namespace kvlab::app {
-void AddWorkloadCommands(CLI::App&) {}
+namespace {
+
+// Exit codes (DESIGN.md): 0 consistent, 1 violation, 2 bad input.
+int RunCheck(const std::string& path, const std::string& model) {
+  auto history = workloads::ReadHistoryFile(path);
+  if (!history.ok()) {
+    std::fprintf(stderr, "kvlab check: %s\n", std::string(history.status().message()).c_str());
+    return 2;
+  }
+  const workloads::CheckResult result = model == "eventual"
+                                            ? workloads::CheckEventual(*history)
+                                            : workloads::CheckLinearizable(*history);
+  std::fputs(workloads::FormatCheckResult(result).c_str(), stdout);
+  return result.ok ? 0 : 1;
+}
+
+int ListScenarios() {
+  for (const workloads::Scenario& s : workloads::BuiltinScenarios()) {
+    std::printf("%s\n", s.Summary().c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddWorkloadCommands(CLI::App& app) {
+  CLI::App* check = app.add_subcommand("check", "check a recorded history for consistency");
+  auto path = std::make_shared<std::string>();
+  auto model = std::make_shared<std::string>("linearizable");
+  check->add_option("history", *path, "history file (JSON lines)")->required();
+  check->add_option("--model", *model, "consistency model")
+      ->check(CLI::IsMember({"linearizable", "eventual"}));
+  check->callback([path, model] { SetExitCode(RunCheck(*path, *model)); });
+
+  CLI::App* scenarios = app.add_subcommand("scenarios", "list the built-in scenarios");
+  scenarios->callback([] { SetExitCode(ListScenarios()); });
+}
+
 }  // namespace kvlab::app

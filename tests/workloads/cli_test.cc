@@ -1,0 +1,44 @@
+// `kvlab check` and `kvlab scenarios` through the real binary: exit codes are the contract.
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <sys/wait.h>
+
+#include "gtest/gtest.h"
+
+namespace {
+
+int Run(const std::string& args) {
+  const std::string cmd = std::string(KVLAB_BINARY) + " " + args + " >/dev/null 2>&1";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+const char kPut[] =
+    R"({"client":1,"op":"put","key":"k1","value":"v7","invoke_ns":1200,"complete_ns":5400,"result":"ok"})";
+
+TEST(KvlabCheck, ExitCodesAreZeroOkOneViolationTwoBadInput) {
+  const std::string ok = WriteFile(
+      "ok.jsonl", std::string(kPut) + "\n" +
+                      R"({"client":2,"op":"get","key":"k1","value":"v7","invoke_ns":6000,"complete_ns":7000,"result":"ok"})" "\n");
+  const std::string bad = WriteFile(
+      "bad.jsonl", std::string(kPut) + "\n" +
+                       R"({"client":2,"op":"get","key":"k1","value":null,"invoke_ns":6000,"complete_ns":7000,"result":"ok"})" "\n");
+  EXPECT_EQ(Run("check " + ok), 0);
+  EXPECT_EQ(Run("check " + ok + " --model eventual"), 0);
+  EXPECT_EQ(Run("check " + bad), 1);
+  EXPECT_EQ(Run("check " + WriteFile("garbage.jsonl", "{oops\n")), 2);
+  EXPECT_EQ(Run("check /nonexistent/history.jsonl"), 2);
+  EXPECT_EQ(Run("check " + ok + " --model sequential"), 2);
+}
+
+TEST(KvlabScenarios, ListsBuiltinsAndExitsZero) { EXPECT_EQ(Run("scenarios"), 0); }
+
+}  // namespace
