@@ -158,6 +158,13 @@ void KvState::EncodeSnapshot(ByteWriter& w) const {
   }
 }
 
+uint64_t KvState::Checksum() const {
+  std::string buf;
+  ByteWriter w(&buf);
+  EncodeSnapshot(w);
+  return Checksum64(buf);
+}
+
 absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
   KvState state;
   uint64_t n;

@@ -45,6 +45,9 @@ class KvState {
   // DataLoss on truncation, limits exceeded or keys out of order. Consumes exactly one encoding.
   static absl::StatusOr<KvState> DecodeSnapshot(ByteReader& r);
 
+  // Checksum64 of the canonical encoding: equal states, equal checksums (compare replicas). O(n).
+  uint64_t Checksum() const;
+
   bool operator==(const KvState&) const = default;
 
  private:

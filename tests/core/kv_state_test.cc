@@ -212,6 +212,17 @@ TEST(KvStateTest, SnapshotDecodeRefusesUnorderedKeys) {
   EXPECT_EQ(KvState::DecodeSnapshot(r).status().code(), absl::StatusCode::kDataLoss);
 }
 
+TEST(KvStateTest, ChecksumDependsOnContentNotHistory) {
+  KvState a, b;
+  a.Apply(Command::Put("x", "1"), 0);
+  a.Apply(Command::Put("y", "2"), 0);
+  b.Apply(Command::Put("y", "2"), 0);
+  b.Apply(Command::Put("x", "0"), 0);
+  EXPECT_NE(a.Checksum(), b.Checksum());
+  b.Apply(Command::Put("x", "1"), 0);
+  EXPECT_EQ(a.Checksum(), b.Checksum());
+}
+
 TEST(ParseRedisIntTest, AcceptsCanonicalIntegers) {
   int64_t v;
   ASSERT_TRUE(ParseRedisInt("0", &v));
