@@ -86,7 +86,6 @@ class Driver {
   Semaphore in_flight_;
   WaitGroup clients_;
   WaitGroup ticker_;
-  uint64_t next_op_ = 0;        // closed loop: operations claimed so far.
   uint64_t inserted_keys_ = 0;  // keyspace size including inserts.
   uint64_t value_seq_ = 0;
   bool started_ = false;

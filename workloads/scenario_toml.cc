@@ -104,10 +104,12 @@ using HandlerTable = std::vector<std::pair<std::string, Handler>>;
 // Applies every key of `table` through `handlers`; `prefix` qualifies keys in messages ("mix.").
 absl::Status ApplyTable(const Reader& r, const toml::table& table, const HandlerTable& handlers,
                         const std::string& prefix, Scenario& s) {
-  for (const auto& [key, node] : table) {
-    const std::string name = prefix + std::string(key.str());
+  for (const auto& entry : table) {
+    const std::string key(entry.first.str());
+    const toml::node& node = entry.second;
+    const std::string name = prefix + key;
     const auto it = std::find_if(handlers.begin(), handlers.end(),
-                                 [&](const auto& h) { return h.first == key.str(); });
+                                 [&](const auto& h) { return h.first == key; });
     if (it == handlers.end()) return r.Error(node, name, "unknown key");
     if (absl::Status st = it->second(r, node, name, s); !st.ok()) return st;
   }

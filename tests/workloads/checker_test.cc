@@ -1,11 +1,11 @@
 #include "workloads/checker.h"
 
 #include <algorithm>
-#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "core/rng.h"
 #include "gtest/gtest.h"
+#include "workloads/synthetic_history.h"
 
 namespace kvlab::workloads {
 namespace {
@@ -132,50 +132,11 @@ bool Oracle(std::vector<HistoryOp> ops) {
   return BruteForce(ops, done, std::nullopt, required);
 }
 
-// Clients issue random ops; each takes effect at a random point inside its interval (and unknown
-// writes maybe never), applied in that order to an atomic map: the result is linearizable.
 std::vector<HistoryOp> AtomicRegisterHistory(core::Rng& rng, int clients, int ops_per_client,
                                              int keys) {
-  struct Pending {
-    core::Nanos at;
-    size_t index;
-  };
-  std::vector<HistoryOp> h;
-  std::vector<Pending> effects;
-  int seq = 0;
-  for (int c = 0; c < clients; ++c) {
-    core::Nanos t = static_cast<core::Nanos>(rng.Uniform(20));
-    for (int i = 0; i < ops_per_client; ++i) {
-      HistoryOp op;
-      op.client = c;
-      op.key = absl::StrCat("k", rng.Uniform(keys));
-      op.op = rng.Uniform(2) ? "put" : "get";
-      if (op.op == "put") op.value = absl::StrCat("v", seq++);
-      op.invoke_ns = t;
-      op.complete_ns = t + 1 + static_cast<core::Nanos>(rng.Uniform(50));
-      const uint64_t outcome = rng.Uniform(20);
-      op.result = outcome == 0 ? OpResult::kUnknown : outcome == 1 ? OpResult::kFail : OpResult::kOk;
-      const bool applies = op.result == OpResult::kOk || (op.result == OpResult::kUnknown && rng.Uniform(2));
-      if (applies) {
-        const core::Nanos end = op.result == OpResult::kUnknown ? op.complete_ns + 100 : op.complete_ns;
-        effects.push_back({op.invoke_ns + static_cast<core::Nanos>(rng.Uniform(end - op.invoke_ns + 1)), h.size()});
-      }
-      h.push_back(op);
-      t = op.complete_ns + static_cast<core::Nanos>(rng.Uniform(10));
-    }
-  }
-  std::stable_sort(effects.begin(), effects.end(),
-                   [](const Pending& a, const Pending& b) { return a.at < b.at; });
-  std::map<std::string, std::optional<std::string>> store;
-  for (const Pending& e : effects) {
-    HistoryOp& op = h[e.index];
-    if (op.op == "put") {
-      store[op.key] = op.value;
-    } else {
-      op.value = store[op.key];
-    }
-  }
-  return h;
+  return workloads::AtomicRegisterHistory(
+      rng, {.clients = clients, .ops_per_client = ops_per_client, .keys = keys,
+            .unknown_ppm = 50'000, .fail_ppm = 50'000});
 }
 
 TEST(LinearizabilityRandomized, AtomicRegisterHistoriesAreAlwaysAccepted) {

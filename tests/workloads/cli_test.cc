@@ -9,7 +9,7 @@
 
 namespace {
 
-int Run(const std::string& args) {
+int RunKvlab(const std::string& args) {
   const std::string cmd = std::string(KVLAB_BINARY) + " " + args + " >/dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -31,14 +31,14 @@ TEST(KvlabCheck, ExitCodesAreZeroOkOneViolationTwoBadInput) {
   const std::string bad = WriteFile(
       "bad.jsonl", std::string(kPut) + "\n" +
                        R"({"client":2,"op":"get","key":"k1","value":null,"invoke_ns":6000,"complete_ns":7000,"result":"ok"})" "\n");
-  EXPECT_EQ(Run("check " + ok), 0);
-  EXPECT_EQ(Run("check " + ok + " --model eventual"), 0);
-  EXPECT_EQ(Run("check " + bad), 1);
-  EXPECT_EQ(Run("check " + WriteFile("garbage.jsonl", "{oops\n")), 2);
-  EXPECT_EQ(Run("check /nonexistent/history.jsonl"), 2);
-  EXPECT_EQ(Run("check " + ok + " --model sequential"), 2);
+  EXPECT_EQ(RunKvlab("check " + ok), 0);
+  EXPECT_EQ(RunKvlab("check " + ok + " --model eventual"), 0);
+  EXPECT_EQ(RunKvlab("check " + bad), 1);
+  EXPECT_EQ(RunKvlab("check " + WriteFile("garbage.jsonl", "{oops\n")), 2);
+  EXPECT_EQ(RunKvlab("check /nonexistent/history.jsonl"), 2);
+  EXPECT_EQ(RunKvlab("check " + ok + " --model sequential"), 2);
 }
 
-TEST(KvlabScenarios, ListsBuiltinsAndExitsZero) { EXPECT_EQ(Run("scenarios"), 0); }
+TEST(KvlabScenarios, ListsBuiltinsAndExitsZero) { EXPECT_EQ(RunKvlab("scenarios"), 0); }
 
 }  // namespace
