@@ -1,6 +1,292 @@
-// kvlab sim: placeholder until the simulator lands.
+// kvlab sim / kvlab compare / kvlab trace-diff: CLI wiring only; the logic lives in sim/.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "app/commands.h"
+#include "core/node.h"
+#include "sim/run.h"
+#include "sim/seed_range.h"
+#include "sim/trace.h"
+#include "workloads/history.h"
+#include "workloads/report.h"
+#include "workloads/scenario.h"
 
 namespace kvlab::app {
-void AddSimCommand(CLI::App&) {}
+namespace {
+
+struct SimFlags {
+  std::string scenario = "mixed";
+  std::string policy = "single";
+  int nodes = 0;
+  uint64_t seed = 1;
+  std::string seeds;  // A..B: a sweep.
+  std::string shard = "0/1";
+  std::string faults = "none";
+  std::string json_path;
+  std::string trace_path;
+  std::string history_path;
+};
+
+int UsageError(const std::string& command, const absl::Status& status) {
+  std::fprintf(stderr, "kvlab %s: %s\n", command.c_str(), std::string(status.message()).c_str());
+  return 2;
+}
+
+bool KnownPolicy(const std::string& policy) {
+  for (const std::string& p : core::PolicyNames()) {
+    if (p == policy) return true;
+  }
+  return false;
+}
+
+absl::Status CheckPolicy(const std::string& policy) {
+  if (KnownPolicy(policy)) return absl::OkStatus();
+  std::string known;
+  for (const std::string& p : core::PolicyNames()) absl::StrAppend(&known, known.empty() ? "" : ", ", p);
+  return absl::InvalidArgumentError(absl::StrCat("--policy '", policy, "': unknown (known: ", known, ")"));
+}
+
+// Appends one compact JSON object per line: sweeps and shards merge by concatenation.
+absl::Status AppendJsonLine(std::ofstream& out, const workloads::RunReport& report) {
+  out << workloads::ToJson(report).dump() << "\n";
+  if (!out) return absl::InternalError("writing the --json file failed");
+  return absl::OkStatus();
+}
+
+void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
+  const workloads::RunReport& r = outcome.report;
+  std::fputs(workloads::FormatReport(r).c_str(), stdout);
+  const double virtual_s = r.duration_s;
+  const double wall_s = r.wall_s.value_or(0);
+  std::printf("virtual_duration: %.3f s  wall_duration: %.3f s  events: %llu  events_per_wall_s: %.0f\n", virtual_s,
+              wall_s, static_cast<unsigned long long>(r.events.value_or(0)),
+              wall_s > 0 ? static_cast<double>(r.events.value_or(0)) / wall_s : 0.0);
+  for (const std::string& p : outcome.problems) std::printf("PROBLEM: %s\n", p.c_str());
+  if (!outcome.check_details.empty()) std::fputs(outcome.check_details.c_str(), stdout);
+  std::printf("seed: %llu\n", static_cast<unsigned long long>(options.seed));
+  std::printf("trace_hash: %s\n", sim::Hex64(r.trace_hash.value_or(0)).c_str());
+  std::printf("replay: %s\n", sim::ReplayCommand(options).c_str());
+}
+
+int RunSim(const SimFlags& f) {
+  auto scenario = workloads::FindScenario(f.scenario);
+  if (!scenario.ok()) return UsageError("sim", scenario.status());
+  if (absl::Status s = CheckPolicy(f.policy); !s.ok()) return UsageError("sim", s);
+  auto mode = sim::ParseFaultMode(f.faults);
+  if (!mode.ok()) return UsageError("sim", mode.status());
+  auto shard = sim::ParseShard(f.shard);
+  if (!shard.ok()) return UsageError("sim", shard.status());
+  sim::SeedRange range{f.seed, f.seed};
+  if (!f.seeds.empty()) {
+    auto parsed = sim::ParseSeedRange(f.seeds);
+    if (!parsed.ok()) return UsageError("sim", parsed.status());
+    range = *parsed;
+  }
+  const std::vector<uint64_t> seeds = sim::SeedsOfShard(range, *shard);
+  const bool sweep = !f.seeds.empty();
+  if (sweep && (!f.trace_path.empty() || !f.history_path.empty())) {
+    return UsageError("sim", absl::InvalidArgumentError("--trace and --history take one --seed, not a --seeds sweep"));
+  }
+  std::ofstream json;
+  if (!f.json_path.empty()) {
+    json.open(f.json_path);
+    if (!json) return UsageError("sim", absl::InvalidArgumentError(absl::StrCat("cannot write --json file '", f.json_path, "'")));
+  }
+  int failed = 0;
+  for (uint64_t seed : seeds) {
+    sim::SimRunOptions options;
+    options.scenario = *scenario;
+    options.scenario_arg = f.scenario;
+    options.policy = f.policy;
+    options.nodes = f.nodes;
+    options.seed = seed;
+    options.faults = *mode;
+    options.trace_path = f.trace_path;
+    options.progress = !sweep;
+    auto outcome = sim::RunSimulation(options);
+    if (!outcome.ok()) return UsageError("sim", outcome.status());
+    if (json.is_open()) {
+      if (absl::Status s = AppendJsonLine(json, outcome->report); !s.ok()) return UsageError("sim", s);
+    }
+    if (!f.history_path.empty()) {
+      if (absl::Status s = workloads::WriteHistoryFile(outcome->history, f.history_path); !s.ok()) return UsageError("sim", s);
+    }
+    if (!sweep) {
+      PrintRun(options, *outcome);
+    } else {
+      const auto& r = outcome->report;
+      std::printf("seed %llu  ops %llu  errors %llu  check %s  trace_hash %s%s\n", static_cast<unsigned long long>(seed),
+                  static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors),
+                  outcome->ok() ? "ok" : "FAILED", sim::Hex64(r.trace_hash.value_or(0)).c_str(),
+                  outcome->ok() ? "" : absl::StrCat("  replay: ", sim::ReplayCommand(options)).c_str());
+      if (!outcome->ok()) {
+        for (const std::string& p : outcome->problems) std::printf("  PROBLEM: %s\n", p.c_str());
+        std::fputs(outcome->check_details.c_str(), stdout);
+      }
+    }
+    if (!outcome->ok()) ++failed;
+  }
+  if (sweep) {
+    std::printf("%zu passed, %d failed\n", seeds.size() - failed, failed);
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+void AddSim(CLI::App& app) {
+  auto flags = std::make_shared<SimFlags>();
+  CLI::App* cmd = app.add_subcommand("sim", "Run a scenario in the deterministic simulator");
+  cmd->add_option("--scenario", flags->scenario, "Built-in scenario name (see `kvlab scenarios`) or a TOML file")
+      ->capture_default_str();
+  cmd->add_option("--policy", flags->policy, "Replication policy")->capture_default_str();
+  cmd->add_option("--nodes", flags->nodes, "Cluster size (default: 1 for single, 3 otherwise)")
+      ->check(CLI::Range(1, 64));
+  cmd->add_option("--seed", flags->seed, "Run seed")->capture_default_str();
+  cmd->add_option("--seeds", flags->seeds, "Sweep seeds A..B (inclusive)");
+  cmd->add_option("--shard", flags->shard, "Run only shard I of N of the sweep (I/N)")->capture_default_str();
+  cmd->add_option("--faults", flags->faults, "Random faults: none|crash|partition|disk|clock|network|random")
+      ->capture_default_str();
+  cmd->add_option("--json", flags->json_path, "Write the result (one JSON object per line) to FILE");
+  cmd->add_option("--trace", flags->trace_path, "Write the event log to FILE");
+  cmd->add_option("--history", flags->history_path, "Write the operation history (JSON lines) to FILE");
+  cmd->callback([flags] { SetExitCode(RunSim(*flags)); });
+}
+
+// --- kvlab compare -------------------------------------------------------------------------------
+
+struct CompareFlags {
+  std::string policies;  // empty: every policy built so far.
+  std::string scenarios = "all";
+  std::string seeds = "1";
+  std::string faults = "none";
+  std::string out_dir;
+};
+
+std::string MarkdownTable(const std::vector<workloads::RunReport>& reports) {
+  std::string md =
+      "| scenario | policy | nodes | seed | ops | errors | ops/s (virtual) | p50 us | p99 us | max us | check | trace_hash |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& r : reports) {
+    absl::StrAppendFormat(&md, "| %s | %s | %d | %d | %d | %d | %.0f | %.0f | %.0f | %.0f | %s | %s |\n", r.scenario,
+                          r.policy, r.nodes, r.seed, r.ops, r.errors, r.throughput_ops_s, r.latency.p50_us,
+                          r.latency.p99_us, r.latency.max_us, r.check && r.check->ok ? "ok" : "FAILED",
+                          sim::Hex64(r.trace_hash.value_or(0)));
+  }
+  return md;
+}
+
+int RunCompare(const CompareFlags& f) {
+  std::vector<std::string> policies;
+  if (f.policies.empty()) {
+    policies = core::PolicyNames();
+  } else {
+    policies = absl::StrSplit(f.policies, ',');
+  }
+  for (const std::string& p : policies) {
+    if (absl::Status s = CheckPolicy(p); !s.ok()) return UsageError("compare", s);
+  }
+  std::vector<workloads::Scenario> scenarios;
+  if (f.scenarios == "all") {
+    for (const auto& s : workloads::BuiltinScenarios()) {
+      if (s.name.rfind("ycsb", 0) != 0) scenarios.push_back(s);  // "all" = DESIGN.md's six.
+    }
+  } else {
+    for (const std::string& name : std::vector<std::string>(absl::StrSplit(f.scenarios, ','))) {
+      auto s = workloads::FindScenario(name);
+      if (!s.ok()) return UsageError("compare", s.status());
+      scenarios.push_back(*s);
+    }
+  }
+  auto range = sim::ParseSeedRange(f.seeds);
+  if (!range.ok()) return UsageError("compare", range.status());
+  auto mode = sim::ParseFaultMode(f.faults);
+  if (!mode.ok()) return UsageError("compare", mode.status());
+
+  std::vector<workloads::RunReport> reports;
+  int failed = 0;
+  for (const auto& scenario : scenarios) {
+    for (const std::string& policy : policies) {
+      for (uint64_t seed : sim::SeedsOfShard(*range, sim::Shard{})) {
+        sim::SimRunOptions options;
+        options.scenario = scenario;
+        options.policy = policy;
+        options.seed = seed;
+        options.faults = *mode;
+        auto outcome = sim::RunSimulation(options);
+        if (!outcome.ok()) return UsageError("compare", outcome.status());
+        const auto& r = outcome->report;
+        std::printf("%-17s %-7s seed %-4llu %8.0f ops/s  p50 %8.0f us  p99 %8.0f us  errors %-5llu check %s\n",
+                    scenario.name.c_str(), policy.c_str(), static_cast<unsigned long long>(seed), r.throughput_ops_s,
+                    r.latency.p50_us, r.latency.p99_us, static_cast<unsigned long long>(r.errors),
+                    outcome->ok() ? "ok" : "FAILED");
+        for (const std::string& p : outcome->problems) std::printf("  PROBLEM: %s\n", p.c_str());
+        if (!outcome->ok()) {
+          ++failed;
+          std::printf("  replay: %s\n", sim::ReplayCommand(options).c_str());
+        }
+        reports.push_back(r);
+      }
+    }
+  }
+  const std::string table = MarkdownTable(reports);
+  std::printf("\n%s", table.c_str());
+  if (!f.out_dir.empty()) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& r : reports) all.push_back(workloads::ToJson(r));
+    std::ofstream json(f.out_dir + "/compare.json");
+    std::ofstream md(f.out_dir + "/compare.md");
+    json << all.dump(2) << "\n";
+    md << "# Simulated comparison (`kvlab compare --scenarios " << f.scenarios << " --seeds " << f.seeds
+       << "`)\n\nThroughput is in virtual time, from the simulator's calibrated cost model.\n\n"
+       << table;
+    if (!json || !md) return UsageError("compare", absl::InvalidArgumentError(absl::StrCat("cannot write results to '", f.out_dir, "'")));
+    std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+void AddCompare(CLI::App& app) {
+  auto flags = std::make_shared<CompareFlags>();
+  CLI::App* cmd = app.add_subcommand("compare", "Run scenarios for several policies on the same seeds, side by side");
+  cmd->add_option("--policies", flags->policies, "Comma-separated policies (default: all built)");
+  cmd->add_option("--scenarios", flags->scenarios, "all (the six) or comma-separated names/files")->capture_default_str();
+  cmd->add_option("--seeds", flags->seeds, "Seeds A..B")->capture_default_str();
+  cmd->add_option("--faults", flags->faults, "Random faults for every run")->capture_default_str();
+  cmd->add_option("--out", flags->out_dir, "Write compare.json and compare.md into this folder");
+  cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
+}
+
+void AddTraceDiff(CLI::App& app) {
+  auto paths = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("trace-diff", "Name the first event where two --trace logs diverge");
+  cmd->add_option("traces", *paths, "Two trace files")->required()->expected(2);
+  cmd->callback([paths] {
+    auto diff = sim::FirstDivergence((*paths)[0], (*paths)[1]);
+    if (!diff.ok()) {
+      SetExitCode(UsageError("trace-diff", diff.status()));
+      return;
+    }
+    if (diff->empty()) {
+      std::printf("traces are identical\n");
+      SetExitCode(0);
+    } else {
+      std::printf("%s\n", diff->c_str());
+      SetExitCode(1);
+    }
+  });
+}
+
+}  // namespace
+
+void AddSimCommand(CLI::App& app) {
+  AddSim(app);
+  AddCompare(app);
+  AddTraceDiff(app);
+}
+
 }  // namespace kvlab::app

@@ -213,7 +213,7 @@ void FaultInjector::Quiesce() {
       records_.push_back(FaultRecord{sim_.now(), "restart", id, booted.ok() ? "" : std::string(booted.message())});
     }
   }
-  records_.push_back(FaultRecord{sim_.now(), "quiesce", 0, ""});
+  if (!records_.empty()) records_.push_back(FaultRecord{sim_.now(), "quiesce", 0, ""});
 }
 
 }  // namespace kvlab::sim

@@ -42,13 +42,13 @@ void SimRuntime::ScheduleWake(uint64_t id, core::Nanos at) {
 }
 
 void SimRuntime::OnWake(uint64_t id) {
-  FiberSlot& slot = fibers_[id];
-  slot.wake_pending = false;
-  if (slot.fiber == nullptr || slot.fiber->finished()) return;
-  slot.fiber->Resume();
-  if (slot.fiber->finished()) {
-    ids_.erase(slot.fiber.get());
-    slot.fiber.reset();
+  fibers_[id].wake_pending = false;
+  workloads::Fiber* fiber = fibers_[id].fiber.get();
+  if (fiber == nullptr || fiber->finished()) return;
+  fiber->Resume();  // may Spawn, which can move fibers_: index again afterwards.
+  if (fiber->finished()) {
+    ids_.erase(fiber);
+    fibers_[id].fiber.reset();
     --live_fibers_;
   }
 }

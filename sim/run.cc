@@ -1,0 +1,229 @@
+#include "sim/run.h"
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <utility>
+
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "sim/sim_runtime.h"
+#include "sim/simulator.h"
+#include "workloads/checker.h"
+#include "workloads/driver.h"
+
+namespace kvlab::sim {
+namespace {
+
+using workloads::HistoryOp;
+
+// Maps the scenario's fault schedule onto simulator actions, shifted to the measured start.
+absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenario& scenario, int nodes,
+                                                         core::Nanos offset) {
+  std::vector<FaultAction> actions;
+  for (const workloads::FaultSpec& spec : scenario.faults) {
+    FaultAction a;
+    a.at = offset + spec.at;
+    a.node = spec.node;
+    if (spec.kind != "partition" && spec.kind != "heal" && (spec.node < 1 || spec.node > static_cast<core::NodeId>(nodes))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("fault '", spec.kind, "' at ", workloads::FormatDuration(spec.at), " names node ", spec.node,
+                       " but the cluster has nodes 1..", nodes));
+    }
+    if (spec.kind == "partition") {
+      std::set<core::NodeId> group(spec.nodes.begin(), spec.nodes.end());
+      for (core::NodeId in : group) {
+        for (core::NodeId out = 1; out <= static_cast<core::NodeId>(nodes); ++out) {
+          if (group.contains(out)) continue;
+          actions.push_back(FaultAction{a.at, FaultKind::kBlockLink, in, out, 0, 0});
+          if (!spec.one_way) actions.push_back(FaultAction{a.at, FaultKind::kBlockLink, out, in, 0, 0});
+        }
+      }
+      continue;
+    }
+    if (spec.kind == "crash") a.kind = FaultKind::kCrash;
+    else if (spec.kind == "restart") a.kind = FaultKind::kRestart;
+    else if (spec.kind == "pause") a.kind = FaultKind::kPause;
+    else if (spec.kind == "resume") a.kind = FaultKind::kResume;
+    else if (spec.kind == "heal") a.kind = FaultKind::kHeal;
+    else if (spec.kind == "disk_fail") a.kind = FaultKind::kTornCrash;  // dies mid-write.
+    else if (spec.kind == "disk_heal") a.kind = FaultKind::kRestart;    // boots from what survived.
+    else if (spec.kind == "clock_skew") {
+      if (spec.amount < 0) return absl::InvalidArgumentError("fault 'clock_skew': amount must be >= 0 (clocks only jump forward)");
+      a.kind = FaultKind::kClockJump;
+      a.amount = spec.amount;
+    } else {
+      absl::StatusOr<FaultKind> kind = ParseFaultKind(spec.kind);
+      if (!kind.ok()) return kind.status();
+      a.kind = *kind;
+    }
+    actions.push_back(a);
+  }
+  return actions;
+}
+
+// Keys that an acknowledged (or possibly applied) write touched, in sorted order.
+std::vector<std::string> WrittenKeys(const std::vector<HistoryOp>& history) {
+  std::set<std::string> keys;
+  for (const HistoryOp& op : history) {
+    if (op.op != "get" && op.result != workloads::OpResult::kFail) keys.insert(op.key);
+  }
+  return {keys.begin(), keys.end()};
+}
+
+// Prints a progress line at most every few wall-seconds: in place on a terminal.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), tty_(enabled && isatty(STDERR_FILENO)) {}
+  void Tick(const workloads::TimelinePoint& p, uint64_t total_ops) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(tty_ ? 1 : 5)) return;
+    last_ = now;
+    std::fprintf(stderr, "%s  virtual %.1f s, %llu ops%s", tty_ ? "\r" : "", p.t_s,
+                 static_cast<unsigned long long>(total_ops), tty_ ? "" : "\n");
+    std::fflush(stderr);
+    printed_ = true;
+  }
+  ~Progress() {
+    if (tty_ && printed_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool enabled_;
+  bool tty_;
+  bool printed_ = false;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout) {
+  SimConfig c;
+  c.network.latency_ns = core::Micros(p.net_latency_us);
+  c.network.jitter_ns = core::Micros(p.net_jitter_us);
+  c.network.bandwidth_bytes_per_sec = static_cast<uint64_t>(p.net_bandwidth_mbps) * 1'000'000 / 8;
+  c.network.loss_ppm = p.net_loss_ppm;
+  c.network.duplicate_ppm = p.net_duplicate_ppm;
+  c.network.reorder_ppm = p.net_reorder_ppm;
+  c.disk.write_latency_ns = core::Micros(p.disk_write_us);
+  c.disk.fsync_latency_ns = core::Micros(p.disk_fsync_us);
+  c.cpu.per_event_ns = p.cpu_event_ns;
+  c.cpu.per_kib_ns = p.cpu_per_byte_ns * 1024;
+  c.clock.max_skew_ns = core::Micros(p.clock_max_skew_us);
+  c.clock.max_drift_ppm = p.clock_max_drift_ppm;
+  c.client_timeout_ns = client_timeout;
+  return c;
+}
+
+int DefaultNodes(const std::string& policy) { return policy == "single" ? 1 : 3; }
+
+std::string ConsistencyModel(const std::string& policy) { return policy == "quorum" ? "eventual" : "linearizable"; }
+
+std::string ReplayCommand(const SimRunOptions& o) {
+  std::string cmd = absl::StrCat("kvlab sim --scenario ", o.scenario_arg.empty() ? o.scenario.name : o.scenario_arg,
+                                 " --policy ", o.policy, " --nodes ", o.nodes > 0 ? o.nodes : DefaultNodes(o.policy),
+                                 " --seed ", o.seed);
+  if (o.faults != FaultMode::kNone) absl::StrAppend(&cmd, " --faults ", std::string(FaultModeName(o.faults)));
+  return cmd;
+}
+
+absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const workloads::Scenario& scenario = options.scenario;
+  if (absl::Status valid = scenario.Validate(); !valid.ok()) return valid;
+  const int nodes = options.nodes > 0 ? options.nodes : DefaultNodes(options.policy);
+  if (nodes > 64) return absl::InvalidArgumentError(absl::StrCat("--nodes ", nodes, ": at most 64"));
+
+  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout), options.policy, nodes, options.seed);
+  if (!options.trace_path.empty()) {
+    if (absl::Status s = sim.trace().OpenLog(options.trace_path); !s.ok()) return s;
+  }
+  if (absl::Status s = sim.Start(); !s.ok()) return s;
+  SimRuntime runtime(sim);
+  Progress progress(options.progress);
+  uint64_t total_ops = 0;
+  workloads::DriverOptions driver_options;
+  driver_options.seed = options.seed;
+  driver_options.on_tick = [&](const workloads::TimelinePoint& p) {
+    total_ops += p.ops;
+    progress.Tick(p, total_ops);
+  };
+  workloads::Driver driver(runtime, scenario, driver_options);
+  driver.Start();
+
+  SimRunOutcome outcome;
+  // Faults are scheduled relative to the measured run, which begins after the preload.
+  if (absl::Status s = sim.RunUntil([&] { return driver.measured_start() >= 0 || driver.Done(); }); !s.ok()) {
+    outcome.problems.push_back(absl::StrCat("preload: ", s.message()));
+  }
+  const core::Nanos measured_start = driver.measured_start() >= 0 ? driver.measured_start() : sim.now();
+  absl::StatusOr<std::vector<FaultAction>> schedule = ScheduledFaults(scenario, nodes, measured_start);
+  if (!schedule.ok()) return schedule.status();
+  FaultInjector injector(sim, options.faults, *std::move(schedule));
+  injector.Start(measured_start, kDefaultVirtualTimeLimit);
+  if (absl::Status s = sim.RunUntil([&] { return driver.Done(); }); !s.ok()) {
+    outcome.problems.push_back(absl::StrCat("workload: ", s.message()));
+  }
+  // Faults stop; the cluster must recover and still hold every acknowledged write.
+  injector.Quiesce();
+  workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
+  std::vector<HistoryOp>& history = result.history;
+  const std::vector<std::string> keys = WrittenKeys(history);
+  const core::Nanos deadline = sim.now() + kRecoveryDeadline;
+  bool verified = false;
+  runtime.Spawn([&] {
+    auto client = runtime.Connect(0);
+    for (const std::string& key : keys) {
+      while (true) {
+        HistoryOp op;
+        op.client = scenario.clients;  // one past the workload's clients: the verifier.
+        op.op = "get";
+        op.key = key;
+        op.invoke_ns = runtime.Now();
+        workloads::ClientResult r = client->Get(key);
+        op.complete_ns = runtime.Now();
+        if (r.outcome == workloads::Outcome::kOk) {
+          if (r.result.kind == core::ResultKind::kValue) op.value = r.result.value;
+          history.push_back(std::move(op));
+          break;
+        }
+        if (runtime.Now() >= deadline) return;
+        runtime.SleepUntil(runtime.Now() + core::Millis(10));
+      }
+    }
+    verified = true;
+  });
+  if (absl::Status s = sim.RunUntil([&] { return runtime.AllFinished(); }, deadline + core::Seconds(10)); !s.ok() ||
+      !verified) {
+    outcome.problems.push_back(absl::StrCat("no progress after faults healed: the read-back of ", keys.size(),
+                                            " written keys did not finish within ",
+                                            kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
+  }
+  for (const std::string& e : sim.node_errors()) outcome.problems.push_back(absl::StrCat("recovery failed: ", e));
+
+  // Wall time of the simulation itself; the consistency check below is not simulator speed.
+  const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  workloads::RunReport& report = result.report;
+  report.policy = options.policy;
+  report.world = "sim";
+  report.seed = options.seed;
+  report.nodes = nodes;
+  for (const FaultRecord& f : injector.records()) {
+    report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
+  }
+  const workloads::CheckResult check = ConsistencyModel(options.policy) == "eventual"
+                                           ? workloads::CheckEventual(history)
+                                           : workloads::CheckLinearizable(history);
+  report.check = workloads::Summarize(check);
+  if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
+  report.trace_hash = sim.trace().hash();
+  report.events = sim.events();
+  report.wall_s = sim_wall_s;
+  outcome.report = std::move(report);
+  outcome.history = std::move(history);
+  return outcome;
+}
+
+}  // namespace kvlab::sim

@@ -1,0 +1,53 @@
+// One simulated scenario run, end to end: builds the simulator from the scenario's cost model,
+// boots the cluster, drives the workload as fibers in virtual time, injects the scheduled and
+// random faults, then heals everything and reads back every key an acknowledged write touched
+// (no acknowledged write may be lost, and the cluster must answer within a bounded time once
+// faults stop), and checks the whole history for consistency.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/faults.h"
+#include "sim/sim_config.h"
+#include "workloads/history.h"
+#include "workloads/report.h"
+#include "workloads/scenario.h"
+
+namespace kvlab::sim {
+
+// After faults stop, the final read-back must finish within this much virtual time.
+inline constexpr core::Nanos kRecoveryDeadline = core::Seconds(30);
+
+struct SimRunOptions {
+  workloads::Scenario scenario;
+  std::string scenario_arg;  // as given on the command line (a name or a file), for the replay line.
+  std::string policy = "single";
+  int nodes = 0;             // 0: the policy's default (1 for single, else 3).
+  uint64_t seed = 1;
+  FaultMode faults = FaultMode::kNone;
+  std::string trace_path;    // event log, if not empty.
+  bool progress = false;     // print progress lines to stderr.
+};
+
+struct SimRunOutcome {
+  workloads::RunReport report;
+  std::vector<workloads::HistoryOp> history;
+  std::string check_details;           // the checker's text when it found a violation.
+  std::vector<std::string> problems;   // lost progress, nodes that failed to recover, ...
+  bool ok() const { return problems.empty() && (!report.check || report.check->ok); }
+};
+
+SimConfig ToSimConfig(const workloads::SimParams& params, core::Nanos client_timeout);
+int DefaultNodes(const std::string& policy);
+std::string ConsistencyModel(const std::string& policy);
+
+// InvalidArgument for a bad policy/cluster/fault schedule or an unwritable trace file.
+absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options);
+
+// `kvlab sim ...` that reproduces this run exactly.
+std::string ReplayCommand(const SimRunOptions& options);
+
+}  // namespace kvlab::sim
