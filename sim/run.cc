@@ -195,13 +195,15 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
     }
     verified = true;
   });
-  if (absl::Status s = sim.RunUntil([&] { return runtime.AllFinished(); }, deadline + core::Seconds(10)); !s.ok() ||
+  const absl::Status readback = sim.RunUntil([&] { return runtime.AllFinished(); }, deadline + core::Seconds(10));
+  // Recovery errors first: they explain the lack of progress that usually follows them.
+  for (const std::string& e : sim.node_errors()) outcome.problems.push_back(absl::StrCat("recovery failed: ", e));
+  if (!readback.ok() ||
       !verified) {
     outcome.problems.push_back(absl::StrCat("no progress after faults healed: the read-back of ", keys.size(),
                                             " written keys did not finish within ",
                                             kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
   }
-  for (const std::string& e : sim.node_errors()) outcome.problems.push_back(absl::StrCat("recovery failed: ", e));
 
   // Wall time of the simulation itself; the consistency check below is not simulator speed.
   const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
