@@ -41,6 +41,25 @@ absl::StatusOr<ClientReply> DecodeReply(ByteReader& r) {
   return rep;
 }
 
+template <typename T>
+absl::Status Assign(absl::StatusOr<T> decoded, MessageBody* body) {
+  if (!decoded.ok()) return decoded.status();
+  *body = *std::move(decoded);
+  return absl::OkStatus();
+}
+
+absl::Status DecodeRaftMessage(MessageType type, ByteReader& r, MessageBody* body) {
+  switch (type) {
+    case MessageType::kRaftVoteRequest: return Assign(DecodeRaftVoteRequest(r), body);
+    case MessageType::kRaftVoteReply: return Assign(DecodeRaftVoteReply(r), body);
+    case MessageType::kRaftAppend: return Assign(DecodeRaftAppend(r), body);
+    case MessageType::kRaftAppendReply: return Assign(DecodeRaftAppendReply(r), body);
+    case MessageType::kRaftSnapshotChunk: return Assign(DecodeRaftSnapshotChunk(r), body);
+    case MessageType::kRaftSnapshotReply: return Assign(DecodeRaftSnapshotReply(r), body);
+    default: return absl::InvalidArgumentError("frame: not a raft message type");
+  }
+}
+
 }  // namespace
 
 std::string EncodeMessage(const Message& msg) {
@@ -50,8 +69,15 @@ std::string EncodeMessage(const Message& msg) {
   w.U32(msg.to);
   if (const auto* req = std::get_if<ClientRequest>(&msg.body)) {
     EncodeRequest(*req, w);
+  } else if (const auto* rep = std::get_if<ClientReply>(&msg.body)) {
+    EncodeReply(*rep, w);
   } else {
-    EncodeReply(std::get<ClientReply>(msg.body), w);
+    std::visit(
+        [&w](const auto& body) {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (!std::is_same_v<T, ClientRequest> && !std::is_same_v<T, ClientReply>) EncodeRaftBody(body, w);
+        },
+        msg.body);
   }
   std::string frame;
   frame.reserve(kMessageHeaderBytes + body.size());
@@ -101,10 +127,12 @@ absl::StatusOr<Message> DecodeMessage(std::string_view frame) {
     absl::StatusOr<ClientRequest> req = DecodeRequest(b);
     if (!req.ok()) return req.status();
     msg.body = *std::move(req);
-  } else {
+  } else if (msg.type == MessageType::kClientReply || msg.type == MessageType::kForwardReply) {
     absl::StatusOr<ClientReply> rep = DecodeReply(b);
     if (!rep.ok()) return rep.status();
     msg.body = *std::move(rep);
+  } else if (absl::Status s = DecodeRaftMessage(msg.type, b, &msg.body); !s.ok()) {
+    return s;
   }
   if (!b.done()) return absl::DataLossError("frame: trailing bytes after body");
   return msg;

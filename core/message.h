@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/command.h"
+#include "core/raft_messages.h"
 #include "core/types.h"
 
 namespace kvlab::core {
@@ -44,10 +45,18 @@ enum class MessageType : uint8_t {
   kClientReply = 2,     // node -> client
   kForwardRequest = 3,  // node -> node serving the request (e.g. raft leader)
   kForwardReply = 4,    // back to the node that accepted the request
+  // raft peer messages (core/raft_messages.h)
+  kRaftVoteRequest = 5,
+  kRaftVoteReply = 6,
+  kRaftAppend = 7,
+  kRaftAppendReply = 8,
+  kRaftSnapshotChunk = 9,
+  kRaftSnapshotReply = 10,
 };
-inline constexpr uint8_t kMaxMessageType = 4;
+inline constexpr uint8_t kMaxMessageType = 10;
 
-using MessageBody = std::variant<ClientRequest, ClientReply>;
+using MessageBody = std::variant<ClientRequest, ClientReply, RaftVoteRequest, RaftVoteReply, RaftAppend,
+                                 RaftAppendReply, RaftSnapshotChunk, RaftSnapshotReply>;
 
 struct Message {
   MessageType type = MessageType::kClientRequest;

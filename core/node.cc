@@ -1,13 +1,16 @@
 // The policy registry: maps a --policy name to its Node implementation.
 #include "core/node.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/raft_node.h"
 #include "core/single_node.h"
 
 namespace kvlab::core {
 
-std::vector<std::string> PolicyNames() { return {"single"}; }
+std::vector<std::string> PolicyNames() { return {"single", "raft"}; }
 
 absl::StatusOr<std::unique_ptr<Node>> MakeNode(std::string_view policy, const NodeConfig& config,
                                                Env& env) {
@@ -18,6 +21,17 @@ absl::StatusOr<std::unique_ptr<Node>> MakeNode(std::string_view policy, const No
                        " members"));
     }
     return std::unique_ptr<Node>(new SingleNode(config, env));
+  }
+  if (policy == "raft") {
+    const bool self_member =
+        std::find(config.members.begin(), config.members.end(), config.self) != config.members.end();
+    if (config.members.empty() || config.members.size() > kRaftMaxMembers || !self_member ||
+        !std::is_sorted(config.members.begin(), config.members.end())) {
+      return absl::InvalidArgumentError(absl::StrCat("policy 'raft' needs 1..", kRaftMaxMembers,
+                                                     " sorted members including itself, got ",
+                                                     config.members.size()));
+    }
+    return std::unique_ptr<Node>(new RaftNode(config, env));
   }
   return absl::InvalidArgumentError(absl::StrCat("unknown policy '", std::string(policy),
                                                  "' (known: ", absl::StrJoin(PolicyNames(), ", "), ")"));
