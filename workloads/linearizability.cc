@@ -1,4 +1,5 @@
-// Linearizability of per-key registers: Wing & Gong's search with Lowe's memoisation, over the
+// Linearizability of per-key registers: the zone test when written values are unique (zones.cc),
+// else Wing & Gong's search with Lowe's memoisation, over the
 // call/return entries of one key kept in a doubly linked list (Porcupine's formulation).
 #include <algorithm>
 #include <numeric>
@@ -9,21 +10,13 @@
 #include "absl/hash/hash.h"
 #include "core/assert.h"
 #include "workloads/checker.h"
+#include "workloads/register_ops.h"
 
 namespace kvlab::workloads {
 namespace {
 
-constexpr core::Nanos kNever = INT64_MAX;  // return time of an op that may never take effect.
-
-// One register operation of one key, with values interned to small integers (0 = absent).
-struct RegOp {
-  bool is_write = false;
-  int32_t value = 0;
-  core::Nanos call = 0;
-  core::Nanos ret = 0;
-  bool required = true;  // false for unknown writes: linearized anywhere after call, or never.
-  size_t history_index = 0;
-};
+// Witnesses larger than this are reported as found, without the (quadratic) shrinking search.
+constexpr size_t kMaxOpsToSearchInWitness = 300;
 
 // The search's memo key: which ops are linearized and the register's value after them.
 struct Config {
@@ -74,15 +67,21 @@ class RegisterSearch {
         continue;
       }
       // A return whose op is not linearized yet: this branch is dead, backtrack.
-      if (stack.empty()) return Verdict::kViolation;
-      const auto [call, before] = stack.back();
-      stack.pop_back();
-      state = before;
-      const int undone = op_of_[call];
-      linearized[undone / 64] &= ~(uint64_t{1} << (undone % 64));
-      required_left += ops_[undone].required;
-      Unlift(call);
-      entry = next_[call];
+      while (true) {
+        if (stack.empty()) return Verdict::kViolation;
+        const auto [call, before] = stack.back();
+        stack.pop_back();
+        state = before;
+        const int undone = op_of_[call];
+        linearized[undone / 64] &= ~(uint64_t{1} << (undone % 64));
+        required_left += ops_[undone].required;
+        Unlift(call);
+        entry = next_[call];
+        // A read linearized as soon as it matched dominates every later placement of it (it
+        // leaves the state unchanged and only removes constraints), so trying the alternatives
+        // after it cannot succeed: keep backtracking past it.
+        if (ops_[undone].is_write) break;
+      }
     }
     return Verdict::kLinearizable;
   }
@@ -207,7 +206,7 @@ std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history,
     r.value = intern(h.op == "del" ? std::nullopt : h.value);
     r.call = h.invoke_ns;
     r.required = h.result == OpResult::kOk;
-    r.ret = r.required ? h.complete_ns : kNever;
+    r.ret = r.required ? h.complete_ns : kNeverReturns;
     r.history_index = i;
     ops.push_back(r);
   }
@@ -242,7 +241,20 @@ CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const Check
     result.ops_checked += indexes.size();
     if (result.violations.size() >= options.max_violations) continue;
     std::vector<RegOp> ops = ToRegisterOps(history, indexes);
-    const Verdict verdict = CheckRegister(ops, options.max_search_states_per_key);
+    // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
+    // violation comes with the two clusters in conflict, a small sub-history to shrink further.
+    const std::optional<ZoneVerdict> zones =
+        options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
+    if (zones && zones->linearizable) continue;
+    if (zones) {
+      std::vector<RegOp> witness;
+      for (size_t i : zones->witness) witness.push_back(ops[i]);
+      ops = std::move(witness);
+    }
+    const Verdict verdict = zones && ops.size() > kMaxOpsToSearchInWitness
+                                ? Verdict::kViolation
+                                : CheckRegister(ops, options.max_search_states_per_key);
+    KV_ASSERT(!zones || verdict != Verdict::kLinearizable);  // the two algorithms must agree.
     if (verdict == Verdict::kInconclusive) {
       result.ok = false;
       result.inconclusive_keys.push_back(key);
@@ -250,7 +262,9 @@ CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const Check
     }
     if (verdict == Verdict::kLinearizable) continue;
     result.ok = false;
-    if (options.minimize) ops = Minimize(std::move(ops), options.max_search_states_per_key);
+    if (options.minimize && ops.size() <= kMaxOpsToSearchInWitness) {
+      ops = Minimize(std::move(ops), options.max_search_states_per_key);
+    }
     Violation v{.key = key, .reason = Reason(ops), .ops = {}};
     std::sort(ops.begin(), ops.end(), [](const RegOp& a, const RegOp& b) { return a.call < b.call; });
     for (const RegOp& o : ops) v.ops.push_back(history[o.history_index]);
