@@ -31,7 +31,10 @@ class TestHandler : public RespHandler {
   }
   void EndTurn() {
     std::reverse(held.begin(), held.end());
-    for (auto& [token, v] : held) server->Reply(token, [&](std::string* out) { AppendBulk(out, v); });
+    for (auto& held_reply : held) {
+      const std::string& v = held_reply.second;
+      server->Reply(held_reply.first, [&](std::string* out) { AppendBulk(out, v); });
+    }
     held.clear();
   }
   RespServer* server = nullptr;
