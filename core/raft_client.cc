@@ -113,9 +113,11 @@ void RaftNode::ServeReadyReads() {
   if (role_ != RaftRole::kLeader) return;
   const int64_t now_ms = env_.Now() / kNanosPerMilli;
   size_t kept = 0;
-  for (auto& [read_index, req] : reads_ready_) {
+  for (size_t i = 0; i < reads_ready_.size(); ++i) {
+    auto& [read_index, req] = reads_ready_[i];
     if (read_index > applied_) {
-      reads_ready_[kept++] = {read_index, std::move(req)};
+      if (kept != i) reads_ready_[kept] = std::move(reads_ready_[i]);  // never self-move.
+      ++kept;
       continue;
     }
     ClientReply reply;
@@ -129,9 +131,11 @@ void RaftNode::ExpireRequests() {
   const Nanos now = env_.Now();
   auto expire = [&](std::vector<Request>& reqs, const char* why) {
     size_t kept = 0;
-    for (Request& r : reqs) {
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      Request& r = reqs[i];
       if (r.deadline > now) {
-        reqs[kept++] = std::move(r);
+        if (kept != i) reqs[kept] = std::move(r);  // never self-move: it would empty the command.
+        ++kept;
       } else {
         ReplyError(r.origin, ReplyStatus::kTryAgain, why);
       }

@@ -445,3 +445,32 @@ TEST(RaftNodeTest, RestartRecoversSnapshotAndLogSuffix) {
 
 }  // namespace
 }  // namespace kvlab::core
+
+namespace kvlab::core {
+namespace {
+
+// Regression (found by the first sim run): the deadline sweep moved each kept request onto
+// itself, which emptied its command; the request later reached the log as a Put with no key.
+TEST(RaftNodeTest, WaitingRequestSurvivesDeadlineSweepIntact) {
+  FakeEnv env(1);
+  RaftNode node(Members(1, 3), env);
+  ASSERT_TRUE(node.Start().ok());
+  node.OnClientRequest(5, Command::Put("a", "1"));
+  node.EndTurn();
+  env.now += kRaftTick;
+  node.OnTimer(1);  // sweeps deadlines; the request is still in time.
+  node.EndTurn();
+  env.sent.clear();
+  node.OnMessage(Msg(2, 1, MessageType::kRaftAppend, RaftAppend{.term = 1, .entries = {}}));
+  node.EndTurn();
+  bool forwarded = false;
+  for (const Message& m : env.sent) {
+    if (m.type != MessageType::kForwardRequest) continue;
+    forwarded = true;
+    EXPECT_EQ(std::get<ClientRequest>(m.body).command, Command::Put("a", "1"));
+  }
+  EXPECT_TRUE(forwarded);
+}
+
+}  // namespace
+}  // namespace kvlab::core
