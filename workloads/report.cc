@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "workloads/scenario.h"
 
 namespace kvlab::workloads {
 namespace {
@@ -40,6 +41,14 @@ CheckSummary Summarize(const CheckResult& r) {
                       .ok = r.ok,
                       .violations = r.violations.size() + r.inconclusive_keys.size(),
                       .details = FormatCheckResult(r)};
+}
+
+std::vector<FaultEvent> ScheduledFaultEvents(const std::vector<FaultSpec>& faults) {
+  std::vector<FaultEvent> events;
+  for (const FaultSpec& f : faults) {
+    events.push_back({.t_s = static_cast<double>(f.at) / 1e9, .kind = f.kind, .node = f.node});
+  }
+  return events;
 }
 
 std::string FormatTraceHash(uint64_t hash) { return absl::StrFormat("%016x", hash); }

@@ -18,6 +18,8 @@
 
 namespace kvlab::workloads {
 
+struct FaultSpec;  // workloads/scenario.h
+
 struct LatencySummary {
   uint64_t count = 0;
   double mean_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, p999_us = 0, p9999_us = 0, max_us = 0;
@@ -37,6 +39,10 @@ struct FaultEvent {
   std::string kind;
   core::NodeId node = core::kNoNode;
 };
+
+// The scenario's scheduled faults as report entries (t_s relative to the measured start). Runners
+// that apply faults at other times (random faults) fill RunReport::faults themselves.
+std::vector<FaultEvent> ScheduledFaultEvents(const std::vector<FaultSpec>& faults);
 
 struct CheckSummary {
   std::string model;

@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "workloads/scenario.h"
 
 namespace kvlab::workloads {
 namespace {
@@ -65,6 +66,15 @@ TEST(Report, BenchmarkJsonCsvAndTextExports) {
   EXPECT_THAT(text, HasSubstr("scenario mixed"));
   EXPECT_THAT(text, HasSubstr("fault at 0.500 s: crash node 1"));
   EXPECT_THAT(text, HasSubstr("check linearizable: OK"));
+}
+
+TEST(Report, ScheduledFaultsBecomeReportEvents) {
+  const auto events = ScheduledFaultEvents(FindScenario("failure")->faults);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].t_s, 10.0);
+  EXPECT_EQ(events[0].kind, "crash");
+  EXPECT_EQ(events[1].kind, "restart");
+  EXPECT_EQ(events[1].node, 1u);
 }
 
 }  // namespace
