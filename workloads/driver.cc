@@ -94,7 +94,7 @@ void Driver::Preload() {
     rt_.Spawn([this, p, fibers, &done] {
       std::unique_ptr<Client> client = rt_.Connect(p);
       core::Rng rng = core::Rng::Derive(options_.seed, absl::StrCat("preload/", p));
-      const int id = scenario_.clients + p;  // distinct from measured clients in the history.
+      const int id = -1 - p;  // preload writers are negative ids: 0.. are clients, then verifiers.
       for (uint64_t k = p; k < scenario_.keys; k += fibers) {
         const uint32_t size = NextValueSize(scenario_.value_size, rng);
         Request(id, *client, core::Command::Put(KeyName(k), MakeValue(id, value_seq_++, size)),

@@ -5,7 +5,9 @@
 //   - open loop: request k is due at start + k / rate (client k % clients sends it) and its
 //     latency is measured from that INTENDED start, so a stalled server shows up in the
 //     percentiles instead of silently pausing the load (no coordinated omission, as in wrk2).
-// It records the history, latency histograms (ns) per op and a timeline per interval.
+// It records the history, latency histograms (ns) per op and a timeline per interval. History
+// client ids: measured clients are 0..clients-1, preload writers -1, -2, ...; ids from `clients`
+// up are free for the runner's own post-run readers.
 //
 // The driver knows nothing of the simulator: faults are applied by whoever runs it (the sim reads
 // scenario.faults); `on_tick` is called at every timeline boundary for progress or fault hooks.
