@@ -85,26 +85,26 @@ class KeyChecker {
                              .ops = {read}});
       return;
     }
-    // L: the latest write acknowledged before the read began.
-    const auto after = std::partition_point(acked_.begin(), acked_.end(), [&](size_t w) {
-      return writes_[w].complete < read.invoke_ns;
-    });
-    if (after == acked_.begin()) return;  // nothing acknowledged yet: any value is fresh enough.
-    const Write& latest = writes_[*(after - 1)];
-    if (writers == by_value_.end()) {  // read "absent" although a write was acknowledged.
-      RecordStale(read, latest);
-      return;
+    // The read is stale if an acknowledged write W' that started after the read value's write
+    // ended (so W' definitely superseded it) was itself acknowledged before the read began.
+    core::Nanos written = -1;  // "absent": superseded by any acknowledged write.
+    if (writers != by_value_.end()) {
+      written = INT64_MIN;  // several writers of one value: the most lenient (latest) counts.
+      for (size_t w : writers->second) written = std::max(written, writes_[w].complete);
     }
-    for (size_t w : writers->second) {
-      const Write& cand = writes_[w];
-      if (&cand == &latest) return;
-      if (cand.invoke < read.complete_ns && cand.complete > latest.complete) return;  // concurrent
+    if (written == kNever) return;  // an unknown write may have been applied at any time.
+    auto it = std::partition_point(acked_.begin(), acked_.end(),
+                                   [&](size_t w) { return writes_[w].complete <= written; });
+    for (; it != acked_.end() && writes_[*it].complete < read.invoke_ns; ++it) {
+      if (writes_[*it].invoke > written) {
+        RecordStale(read, writes_[*it]);  // the earliest-acknowledged superseding write.
+        return;
+      }
     }
-    RecordStale(read, latest);
   }
 
-  void RecordStale(const HistoryOp& read, const Write& latest) {
-    const core::Nanos staleness = read.invoke_ns - latest.complete;
+  void RecordStale(const HistoryOp& read, const Write& missed) {
+    const core::Nanos staleness = read.invoke_ns - missed.complete;
     stats_.mean_staleness_ns =
         (stats_.mean_staleness_ns * stats_.stale_reads + static_cast<double>(staleness)) /
         static_cast<double>(stats_.stale_reads + 1);
@@ -117,8 +117,7 @@ class KeyChecker {
                     const HistoryOp& read) {
     core::Nanos value_complete = -1;  // "absent" was superseded by any acknowledged write.
     if (auto it = by_value_.find(value); it != by_value_.end()) {
-      value_complete = kNever;
-      for (size_t w : it->second) value_complete = std::min(value_complete, writes_[w].complete);
+      for (size_t w : it->second) value_complete = std::max(value_complete, writes_[w].complete);
     }
     for (size_t w : acked_) {
       if (writes_[w].invoke > value_complete) {
