@@ -56,6 +56,7 @@ struct RunOptions {
   int ops_per_client = 40;
   int keys = 4;
   bool random_faults = false;
+  uint64_t snapshot_every = 0;  // 0: the policy's default (no snapshots in short runs).
   core::Nanos faults_until = core::Seconds(3);
   // A scripted fault, run by its own fiber (e.g. crash the leader at some time).
   std::function<void(Simulator&, SimRuntime&)> script;
@@ -88,7 +89,15 @@ core::NodeId LeaderOf(Simulator& sim) {
 
 RunOutcome RunRaft(uint64_t seed, const RunOptions& opt) {
   RunOutcome out;
-  Simulator sim(Config(), "raft", opt.nodes, seed);
+  NodeFactory factory = nullptr;
+  if (opt.snapshot_every > 0) {
+    core::RaftOptions ro;
+    ro.snapshot_every_entries = opt.snapshot_every;
+    factory = [ro](const core::NodeConfig& config, core::Env& env) -> absl::StatusOr<std::unique_ptr<core::Node>> {
+      return std::unique_ptr<core::Node>(new core::RaftNode(config, env, ro));
+    };
+  }
+  Simulator sim(Config(), "raft", opt.nodes, seed, factory);
   EXPECT_TRUE(sim.Start().ok());
   SimRuntime rt(sim);
   std::unique_ptr<FaultInjector> faults;
@@ -244,6 +253,25 @@ TEST(RaftSimTest, RandomFaultSweepIsLinearizableAndLive) {
     ExpectLinearizable(r, seed);
     ExpectFinalReadsSucceeded(r, opt.keys, seed);
     // Liveness: everything done within a bounded time after the faults stopped.
+    EXPECT_LE(r.last_complete, r.quiet_at + core::Seconds(10)) << "seed " << seed;
+  }
+}
+
+// The same with frequent snapshots, so restarted and partitioned followers catch up through
+// InstallSnapshot, and with five nodes.
+TEST(RaftSimTest, RandomFaultSweepWithSnapshotsIsLinearizableAndLive) {
+  for (uint64_t seed = 200; seed < 212; ++seed) {
+    RunOptions opt;
+    opt.random_faults = true;
+    opt.snapshot_every = 16;
+    opt.nodes = seed % 2 == 0 ? 3 : 5;
+    opt.clients = 5;
+    opt.ops_per_client = 50;
+    RunOutcome r = RunRaft(seed, opt);
+    ASSERT_TRUE(r.finished) << "seed " << seed;
+    EXPECT_TRUE(r.node_errors.empty()) << "seed " << seed << ": " << r.node_errors.front();
+    ExpectLinearizable(r, seed);
+    ExpectFinalReadsSucceeded(r, opt.keys, seed);
     EXPECT_LE(r.last_complete, r.quiet_at + core::Seconds(10)) << "seed " << seed;
   }
 }
