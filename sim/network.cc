@@ -10,14 +10,15 @@ core::Nanos Network::OneWayDelay() {
   return d;
 }
 
-absl::InlinedVector<core::Nanos, 2> Network::Route(core::Nanos now, Endpoint from, Endpoint to, size_t bytes) {
+absl::InlinedVector<core::Nanos, 2> Network::Route(core::Nanos now, Endpoint from, Endpoint to, size_t bytes,
+                                                   bool may_duplicate) {
   absl::InlinedVector<core::Nanos, 2> arrivals;
   ++stats_.sent;
   stats_.bytes += bytes;
   // Every draw happens whether or not the message survives, so one message's fate never shifts
   // the random numbers of the next one differently depending on partitions.
   const bool lost = rng_.ChancePpm(model_.loss_ppm);
-  const bool duplicated = rng_.ChancePpm(model_.duplicate_ppm);
+  const bool duplicated = rng_.ChancePpm(model_.duplicate_ppm) && may_duplicate;
   const bool reordered = rng_.ChancePpm(model_.reorder_ppm);
   if (IsBlocked(from, to)) {
     ++stats_.blocked;

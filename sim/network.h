@@ -32,8 +32,11 @@ class Network {
   Network(const NetworkModel& model, core::Rng rng) : model_(model), rng_(rng) {}
 
   // The arrival times of a message of `bytes` sent now: none (lost or blocked), one, or two
-  // (duplicated). Draws from the network's own random stream only.
-  absl::InlinedVector<core::Nanos, 2> Route(core::Nanos now, Endpoint from, Endpoint to, size_t bytes);
+  // (duplicated). Draws from the network's own random stream only. `may_duplicate` is false on
+  // client connections: a client's TCP stream never hands the server a request twice, while peer
+  // messages (retransmissions, reconnects) may arrive twice.
+  absl::InlinedVector<core::Nanos, 2> Route(core::Nanos now, Endpoint from, Endpoint to, size_t bytes,
+                                            bool may_duplicate = true);
 
   // One-way block: messages from `from` to `to` are dropped until healed.
   void Block(Endpoint from, Endpoint to) { blocked_.insert(Key(from, to)); }

@@ -76,7 +76,8 @@ void Simulator::Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos 
   KV_ASSERT(at >= now());
   const std::string frame = core::EncodeMessage(msg);
   const uint64_t digest = core::Checksum64(frame);
-  const auto arrivals = network_.Route(at, from, to, frame.size());
+  const bool client_link = from >= kFirstClientEndpoint || to >= kFirstClientEndpoint;
+  const auto arrivals = network_.Route(at, from, to, frame.size(), !client_link);
   trace_.Record("send", at, {from, to, digest, arrivals.size()});
   for (size_t i = 0; i < arrivals.size(); ++i) {
     InFlight flight{from, to, frame.size(), i + 1 < arrivals.size() ? msg : std::move(msg)};

@@ -94,3 +94,17 @@ TEST(NetworkTest, LatencyStaysWithinBasePlusJitter) {
 
 }  // namespace
 }  // namespace kvlab::sim
+
+namespace kvlab::sim {
+namespace {
+
+TEST(NetworkTest, ClientConnectionsNeverDuplicate) {
+  NetworkModel m = Quiet();
+  m.duplicate_ppm = 1'000'000;
+  Network net(m, core::Rng(8));
+  EXPECT_EQ(net.Route(0, 1, 2, 10, /*may_duplicate=*/false).size(), 1u);
+  EXPECT_EQ(net.Route(0, 1, 2, 10, /*may_duplicate=*/true).size(), 2u);
+}
+
+}  // namespace
+}  // namespace kvlab::sim
