@@ -40,11 +40,19 @@ inline constexpr core::Nanos kPeerReconnectMinDelay = core::Millis(10);
 inline constexpr core::Nanos kPeerReconnectMaxDelay = core::Seconds(1);
 // Frames queued for a peer that is down; beyond, new frames are dropped (Send is best effort).
 inline constexpr size_t kMaxPeerQueueBytes = 64ull * 1024 * 1024;
+// Largest single read() into a peer connection's buffer, so a frame's declared length alone never
+// makes the node allocate (the buffer grows only as bytes arrive).
+inline constexpr size_t kMaxPeerReadBytes = 4 * 1024 * 1024;
+// Inbound peer connections accepted at once (a cluster has at most a few dozen nodes; beyond this
+// something is wrong, e.g. a port scanner: new connections are refused).
+inline constexpr size_t kMaxPeerInboundConnections = 256;
 
 static_assert(kMaxRequestBytes > kDefaultMaxBulkBytes + core::kMaxKeyBytes, "a max-size SET must fit");
 static_assert(kMaxInlineBytes <= kMaxRequestBytes);
 static_assert(kMaxOutputBufferBytes > kOutputHighWaterBytes);
 static_assert(kPeerReconnectMinDelay < kPeerReconnectMaxDelay);
 static_assert(kMaxPeerQueueBytes >= 1024 * 1024);
+static_assert(kMaxPeerReadBytes >= kReadChunkBytes);
+static_assert(kMaxPeerInboundConnections >= 2 * 9, "every member of the largest cluster, twice (restarts)");
 
 }  // namespace kvlab::net

@@ -1,16 +1,20 @@
 #include "real/node_main.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/node.h"
 #include "real/node_server.h"
 
 namespace kvlab::real {
@@ -58,6 +62,7 @@ int RunNode(const NodeFlags& flags) {
   options.id = flags.id;
   options.policy = flags.policy;
   for (const auto& [id, addr] : *cluster) options.members.push_back(id);
+  options.peers = *cluster;
   if (!options.members.empty() && !cluster->contains(flags.id)) {
     return Fail(kExitUsage, absl::StrCat("node: --cluster does not list this node's --id ", flags.id));
   }
@@ -74,9 +79,10 @@ int RunNode(const NodeFlags& flags) {
                                   server.status().ToString()));
   }
   if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, s.ToString());
-  std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s)\n", flags.id,
+  const std::string peer_port = (*server)->peer_port() > 0 ? absl::StrCat(", peer port ", (*server)->peer_port()) : "";
+  std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s%s)\n", flags.id,
               flags.bind.c_str(), (*server)->port(), flags.policy.c_str(), flags.durability.c_str(),
-              flags.data_dir.c_str());
+              flags.data_dir.c_str(), peer_port.c_str());
   std::fflush(stdout);
   (*server)->Run();
   std::printf("kvlab node %u: shut down cleanly\n", flags.id);
@@ -89,6 +95,15 @@ int RunCluster(const ClusterFlags& flags) {
     return Fail(kExitUsage, "cluster: --base-port out of range");
   }
   if (flags.data_dir.empty()) return Fail(kExitUsage, "cluster: --data-dir is required");
+  const std::vector<std::string> policies = core::PolicyNames();
+  if (std::find(policies.begin(), policies.end(), flags.policy) == policies.end()) {
+    return Fail(kExitUsage, absl::StrCat("cluster: unknown --policy '", flags.policy, "' (known: ",
+                                        absl::StrJoin(policies, ", "), ")"));
+  }
+  if (flags.policy == "single" && flags.nodes > 1) {
+    return Fail(kExitUsage, absl::StrCat("cluster: policy single runs exactly one node, not --nodes ", flags.nodes,
+                                        " (use --policy raft for a replicated cluster)"));
+  }
   std::string members;
   for (int i = 1; i <= flags.nodes; ++i) {
     absl::StrAppend(&members, i > 1 ? "," : "", i, "=127.0.0.1:", flags.base_port + kPeerPortOffset + i - 1);
@@ -104,6 +119,7 @@ int RunCluster(const ClusterFlags& flags) {
     const std::string dir = absl::StrCat(flags.data_dir, "/node-", i);
     const pid_t pid = fork();
     if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a launcher killed with SIGKILL takes its nodes with it.
       sigprocmask(SIG_UNBLOCK, &mask, nullptr);
       std::vector<std::string> argv = {"kvlab", "node", "--id", id, "--port", port, "--data-dir", dir,
                                        "--policy", flags.policy, "--durability", flags.durability};
@@ -114,7 +130,10 @@ int RunCluster(const ClusterFlags& flags) {
       execv("/proc/self/exe", cargv.data());
       _exit(127);
     }
-    if (pid > 0) pids.push_back(pid);
+    if (pid > 0) {
+      pids.push_back(pid);
+      std::fprintf(stderr, "kvlab cluster: node %d pid %d\n", i, static_cast<int>(pid));
+    }
   }
   std::fprintf(stderr, "kvlab cluster: %d nodes on ports %d..%d; Ctrl-C stops them\n", flags.nodes, flags.base_port,
                flags.base_port + flags.nodes - 1);

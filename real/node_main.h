@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/types.h"
+#include "net/peer_link.h"
 
 namespace kvlab::real {
 
@@ -22,10 +23,7 @@ struct NodeFlags {
   std::string requirepass;
 };
 
-struct PeerAddress {
-  std::string host;
-  int port = 0;
-};
+using PeerAddress = net::PeerEndpoint;
 
 // Parses --cluster. InvalidArgument (with the offending item) on a malformed list or duplicates.
 absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::string& flag);

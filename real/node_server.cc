@@ -40,6 +40,7 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOp
   s->env_->set_reply_sink([self](core::ReplyHandle handle, core::ClientReply reply) {
     self->resp_->Reply(handle, [&](std::string* out) { AppendClientReply(reply, out); });
   });
+  if (absl::Status st = s->StartPeers(); !st.ok()) return st;
   if (absl::Status st = s->node_->Start(); !st.ok()) return st;
 
   net::RaiseFileLimit();  // 1000+ clients need more than the usual 1024 descriptors.
@@ -55,8 +56,30 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOp
   return s;
 }
 
+absl::Status NodeServer::StartPeers() {
+  if (options_.peers.size() <= 1) return absl::OkStatus();  // one node: messages have nowhere to go.
+  auto self_entry = options_.peers.find(options_.id);
+  if (self_entry == options_.peers.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("--cluster does not list node ", options_.id));
+  }
+  absl::StatusOr<std::unique_ptr<net::PeerLink>> link = net::PeerLink::Start(
+      *loop_, options_.id, self_entry->second, [this](core::Message msg) { OnPeerMessage(std::move(msg)); });
+  if (!link.ok()) {
+    return absl::Status(link.status().code(), absl::StrCat("peer port: ", link.status().message()));
+  }
+  peers_ = *std::move(link);
+  for (const auto& [id, endpoint] : options_.peers) {
+    if (id != options_.id) peers_->AddPeer(id, endpoint);
+  }
+  env_->set_send_sink([this](core::NodeId to, core::Message msg) { peers_->Send(to, msg); });
+  return absl::OkStatus();
+}
+
+void NodeServer::OnPeerMessage(core::Message msg) { node_->OnMessage(msg); }
+
 NodeServer::~NodeServer() {
   resp_.reset();  // before the loop it is registered on.
+  peers_.reset();
   if (signal_fd_ >= 0) close(signal_fd_);
 }
 
@@ -68,6 +91,7 @@ void NodeServer::EndOfTurn() {
     if (disk_errors_++ == 0) std::fprintf(stderr, "kvlab node: write to data dir failed: %s\n", std::string(s.message()).c_str());
   }
   resp_->Flush();
+  if (peers_) peers_->Flush();  // after EndTurn: it releases the messages the turn's sync allows.
 }
 
 void NodeServer::Run() { loop_->Run(); }

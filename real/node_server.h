@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "core/node.h"
 #include "net/event_loop.h"
+#include "net/peer_link.h"
 #include "net/resp_server.h"
 #include "real/posix_disk.h"
 #include "real/real_env.h"
@@ -26,6 +28,9 @@ struct NodeServerOptions {
   core::NodeId id = 1;
   std::string policy = "single";
   std::vector<core::NodeId> members;  // sorted, self included; empty = {id}.
+  // Peer addresses (--cluster), self included: this node listens for peers on its own entry and
+  // dials the others. Empty: a one-node cluster, no peer port.
+  std::map<core::NodeId, net::PeerEndpoint> peers;
   bool fsync = true;                  // --durability fsync|none
   std::string bind = "127.0.0.1";
   int port = 6380;                    // 0: any free port.
@@ -42,6 +47,8 @@ class NodeServer final : public net::RespHandler {
   ~NodeServer() override;
 
   int port() const { return resp_->port(); }
+  // The peer port (0 without peers).
+  int peer_port() const { return peers_ ? peers_->port() : 0; }
   // Serves until Shutdown() (SHUTDOWN command, or SIGTERM/SIGINT when WatchSignals() was called).
   // The last turn's writes are made durable and its replies written before it returns.
   void Run();
@@ -49,12 +56,15 @@ class NodeServer final : public net::RespHandler {
   void Shutdown();
   // Turns SIGTERM and SIGINT into Shutdown() (blocks them and reads them from a signalfd).
   absl::Status WatchSignals();
+  // A message from a peer, delivered on the loop; the turn's EndTurn follows as for requests.
+  void OnPeerMessage(core::Message msg);
 
   void OnRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) override;
 
  private:
   explicit NodeServer(const NodeServerOptions& options) : options_(options) {}
   void EndOfTurn();
+  absl::Status StartPeers();
   void ReplyError(net::ReplyToken token, std::string_view text);
   // Server-side commands (server_commands.cc). False if `name` is not one of them.
   bool ServerCommand(std::string_view name, net::RespConnection& conn, net::ReplyToken token,
@@ -73,6 +83,7 @@ class NodeServer final : public net::RespHandler {
   std::unique_ptr<RealEnv> env_;
   std::unique_ptr<core::Node> node_;
   std::unique_ptr<net::RespServer> resp_;
+  std::unique_ptr<net::PeerLink> peers_;  // null in a one-node cluster.
   int signal_fd_ = -1;
   core::Nanos started_at_ = 0;
   std::string name_;  // the current command's lowercased name (reused: no allocation per request).

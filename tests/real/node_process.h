@@ -47,6 +47,36 @@ class NodeProcess {
   NodeProcess(const std::string& data_dir, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {KVLAB_BINARY, "node", "--id", "1", "--port", "0", "--data-dir", data_dir};
     args.insert(args.end(), extra.begin(), extra.end());
+    Spawn(std::move(args));
+  }
+  // Starts `kvlab <args...>` (any subcommand, e.g. cluster).
+  struct Kvlab {
+    std::vector<std::string> args;
+  };
+  explicit NodeProcess(Kvlab command) {
+    command.args.insert(command.args.begin(), KVLAB_BINARY);
+    Spawn(std::move(command.args));
+  }
+
+  // Waits until stdout (or stderr) has shown `needle` at least `count` times; false if the
+  // process exited first or the deadline passed.
+  bool WaitOutput(const std::string& needle, int count = 1, bool from_stderr = false) {
+    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    std::string& text = from_stderr ? stderr_ : stdout_;
+    while (std::chrono::steady_clock::now() < deadline) {
+      ReadSome(from_stderr ? err_fd_ : out_fd_, &text, 100);
+      int seen = 0;
+      for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++seen;
+      if (seen >= count) return true;
+      if (Exited(0)) return false;
+    }
+    return false;
+  }
+  const std::string& stdout_text() const { return stdout_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  void Spawn(std::vector<std::string> args) {
     int out[2], err[2];
     if (pipe(out) != 0 || pipe(err) != 0) std::abort();
     pid_ = fork();
@@ -64,6 +94,8 @@ class NodeProcess {
     out_fd_ = out[0];
     err_fd_ = err[0];
   }
+
+ public:
   ~NodeProcess() {
     if (pid_ > 0 && !exited_) {
       kill(pid_, SIGKILL);

@@ -1,0 +1,143 @@
+// `kvlab cluster`: the local launcher starts node processes, forwards SIGTERM to them and exits
+// once every one of them has; a raft cluster's nodes talk over their peer ports (net::PeerLink).
+#include <signal.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/assert.h"
+#include "net/tcp.h"
+#include "tests/real/node_process.h"
+
+namespace kvlab::real {
+namespace {
+
+using testing::NodeProcess;
+using testing::RespClient;
+using testing::TempDir;
+
+constexpr int kPeerPortOffset = 1000;  // as in real/node_main.cc.
+
+bool PortFree(int port) {
+  absl::StatusOr<net::Listening> l = net::ListenTcp("127.0.0.1", port);
+  if (!l.ok()) return false;
+  close(l->fd);
+  return true;
+}
+
+// A base port whose n client ports and n peer ports are all free right now.
+int FreeBasePort(int n) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    absl::StatusOr<net::Listening> l = net::ListenTcp("127.0.0.1", 0);
+    KV_ASSERT(l.ok());
+    close(l->fd);
+    const int base = l->port;
+    if (base + kPeerPortOffset + n > 65535) continue;
+    bool ok = true;
+    for (int i = 0; i < n && ok; ++i) ok = PortFree(base + i) && PortFree(base + kPeerPortOffset + i);
+    if (ok) return base;
+  }
+  return 0;
+}
+
+// The pids the launcher reported on stderr ("kvlab cluster: node I pid P").
+std::vector<pid_t> NodePids(const std::string& stderr_text) {
+  std::vector<pid_t> pids;
+  for (size_t at = stderr_text.find(" pid "); at != std::string::npos; at = stderr_text.find(" pid ", at + 1)) {
+    pids.push_back(static_cast<pid_t>(std::atoi(stderr_text.c_str() + at + 5)));
+  }
+  return pids;
+}
+
+bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+
+// Calls until the reply is not a retryable error (no leader elected yet) or the deadline passes.
+std::optional<net::RespValue> CallUntilServed(int port, const std::vector<std::string>& args) {
+  const auto deadline = std::chrono::steady_clock::now() + testing::kDeadline;
+  std::optional<net::RespValue> reply;
+  while (std::chrono::steady_clock::now() < deadline) {
+    RespClient client(port);
+    if (client.connected()) reply = client.Call(args);
+    if (reply && !(reply->IsError() && (reply->str.rfind("TRYAGAIN", 0) == 0 || reply->str.rfind("UNKNOWN", 0) == 0))) {
+      return reply;
+    }
+    poll(nullptr, 0, 50);  // a bounded retry interval while an election runs, not a wait for a result.
+  }
+  return reply;
+}
+
+TEST(ClusterTest, OneSingleNodeServesAndEveryChildExitsOnSigterm) {
+  TempDir dir;
+  const int base = FreeBasePort(1);
+  ASSERT_NE(base, 0);
+  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "1", "--policy", "single", "--base-port",
+                                           std::to_string(base), "--data-dir", dir.path() + "/c"}});
+  ASSERT_TRUE(launcher.WaitOutput("listening on 127.0.0.1:" + std::to_string(base)));
+  ASSERT_TRUE(launcher.WaitOutput(" pid ", 1, /*from_stderr=*/true));
+  const std::vector<pid_t> pids = NodePids(launcher.stderr_text());
+  ASSERT_EQ(pids.size(), 1u);
+
+  RespClient client(base);
+  ASSERT_TRUE(client.connected());
+  EXPECT_EQ(client.Call({"SET", "k", "v"})->str, "OK");
+  EXPECT_EQ(client.Call({"GET", "k"})->str, "v");
+
+  launcher.Signal(SIGTERM);
+  EXPECT_EQ(launcher.WaitExit(), 0);
+  for (pid_t pid : pids) EXPECT_TRUE(ProcessGone(pid)) << "node pid " << pid << " outlived the launcher";
+  EXPECT_TRUE(client.ClosedByServer());
+}
+
+TEST(ClusterTest, SinglePolicyWithSeveralNodesIsAUsageError) {
+  TempDir dir;
+  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "3", "--policy", "single", "--data-dir", dir.path()}});
+  EXPECT_EQ(launcher.WaitExit(), 2);
+  EXPECT_NE(launcher.stderr_text().find("policy single runs exactly one node"), std::string::npos)
+      << launcher.stderr_text();
+  EXPECT_EQ(launcher.stderr_text().find('\n'), launcher.stderr_text().size() - 1) << "one line";
+}
+
+TEST(ClusterTest, UnknownPolicyIsAUsageError) {
+  TempDir dir;
+  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "1", "--policy", "paxos", "--data-dir", dir.path()}});
+  EXPECT_EQ(launcher.WaitExit(), 2);
+  EXPECT_NE(launcher.stderr_text().find("unknown --policy 'paxos'"), std::string::npos) << launcher.stderr_text();
+}
+
+// End to end over net::PeerLink: raft elects a leader and replicates through the peer ports, so a
+// write through one node is read back through another.
+TEST(ClusterTest, RaftClusterOfThreeReplicatesOverPeerPorts) {
+  TempDir dir;
+  const int base = FreeBasePort(3);
+  ASSERT_NE(base, 0);
+  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "3", "--policy", "raft", "--base-port",
+                                           std::to_string(base), "--data-dir", dir.path() + "/c", "--durability",
+                                           "none"}});
+  ASSERT_TRUE(launcher.WaitOutput("listening on 127.0.0.1:", 3)) << launcher.stderr_text();
+  ASSERT_TRUE(launcher.WaitOutput(" pid ", 3, /*from_stderr=*/true));
+  const std::vector<pid_t> pids = NodePids(launcher.stderr_text());
+
+  std::optional<net::RespValue> set = CallUntilServed(base, {"SET", "replicated", "yes"});
+  ASSERT_TRUE(set.has_value());
+  EXPECT_EQ(set->str, "OK");
+  for (int i = 0; i < 3; ++i) {
+    std::optional<net::RespValue> got = CallUntilServed(base + i, {"GET", "replicated"});
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->str, "yes") << "node " << i + 1;
+  }
+
+  launcher.Signal(SIGTERM);
+  EXPECT_EQ(launcher.WaitExit(), 0);
+  for (pid_t pid : pids) EXPECT_TRUE(ProcessGone(pid));
+}
+
+}  // namespace
+}  // namespace kvlab::real
