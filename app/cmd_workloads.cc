@@ -24,7 +24,16 @@ int RunCheck(const std::string& path, const std::string& model) {
   return result.ok ? 0 : 1;
 }
 
-int ListScenarios() {
+int ListScenarios(const std::string& toml_of) {
+  if (!toml_of.empty()) {
+    auto scenario = workloads::FindScenario(toml_of);
+    if (!scenario.ok()) {
+      std::fprintf(stderr, "kvlab scenarios: %s\n", std::string(scenario.status().message()).c_str());
+      return 2;
+    }
+    std::fputs(workloads::ScenarioToToml(*scenario).c_str(), stdout);
+    return 0;
+  }
   for (const workloads::Scenario& s : workloads::BuiltinScenarios()) {
     std::printf("%s\n", s.Summary().c_str());
   }
@@ -43,7 +52,10 @@ void AddWorkloadCommands(CLI::App& app) {
   check->callback([path, model] { SetExitCode(RunCheck(*path, *model)); });
 
   CLI::App* scenarios = app.add_subcommand("scenarios", "list the built-in scenarios");
-  scenarios->callback([] { SetExitCode(ListScenarios()); });
+  auto toml_of = std::make_shared<std::string>();
+  scenarios->add_option("--toml", *toml_of,
+                        "print this scenario (built-in or file) as TOML, a start for custom ones");
+  scenarios->callback([toml_of] { SetExitCode(ListScenarios(*toml_of)); });
 }
 
 }  // namespace kvlab::app

@@ -61,6 +61,7 @@ struct KeyDistributionSpec {
   double zipf_theta = ZipfianGenerator::kDefaultTheta;
   double hot_set_fraction = 0.1;  // hotspot: share of keys that are hot.
   double hot_op_fraction = 0.9;   // hotspot: share of operations that go to the hot set.
+  bool operator==(const KeyDistributionSpec&) const = default;
 };
 
 // Chooses key indexes in [0, item_count). Not thread-safe; one per client fiber or shared by the

@@ -22,6 +22,7 @@ struct OpMix {
 
   // OK when every proportion is >= 0 and they sum to 1 (within 1e-9).
   absl::Status Validate() const;
+  bool operator==(const OpMix&) const = default;
 };
 
 // Draws operations from a validated mix.
@@ -40,6 +41,7 @@ struct ValueSizeSpec {
   uint32_t min_bytes = 100;
   uint32_t max_bytes = 100;  // == min_bytes: fixed size.
   absl::Status Validate() const;
+  bool operator==(const ValueSizeSpec&) const = default;
 };
 
 // Size of the next value: fixed, or uniform in [min, max].

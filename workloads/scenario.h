@@ -90,6 +90,8 @@ struct Scenario {
   absl::Status Validate() const;
   // One-line summary for `kvlab scenarios`.
   std::string Summary() const;
+
+  bool operator==(const Scenario&) const = default;
 };
 
 // DESIGN.md's six, then ycsb_a, ycsb_b, ycsb_c, ycsb_d, ycsb_f.
@@ -104,6 +106,10 @@ absl::StatusOr<Scenario> FindScenario(const std::string& name_or_path);
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path);
 absl::StatusOr<Scenario> LoadScenarioString(const std::string& text,
                                             const std::string& name_for_errors);
+
+// The scenario as a TOML file that LoadScenarioString reads back to an equal Scenario: a starting
+// point for custom scenarios (`kvlab scenarios --toml NAME`).
+std::string ScenarioToToml(const Scenario& scenario);
 
 // "10s", "250ms", "40us", "5000ns", "2m" -> nanoseconds.
 absl::StatusOr<core::Nanos> ParseDuration(const std::string& text);

@@ -41,4 +41,12 @@ TEST(KvlabCheck, ExitCodesAreZeroOkOneViolationTwoBadInput) {
 
 TEST(KvlabScenarios, ListsBuiltinsAndExitsZero) { EXPECT_EQ(RunKvlab("scenarios"), 0); }
 
+TEST(KvlabScenarios, DumpsABuiltinAsTomlThatLoadsBack) {
+  const std::string path = ::testing::TempDir() + "/mixed.toml";
+  const std::string dump = std::string(KVLAB_BINARY) + " scenarios --toml mixed > " + path;
+  ASSERT_EQ(std::system(dump.c_str()), 0);
+  EXPECT_EQ(RunKvlab("scenarios --toml " + path), 0);
+  EXPECT_EQ(RunKvlab("scenarios --toml no_such_scenario"), 2);
+}
+
 }  // namespace

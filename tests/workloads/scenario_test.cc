@@ -153,6 +153,34 @@ TEST(LoadScenario, BadValuesNameFileLineAndKey) {
   }
 }
 
+TEST(ScenarioToToml, EveryBuiltinRoundTripsExactly) {
+  for (const Scenario& s : BuiltinScenarios()) {
+    const std::string text = ScenarioToToml(s);
+    const auto loaded = LoadScenarioString(text, s.name + ".toml");
+    ASSERT_TRUE(loaded.ok()) << loaded.status() << "\n" << text;
+    EXPECT_EQ(*loaded, s) << text;
+  }
+}
+
+TEST(ScenarioToToml, CustomFieldsRoundTrip) {
+  Scenario s = *FindScenario("failure");
+  s.description = "quotes \" and \\ backslashes";
+  s.key_distribution.zipf_theta = 0.8;
+  s.value_size = {.min_bytes = 3, .max_bytes = 4000};
+  s.rate_ops_s = 1234.5;
+  s.duration = core::Micros(1500);
+  FaultSpec p;
+  p.at = core::Seconds(25);
+  p.kind = "partition";
+  p.nodes = {2, 3};
+  p.one_way = true;
+  s.faults.push_back(p);
+  s.sim.net_loss_ppm = 10;
+  const auto loaded = LoadScenarioString(ScenarioToToml(s), "custom.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(*loaded, s);
+}
+
 TEST(LoadScenario, MissingFileIsNotFound) {
   EXPECT_EQ(LoadScenarioFile("/nonexistent/x.toml").status().code(), absl::StatusCode::kNotFound);
 }
