@@ -67,6 +67,7 @@ void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outco
   std::printf("virtual_duration: %.3f s  wall_duration: %.3f s  events: %llu  events_per_wall_s: %.0f\n", virtual_s,
               wall_s, static_cast<unsigned long long>(r.events.value_or(0)),
               wall_s > 0 ? static_cast<double>(r.events.value_or(0)) / wall_s : 0.0);
+  for (const std::string& n : outcome.notes) std::printf("NOTE: %s\n", n.c_str());
   for (const std::string& p : outcome.problems) std::printf("PROBLEM: %s\n", p.c_str());
   if (!outcome.check_details.empty()) std::fputs(outcome.check_details.c_str(), stdout);
   std::printf("seed: %llu\n", static_cast<unsigned long long>(options.seed));
@@ -121,7 +122,7 @@ int RunSim(const SimFlags& f) {
       PrintRun(options, *outcome);
     } else {
       const auto& r = outcome->report;
-      std::printf("seed %llu  ops %llu  errors %llu  check %s  trace_hash %s%s\n", static_cast<unsigned long long>(seed),
+      std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(seed),
                   static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors),
                   outcome->ok() ? "ok" : "FAILED", sim::Hex64(r.trace_hash.value_or(0)).c_str(),
                   outcome->ok() ? "" : absl::StrCat("  replay: ", sim::ReplayCommand(options)).c_str());

@@ -1,5 +1,6 @@
 #include "sim/faults.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -150,8 +151,18 @@ void FaultInjector::DrawRandomFault() {
   ScheduleAction(undo);
 }
 
-void FaultInjector::Apply(const FaultAction& a) {
+void FaultInjector::Apply(const FaultAction& action) {
+  FaultAction a = action;
   if (a.node < 1 || a.node > static_cast<core::NodeId>(sim_.node_count())) return;
+  if (a.kind == FaultKind::kBitFlip) {
+    const size_t budget = std::max(1, (sim_.node_count() - 1) / 2);
+    const bool already = std::find(corrupted_.begin(), corrupted_.end(), a.node) != corrupted_.end();
+    if (!already && corrupted_.size() >= budget) {
+      a.kind = FaultKind::kTornCrash;
+    } else if (!already) {
+      corrupted_.push_back(a.node);
+    }
+  }
   FaultRecord record{sim_.now(), std::string(FaultKindName(a.kind)), a.node, ""};
   SimNode& node = sim_.node(a.node);
   switch (a.kind) {

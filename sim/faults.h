@@ -91,6 +91,10 @@ class FaultInjector {
   core::Nanos stop_ = 0;
   bool quiesced_ = false;
   std::vector<FaultRecord> records_;
+  // Nodes whose synced disk got a flipped bit. A node that finds corruption at recovery refuses
+  // to start (as etcd does: an operator replaces it), so at most a minority may be corrupted,
+  // else no protocol could stay available; further flips become torn crashes.
+  std::vector<core::NodeId> corrupted_;
 };
 
 inline constexpr uint64_t kRandomFaultTick = UINT64_MAX;

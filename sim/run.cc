@@ -196,10 +196,12 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
     verified = true;
   });
   const absl::Status readback = sim.RunUntil([&] { return runtime.AllFinished(); }, deadline + core::Seconds(10));
-  // Recovery errors first: they explain the lack of progress that usually follows them.
-  for (const std::string& e : sim.node_errors()) outcome.problems.push_back(absl::StrCat("recovery failed: ", e));
-  if (!readback.ok() ||
-      !verified) {
+  // A node that found its disk corrupt and refused to start did the right thing; it is a problem
+  // only when the cluster could not make progress without it.
+  std::set<std::string> refusals(sim.node_errors().begin(), sim.node_errors().end());
+  for (const std::string& e : refusals) outcome.notes.push_back(absl::StrCat("refused to start: ", e));
+  if (!readback.ok() || !verified) {
+    for (const std::string& e : refusals) outcome.problems.push_back(absl::StrCat("recovery failed: ", e));
     outcome.problems.push_back(absl::StrCat("no progress after faults healed: the read-back of ", keys.size(),
                                             " written keys did not finish within ",
                                             kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));

@@ -37,6 +37,7 @@ struct SimRunOutcome {
   std::vector<workloads::HistoryOp> history;
   std::string check_details;           // the checker's text when it found a violation.
   std::vector<std::string> problems;   // lost progress, nodes that failed to recover, ...
+  std::vector<std::string> notes;      // worth knowing, not a failure (e.g. a refused corrupt disk).
   bool ok() const { return problems.empty() && (!report.check || report.check->ok); }
 };
 
