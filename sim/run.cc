@@ -136,6 +136,9 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   const int nodes = options.nodes > 0 ? options.nodes : DefaultNodes(options.policy);
   if (nodes > 64) return absl::InvalidArgumentError(absl::StrCat("--nodes ", nodes, ": at most 64"));
 
+  // Validate the fault schedule before any fiber starts: an early return leaves none running.
+  if (auto checked = ScheduledFaults(scenario, nodes, 0); !checked.ok()) return checked.status();
+
   Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout), options.policy, nodes, options.seed);
   if (!options.trace_path.empty()) {
     if (absl::Status s = sim.trace().OpenLog(options.trace_path); !s.ok()) return s;
