@@ -24,20 +24,22 @@ std::string TraceHashOf(const std::string& command) {
   return hash;
 }
 
-std::string SimCommand(const std::string& binary, const std::string& scenario, int seed, const std::string& extra = "") {
-  return binary + " sim --scenario " + scenario + " --seed " + std::to_string(seed) + " " + extra;
+// The short sweep workload keeps the sanitized build's runs quick.
+std::string SimCommand(const std::string& binary, const std::string& policy, int seed, const std::string& extra = "") {
+  return binary + " sim --scenario " KVLAB_SOURCE_DIR "/scenarios/sweep.toml --policy " + policy + " --seed " +
+         std::to_string(seed) + " " + extra;
 }
 
 TEST(CrossBuildTest, SameSeedSameHashInEveryBuild) {
   const char* release = std::getenv("KVLAB_RELEASE_BINARY");
   const char* clang = std::getenv("KVLAB_CLANG_BINARY");
   if (release == nullptr || clang == nullptr) GTEST_SKIP() << "scripts/test provides the other builds";
-  for (const char* scenario : {"mixed", "hot_cold"}) {
+  for (const char* policy : {"single", "raft"}) {
     for (int seed : {1, 2, 3}) {
-      const std::string here = TraceHashOf(SimCommand(KVLAB_BINARY, scenario, seed));
-      ASSERT_EQ(here.size(), 16u) << "no trace hash from " << SimCommand(KVLAB_BINARY, scenario, seed);
-      EXPECT_EQ(here, TraceHashOf(SimCommand(release, scenario, seed))) << scenario << " seed " << seed;
-      EXPECT_EQ(here, TraceHashOf(SimCommand(clang, scenario, seed))) << scenario << " seed " << seed;
+      const std::string here = TraceHashOf(SimCommand(KVLAB_BINARY, policy, seed));
+      ASSERT_EQ(here.size(), 16u) << "no trace hash from " << SimCommand(KVLAB_BINARY, policy, seed);
+      EXPECT_EQ(here, TraceHashOf(SimCommand(release, policy, seed))) << policy << " seed " << seed;
+      EXPECT_EQ(here, TraceHashOf(SimCommand(clang, policy, seed))) << policy << " seed " << seed;
     }
   }
 }
@@ -47,10 +49,12 @@ TEST(CrossBuildTest, RandomFaultRunsAgreeAcrossBuilds) {
   const char* clang = std::getenv("KVLAB_CLANG_BINARY");
   if (release == nullptr || clang == nullptr) GTEST_SKIP() << "scripts/test provides the other builds";
   const std::string extra = "--faults random";
-  const std::string here = TraceHashOf(SimCommand(KVLAB_BINARY, "mixed", 7, extra));
-  ASSERT_EQ(here.size(), 16u);
-  EXPECT_EQ(here, TraceHashOf(SimCommand(release, "mixed", 7, extra)));
-  EXPECT_EQ(here, TraceHashOf(SimCommand(clang, "mixed", 7, extra)));
+  for (int seed : {7, 8}) {
+    const std::string here = TraceHashOf(SimCommand(KVLAB_BINARY, "raft", seed, extra));
+    ASSERT_EQ(here.size(), 16u);
+    EXPECT_EQ(here, TraceHashOf(SimCommand(release, "raft", seed, extra))) << "seed " << seed;
+    EXPECT_EQ(here, TraceHashOf(SimCommand(clang, "raft", seed, extra))) << "seed " << seed;
+  }
 }
 
 }  // namespace
