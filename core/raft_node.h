@@ -54,6 +54,7 @@ struct Forwarded {
   ReplyHandle handle = 0;
   bool read_only = false;
   Nanos deadline = 0;
+  NodeId to = kNoNode;  // the leader it was sent to.
 };
 struct Peer {
   NodeId id = kNoNode;

@@ -18,7 +18,31 @@ constexpr KindName kKindNames[] = {
     {FaultKind::kPause, "pause"},     {FaultKind::kResume, "resume"},        {FaultKind::kIsolate, "partition"},
     {FaultKind::kBlockLink, "block"}, {FaultKind::kHeal, "heal"},            {FaultKind::kBitFlip, "bitflip"},
     {FaultKind::kClockJump, "clock"}, {FaultKind::kLossy, "lossy"},          {FaultKind::kCalm, "calm"},
+    {FaultKind::kCrashLeader, "crash_leader"}, {FaultKind::kRestartAll, "restart_all"},
 };
+
+// The node that reports role "leader" with the highest term, or kNoNode. A simulator control:
+// it reads the policy's Info(), which the core publishes for INFO's replication section anyway.
+core::NodeId CurrentLeader(Simulator& sim) {
+  core::NodeId leader = core::kNoNode;
+  uint64_t best_term = 0;
+  for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
+    core::Node* node = sim.node(id).node();
+    if (node == nullptr) continue;
+    std::string role, term;
+    for (const auto& [key, value] : node->Info()) {
+      if (key == "role") role = value;
+      if (key == "term") term = value;
+    }
+    uint64_t t = 0;
+    for (char c : term) t = t * 10 + static_cast<uint64_t>(c - '0');
+    if (role == "leader" && (leader == core::kNoNode || t > best_term)) {
+      leader = id;
+      best_term = t;
+    }
+  }
+  return leader;
+}
 
 struct ModeName {
   FaultMode mode;
@@ -153,6 +177,18 @@ void FaultInjector::DrawRandomFault() {
 
 void FaultInjector::Apply(const FaultAction& action) {
   FaultAction a = action;
+  if (a.kind == FaultKind::kRestartAll) {
+    for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim_.node_count()); ++id) {
+      if (!sim_.node(id).up()) Apply(FaultAction{a.at, FaultKind::kRestart, id, 0, 0, 0});
+    }
+    return;
+  }
+  if (a.kind == FaultKind::kCrashLeader) {
+    const core::NodeId leader = CurrentLeader(sim_);
+    if (leader == core::kNoNode) return;  // nobody leads right now: nothing to crash.
+    a.kind = FaultKind::kCrash;
+    a.node = leader;
+  }
   if (a.node < 1 || a.node > static_cast<core::NodeId>(sim_.node_count())) return;
   if (a.kind == FaultKind::kBitFlip) {
     const size_t budget = std::max(1, (sim_.node_count() - 1) / 2);
@@ -207,6 +243,8 @@ void FaultInjector::Apply(const FaultAction& action) {
       break;
     }
     case FaultKind::kCalm: sim_.network().model() = calm_network_; break;
+    case FaultKind::kCrashLeader:
+    case FaultKind::kRestartAll: KV_ASSERT(false);  // resolved above.
   }
   sim_.trace().Record("fault", sim_.now(), {static_cast<uint64_t>(a.kind), a.node});
   records_.push_back(std::move(record));

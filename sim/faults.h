@@ -28,6 +28,8 @@ enum class FaultKind : uint8_t {
   kClockJump,   // node clock jumps forward by `amount` ns and drifts by `amount2` ppm.
   kLossy,       // network loss/duplication/reordering raised to `amount` ppm each.
   kCalm,        // network fault rates restored.
+  kCrashLeader, // crash whichever node is the leader now (the highest-term node reporting role:leader).
+  kRestartAll,  // boot every crashed node.
 };
 
 std::string_view FaultKindName(FaultKind kind);

@@ -26,7 +26,9 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
     FaultAction a;
     a.at = offset + spec.at;
     a.node = spec.node;
-    if (spec.kind != "partition" && spec.kind != "heal" && (spec.node < 1 || spec.node > static_cast<core::NodeId>(nodes))) {
+    const bool names_node = spec.kind != "partition" && spec.kind != "heal" && spec.kind != "crash_leader" &&
+                            spec.kind != "restart_all";
+    if (names_node && (spec.node < 1 || spec.node > static_cast<core::NodeId>(nodes))) {
       return absl::InvalidArgumentError(
           absl::StrCat("fault '", spec.kind, "' at ", workloads::FormatDuration(spec.at), " names node ", spec.node,
                        " but the cluster has nodes 1..", nodes));
@@ -96,6 +98,34 @@ class Progress {
   bool printed_ = false;
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
+
+// Figures for comparing policies: messages and fsyncs per acknowledged write, and for each crash
+// the unavailability window (from the crash to the first success of a request sent after it).
+void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector<HistoryOp>& history,
+                workloads::RunReport& report) {
+  uint64_t writes = 0, fsyncs = 0;
+  for (const HistoryOp& op : history) writes += op.op != "get" && op.result == workloads::OpResult::kOk;
+  for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
+    fsyncs += sim.node(id).sim_disk().stats().syncs;
+  }
+  if (writes > 0) {
+    report.metrics["peer_messages_per_write"] = static_cast<double>(sim.peer_messages()) / static_cast<double>(writes);
+    report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);
+  }
+  double worst = -1;
+  for (const FaultRecord& f : injector.records()) {
+    if (f.kind != "crash" && f.kind != "torn_crash") continue;
+    core::Nanos first_success = -1;
+    for (const HistoryOp& op : history) {
+      if (op.invoke_ns >= f.at && op.result == workloads::OpResult::kOk &&
+          (first_success < 0 || op.complete_ns < first_success)) {
+        first_success = op.complete_ns;
+      }
+    }
+    if (first_success >= 0) worst = std::max(worst, static_cast<double>(first_success - f.at) / 1e9);
+  }
+  if (worst >= 0) report.metrics["unavailability_s"] = worst;
+}
 
 }  // namespace
 
@@ -220,6 +250,7 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   for (const FaultRecord& f : injector.records()) {
     report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
   }
+  AddMetrics(sim, injector, history, report);
   const workloads::CheckResult check = ConsistencyModel(options.policy) == "eventual"
                                            ? workloads::CheckEventual(history)
                                            : workloads::CheckLinearizable(history);

@@ -77,6 +77,7 @@ void Simulator::Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos 
   const std::string frame = core::EncodeMessage(msg);
   const uint64_t digest = core::Checksum64(frame);
   const bool client_link = from >= kFirstClientEndpoint || to >= kFirstClientEndpoint;
+  if (!client_link) ++peer_messages_;
   const auto arrivals = network_.Route(at, from, to, frame.size(), !client_link);
   trace_.Record("send", at, {from, to, digest, arrivals.size()});
   for (size_t i = 0; i < arrivals.size(); ++i) {

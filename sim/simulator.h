@@ -85,6 +85,8 @@ class Simulator {
   Trace& trace() { return trace_; }
   core::Rng& fault_rng() { return fault_rng_; }
   uint64_t events() const { return events_; }
+  // Messages sent between nodes (client traffic excluded).
+  uint64_t peer_messages() const { return peer_messages_; }
   // Errors of nodes that failed to boot after a restart, in order.
   const std::vector<std::string>& node_errors() const { return node_errors_; }
 
@@ -115,6 +117,7 @@ class Simulator {
   std::function<void()> tick_handler_;
   std::function<void(uint64_t)> fault_handler_;
   uint64_t events_ = 0;
+  uint64_t peer_messages_ = 0;
   std::vector<std::string> node_errors_;
 };
 

@@ -83,6 +83,7 @@ json ToJson(const RunReport& r) {
   } else {
     j["check"] = nullptr;
   }
+  if (!r.metrics.empty()) j["metrics"] = r.metrics;
   if (r.trace_hash) j["trace_hash"] = FormatTraceHash(*r.trace_hash);
   if (r.events) j["events"] = *r.events;
   if (r.wall_s) j["wall_s"] = *r.wall_s;
@@ -135,6 +136,7 @@ std::string FormatReport(const RunReport& r) {
   }
   if (r.events) absl::StrAppendFormat(&out, "events: %d\n", *r.events);
   if (r.wall_s) absl::StrAppendFormat(&out, "wall: %.3f s\n", *r.wall_s);
+  for (const auto& [name, value] : r.metrics) absl::StrAppendFormat(&out, "%s: %.4g\n", name, value);
   return out;
 }
 

@@ -67,6 +67,8 @@ struct RunReport {
   std::vector<TimelinePoint> timeline;
   std::vector<FaultEvent> faults;
   std::optional<CheckSummary> check;
+  // Named figures a world adds (e.g. the simulator's messages_per_write, unavailability_s).
+  std::map<std::string, double> metrics;
   // Simulator only.
   std::optional<uint64_t> trace_hash;
   std::optional<uint64_t> events;

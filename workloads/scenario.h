@@ -29,7 +29,8 @@ static_assert(kMaxClients <= static_cast<int>(kMaxOps));
 // the real driver may ignore them or drive a local cluster).
 struct FaultSpec {
   core::Nanos at = 0;  // since the start of the measured run (after preload).
-  // crash | restart | pause | resume | partition | heal | disk_fail | disk_heal | clock_skew.
+  // crash | restart | pause | resume | partition | heal | disk_fail | disk_heal | clock_skew |
+  // crash_leader (whichever node leads then; needs no `node`) | restart_all (every crashed node).
   std::string kind;
   core::NodeId node = core::kNoNode;  // the target of crash/restart/pause/resume/disk/clock.
   std::vector<core::NodeId> nodes;    // partition: this group is cut off from the others.
