@@ -78,7 +78,7 @@ int EventLoop::NextTimeoutMs() const {
 }
 
 void EventLoop::RunDueTimers() {
-  const core::Nanos now = MonotonicNow();
+  const core::Nanos now = turn_now_;
   // Only timers due at entry run now: a timer added by a timer runs in a later turn.
   std::vector<Task> due;
   while (!timers_.empty() && timers_.begin()->first.first <= now) {
@@ -92,6 +92,8 @@ void EventLoop::RunTurn() {
   epoll_event events[kMaxEventsPerWait];
   const int n = epoll_wait(epoll_fd_, events, kMaxEventsPerWait, NextTimeoutMs());
   KV_ASSERT(n >= 0 || errno == EINTR);
+  turn_now_ = MonotonicNow();
+  in_turn_ = true;
   for (int i = 0; i < n; ++i) {
     auto it = watched_.find(events[i].data.u64);
     if (it == watched_.end()) continue;  // unwatched earlier in this turn.
@@ -104,6 +106,7 @@ void EventLoop::RunTurn() {
   for (Task& t : posted) t();
   for (Task& hook : hooks_) hook();
   unwatched_.clear();
+  in_turn_ = false;
   ++turns_;
 }
 

@@ -147,14 +147,14 @@ void RespServer::ProcessInput(RespConnection* conn) {
 void RespServer::Dispatch(RespConnection* conn) {
   ++stats_.total_commands_processed;
   const ReplyToken token = MakeToken(conn->id_, conn->next_seq_++);
-  conn->slots_.emplace_back();
+  conn->slots_.push_back();
   handler_.OnRequest(*conn, token, conn->parser_.args());
 }
 
 void RespServer::ProtocolError(RespConnection* conn) {
   ++stats_.protocol_errors;
   conn->next_seq_++;
-  RespConnection::Slot& slot = conn->slots_.emplace_back();
+  ReplySlot& slot = conn->slots_.push_back();
   slot.ready = true;
   AppendError(&slot.bytes, absl::StrCat("ERR ", conn->parser_.error()));
   conn->CloseAfterReplies();
@@ -168,7 +168,7 @@ bool RespServer::Reply(ReplyToken token, absl::FunctionRef<void(std::string*)> w
   RespConnection* conn = it->second.get();
   const uint32_t index = static_cast<uint32_t>(token) - conn->head_seq_;  // wraps like the sequence.
   KV_ASSERT(index < conn->slots_.size());
-  RespConnection::Slot& slot = conn->slots_[index];
+  ReplySlot& slot = conn->slots_[index];
   KV_ASSERT(!slot.ready);  // exactly one reply per request.
   if (index == 0) {
     write(&conn->out_);  // the common in-order case: straight into the output buffer.

@@ -2,7 +2,7 @@
 // a RespHandler and writes the replies back in request order (pipelining), even when the handler
 // answers them later and out of order (e.g. after a group-commit fsync).
 //
-// Per connection: an input buffer and incremental parser, a queue of reply slots (one per request
+// Per connection: an input buffer and incremental parser, a ring of reply slots (one per request
 // still waiting, in request order) and an output buffer that is written once per turn (Flush).
 // Backpressure: a connection with too many unanswered requests or unsent reply bytes is not read
 // until it drains; past kMaxOutputBufferBytes it is closed. A protocol error is answered with
@@ -11,7 +11,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +21,7 @@
 #include "net/buffer.h"
 #include "net/event_loop.h"
 #include "net/resp_parser.h"
+#include "net/slot_ring.h"
 
 namespace kvlab::net {
 
@@ -46,10 +46,6 @@ class RespConnection {
 
  private:
   friend class RespServer;
-  struct Slot {
-    bool ready = false;
-    std::string bytes;
-  };
   RespConnection(uint32_t id, int fd, std::string peer, size_t max_bulk_bytes)
       : id_(id), fd_(fd), peer_(std::move(peer)), parser_(max_bulk_bytes) {}
   size_t Unsent() const { return out_.size() - out_pos_; }
@@ -62,7 +58,7 @@ class RespConnection {
   InputBuffer in_;
   std::string out_;
   size_t out_pos_ = 0;
-  std::deque<Slot> slots_;  // requests [head_seq_, next_seq_) still waiting for their replies.
+  SlotRing slots_;  // requests [head_seq_, next_seq_) still waiting for their replies.
   uint32_t head_seq_ = 0;
   uint32_t next_seq_ = 0;
   bool read_closed_ = false;  // EOF, QUIT or protocol error: parse nothing more.

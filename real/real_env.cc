@@ -16,7 +16,8 @@ core::Nanos UnixClockOffset() {
 RealEnv::RealEnv(core::NodeId self, net::EventLoop& loop, core::Disk& disk, uint64_t rng_seed)
     : self_(self), loop_(loop), disk_(disk), rng_(rng_seed), clock_offset_(UnixClockOffset()) {}
 
-core::Nanos RealEnv::Now() { return net::EventLoop::MonotonicNow() + clock_offset_; }
+// The turn's cached clock: every request of a turn sees the same time, read once per turn.
+core::Nanos RealEnv::Now() { return loop_.TurnNow() + clock_offset_; }
 
 void RealEnv::Send(core::NodeId to, core::Message msg) {
   if (!send_) {
