@@ -340,6 +340,21 @@ TEST(RaftNodeTest, FollowerForwardsToLeaderAndRelaysReply) {
   EXPECT_EQ(s.env.replies[4].status, ReplyStatus::kOk);
 }
 
+TEST(RaftNodeTest, ForwardedRequestsAreSettledWhenANewLeaderAppears) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {}});
+  s.node->OnClientRequest(4, Command::Put("a", "1"));
+  s.node->OnClientRequest(5, Command::Get("a"));
+  s.node->EndTurn();
+  // Node 3 wins term 2 before node 2 answered: the write may or may not have been applied by
+  // node 2, the read had no effect.
+  s.Append(3, RaftAppend{.term = 2, .entries = {}});
+  ASSERT_EQ(s.env.replies.count(4), 1u);
+  EXPECT_EQ(s.env.replies[4].status, ReplyStatus::kUnknown);
+  ASSERT_EQ(s.env.replies.count(5), 1u);
+  EXPECT_EQ(s.env.replies[5].status, ReplyStatus::kTryAgain);
+}
+
 TEST(RaftNodeTest, CorruptRecordInTheMiddleOfTheLogFailsStart) {
   Solo s;
   s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1), Entry(1, 2), Entry(1, 3)}});
