@@ -1,6 +1,121 @@
-// kvlab bench: placeholder until the real driver lands (issue: Workloads).
+// kvlab bench: a scenario against real RESP servers (kvlab nodes, redis-server, ...). CLI wiring
+// only; the logic lives in real/bench_run.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "app/commands.h"
+#include "real/bench_run.h"
+#include "real/real_runtime.h"
+#include "workloads/history.h"
+#include "workloads/report.h"
+#include "workloads/scenario.h"
 
 namespace kvlab::app {
-void AddBenchCommand(CLI::App&) {}
+namespace {
+
+struct BenchFlags {
+  std::string targets;
+  std::string scenario = "mixed";
+  std::string json_path;
+  std::string history_path;
+  int64_t ops = -1;      // -1: the scenario's own.
+  int clients = 0;       // 0: the scenario's own.
+  std::string duration;  // empty: the scenario's own.
+  uint64_t seed = 1;
+  std::string label = "external";
+  std::string model = "linearizable";
+  bool flush = false;
+};
+
+int BenchError(const absl::Status& status) {
+  std::fprintf(stderr, "kvlab bench: %s\n", std::string(status.message()).c_str());
+  return 2;
+}
+
+// The scenario with the command line's overrides applied, validated.
+absl::StatusOr<workloads::Scenario> ScenarioOf(const BenchFlags& f) {
+  absl::StatusOr<workloads::Scenario> scenario = workloads::FindScenario(f.scenario);
+  if (!scenario.ok()) return scenario.status();
+  if (f.ops >= 0) scenario->ops = static_cast<uint64_t>(f.ops);
+  if (f.clients > 0) {
+    scenario->clients = f.clients;
+    if (scenario->in_flight > f.clients) scenario->in_flight = f.clients;
+  }
+  if (!f.duration.empty()) {
+    absl::StatusOr<core::Nanos> d = workloads::ParseDuration(f.duration);
+    if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("--duration: ", std::string(d.status().message())));
+    scenario->duration = *d;
+  }
+  if (absl::Status s = scenario->Validate(); !s.ok()) return s;
+  return scenario;
+}
+
+int RunBenchCommand(const BenchFlags& f) {
+  absl::StatusOr<std::vector<real::Target>> targets = real::ParseTargets(f.targets);
+  if (!targets.ok()) return BenchError(targets.status());
+  absl::StatusOr<workloads::Scenario> scenario = ScenarioOf(f);
+  if (!scenario.ok()) return BenchError(scenario.status());
+  std::ofstream json;
+  if (!f.json_path.empty()) {
+    json.open(f.json_path);
+    if (!json) return BenchError(absl::InvalidArgumentError(absl::StrCat("cannot write --json file '", f.json_path, "'")));
+  }
+  real::BenchOptions options;
+  options.scenario = *scenario;
+  options.targets = *targets;
+  options.seed = f.seed;
+  options.label = f.label;
+  options.model = f.model;
+  options.flush = f.flush;
+  options.progress = true;
+  absl::StatusOr<real::BenchOutcome> outcome = real::RunBench(options);
+  if (!outcome.ok()) return BenchError(outcome.status());
+
+  std::fputs(workloads::FormatReport(outcome->report).c_str(), stdout);
+  for (const std::string& n : outcome->notes) std::printf("note: %s\n", n.c_str());
+  for (const std::string& p : outcome->problems) std::printf("PROBLEM: %s\n", p.c_str());
+  if (!outcome->check_details.empty()) std::fputs(outcome->check_details.c_str(), stdout);
+  if (json.is_open()) {
+    nlohmann::json j = workloads::ToJson(outcome->report);
+    j["targets"] = f.targets;
+    j["notes"] = outcome->notes;
+    j["problems"] = outcome->problems;
+    json << j.dump() << "\n";
+    if (!json) return BenchError(absl::InternalError("writing the --json file failed"));
+  }
+  if (!f.history_path.empty()) {
+    if (absl::Status s = workloads::WriteHistoryFile(outcome->history, f.history_path); !s.ok()) return BenchError(s);
+  }
+  return outcome->ok() ? 0 : 1;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& app) {
+  auto flags = std::make_shared<BenchFlags>();
+  CLI::App* cmd = app.add_subcommand("bench", "Run a scenario against real RESP servers (kvlab node, redis-server, ...)");
+  cmd->add_option("--target", flags->targets, "HOST:PORT[,HOST:PORT...]; clients spread over them and fail over")
+      ->required();
+  cmd->add_option("--scenario", flags->scenario, "Built-in scenario name (see `kvlab scenarios`) or a TOML file")
+      ->capture_default_str();
+  cmd->add_option("--json", flags->json_path, "Write the result (one JSON object) to FILE");
+  cmd->add_option("--history", flags->history_path, "Write the operation history (JSON lines) to FILE");
+  cmd->add_option("--ops", flags->ops, "Override the scenario's total operations (0: run for its duration)")
+      ->check(CLI::Range(int64_t{0}, static_cast<int64_t>(workloads::kMaxOps)));
+  cmd->add_option("--clients", flags->clients, "Override the scenario's client count")
+      ->check(CLI::Range(1, workloads::kMaxClients));
+  cmd->add_option("--duration", flags->duration, "Override the scenario's duration (e.g. 5s, 500ms)");
+  cmd->add_option("--seed", flags->seed, "Workload seed (keys, values, mix)")->capture_default_str();
+  cmd->add_option("--label", flags->label, "What the targets are, recorded as the report's policy (e.g. redis)")
+      ->capture_default_str();
+  cmd->add_option("--model", flags->model, "Consistency check: linearizable|eventual")
+      ->check(CLI::IsMember({"linearizable", "eventual"}))
+      ->capture_default_str();
+  cmd->add_flag("--flush", flags->flush, "FLUSHALL the first target before the run (so the check starts empty)");
+  cmd->callback([flags] { SetExitCode(RunBenchCommand(*flags)); });
+}
+
 }  // namespace kvlab::app

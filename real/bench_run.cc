@@ -1,0 +1,157 @@
+#include "real/bench_run.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "real/resp_client.h"
+#include "workloads/checker.h"
+#include "workloads/driver.h"
+#include "workloads/progress.h"
+
+namespace kvlab::real {
+namespace {
+
+using workloads::HistoryOp;
+
+// Keys that an acknowledged (or possibly applied) write touched, in sorted order.
+std::vector<std::string> WrittenKeys(const std::vector<HistoryOp>& history) {
+  std::set<std::string> keys;
+  for (const HistoryOp& op : history) {
+    if (op.op != "get" && op.result != workloads::OpResult::kFail) keys.insert(op.key);
+  }
+  return {keys.begin(), keys.end()};
+}
+
+// One command on target `index`, run to completion on the loop. The outcome's error on failure.
+absl::StatusOr<workloads::ClientResult> RunOne(RealRuntime& rt, size_t index, core::Command cmd) {
+  struct Call {
+    workloads::ClientResult result;
+    bool done = false;
+  };
+  auto call = std::make_shared<Call>();  // shared: the fiber must not outlive what it writes to.
+  rt.Spawn([&rt, index, cmd = std::move(cmd), call] {
+    RespClient client(rt, index);
+    call->result = client.Execute(cmd);
+    call->done = true;
+  });
+  // The call is bounded by the request timeout, connect included.
+  const core::Nanos deadline = rt.Now() + rt.request_timeout() + core::Seconds(1);
+  if (absl::Status s = rt.RunUntil([&] { return call->done; }, deadline); !s.ok()) return s;
+  return call->result;
+}
+
+// Every target must answer a DBSIZE: an unreachable target is a configuration error (exit 2).
+absl::Status ProbeTargets(RealRuntime& rt) {
+  for (size_t i = 0; i < rt.targets().size(); ++i) {
+    core::Command probe;
+    probe.op = core::Op::kDbSize;
+    absl::StatusOr<workloads::ClientResult> r = RunOne(rt, i, probe);
+    if (!r.ok() || r->outcome != workloads::Outcome::kOk) {
+      return absl::UnavailableError(absl::StrCat("target ", FormatTarget(rt.targets()[i]), " is unreachable: ",
+                                                 r.ok() ? r->error : std::string(r.status().message())));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Reads back every key in `keys` (retrying refusals until the deadline), appending the reads to
+// `history` as client `client_id`. False if it did not finish in time.
+bool ReadBack(RealRuntime& rt, const std::vector<std::string>& keys, int client_id,
+              std::vector<HistoryOp>& history) {
+  const core::Nanos deadline = rt.Now() + kBenchReadbackDeadline;
+  bool verified = false;
+  rt.Spawn([&] {
+    auto client = rt.Connect(0);
+    for (const std::string& key : keys) {
+      while (true) {
+        HistoryOp op;
+        op.client = client_id;
+        op.op = "get";
+        op.key = key;
+        op.invoke_ns = rt.Now();
+        workloads::ClientResult r = client->Get(key);
+        op.complete_ns = rt.Now();
+        if (r.outcome == workloads::Outcome::kOk) {
+          if (r.result.kind == core::ResultKind::kValue) op.value = r.result.value;
+          history.push_back(std::move(op));
+          break;
+        }
+        if (rt.Now() >= deadline) return;
+        rt.SleepUntil(rt.Now() + core::Millis(10));
+      }
+    }
+    verified = true;
+  });
+  const absl::Status s = rt.RunUntil([&] { return rt.AllFinished(); }, deadline + rt.request_timeout() + core::Seconds(1));
+  return s.ok() && verified;
+}
+
+}  // namespace
+
+absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
+  const workloads::Scenario& scenario = options.scenario;
+  if (absl::Status valid = scenario.Validate(); !valid.ok()) return valid;
+  if (options.targets.empty()) return absl::InvalidArgumentError("--target: at least one HOST:PORT is needed");
+  if (options.model != "linearizable" && options.model != "eventual") {
+    return absl::InvalidArgumentError(absl::StrCat("model '", options.model, "': linearizable or eventual"));
+  }
+  absl::StatusOr<std::unique_ptr<RealRuntime>> rt_or = RealRuntime::Create(options.targets, scenario.request_timeout);
+  if (!rt_or.ok()) return rt_or.status();
+  RealRuntime& rt = **rt_or;
+  if (absl::Status s = ProbeTargets(rt); !s.ok()) return s;
+  if (options.flush) {
+    core::Command flush;
+    flush.op = core::Op::kFlushAll;
+    absl::StatusOr<workloads::ClientResult> r = RunOne(rt, 0, flush);
+    if (!r.ok() || r->outcome != workloads::Outcome::kOk) {
+      return absl::UnavailableError(absl::StrCat("FLUSHALL on ", FormatTarget(options.targets[0]), " failed: ",
+                                                 r.ok() ? r->error : std::string(r.status().message())));
+    }
+  }
+
+  BenchOutcome outcome;
+  if (!scenario.faults.empty()) {
+    outcome.notes.push_back(absl::StrCat("the scenario's ", scenario.faults.size(),
+                                         " scheduled faults were not applied: kvlab bench does not control "
+                                         "external servers (use kvlab sim for fault runs)"));
+  }
+  workloads::ProgressLine progress(stderr, isatty(STDERR_FILENO) != 0, absl::StrCat(scenario.name, " on ",
+                                                                                   options.label));
+  workloads::DriverOptions driver_options;
+  driver_options.seed = options.seed;
+  if (options.progress) driver_options.on_tick = [&](const workloads::TimelinePoint& p) { progress.Update(p); };
+  workloads::Driver driver(rt, scenario, driver_options);
+  driver.Start();
+  if (absl::Status s = rt.RunUntil([&] { return driver.Done(); }, rt.Now() + options.run_limit); !s.ok()) {
+    outcome.problems.push_back(absl::StrCat("workload: ", std::string(s.message())));
+  }
+  if (options.progress) progress.Finish();
+  workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
+  std::vector<HistoryOp>& history = result.history;
+  const std::vector<std::string> keys = WrittenKeys(history);
+  if (driver.Done() && !ReadBack(rt, keys, scenario.clients, history)) {
+    outcome.problems.push_back(absl::StrCat("the read-back of ", keys.size(), " written keys did not finish within ",
+                                            kBenchReadbackDeadline / core::kNanosPerSecond, " s"));
+  }
+
+  workloads::RunReport& report = result.report;
+  report.scenario = scenario.name;
+  report.policy = options.label;
+  report.world = "real";
+  report.seed = options.seed;
+  report.nodes = static_cast<int>(options.targets.size());
+  const workloads::CheckResult check = options.model == "eventual" ? workloads::CheckEventual(history)
+                                                                   : workloads::CheckLinearizable(history);
+  report.check = workloads::Summarize(check);
+  if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
+  outcome.report = std::move(report);
+  outcome.history = std::move(history);
+  return outcome;
+}
+
+}  // namespace kvlab::real

@@ -1,0 +1,78 @@
+// The real world's implementation of workloads::Runtime: workload fibers scheduled on a
+// net::EventLoop in one thread. Now() is the monotonic clock; SleepUntil is a loop timer plus a
+// park; Wake posts the fiber's resumption to the loop. Clients are RespClients (real/resp_client.h)
+// over non-blocking TCP, spread round-robin over the targets.
+//
+// Every fiber runs only from a task the runtime posted or a timer it set, never from inside an fd
+// callback, so a fiber may destroy its own client (and its watch) at any point.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/types.h"
+#include "net/event_loop.h"
+#include "workloads/fiber.h"
+#include "workloads/runtime.h"
+
+namespace kvlab::real {
+
+struct Target {
+  std::string host;
+  int port = 0;
+  bool operator==(const Target&) const = default;
+};
+std::string FormatTarget(const Target& t);
+
+// "HOST:PORT[,HOST:PORT...]" -> targets. kInvalidArgument names the bad entry.
+absl::StatusOr<std::vector<Target>> ParseTargets(const std::string& text);
+
+class RealRuntime final : public workloads::Runtime {
+ public:
+  // REQUIRES: !targets.empty(). `request_timeout` bounds every client call (connect included).
+  static absl::StatusOr<std::unique_ptr<RealRuntime>> Create(std::vector<Target> targets,
+                                                             core::Nanos request_timeout);
+  ~RealRuntime() override;
+
+  core::Nanos Now() override { return net::EventLoop::MonotonicNow(); }
+  void SleepUntil(core::Nanos deadline) override;
+  void Spawn(std::function<void()> body) override;
+  // Fiber `index` starts on target index % targets (and fails over to the next ones).
+  std::unique_ptr<workloads::Client> Connect(int index) override;
+  void Park() override;
+  void Wake(workloads::Fiber* fiber) override;
+
+  // Runs loop turns until `done()` holds or the monotonic clock passes `deadline`.
+  // kDeadlineExceeded in the latter case.
+  absl::Status RunUntil(const std::function<bool()>& done, core::Nanos deadline);
+
+  bool AllFinished() const { return live_fibers_ == 0; }
+  net::EventLoop& loop() { return *loop_; }
+  const std::vector<Target>& targets() const { return targets_; }
+  core::Nanos request_timeout() const { return request_timeout_; }
+
+ private:
+  RealRuntime(std::unique_ptr<net::EventLoop> loop, std::vector<Target> targets, core::Nanos timeout);
+  struct FiberSlot {
+    std::unique_ptr<workloads::Fiber> fiber;
+    bool wake_pending = false;
+  };
+  void ScheduleWake(uint64_t id, core::Nanos at);
+  void OnWake(uint64_t id);
+  uint64_t IdOf(workloads::Fiber* fiber) const;
+
+  std::unique_ptr<net::EventLoop> loop_;
+  std::vector<Target> targets_;
+  core::Nanos request_timeout_;
+  std::vector<FiberSlot> fibers_;  // by id; finished fibers are freed in place.
+  absl::flat_hash_map<const workloads::Fiber*, uint64_t> ids_;  // lookups only.
+  uint64_t live_fibers_ = 0;
+};
+
+}  // namespace kvlab::real

@@ -1,0 +1,316 @@
+#include "real/resp_client.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/assert.h"
+#include "net/event_loop.h"
+#include "net/resp_writer.h"
+#include "net/tcp.h"
+#include "real/real_runtime.h"
+#include "workloads/fiber.h"
+
+namespace kvlab::real {
+namespace {
+
+using workloads::ClientResult;
+using workloads::Outcome;
+
+ClientResult Failure(Outcome outcome, std::string error) {
+  ClientResult r;
+  r.outcome = outcome;
+  r.error = std::move(error);
+  return r;
+}
+
+void AppendArgs(std::string* out, const std::vector<std::string>& args) {
+  net::AppendArrayHeader(out, args.size());
+  for (const std::string& a : args) net::AppendBulk(out, a);
+}
+
+}  // namespace
+
+std::string SerializeCommand(const core::Command& cmd) {
+  std::vector<std::string> args;
+  auto with_keys = [&](const char* name) {
+    args.push_back(name);
+    args.insert(args.end(), cmd.keys.begin(), cmd.keys.end());
+  };
+  switch (cmd.op) {
+    case core::Op::kGet:
+      with_keys("GET");
+      break;
+    case core::Op::kPut:
+      KV_ASSERT(cmd.keys.size() == 1 && cmd.values.size() == 1);
+      args = {"SET", cmd.keys[0], cmd.values[0]};
+      if (cmd.condition == core::PutCondition::kIfAbsent) args.push_back("NX");
+      if (cmd.condition == core::PutCondition::kIfPresent) args.push_back("XX");
+      if (cmd.expire_at_ms > 0) {
+        args.push_back("PXAT");
+        args.push_back(absl::StrCat(cmd.expire_at_ms));
+      }
+      break;
+    case core::Op::kDel:
+      with_keys("DEL");
+      break;
+    case core::Op::kExists:
+      with_keys("EXISTS");
+      break;
+    case core::Op::kIncr:
+      with_keys("INCRBY");
+      args.push_back(absl::StrCat(cmd.delta));
+      break;
+    case core::Op::kMGet:
+      with_keys("MGET");
+      break;
+    case core::Op::kMSet:
+      KV_ASSERT(cmd.keys.size() == cmd.values.size());
+      args.push_back("MSET");
+      for (size_t i = 0; i < cmd.keys.size(); ++i) {
+        args.push_back(cmd.keys[i]);
+        args.push_back(cmd.values[i]);
+      }
+      break;
+    case core::Op::kDbSize:
+      args.push_back("DBSIZE");
+      break;
+    case core::Op::kFlushAll:
+      args.push_back("FLUSHALL");
+      break;
+  }
+  std::string out;
+  AppendArgs(&out, args);
+  return out;
+}
+
+ClientResult ReplyToResult(const net::RespValue& reply) {
+  using Type = net::RespValue::Type;
+  ClientResult r;
+  switch (reply.type) {
+    case Type::kSimple:
+      r.result = reply.str == "OK" ? core::Result::Ok() : core::Result::Value(reply.str);
+      break;
+    case Type::kBulk:
+      r.result = core::Result::Value(reply.str);
+      break;
+    case Type::kNil:
+    case Type::kNilArray:
+      r.result = core::Result::Nil();
+      break;
+    case Type::kInteger:
+      r.result = core::Result::Integer(reply.integer);
+      break;
+    case Type::kArray:
+      r.result = core::Result::OfKind(core::ResultKind::kValues);
+      for (const net::RespValue& e : reply.elements) {
+        if (e.type == Type::kBulk || e.type == Type::kSimple) {
+          r.result.values.push_back(e.str);
+        } else {
+          r.result.values.push_back(std::nullopt);
+        }
+      }
+      break;
+    case Type::kError:
+      // -UNKNOWN: the server could not tell whether a write was applied. Every other error
+      // (-TRYAGAIN, -BUSY, -ERR, -WRONGTYPE, -LOADING, ...) refused the command.
+      return Failure(absl::StartsWith(reply.str, "UNKNOWN") ? Outcome::kUnknown : Outcome::kFail, reply.str);
+  }
+  return r;
+}
+
+// Connection and call state. The loop's fd callback holds a raw pointer (the watch is removed
+// before the state dies); timers hold weak pointers (they cannot be cancelled).
+struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
+  RealRuntime* rt = nullptr;
+  size_t target = 0;
+  int fd = -1;
+  net::EventLoop::WatchId watch = 0;
+  bool connecting = false;
+  std::string out;  // request bytes not yet written.
+  std::string in;   // reply bytes not yet parsed.
+  uint64_t connects = 0;
+  // The one call in flight.
+  uint64_t call = 0;  // sequence number of the current call.
+  bool pending = false;
+  workloads::Fiber* waiter = nullptr;
+  ClientResult result;
+
+  std::string TargetName() const { return FormatTarget(rt->targets()[target]); }
+
+  void Close() {
+    if (fd < 0) return;
+    rt->loop().Unwatch(watch);
+    ::close(fd);
+    fd = -1;
+    connecting = false;
+    out.clear();
+    in.clear();
+  }
+  // Closes and moves to the next target for the following calls.
+  void Drop() {
+    Close();
+    target = (target + 1) % rt->targets().size();
+  }
+  void Finish(ClientResult r) {
+    if (!pending) return;
+    pending = false;
+    result = std::move(r);
+    rt->Wake(waiter);
+  }
+
+  absl::Status Open() {
+    const Target& t = rt->targets()[target];
+    absl::StatusOr<int> fd_or = net::StartConnectTcp(t.host, t.port);
+    if (!fd_or.ok()) return fd_or.status();
+    fd = *fd_or;
+    ++connects;
+    connecting = true;
+    absl::StatusOr<net::EventLoop::WatchId> w =
+        rt->loop().Watch(fd, EPOLLOUT, [this](uint32_t events) { OnEvents(events); });
+    if (!w.ok()) {
+      ::close(fd);
+      fd = -1;
+      connecting = false;
+      return w.status();
+    }
+    watch = *w;
+    return absl::OkStatus();
+  }
+
+  void UpdateInterest() {
+    if (fd < 0) return;
+    rt->loop().Modify(watch, connecting || !out.empty() ? (EPOLLIN | EPOLLOUT) : EPOLLIN);
+  }
+
+  void OnEvents(uint32_t events) {
+    if (connecting) {
+      if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
+      const int err = net::ConnectError(fd);
+      if (err != 0) {
+        const std::string name = TargetName();
+        Drop();
+        Finish(Failure(Outcome::kFail, absl::StrCat("connect to ", name, ": ", std::strerror(err))));
+        return;
+      }
+      connecting = false;
+      net::SetNoDelay(fd);
+    }
+    if ((events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0 && !ReadReplies()) return;
+    if (!out.empty() && !WriteSome()) return;
+    UpdateInterest();
+  }
+
+  // False if the connection was dropped.
+  bool WriteSome() {
+    while (!out.empty()) {
+      const ssize_t n = ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        out.erase(0, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      if (n < 0 && errno == EINTR) continue;
+      Lost(absl::StrCat("send: ", std::strerror(errno)));
+      return false;
+    }
+    return true;
+  }
+
+  // Reads what is available and completes the call on a whole reply. False if dropped.
+  bool ReadReplies() {
+    char chunk[kClientReadChunkBytes];
+    for (;;) {
+      const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      if (n > 0) {
+        in.append(chunk, static_cast<size_t>(n));
+        if (in.size() > kMaxClientReplyBytes) {
+          Lost("reply larger than the client's limit");
+          return false;
+        }
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      Lost(n == 0 ? "connection closed by the server" : absl::StrCat("recv: ", std::strerror(errno)));
+      return false;
+    }
+    while (!in.empty()) {
+      net::RespValue reply;
+      size_t used = 0;
+      if (absl::Status s = net::ParseReply(in, &used, &reply, kMaxClientReplyBytes); !s.ok()) {
+        Lost(absl::StrCat("bad reply: ", std::string(s.message())));
+        return false;
+      }
+      if (used == 0) break;
+      in.erase(0, used);
+      if (!pending) {  // a reply nobody asked for: the stream is out of step.
+        Lost("unexpected reply");
+        return false;
+      }
+      Finish(ReplyToResult(reply));
+    }
+    return true;
+  }
+
+  // The connection is unusable: a call in flight may or may not have been applied.
+  void Lost(const std::string& why) {
+    const std::string name = TargetName();
+    Drop();
+    Finish(Failure(Outcome::kUnknown, absl::StrCat(name, ": ", why)));
+  }
+
+  void OnTimeout(uint64_t which) {
+    if (!pending || which != call) return;
+    const std::string name = TargetName();
+    const bool sent = !connecting;
+    Drop();
+    // A connect that never completed sent nothing: definitely not applied.
+    Finish(Failure(sent ? Outcome::kUnknown : Outcome::kFail,
+                   absl::StrCat(sent ? "timeout waiting for " : "timeout connecting to ", name)));
+  }
+};
+
+RespClient::RespClient(RealRuntime& runtime, size_t first_target) : state_(std::make_shared<State>()) {
+  KV_ASSERT(first_target < runtime.targets().size());
+  state_->rt = &runtime;
+  state_->target = first_target;
+}
+
+RespClient::~RespClient() { state_->Close(); }
+
+size_t RespClient::target() const { return state_->target; }
+uint64_t RespClient::connects() const { return state_->connects; }
+
+workloads::ClientResult RespClient::Execute(const core::Command& cmd) {
+  State& s = *state_;
+  KV_ASSERT(!s.pending);  // one call at a time.
+  s.waiter = workloads::Fiber::Current();
+  KV_ASSERT(s.waiter != nullptr);
+  if (s.fd < 0) {
+    if (absl::Status st = s.Open(); !st.ok()) {
+      const std::string name = s.TargetName();
+      s.Drop();
+      return Failure(Outcome::kFail, absl::StrCat("connect to ", name, ": ", std::string(st.message())));
+    }
+  }
+  s.pending = true;
+  const uint64_t call = ++s.call;
+  s.out += SerializeCommand(cmd);
+  std::weak_ptr<State> weak = state_;
+  s.rt->loop().AddTimer(s.rt->request_timeout(), [weak, call] {
+    if (std::shared_ptr<State> alive = weak.lock()) alive->OnTimeout(call);
+  });
+  if (!s.connecting && s.WriteSome()) s.UpdateInterest();
+  while (s.pending) s.rt->Park();
+  s.waiter = nullptr;
+  return std::move(s.result);
+}
+
+}  // namespace kvlab::real
