@@ -193,10 +193,12 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
     if (connecting) {
       if ((events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) == 0) return;
       const int err = net::ConnectError(fd);
-      if (err != 0) {
+      if (err != 0 || (events & (EPOLLERR | EPOLLHUP)) != 0) {
+        // Nothing was sent before the connection was up: definitely not applied.
         const std::string name = TargetName();
         Drop();
-        Finish(Failure(Outcome::kFail, absl::StrCat("connect to ", name, ": ", std::strerror(err))));
+        Finish(Failure(Outcome::kFail, absl::StrCat("connect to ", name, ": ",
+                                                    err != 0 ? std::strerror(err) : "connection failed")));
         return;
       }
       connecting = false;
