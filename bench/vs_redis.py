@@ -96,6 +96,7 @@ def main():
     if shutil.which("redis-server") is None or shutil.which("redis-benchmark") is None:
         subprocess.run(["bash", "-c", f"source {ROOT}/scripts/lib.sh && kvlab_install_deps"], check=True)
     runs = []
+    load_before = os.getloadavg()[0]
     for mode in ("none", "fsync"):
         with tempfile.TemporaryDirectory(prefix="kvlab-vs-redis-") as work:
             os.makedirs(os.path.join(work, "redis"))
@@ -127,7 +128,9 @@ def main():
                 table.append(dict(mode=mode, pipeline=pipeline, test=test, kvlab=med["kvlab"], redis=med["redis"],
                                   ratio=med["kvlab"]["ops_s"] / med["redis"]["ops_s"]))
     os.makedirs(a.out, exist_ok=True)
+    load_after = os.getloadavg()[0]
     meta = dict(requests=a.requests, clients=a.clients, rounds=a.rounds, host=socket.gethostname(),
+                load_avg_1m=[load_before, load_after],
                 cpus=os.cpu_count(), redis=subprocess.run(["redis-server", "--version"], capture_output=True,
                                                           text=True).stdout.strip())
     with open(os.path.join(a.out, "vs-redis.json"), "w") as f:
@@ -135,7 +138,9 @@ def main():
     lines = ["# kvlab vs Redis (redis-benchmark, loopback, medians of %d rounds)" % a.rounds, "",
              f"`redis-benchmark -t set,get -n {a.requests} -c {a.clients} -P <P>`; {meta['redis']}; "
              f"{meta['cpus']} CPUs. kvlab `--durability none` vs Redis without persistence; kvlab "
-             "`--durability fsync` vs Redis `appendonly yes appendfsync always`.", "",
+             "`--durability fsync` vs Redis `appendonly yes appendfsync always`. "
+             f"1-minute load average {load_before:.1f} before, {load_after:.1f} after (above ~1 on this "
+             "machine, other jobs share the CPUs and single runs vary up to 2x).", "",
              "| durability | P | op | kvlab ops/s | Redis ops/s | ratio | kvlab p50 ms | Redis p50 ms | kvlab p99 ms | Redis p99 ms |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for t in table:
