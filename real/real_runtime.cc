@@ -41,7 +41,7 @@ absl::StatusOr<std::unique_ptr<RealRuntime>> RealRuntime::Create(std::vector<Tar
 }
 
 RealRuntime::RealRuntime(std::unique_ptr<net::EventLoop> loop, std::vector<Target> targets, core::Nanos timeout)
-    : loop_(std::move(loop)), targets_(std::move(targets)), request_timeout_(timeout) {}
+    : loop_(std::move(loop)), targets_(std::move(targets)), request_timeout_(timeout), idle_(targets_.size()) {}
 
 RealRuntime::~RealRuntime() {
   // Fibers that never finished (a run cut short by its deadline) would need an unannotated stack
@@ -49,6 +49,7 @@ RealRuntime::~RealRuntime() {
   for (FiberSlot& slot : fibers_) {
     if (slot.fiber != nullptr && !slot.fiber->finished()) (void)slot.fiber.release();
   }
+  idle_.clear();  // their connections unwatch themselves from the loop.
   // Pending loop tasks refer to this runtime: the loop goes first, without running them.
   loop_.reset();
 }
@@ -114,7 +115,31 @@ void RealRuntime::Wake(workloads::Fiber* fiber) { ScheduleWake(IdOf(fiber), Now(
 
 std::unique_ptr<workloads::Client> RealRuntime::Connect(int index) {
   KV_ASSERT(index >= 0);
-  return std::make_unique<RespClient>(*this, static_cast<size_t>(index) % targets_.size());
+  const size_t target = static_cast<size_t>(index) % targets_.size();
+  if (!idle_[target].empty()) {
+    std::unique_ptr<RespClient> client = std::move(idle_[target].front());
+    idle_[target].pop_front();
+    return client;
+  }
+  return std::make_unique<RespClient>(*this, target);
+}
+
+void RealRuntime::Preconnect(int count, core::Nanos timeout) {
+  KV_ASSERT(count >= 0);
+  std::vector<RespClient*> opening;
+  for (int i = 0; i < count; ++i) {
+    const size_t target = static_cast<size_t>(i) % targets_.size();
+    idle_[target].push_back(std::make_unique<RespClient>(*this, target));
+    idle_[target].back()->ConnectNow();
+    opening.push_back(idle_[target].back().get());
+  }
+  auto all_settled = [&] {
+    for (const RespClient* c : opening) {
+      if (c->connecting()) return false;
+    }
+    return true;
+  };
+  (void)RunUntil(all_settled, Now() + timeout);  // stragglers finish connecting on first use.
 }
 
 absl::Status RealRuntime::RunUntil(const std::function<bool()>& done, core::Nanos deadline) {

@@ -287,6 +287,12 @@ RespClient::RespClient(RealRuntime& runtime, size_t first_target) : state_(std::
 
 RespClient::~RespClient() { state_->Close(); }
 
+void RespClient::ConnectNow() {
+  if (state_->fd >= 0) return;
+  if (!state_->Open().ok()) state_->Close();
+}
+bool RespClient::connecting() const { return state_->connecting; }
+
 size_t RespClient::target() const { return state_->target; }
 uint64_t RespClient::connects() const { return state_->connects; }
 

@@ -47,6 +47,12 @@ class RespClient final : public workloads::Client {
   // REQUIRES: called from a fiber of `runtime`, one call at a time.
   workloads::ClientResult Execute(const core::Command& cmd) override;
 
+  // Starts connecting now instead of on the first call (the runtime's pre-opened connections).
+  // Failures are silent here: the first call then reconnects and reports them.
+  void ConnectNow();
+  // True while a connect started by ConnectNow (or a call) is in progress.
+  bool connecting() const;
+
   // The index of the target the next call goes to.
   size_t target() const;
   // Connections opened so far (reconnects included); for tests.

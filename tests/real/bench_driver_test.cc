@@ -129,6 +129,23 @@ TEST_F(BenchDriverTest, DroppedConnectionMakesTheCallUnknownAndTheNextCallReconn
   EXPECT_GE(connects, 1u);
 }
 
+TEST_F(BenchDriverTest, PreconnectedClientsUseTheirOpenConnection) {
+  auto rt = *RealRuntime::Create({Target{"127.0.0.1", port_}}, core::Seconds(5));
+  rt->Preconnect(3, core::Seconds(5));
+  std::vector<uint64_t> connects;
+  rt->Spawn([&] {
+    for (int i = 0; i < 4; ++i) {  // three pre-opened, the fourth connects on its first call.
+      std::unique_ptr<workloads::Client> client = rt->Connect(i);
+      auto* resp = static_cast<RespClient*>(client.get());
+      const uint64_t before = resp->connects();
+      EXPECT_EQ(client->Put("k", "v").outcome, workloads::Outcome::kOk);
+      connects.push_back(before * 10 + resp->connects());
+    }
+  });
+  ASSERT_TRUE(rt->RunUntil([&] { return rt->AllFinished(); }, rt->Now() + core::Seconds(20)).ok());
+  EXPECT_EQ(connects, (std::vector<uint64_t>{11, 11, 11, 1}));
+}
+
 TEST_F(BenchDriverTest, SilentServerTimesOutAsUnknown) {
   node_->Signal(SIGSTOP);  // accepts in the kernel backlog, never answers.
   auto rt = *RealRuntime::Create({Target{"127.0.0.1", port_}}, core::Millis(300));
