@@ -98,7 +98,8 @@ def main():
              "numbers are indicative. One `kvlab node` (policy single). kvlab `--durability none` vs Redis without "
              "persistence; kvlab `--durability fsync` vs Redis `appendonly yes appendfsync always`. Ratio = kvlab "
              "ops/s / Redis ops/s. Every history was checked for linearizability. Scenario faults are not applied "
-             "against real servers (kvlab bench does not control them): `failure` here is its steady load only.", "",
+             "against real servers (kvlab bench does not control them): `failure` here is its steady load only. "
+             "Client connections are opened before each measured run.", "",
              "| durability | scenario | kvlab ops/s | Redis ops/s | ratio | kvlab p50 us | Redis p50 us | kvlab p99 us | "
              "Redis p99 us | errors (kvlab/Redis) | check |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
