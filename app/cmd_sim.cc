@@ -31,7 +31,17 @@ struct SimFlags {
   std::string json_path;
   std::string trace_path;
   std::string history_path;
+  std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
+  std::string timeline_csv_path;    // the timeline of a single run as CSV.
 };
+
+// Writes `text` to `path`; InvalidArgument naming the path on failure.
+absl::Status WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) return absl::InvalidArgumentError(absl::StrCat("cannot write '", path, "'"));
+  return absl::OkStatus();
+}
 
 int UsageError(const std::string& command, const absl::Status& status) {
   std::fprintf(stderr, "kvlab %s: %s\n", command.c_str(), std::string(status.message()).c_str());
@@ -91,8 +101,9 @@ int RunSim(const SimFlags& f) {
   }
   const std::vector<uint64_t> seeds = sim::SeedsOfShard(range, *shard);
   const bool sweep = !f.seeds.empty();
-  if (sweep && (!f.trace_path.empty() || !f.history_path.empty())) {
-    return UsageError("sim", absl::InvalidArgumentError("--trace and --history take one --seed, not a --seeds sweep"));
+  if (sweep && (!f.trace_path.empty() || !f.history_path.empty() || !f.timeline_csv_path.empty())) {
+    return UsageError("sim", absl::InvalidArgumentError(
+                                 "--trace, --history and --timeline-csv take one --seed, not a --seeds sweep"));
   }
   std::ofstream json;
   if (!f.json_path.empty()) {
@@ -100,6 +111,7 @@ int RunSim(const SimFlags& f) {
     if (!json) return UsageError("sim", absl::InvalidArgumentError(absl::StrCat("cannot write --json file '", f.json_path, "'")));
   }
   int failed = 0;
+  std::vector<workloads::RunReport> reports;
   for (uint64_t seed : seeds) {
     sim::SimRunOptions options;
     options.scenario = *scenario;
@@ -118,6 +130,12 @@ int RunSim(const SimFlags& f) {
     if (!f.history_path.empty()) {
       if (absl::Status s = workloads::WriteHistoryFile(outcome->history, f.history_path); !s.ok()) return UsageError("sim", s);
     }
+    if (!f.timeline_csv_path.empty()) {
+      if (absl::Status s = WriteTextFile(f.timeline_csv_path, workloads::TimelineCsv(outcome->report)); !s.ok()) {
+        return UsageError("sim", s);
+      }
+    }
+    if (!f.benchmark_json_path.empty()) reports.push_back(outcome->report);
     if (!sweep) {
       PrintRun(options, *outcome);
     } else {
@@ -132,6 +150,10 @@ int RunSim(const SimFlags& f) {
       }
     }
     if (!outcome->ok()) ++failed;
+  }
+  if (!f.benchmark_json_path.empty()) {
+    const std::string text = workloads::ToBenchmarkJson(reports).dump(2) + "\n";
+    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("sim", s);
   }
   if (sweep) {
     std::printf("%zu passed, %d failed\n", seeds.size() - failed, failed);
@@ -155,6 +177,9 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--json", flags->json_path, "Write the result (one JSON object per line) to FILE");
   cmd->add_option("--trace", flags->trace_path, "Write the event log to FILE");
   cmd->add_option("--history", flags->history_path, "Write the operation history (JSON lines) to FILE");
+  cmd->add_option("--benchmark-json", flags->benchmark_json_path,
+                  "Write Google-benchmark-compatible JSON (for CI regression tools) to FILE");
+  cmd->add_option("--timeline-csv", flags->timeline_csv_path, "Write the run's timeline (per 100 ms) as CSV to FILE");
   cmd->callback([flags] { SetExitCode(RunSim(*flags)); });
 }
 
