@@ -20,6 +20,9 @@ kvlab_install_deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# ccache: paths relative to the checkout, so a fresh clone in another folder reuses the cache.
+export CCACHE_BASEDIR="$KVLAB_ROOT" CCACHE_NOHASHDIR=1
+
 # kvlab_build DIR TARGET [cmake args...]: configures DIR with the given options (cheap when
 # nothing changed) and builds TARGET ("all" for everything) with Ninja.
 kvlab_build() {
