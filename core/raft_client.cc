@@ -145,15 +145,19 @@ void RaftNode::ExpireRequests() {
   expire(waiting_, "TRYAGAIN no leader");
   expire(reads_unstarted_, "TRYAGAIN read not confirmed");
   for (ReadRound& round : read_rounds_) expire(round.reads, "TRYAGAIN read not confirmed");
+  SettleForwards([now](const Forwarded& f) { return f.deadline <= now; }, "forwarded request timed out");
+}
+
+void RaftNode::SettleForwards(absl::FunctionRef<bool(const Forwarded&)> settle, const char* why) {
   for (auto it = forwarded_.begin(); it != forwarded_.end();) {
-    if (it->second.deadline > now) {
+    if (!settle(it->second)) {
       ++it;
       continue;
     }
     ClientReply reply;
     // A forwarded write may have been proposed and applied: its fate is unknown. A read is not.
     reply.status = it->second.read_only ? ReplyStatus::kTryAgain : ReplyStatus::kUnknown;
-    reply.message = "forwarded request timed out";
+    reply.message = why;
     out_replies_.emplace_back(it->second.handle, std::move(reply));
     it = forwarded_.erase(it);
   }

@@ -194,19 +194,9 @@ void RaftNode::SetLeader(NodeId leader) {
   leader_ = leader;
   if (leader == kNoNode) return;
   // Requests forwarded to an earlier leader will not be answered by this one: settle them now
-  // rather than at their timeout, so clients move on as soon as the cluster has a new leader. A
-  // write's fate is unknown (the old leader may have committed it); a read had no effect.
-  for (auto it = forwarded_.begin(); it != forwarded_.end();) {
-    if (it->second.to == leader) {
-      ++it;
-      continue;
-    }
-    ClientReply reply;
-    reply.status = it->second.read_only ? ReplyStatus::kTryAgain : ReplyStatus::kUnknown;
-    reply.message = "leader changed while the request was forwarded";
-    out_replies_.emplace_back(it->second.handle, std::move(reply));
-    it = forwarded_.erase(it);
-  }
+  // rather than at their timeout, so clients move on as soon as the cluster has a new leader.
+  SettleForwards([leader](const Forwarded& f) { return f.to != leader; },
+                 "leader changed while the request was forwarded");
   DispatchWaiting();
 }
 

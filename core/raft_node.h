@@ -16,6 +16,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
+#include "absl/functional/function_ref.h"
 #include "core/env.h"
 #include "core/kv_state.h"
 #include "core/node.h"
@@ -155,6 +156,8 @@ class RaftNode final : public Node {
   void ServeReadyReads();
   void ExpireRequests();
   void AbandonLeaderWork();
+  // Answers (and forgets) the forwarded requests `settle` picks: a write kUnknown, a read kTryAgain.
+  void SettleForwards(absl::FunctionRef<bool(const Forwarded&)> settle, const char* why);
 
   NodeConfig config_;
   Env& env_;
