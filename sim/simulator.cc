@@ -29,8 +29,11 @@ Simulator::Simulator(SimConfig config, std::string policy, int nodes, uint64_t s
     auto node = std::make_unique<SimNode>(*this, node_config,
                                           core::Rng::Derive(seed, absl::StrCat("node/", i)));
     const ClockModel& clock = config_.clock;
-    node->SetClock(clock.max_skew_ns > 0 ? clock_rng.UniformRange(-clock.max_skew_ns, clock.max_skew_ns) : 0,
-                   clock.max_drift_ppm > 0 ? clock_rng.UniformRange(-clock.max_drift_ppm, clock.max_drift_ppm) : 0);
+    // Two statements, not two arguments: argument evaluation order differs between compilers
+    // (g++ right to left, clang left to right), and so would the draws.
+    const core::Nanos skew = clock.max_skew_ns > 0 ? clock_rng.UniformRange(-clock.max_skew_ns, clock.max_skew_ns) : 0;
+    const int64_t drift = clock.max_drift_ppm > 0 ? clock_rng.UniformRange(-clock.max_drift_ppm, clock.max_drift_ppm) : 0;
+    node->SetClock(skew, drift);
     nodes_.push_back(std::move(node));
   }
 }
