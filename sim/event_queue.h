@@ -19,7 +19,6 @@ enum class EventKind : uint8_t {
   kFiberWake = 4,   // a parked or sleeping fiber becomes runnable; arg = fiber id
   kClientTimeout = 5,  // a client request's deadline; target = client, arg = request id
   kFault = 6,       // the fault schedule's next entry; arg = index
-  kTick = 7,        // periodic bookkeeping (timeline)
 };
 
 struct Event {

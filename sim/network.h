@@ -43,7 +43,6 @@ class Network {
   void Unblock(Endpoint from, Endpoint to) { blocked_.erase(Key(from, to)); }
   void HealAll() { blocked_.clear(); }
   bool IsBlocked(Endpoint from, Endpoint to) const { return blocked_.contains(Key(from, to)); }
-  bool AnyBlocked() const { return !blocked_.empty(); }
 
   // Fault knobs that may change mid-run (random fault mode raises and restores them).
   NetworkModel& model() { return model_; }

@@ -137,9 +137,6 @@ void Simulator::Dispatch(const Event& ev) {
     case EventKind::kFault:
       if (fault_handler_ != nullptr) fault_handler_(ev.arg);
       return;
-    case EventKind::kTick:
-      if (tick_handler_ != nullptr) tick_handler_();
-      return;
   }
 }
 

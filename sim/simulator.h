@@ -60,7 +60,6 @@ class Simulator {
   void RemoveClient(Endpoint endpoint);
   // Fibers are resumed by the runtime; the simulator only delivers kFiberWake events to it.
   void SetFiberWaker(std::function<void(uint64_t)> waker) { fiber_waker_ = std::move(waker); }
-  void SetTickHandler(std::function<void()> tick) { tick_handler_ = std::move(tick); }
   void SetFaultHandler(std::function<void(uint64_t)> handler) { fault_handler_ = std::move(handler); }
 
   // --- faults (the simulator's own controls; the core never sees them) -------------------------
@@ -114,7 +113,6 @@ class Simulator {
   std::vector<InFlight> in_flight_;   // payloads of pending deliveries, by slot.
   std::vector<uint64_t> free_slots_;
   std::function<void(uint64_t)> fiber_waker_;
-  std::function<void()> tick_handler_;
   std::function<void(uint64_t)> fault_handler_;
   uint64_t events_ = 0;
   uint64_t peer_messages_ = 0;
