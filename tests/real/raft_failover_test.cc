@@ -130,8 +130,10 @@ workloads::Scenario FailoverMixed() {
   workloads::Scenario s = *workloads::FindScenario("mixed");
   s.keys = 200;
   s.clients = 10;
-  s.ops = 0;
-  s.duration = core::Seconds(4);  // long enough to span the crash, the election and the restart.
+  // Enough operations to span the crash, the election and (usually) the restart, however slow the
+  // machine: the crash comes after a fixed number of writes, not after a time.
+  s.ops = 6000;
+  s.duration = core::Seconds(20);  // a cap only.
   s.request_timeout = core::Seconds(3);
   return s;
 }
@@ -181,7 +183,7 @@ TEST_F(RaftFailoverTest, LeaderKilledMidRunLosesNoAcknowledgedWriteAndCatchesUpA
   });
 
   // Mid-run: the preload (one write per key) is applied and the measured run has written more.
-  const uint64_t mid_run = scenario.keys + 300;
+  const uint64_t mid_run = scenario.keys + 150;
   const auto deadline = Clock::now() + testing::kDeadline;
   while (Field(RaftInfo(Port(old_leader)), "applied_index") < mid_run && !bench_done && Clock::now() < deadline) {
     PollPause();
