@@ -44,62 +44,32 @@ RealRuntime::RealRuntime(std::unique_ptr<net::EventLoop> loop, std::vector<Targe
     : loop_(std::move(loop)), targets_(std::move(targets)), request_timeout_(timeout), idle_(targets_.size()) {}
 
 RealRuntime::~RealRuntime() {
-  // Fibers that never finished (a run cut short by its deadline) would need an unannotated stack
-  // unwind: the run is over, so release their stacks without running them (as the simulator does).
-  for (FiberSlot& slot : fibers_) {
-    if (slot.fiber != nullptr && !slot.fiber->finished()) (void)slot.fiber.release();
-  }
   idle_.clear();  // their connections unwatch themselves from the loop.
   // Pending loop tasks refer to this runtime: the loop goes first, without running them.
   loop_.reset();
 }
 
-uint64_t RealRuntime::IdOf(workloads::Fiber* fiber) const {
-  auto it = ids_.find(fiber);
-  KV_ASSERT(it != ids_.end());
-  return it->second;
-}
-
-void RealRuntime::Spawn(std::function<void()> body) {
-  const uint64_t id = fibers_.size();
-  fibers_.push_back(FiberSlot{std::make_unique<workloads::Fiber>(std::move(body)), false});
-  ids_[fibers_.back().fiber.get()] = id;
-  ++live_fibers_;
-  ScheduleWake(id, Now());
-}
+void RealRuntime::Spawn(std::function<void()> body) { ScheduleWake(fibers_.Add(std::move(body)), Now()); }
 
 void RealRuntime::ScheduleWake(uint64_t id, core::Nanos at) {
   const core::Nanos delay = at - Now();
   if (delay > 0) {
     // Timers cannot be cancelled: a stale one resumes a parked fiber spuriously, and every wait
     // re-checks its condition (sync.h), so that is harmless.
-    loop_->AddTimer(delay, [this, id] { OnWake(id); });
+    loop_->AddTimer(delay, [this, id] { fibers_.Resume(id); });
     return;
   }
-  FiberSlot& slot = fibers_[id];
-  if (slot.wake_pending) return;
-  slot.wake_pending = true;
+  if (!fibers_.TryMarkWakePending(id)) return;
   loop_->Post([this, id] {
-    fibers_[id].wake_pending = false;
-    OnWake(id);
+    fibers_.ClearWakePending(id);
+    fibers_.Resume(id);
   });
-}
-
-void RealRuntime::OnWake(uint64_t id) {
-  workloads::Fiber* fiber = fibers_[id].fiber.get();
-  if (fiber == nullptr || fiber->finished()) return;
-  fiber->Resume();  // may Spawn, which can move fibers_: index again afterwards.
-  if (fiber->finished()) {
-    ids_.erase(fiber);
-    fibers_[id].fiber.reset();
-    --live_fibers_;
-  }
 }
 
 void RealRuntime::SleepUntil(core::Nanos deadline) {
   workloads::Fiber* self = workloads::Fiber::Current();
   KV_ASSERT(self != nullptr);
-  const uint64_t id = IdOf(self);
+  const uint64_t id = fibers_.IdOf(self);
   while (Now() < deadline) {
     ScheduleWake(id, deadline);
     workloads::Fiber::Suspend();
@@ -111,7 +81,7 @@ void RealRuntime::Park() {
   workloads::Fiber::Suspend();
 }
 
-void RealRuntime::Wake(workloads::Fiber* fiber) { ScheduleWake(IdOf(fiber), Now()); }
+void RealRuntime::Wake(workloads::Fiber* fiber) { ScheduleWake(fibers_.IdOf(fiber), Now()); }
 
 std::unique_ptr<workloads::Client> RealRuntime::Connect(int index) {
   KV_ASSERT(index >= 0);

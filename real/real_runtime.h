@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/types.h"
 #include "net/event_loop.h"
 #include "workloads/fiber.h"
+#include "workloads/fiber_set.h"
 #include "workloads/runtime.h"
 
 namespace kvlab::real {
@@ -61,27 +61,19 @@ class RealRuntime final : public workloads::Runtime {
   // kDeadlineExceeded in the latter case.
   absl::Status RunUntil(const std::function<bool()>& done, core::Nanos deadline);
 
-  bool AllFinished() const { return live_fibers_ == 0; }
+  bool AllFinished() const { return fibers_.AllFinished(); }
   net::EventLoop& loop() { return *loop_; }
   const std::vector<Target>& targets() const { return targets_; }
   core::Nanos request_timeout() const { return request_timeout_; }
 
  private:
   RealRuntime(std::unique_ptr<net::EventLoop> loop, std::vector<Target> targets, core::Nanos timeout);
-  struct FiberSlot {
-    std::unique_ptr<workloads::Fiber> fiber;
-    bool wake_pending = false;
-  };
   void ScheduleWake(uint64_t id, core::Nanos at);
-  void OnWake(uint64_t id);
-  uint64_t IdOf(workloads::Fiber* fiber) const;
 
   std::unique_ptr<net::EventLoop> loop_;
   std::vector<Target> targets_;
   core::Nanos request_timeout_;
-  std::vector<FiberSlot> fibers_;  // by id; finished fibers are freed in place.
-  absl::flat_hash_map<const workloads::Fiber*, uint64_t> ids_;  // lookups only.
-  uint64_t live_fibers_ = 0;
+  workloads::FiberSet fibers_;
   std::vector<std::deque<std::unique_ptr<RespClient>>> idle_;  // pre-opened, per target.
 };
 

@@ -8,9 +8,9 @@
 #include <memory>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "sim/simulator.h"
 #include "workloads/fiber.h"
+#include "workloads/fiber_set.h"
 #include "workloads/runtime.h"
 
 namespace kvlab::sim {
@@ -33,24 +33,17 @@ class SimRuntime final : public workloads::Runtime {
   void Wake(workloads::Fiber* fiber) override;
 
   // True once every spawned fiber has finished.
-  bool AllFinished() const { return live_fibers_ == 0; }
+  bool AllFinished() const { return fibers_.AllFinished(); }
   const ClientStats& client_stats() const { return client_stats_; }
   ClientStats& mutable_client_stats() { return client_stats_; }
   Simulator& sim() { return sim_; }
 
  private:
-  struct FiberSlot {
-    std::unique_ptr<workloads::Fiber> fiber;
-    bool wake_pending = false;
-  };
   void ScheduleWake(uint64_t id, core::Nanos at);
   void OnWake(uint64_t id);
-  uint64_t IdOf(workloads::Fiber* fiber) const;
 
   Simulator& sim_;
-  std::vector<FiberSlot> fibers_;  // by id; finished fibers are freed in place.
-  absl::flat_hash_map<const workloads::Fiber*, uint64_t> ids_;  // lookups only
-  uint64_t live_fibers_ = 0;
+  workloads::FiberSet fibers_;
   ClientStats client_stats_;
 };
 
