@@ -16,37 +16,16 @@
 #include "core/assert.h"
 #include "net/tcp.h"
 #include "tests/real/node_process.h"
+#include "tests/real/ports.h"
 
 namespace kvlab::real {
 namespace {
 
+using testing::FreeBasePort;
+using testing::kPeerPortOffset;
 using testing::NodeProcess;
 using testing::RespClient;
 using testing::TempDir;
-
-constexpr int kPeerPortOffset = 1000;  // as in real/node_main.cc.
-
-bool PortFree(int port) {
-  absl::StatusOr<net::Listening> l = net::ListenTcp("127.0.0.1", port);
-  if (!l.ok()) return false;
-  close(l->fd);
-  return true;
-}
-
-// A base port whose n client ports and n peer ports are all free right now.
-int FreeBasePort(int n) {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    absl::StatusOr<net::Listening> l = net::ListenTcp("127.0.0.1", 0);
-    KV_ASSERT(l.ok());
-    close(l->fd);
-    const int base = l->port;
-    if (base + kPeerPortOffset + n > 65535) continue;
-    bool ok = true;
-    for (int i = 0; i < n && ok; ++i) ok = PortFree(base + i) && PortFree(base + kPeerPortOffset + i);
-    if (ok) return base;
-  }
-  return 0;
-}
 
 // The pids the launcher reported on stderr ("kvlab cluster: node I pid P").
 std::vector<pid_t> NodePids(const std::string& stderr_text) {

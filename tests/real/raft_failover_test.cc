@@ -26,40 +26,20 @@
 #include "net/tcp.h"
 #include "real/bench_run.h"
 #include "tests/real/node_process.h"
+#include "tests/real/ports.h"
 #include "workloads/scenario.h"
 
 namespace kvlab::real {
 namespace {
 
+using testing::FreeBasePort;
+using testing::kPeerPortOffset;
 using testing::NodeProcess;
 using testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
 constexpr int kNodes = 3;
-constexpr int kPeerPortOffset = 1000;
 constexpr auto kPollInterval = std::chrono::milliseconds(20);  // between two polls of a condition.
-
-bool PortFree(int port) {
-  absl::StatusOr<net::Listening> l = net::ListenTcp("127.0.0.1", port);
-  if (!l.ok()) return false;
-  close(l->fd);
-  return true;
-}
-
-// A base port whose kNodes client ports and kNodes peer ports are all free right now.
-int FreeBasePort() {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    absl::StatusOr<net::Listening> l = net::ListenTcp("127.0.0.1", 0);
-    KV_ASSERT(l.ok());
-    close(l->fd);
-    const int base = l->port;
-    if (base + kPeerPortOffset + kNodes > 65535) continue;
-    bool ok = true;
-    for (int i = 0; i < kNodes && ok; ++i) ok = PortFree(base + i) && PortFree(base + kPeerPortOffset + i);
-    if (ok) return base;
-  }
-  return 0;
-}
 
 void PollPause() { poll(nullptr, 0, static_cast<int>(kPollInterval.count())); }
 
@@ -87,7 +67,7 @@ uint64_t Field(const std::map<std::string, std::string>& info, const std::string
 class RaftFailoverTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = FreeBasePort();
+    base_ = FreeBasePort(kNodes);
     ASSERT_NE(base_, 0);
     for (int i = 0; i < kNodes; ++i) {
       absl::StrAppend(&members_, i > 0 ? "," : "", i + 1, "=127.0.0.1:", base_ + kPeerPortOffset + i);
