@@ -62,9 +62,10 @@ absl::Status DecodeRaftMessage(MessageType type, ByteReader& r, MessageBody* bod
 
 }  // namespace
 
-std::string EncodeMessage(const Message& msg) {
-  std::string body;
-  ByteWriter w(&body);
+void EncodeMessageInto(const Message& msg, std::string* frame) {
+  // One buffer: leave room for the header, write the body after it, then fill the header in.
+  frame->assign(kMessageHeaderBytes, '\0');
+  ByteWriter w(frame);
   w.U32(msg.from);
   w.U32(msg.to);
   if (const auto* req = std::get_if<ClientRequest>(&msg.body)) {
@@ -79,14 +80,16 @@ std::string EncodeMessage(const Message& msg) {
         },
         msg.body);
   }
+  char* header = frame->data();
+  StoreU32(header, static_cast<uint32_t>(frame->size() - 4));
+  header[4] = static_cast<char>(kMessageVersion);
+  header[5] = static_cast<char>(static_cast<uint8_t>(msg.type));
+  StoreU64(header + 6, Checksum64(std::string_view(*frame).substr(kMessageHeaderBytes)));
+}
+
+std::string EncodeMessage(const Message& msg) {
   std::string frame;
-  frame.reserve(kMessageHeaderBytes + body.size());
-  ByteWriter f(&frame);
-  f.U32(static_cast<uint32_t>(body.size() + kMessageHeaderBytes - 4));
-  f.U8(kMessageVersion);
-  f.U8(static_cast<uint8_t>(msg.type));
-  f.U64(Checksum64(body));
-  f.Raw(body);
+  EncodeMessageInto(msg, &frame);
   return frame;
 }
 

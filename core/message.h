@@ -68,6 +68,8 @@ struct Message {
 
 // Encodes a whole frame (header + body).
 std::string EncodeMessage(const Message& msg);
+// The same frame, written over `*frame` (its capacity is reused: no allocation once warm).
+void EncodeMessageInto(const Message& msg, std::string* frame);
 
 // Decodes exactly one whole frame. Errors: DataLoss (checksum, truncation, bad fields),
 // InvalidArgument (unknown version or type), OutOfRange (frame above kMaxMessageBytes).

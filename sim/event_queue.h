@@ -1,10 +1,10 @@
 // The simulator's agenda: events ordered by (virtual time, sequence number). The sequence number
 // is assigned at scheduling time, so ties are broken by scheduling order, never by addresses
-// (DESIGN.md, determinism rule 1).
+// (DESIGN.md, determinism rule 1). (time, seq) is a strict total order, so the pop order does not
+// depend on the heap's shape: any correct priority queue gives the same run.
 #pragma once
 
 #include <cstdint>
-#include <queue>
 #include <vector>
 
 #include "core/assert.h"
@@ -17,47 +17,95 @@ enum class EventKind : uint8_t {
   kNodeRun = 2,     // a node's CPU is free and its inbox is not empty; target = node
   kTimer = 3,       // a node timer fires; target = node, aux = incarnation, arg = token
   kFiberWake = 4,   // a parked or sleeping fiber becomes runnable; arg = fiber id
-  kClientTimeout = 5,  // a client request's deadline; target = client, arg = request id
+  kClientTimeout = 5,  // a client's (possibly superseded) request deadline; target = client
   kFault = 6,       // the fault schedule's next entry; arg = index
 };
 
 struct Event {
   core::Nanos time = 0;
   uint64_t seq = 0;
-  EventKind kind = EventKind::kDeliver;
+  uint64_t arg = 0;
   uint32_t target = 0;
   uint32_t aux = 0;
-  uint64_t arg = 0;
+  EventKind kind = EventKind::kDeliver;
 };
 
 class EventQueue {
  public:
   // Schedules `ev` (its seq is overwritten). REQUIRES: ev.time >= the last popped time.
   void Push(Event ev) {
-    KV_ASSERT(ev.time >= now_);
     ev.seq = next_seq_++;
-    heap_.push(ev);
+    PushWithSeq(ev);
+  }
+  // Takes the next sequence number without scheduling anything: an event pushed later with it
+  // (PushWithSeq) sorts exactly where it would have, had it been pushed now. Lets a client keep
+  // one deadline event instead of one per request (see SimClient).
+  uint64_t ReserveSeq() { return next_seq_++; }
+  // Schedules `ev` with the seq it carries, from ReserveSeq. REQUIRES: (time, seq) after the last
+  // popped event's, so the agenda never goes back.
+  void PushWithSeq(const Event& ev) {
+    KV_ASSERT(ev.time > now_ || (ev.time == now_ && (popped_ == 0 || ev.seq > last_seq_)));
+    KV_ASSERT(ev.seq < next_seq_);
+    heap_.push_back(ev);
+    SiftUp(heap_.size() - 1);
   }
   bool empty() const { return heap_.empty(); }
   size_t size() const { return heap_.size(); }
-  const Event& top() const { return heap_.top(); }
+  const Event& top() const { return heap_.front(); }
   Event Pop() {
-    Event ev = heap_.top();
-    heap_.pop();
+    KV_ASSERT(!heap_.empty());
+    const Event ev = heap_.front();
+    const Event last = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) SiftDown(last);
     KV_ASSERT(ev.time >= now_);
     now_ = ev.time;
+    last_seq_ = ev.seq;
+    ++popped_;
     return ev;
   }
   core::Nanos now() const { return now_; }
 
  private:
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const {
-      return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+  // A 4-ary min-heap: half the depth of a binary heap, and a node's children share a cache line
+  // or two, which matters at the agenda sizes of large runs.
+  static constexpr size_t kArity = 4;
+  static bool Before(const Event& a, const Event& b) {
+    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
+  }
+  void SiftUp(size_t i) {
+    const Event ev = heap_[i];
+    while (i > 0) {
+      const size_t parent = (i - 1) / kArity;
+      if (!Before(ev, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
     }
-  };
-  std::priority_queue<Event, std::vector<Event>, Later> heap_;
+    heap_[i] = ev;
+  }
+  // Places `ev` (the former last element) starting from the root hole.
+  void SiftDown(const Event& ev) {
+    const size_t n = heap_.size();
+    size_t i = 0;
+    for (;;) {
+      const size_t first = i * kArity + 1;
+      if (first >= n) break;
+      const size_t end = first + kArity < n ? first + kArity : n;
+      size_t best = first;
+      for (size_t c = first + 1; c < end; ++c) {
+        if (Before(heap_[c], heap_[best])) best = c;
+      }
+      if (!Before(heap_[best], ev)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = ev;
+  }
+
+  std::vector<Event> heap_;
   uint64_t next_seq_ = 0;
+  uint64_t last_seq_ = 0;  // seq of the last popped event.
+  uint64_t popped_ = 0;
   core::Nanos now_ = 0;
 };
 

@@ -26,7 +26,9 @@ workloads::ClientResult SimClient::Execute(const core::Command& cmd) {
   msg.body = core::ClientRequest{pending_id_, cmd};
   sim_.trace().Record("call", sim_.now(), {self_, target_, pending_id_, static_cast<uint64_t>(cmd.op)});
   sim_.Send(self_, target_, std::move(msg), sim_.now());
-  sim_.Schedule(EventKind::kClientTimeout, sim_.now() + sim_.config().client_timeout_ns, self_, 0, pending_id_);
+  deadline_ = sim_.now() + sim_.config().client_timeout_ns;
+  deadline_seq_ = sim_.ReserveSeq();
+  if (!timeout_armed_) ArmDeadline();
   while (!done_) runtime_.Park();
   waiter_ = nullptr;
   return std::move(result_);
@@ -57,8 +59,23 @@ void SimClient::OnMessage(core::Message msg) {
   Complete(std::move(result));
 }
 
-void SimClient::OnTimeout(uint64_t request_id) {
-  if (done_ || request_id != pending_id_) return;
+void SimClient::ArmDeadline() {
+  KV_ASSERT(!timeout_armed_);
+  timeout_armed_ = true;
+  sim_.ScheduleWithSeq(EventKind::kClientTimeout, deadline_, deadline_seq_, self_, 0, 0);
+}
+
+void SimClient::OnTimeout(uint64_t seq) {
+  KV_ASSERT(timeout_armed_);
+  timeout_armed_ = false;
+  if (done_) return;  // the deadline of a completed call.
+  if (seq != deadline_seq_) {
+    // An earlier call's deadline: the armed event always precedes the current deadline, because
+    // calls are sequential and the timeout is fixed, so deadlines only grow.
+    KV_ASSERT(deadline_ > sim_.now() || (deadline_ == sim_.now() && deadline_seq_ > seq));
+    ArmDeadline();
+    return;
+  }
   ++runtime_.mutable_client_stats().timeouts;
   FailOver();
   workloads::ClientResult result;

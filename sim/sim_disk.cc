@@ -32,13 +32,8 @@ absl::Status SimDisk::Append(std::string_view file, std::string_view bytes) {
 absl::Status SimDisk::Sync(std::string_view file) {
   File* f = Find(file);
   if (f == nullptr) return absl::NotFoundError(absl::StrCat("sim disk: sync of missing file '", std::string(file), "'"));
-  // Without a cut into the synced part, `synced` is a prefix of `current`: copy only the new tail,
-  // so a sync costs O(unsynced bytes), not O(file size).
-  if (f->cut_below_synced || f->current.size() < f->synced.size()) {
-    f->synced = f->current;
-  } else {
-    f->synced.append(f->current, f->synced.size(), std::string::npos);
-  }
+  f->synced_size = f->current.size();
+  if (f->cut_below_synced) std::string().swap(f->cut_synced);
   f->pending.clear();
   f->ever_synced = true;
   f->cut_below_synced = false;
@@ -60,11 +55,14 @@ absl::Status SimDisk::Truncate(std::string_view file, uint64_t size) {
     return absl::InvalidArgumentError(
         absl::StrCat("sim disk: truncate of '", std::string(file), "' to ", size, " beyond its size ", f->current.size()));
   }
+  if (!f->cut_below_synced && size < f->synced_size) {
+    f->cut_synced.assign(f->current, 0, f->synced_size);  // keep what a crash would restore.
+    f->cut_below_synced = true;
+  }
   f->current.resize(size);
   // Appends wholly past the cut vanish; one spanning it is clipped.
   std::erase_if(f->pending, [size](const auto& p) { return p.first >= size; });
   for (auto& p : f->pending) p.second = std::min(p.second, size - p.first);
-  if (size < f->synced.size()) f->cut_below_synced = true;
   Charge(model_.write_latency_ns);
   return absl::OkStatus();
 }
@@ -96,7 +94,7 @@ std::vector<std::string> SimDisk::TearCandidates() const {
   std::vector<std::string> out;
   for (const auto& [name, f] : files_) {
     // A torn write extends the synced contents; only the first unsynced append can be torn.
-    if (!f.cut_below_synced && !f.pending.empty() && f.pending.front().first == f.synced.size() &&
+    if (!f.cut_below_synced && !f.pending.empty() && f.pending.front().first == f.synced_size &&
         f.pending.front().second > 0) {
       out.push_back(name);
     }
@@ -122,10 +120,15 @@ void SimDisk::Crash(core::Rng& rng, bool tear) {
       it = files_.erase(it);
       continue;
     }
-    f.current = f.synced;
+    if (f.cut_below_synced) {
+      f.current = std::move(f.cut_synced);
+      f.cut_synced.clear();
+    } else {
+      f.current.resize(f.synced_size);
+    }
     if (it->first == torn_file) f.current.append(torn_bytes);
     // The torn bytes are on the media now: they are what a later crash keeps too.
-    f.synced = f.current;
+    f.synced_size = f.current.size();
     f.ever_synced = true;
     f.pending.clear();
     f.cut_below_synced = false;
@@ -136,16 +139,19 @@ void SimDisk::Crash(core::Rng& rng, bool tear) {
 bool SimDisk::FlipRandomBit(core::Rng& rng) {
   std::vector<File*> nonempty;
   for (auto& [name, f] : files_) {
-    if (!f.synced.empty()) nonempty.push_back(&f);
+    if (f.SyncedSize() > 0) nonempty.push_back(&f);
   }
   if (nonempty.empty()) return false;
   File& f = *nonempty[rng.Uniform(nonempty.size())];
-  const uint64_t bit = rng.Uniform(f.synced.size() * 8);
+  const uint64_t bit = rng.Uniform(f.SyncedSize() * 8);
   const char mask = static_cast<char>(1u << (bit % 8));
-  f.synced[bit / 8] ^= mask;
   // The volatile view shares the synced prefix unless a truncate cut into it.
-  if (!f.cut_below_synced && bit / 8 < f.current.size()) f.current[bit / 8] ^= mask;
-  KV_ASSERT(f.cut_below_synced || f.current.compare(0, f.synced.size(), f.synced) == 0);
+  if (f.cut_below_synced) {
+    f.cut_synced[bit / 8] ^= mask;
+  } else {
+    KV_ASSERT(bit / 8 < f.current.size());
+    f.current[bit / 8] ^= mask;
+  }
   ++stats_.bit_flips;
   return true;
 }

@@ -60,14 +60,23 @@ class SimDisk final : public core::Disk {
   const DiskStats& stats() const { return stats_; }
 
  private:
+  // What a crash keeps is `current`'s first `synced_size` bytes, unless an unsynced Truncate cut
+  // into them: then a copy saved at the cut (`cut_synced`) holds them. One copy of the data in the
+  // common case, so a Sync costs O(1), not a copy of what it makes durable.
   struct File {
-    std::string synced;   // what a crash keeps.
     std::string current;  // what reads see.
+    uint64_t synced_size = 0;
+    std::string cut_synced;  // the synced contents, only while cut_below_synced.
     // (offset, length) in `current` of each append since the last sync, oldest first.
     std::vector<std::pair<uint64_t, uint64_t>> pending;
     bool ever_synced = false;
     // An unsynced Truncate cut into the synced part: a crash cannot tear on top of it.
     bool cut_below_synced = false;
+
+    uint64_t SyncedSize() const { return cut_below_synced ? cut_synced.size() : synced_size; }
+    std::string_view Synced() const {
+      return cut_below_synced ? std::string_view(cut_synced) : std::string_view(current).substr(0, synced_size);
+    }
   };
 
   File* Find(std::string_view file);

@@ -64,6 +64,18 @@ void Simulator::Schedule(EventKind kind, core::Nanos at, uint32_t target, uint32
   queue_.Push(ev);
 }
 
+void Simulator::ScheduleWithSeq(EventKind kind, core::Nanos at, uint64_t seq, uint32_t target, uint32_t aux,
+                                uint64_t arg) {
+  Event ev;
+  ev.kind = kind;
+  ev.time = at;
+  ev.seq = seq;
+  ev.target = target;
+  ev.aux = aux;
+  ev.arg = arg;
+  queue_.PushWithSeq(ev);
+}
+
 uint64_t Simulator::Park(InFlight flight) {
   if (free_slots_.empty()) {
     in_flight_.push_back(std::move(flight));
@@ -77,7 +89,9 @@ uint64_t Simulator::Park(InFlight flight) {
 
 void Simulator::Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos at) {
   KV_ASSERT(at >= now());
-  const std::string frame = core::EncodeMessage(msg);
+  // The frame is encoded only for its size and digest: reuse one buffer instead of allocating.
+  std::string& frame = frame_scratch_;
+  core::EncodeMessageInto(msg, &frame);
   const uint64_t digest = core::Checksum64(frame);
   const bool client_link = from >= kFirstClientEndpoint || to >= kFirstClientEndpoint;
   if (!client_link) ++peer_messages_;
@@ -100,15 +114,19 @@ void Simulator::RemoveClient(Endpoint endpoint) {
 }
 
 void Simulator::Deliver(uint64_t slot) {
-  InFlight flight = std::move(in_flight_[slot]);
+  const Endpoint from = in_flight_[slot].from;
+  const Endpoint to = in_flight_[slot].to;
+  const size_t bytes = in_flight_[slot].bytes;
   free_slots_.push_back(slot);
-  trace_.Record("recv", now(), {flight.from, flight.to, flight.bytes});
-  if (flight.to >= kFirstClientEndpoint) {
-    EndpointHandler* client = clients_[flight.to - kFirstClientEndpoint];
-    if (client != nullptr) client->OnMessage(std::move(flight.msg));
+  trace_.Record("recv", now(), {from, to, bytes});
+  // The message moves straight from its slot into the receiver's by-value parameter, which is
+  // built before the receiver runs (and may Send, growing in_flight_).
+  if (to >= kFirstClientEndpoint) {
+    EndpointHandler* client = clients_[to - kFirstClientEndpoint];
+    if (client != nullptr) client->OnMessage(std::move(in_flight_[slot].msg));
     return;
   }
-  node(flight.to).DeliverMessage(std::move(flight.msg), flight.bytes);
+  node(to).DeliverMessage(std::move(in_flight_[slot].msg), bytes);
 }
 
 void Simulator::Dispatch(const Event& ev) {
@@ -131,7 +149,7 @@ void Simulator::Dispatch(const Event& ev) {
       return;
     case EventKind::kClientTimeout: {
       EndpointHandler* client = clients_[ev.target - kFirstClientEndpoint];
-      if (client != nullptr) client->OnTimeout(ev.arg);
+      if (client != nullptr) client->OnTimeout(ev.seq);
       return;
     }
     case EventKind::kFault:

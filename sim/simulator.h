@@ -31,7 +31,9 @@ class EndpointHandler {
  public:
   virtual ~EndpointHandler() = default;
   virtual void OnMessage(core::Message msg) = 0;
-  virtual void OnTimeout(uint64_t request_id) = 0;
+  // A kClientTimeout event for this endpoint fires now; `seq` is its sequence number (see
+  // Simulator::ScheduleWithSeq).
+  virtual void OnTimeout(uint64_t seq) = 0;
 };
 
 // Makes a node's state machine; the default calls core::MakeNode with the run's policy. Tests pass
@@ -54,6 +56,10 @@ class Simulator {
   // --- used by nodes, clients and the runtime -------------------------------------------------
   core::Nanos now() const { return queue_.now(); }
   void Schedule(EventKind kind, core::Nanos at, uint32_t target, uint32_t aux, uint64_t arg);
+  // A sequence number for an event that may be scheduled later, sorting as if scheduled now.
+  uint64_t ReserveSeq() { return queue_.ReserveSeq(); }
+  // Schedules with a reserved seq. REQUIRES: (at, seq) after the event being executed.
+  void ScheduleWithSeq(EventKind kind, core::Nanos at, uint64_t seq, uint32_t target, uint32_t aux, uint64_t arg);
   // Sends `msg` from `from` at time `at` (>= now) through the network model.
   void Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos at);
   Endpoint AddClient(EndpointHandler* handler);
@@ -84,6 +90,8 @@ class Simulator {
   Trace& trace() { return trace_; }
   core::Rng& fault_rng() { return fault_rng_; }
   uint64_t events() const { return events_; }
+  // Events on the agenda, not yet executed.
+  size_t pending_events() const { return queue_.size(); }
   // Messages sent between nodes (client traffic excluded).
   uint64_t peer_messages() const { return peer_messages_; }
   // Errors of nodes that failed to boot after a restart, in order.
@@ -112,6 +120,7 @@ class Simulator {
   std::vector<EndpointHandler*> clients_;
   std::vector<InFlight> in_flight_;   // payloads of pending deliveries, by slot.
   std::vector<uint64_t> free_slots_;
+  std::string frame_scratch_;  // Send's encoding buffer, reused.
   std::function<void(uint64_t)> fiber_waker_;
   std::function<void(uint64_t)> fault_handler_;
   uint64_t events_ = 0;
