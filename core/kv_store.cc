@@ -12,13 +12,11 @@ namespace {
 constexpr uint64_t kSnapshotMagic = 0x3130504e53564b;  // "KVSNP01" little-endian.
 constexpr size_t kSnapshotFixedBytes = 8 + 8 + 8;       // magic, LSN, trailing checksum.
 
-std::string EncodeWalPayload(uint64_t lsn, int64_t now_ms, const Command& cmd) {
-  std::string out;
-  ByteWriter w(&out);
+void EncodeWalPayload(uint64_t lsn, int64_t now_ms, const Command& cmd, std::string* out) {
+  ByteWriter w(out);
   w.U64(lsn);
   w.I64(now_ms);
   EncodeCommand(cmd, w);
-  return out;
 }
 
 }  // namespace
@@ -117,7 +115,7 @@ Result KvStore::Apply(const Command& cmd, int64_t now_ms) {
   if (IsReadOnly(cmd.op)) return state_.Apply(cmd, now_ms);
   if (!failure_.ok()) return Result::Error(absl::StrCat("ERR storage failed: ", failure_.message()));
   const uint64_t lsn = last_lsn_ + 1;
-  absl::Status s = wal_.Append(EncodeWalPayload(lsn, now_ms, cmd));
+  absl::Status s = wal_.AppendEncoded([&](std::string* out) { EncodeWalPayload(lsn, now_ms, cmd, out); });
   if (absl::IsInvalidArgument(s)) return Result::Error(absl::StrCat("ERR ", s.message()));
   if (!s.ok()) {
     Fail(s).IgnoreError();  // Recorded in failure_; this write reports it below.

@@ -41,8 +41,10 @@ void SingleNode::EndTurn() {
   // Every write holds a reply, so with none held nothing is dirty.
   if (store_ == nullptr || held_.empty()) return;
   const absl::Status synced = store_->Sync();
-  std::vector<Held> held = std::move(held_);
-  held_.clear();
+  // held_ and the spare trade places each turn, so neither reallocates in the steady state.
+  std::vector<Held> held = std::move(spare_);
+  held.clear();
+  held.swap(held_);
   for (Held& h : held) {
     ClientReply reply;
     if (synced.ok()) {
@@ -54,6 +56,8 @@ void SingleNode::EndTurn() {
     }
     env_.Reply(h.handle, std::move(reply));
   }
+  held.clear();
+  spare_ = std::move(held);
 }
 
 std::vector<std::pair<std::string, std::string>> SingleNode::Info() const {

@@ -44,6 +44,7 @@ class SingleNode final : public Node {
   // Replies of this turn, released by EndTurn once the turn's writes are durable. Reads are held
   // too: a read may have seen a write of this same turn that is not durable yet.
   std::vector<Held> held_;
+  std::vector<Held> spare_;  // an empty vector kept for its capacity (see EndTurn).
   uint64_t ignored_messages_ = 0;
 };
 

@@ -12,6 +12,8 @@ namespace {
 
 static_assert(kWalRecordHeaderBytes == 4 + 4 + 8);
 static_assert(kMaxWalRecordBytes < (1ull << 32), "record lengths are 32-bit");
+// The record buffer a writer keeps between appends; larger ones are released after use.
+constexpr size_t kMaxRetainedRecordBytes = 64 * 1024;
 
 absl::Status Corrupt(std::string_view file, uint64_t offset, std::string_view why) {
   return absl::DataLossError(absl::StrCat("wal: corrupt record at offset ", offset, " of file '",
@@ -61,17 +63,35 @@ std::string EncodeWalRecord(std::string_view payload) {
 
 absl::Status WalWriter::Append(std::string_view payload) {
   if (!broken_.ok()) return broken_;
-  if (payload.size() > kMaxWalRecordBytes) {
+  if (payload.size() > kMaxWalRecordBytes) {  // refused before it is copied.
     return absl::InvalidArgumentError(
         absl::StrCat("wal: record of ", payload.size(), " bytes above limit ", kMaxWalRecordBytes));
   }
-  const std::string record = EncodeWalRecord(payload);
-  if (absl::Status s = disk_->Append(file_, record); !s.ok()) {
+  return AppendEncoded([payload](std::string* out) { out->append(payload); });
+}
+
+absl::Status WalWriter::AppendRecordBuffer() {
+  if (!broken_.ok()) return broken_;
+  KV_ASSERT(record_.size() >= kWalRecordHeaderBytes);
+  const size_t payload_bytes = record_.size() - kWalRecordHeaderBytes;
+  if (payload_bytes > kMaxWalRecordBytes) {
+    std::string().swap(record_);
+    return absl::InvalidArgumentError(
+        absl::StrCat("wal: record of ", payload_bytes, " bytes above limit ", kMaxWalRecordBytes));
+  }
+  // Same bytes as EncodeWalRecord, written in place.
+  const auto length = static_cast<uint32_t>(payload_bytes);
+  StoreU32(record_.data(), length);
+  StoreU32(record_.data() + 4, ~length);
+  StoreU64(record_.data() + 8, Checksum64(std::string_view(record_).substr(kWalRecordHeaderBytes)));
+  if (absl::Status s = disk_->Append(file_, record_); !s.ok()) {
     broken_ = s;
     return s;
   }
-  size_ += record.size();
+  size_ += record_.size();
   unsynced_ = true;
+  // A one-off huge record does not pin its buffer.
+  if (record_.capacity() > kMaxRetainedRecordBytes) std::string().swap(record_);
   return absl::OkStatus();
 }
 

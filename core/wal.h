@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "core/constants.h"
 #include "core/env.h"
 
 namespace kvlab::core {
@@ -30,6 +31,15 @@ class WalWriter {
   // Sync. InvalidArgument above kMaxWalRecordBytes. After any disk error the writer is broken and
   // every later call returns that error: the file may hold a partial record.
   absl::Status Append(std::string_view payload);
+  // The same, for a payload the caller writes into `*record` after the header space: it calls
+  // `encode(&record)` with kWalRecordHeaderBytes placeholder bytes already in it. The buffer is
+  // the writer's and keeps its capacity, so the hot path allocates nothing per record.
+  template <typename Encode>
+  absl::Status AppendEncoded(Encode&& encode) {
+    record_.assign(kWalRecordHeaderBytes, '\0');
+    encode(&record_);
+    return AppendRecordBuffer();
+  }
   // Makes every appended record durable. No disk call when nothing was appended since.
   absl::Status Sync();
   // Empties the log durably (after a snapshot made its records redundant).
@@ -40,11 +50,15 @@ class WalWriter {
   const std::string& file() const { return file_; }
 
  private:
+  // Fills the header of record_ (whose payload follows it) and appends it to the file.
+  absl::Status AppendRecordBuffer();
+
   Disk* disk_;  // not owned; a pointer so that a recovered writer can be assigned.
   std::string file_;
   uint64_t size_;
   bool unsynced_ = false;
   absl::Status broken_;
+  std::string record_;  // the record being appended (reused: no allocation per record).
 };
 
 struct WalContents {

@@ -12,6 +12,16 @@ namespace {
 
 // Parses a decimal integer the way Redis's string2ll does: optional '-', digits, nothing else.
 bool ParseInt(std::string_view s, int64_t* out) {
+  // Fast path for what clients send almost always: a short non-negative count or length.
+  if (!s.empty() && s.size() <= 9) {
+    int64_t v = 0;
+    size_t i = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) v = v * 10 + (s[i] - '0');
+    if (i == s.size()) {
+      *out = v;
+      return true;
+    }
+  }
   if (s.empty() || s.size() > 20) return false;
   const char* end = s.data() + s.size();
   auto [p, ec] = std::from_chars(s.data(), end, *out);
