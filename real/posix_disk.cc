@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +17,13 @@ namespace {
 
 // Appends larger than this bypass the buffer (a 512 MiB value is not copied twice).
 constexpr size_t kMaxBufferedBytes = 1024 * 1024;
+// Preallocation chunks: zeros are written from one static block, up to kMaxZeroIovecs at a time.
+constexpr size_t kZeroBlockBytes = 64 * 1024;
+constexpr size_t kMaxZeroIovecs = 64;
+constexpr uint64_t kMaxPreallocateChunkBytes = 64ull * 1024 * 1024;
+static_assert(kDefaultPreallocateChunkBytes <= kMaxPreallocateChunkBytes);
+static_assert(kDefaultPreallocateChunkBytes % kZeroBlockBytes == 0);
+const char kZeroBlock[kZeroBlockBytes] = {};
 
 absl::Status Errno(std::string_view what, std::string_view path) {
   const std::string text = absl::StrCat(std::string(what), " ", std::string(path), ": ", std::strerror(errno));
@@ -39,9 +48,44 @@ absl::Status WriteAll(int fd, std::string_view bytes, std::string_view path) {
   return absl::OkStatus();
 }
 
+absl::Status PwriteAll(int fd, std::string_view bytes, uint64_t offset, std::string_view path) {
+  while (!bytes.empty()) {
+    const ssize_t n = pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("write", path);
+    bytes.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+// Writes `count` zero bytes at `offset`.
+absl::Status WriteZeros(int fd, uint64_t offset, uint64_t count, std::string_view path) {
+  iovec iov[kMaxZeroIovecs];
+  while (count > 0) {
+    int n_iov = 0;
+    uint64_t batch = 0;
+    while (n_iov < static_cast<int>(kMaxZeroIovecs) && batch < count) {
+      const size_t len = static_cast<size_t>(std::min<uint64_t>(kZeroBlockBytes, count - batch));
+      iov[n_iov++] = iovec{const_cast<char*>(kZeroBlock), len};
+      batch += len;
+    }
+    const ssize_t n = pwritev(fd, iov, n_iov, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Errno("write", path);
+    offset += static_cast<uint64_t>(n);
+    count -= static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PosixDisk>> PosixDisk::Open(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<PosixDisk>> PosixDisk::Open(const std::string& dir, PosixDiskOptions options) {
+  if (options.preallocate_chunk_bytes == 0 || options.preallocate_chunk_bytes > kMaxPreallocateChunkBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("preallocate chunk of ", options.preallocate_chunk_bytes,
+                                                   " bytes: must be 1..", kMaxPreallocateChunkBytes));
+  }
   for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1)) {
     mkdir(dir.substr(0, slash).c_str(), 0755);  // parents; errors surface at the last mkdir.
   }
@@ -60,37 +104,74 @@ absl::StatusOr<std::unique_ptr<PosixDisk>> PosixDisk::Open(const std::string& di
     close(dir_fd);
     return absl::FailedPreconditionError(absl::StrCat("data dir ", dir, " is in use by another process"));
   }
-  return std::unique_ptr<PosixDisk>(new PosixDisk(dir, dir_fd, lock_fd));
+  return std::unique_ptr<PosixDisk>(new PosixDisk(dir, dir_fd, lock_fd, std::move(options)));
 }
 
 PosixDisk::~PosixDisk() {
   (void)FlushBuffers();
-  for (auto& [name, f] : files_) close(f.fd);
+  while (!files_.empty()) CloseFile(files_.begin()->first);
   close(lock_fd_);
   close(dir_fd_);
 }
 
 std::string PosixDisk::Path(std::string_view file) const { return absl::StrCat(dir_, "/", std::string(file)); }
 
+bool PosixDisk::Preallocates(std::string_view file) const {
+  return std::find(options_.preallocate.begin(), options_.preallocate.end(), file) != options_.preallocate.end();
+}
+
 absl::StatusOr<PosixDisk::OpenFile*> PosixDisk::OpenForAppend(std::string_view file) {
-  if (absl::Status s = ValidName(file); !s.ok()) return s;
   auto it = files_.find(file);
   if (it != files_.end()) return &it->second;
+  if (absl::Status s = ValidName(file); !s.ok()) return s;
   const std::string path = Path(file);
-  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  const bool preallocated = Preallocates(file);
+  // A preallocated file is written at explicit offsets: O_APPEND would write after the zeros.
+  const int mode = O_WRONLY | O_CLOEXEC | (preallocated ? 0 : O_APPEND);
+  int fd = open(path.c_str(), mode);
   if (fd < 0 && errno == ENOENT) {
-    fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd = open(path.c_str(), mode | O_CREAT, 0644);
     dir_dirty_ = true;  // the new name is durable only once the directory is synced.
   }
   if (fd < 0) return Errno("open", path);
   OpenFile& f = files_[std::string(file)];
   f.fd = fd;
+  f.preallocated = preallocated;
+  if (preallocated) {
+    // REQUIRES: no zero tail (the WAL's reader cut it before the first append after a start).
+    struct stat st{};
+    if (fstat(fd, &st) != 0) return Errno("stat", path);
+    f.end = f.allocated = static_cast<uint64_t>(st.st_size);
+  }
   return &f;
+}
+
+absl::Status PosixDisk::ExtendWithZeros(std::string_view file, OpenFile& f) {
+  const uint64_t chunk = options_.preallocate_chunk_bytes;
+  const uint64_t target = (f.end / chunk + 1) * chunk;  // at least one byte of zeros ahead.
+  if (absl::Status s = WriteZeros(f.fd, f.end, target - f.end, Path(file)); !s.ok()) return s;
+  f.allocated = target;
+  ++preallocations_;
+  return absl::OkStatus();
+}
+
+absl::Status PosixDisk::WriteData(std::string_view file, OpenFile& f, std::string_view bytes) {
+  if (!f.preallocated) return WriteAll(f.fd, bytes, Path(file));
+  absl::Status s = PwriteAll(f.fd, bytes, f.end, Path(file));
+  // On error the file's end is unknown; the caller reports the failure and the writer above
+  // (the WAL) stops appending.
+  if (!s.ok()) return s;
+  f.end += bytes.size();
+  if (f.end > f.allocated) f.allocated = f.end;
+  // The data reached the zeros' end: write the next chunk now, so the fdatasync that follows is
+  // the one that carries the size change, and the next chunk's syncs carry none.
+  if (f.end == f.allocated) return ExtendWithZeros(file, f);
+  return absl::OkStatus();
 }
 
 absl::Status PosixDisk::WritePending(std::string_view file, OpenFile& f) {
   if (f.pending.empty()) return absl::OkStatus();
-  absl::Status s = WriteAll(f.fd, f.pending, Path(file));
+  absl::Status s = WriteData(file, f, f.pending);
   f.pending.clear();  // on error the bytes are lost; the caller reports the failure.
   if (f.pending.capacity() > 4 * kMaxBufferedBytes) std::string().swap(f.pending);
   return s;
@@ -110,6 +191,10 @@ absl::Status PosixDisk::FlushBuffers() {
 void PosixDisk::CloseFile(std::string_view file) {
   auto it = files_.find(file);
   if (it == files_.end()) return;
+  // Cut the zeros: a file closed in order holds its data only (a crash leaves them; see header).
+  if (it->second.preallocated && it->second.allocated > it->second.end) {
+    (void)!ftruncate(it->second.fd, static_cast<off_t>(it->second.end));
+  }
   close(it->second.fd);
   files_.erase(it);
 }
@@ -128,7 +213,7 @@ absl::Status PosixDisk::Append(std::string_view file, std::string_view bytes) {
     return absl::OkStatus();
   }
   if (absl::Status s = WritePending(file, **f); !s.ok()) return s;
-  return WriteAll((*f)->fd, bytes, Path(file));
+  return WriteData(file, **f, bytes);
 }
 
 absl::Status PosixDisk::Sync(std::string_view file) {
@@ -170,6 +255,10 @@ absl::Status PosixDisk::Truncate(std::string_view file, uint64_t size) {
   if (absl::Status s = FlushFile(file); !s.ok()) return s;
   const std::string path = Path(file);
   if (truncate(path.c_str(), static_cast<off_t>(size)) != 0) return Errno("truncate", path);
+  auto it = files_.find(file);
+  if (it != files_.end() && it->second.preallocated) {
+    it->second.end = it->second.allocated = size;  // zeros come back with the next append.
+  }
   return absl::OkStatus();
 }
 
