@@ -14,10 +14,16 @@ Writes results/real/scenarios-vs-redis.json (every report + the table) and
 results/real/scenarios-vs-redis.md (throughput, p50, p99 and the kvlab/Redis ratio per scenario).
 Recorded, not asserted.
 
+With --repeat N every scenario runs N times per server (alternating which goes first) and the
+row shows, per server, the run with the median throughput: single runs on a shared machine vary a
+lot (fsync latency especially, see results/real/vs-redis.md).
+
 Usage: bench/scenarios_vs_redis.py [--kvlab build/release/kvlab] [--failure-duration 30s]
+                                   [--repeat 1] [--scenarios latency,mixed] [--modes none,fsync]
 """
 import argparse
 import json
+import statistics
 import os
 import shutil
 import socket
@@ -54,52 +60,65 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kvlab", default=os.path.join(ROOT, "build/release/kvlab"))
     ap.add_argument("--failure-duration", default="30s", help="the failure scenario's length (its default: 30s)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per scenario and server; the median run is shown")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    ap.add_argument("--modes", default="none,fsync")
     ap.add_argument("--out", default=os.path.join(ROOT, "results/real"))
     a = ap.parse_args()
     if shutil.which("redis-server") is None:
         subprocess.run(["bash", "-c", f"source {ROOT}/scripts/lib.sh && kvlab_install_deps"], check=True)
     reports, table = [], []
-    for mode in ("none", "fsync"):
+    for mode in a.modes.split(","):
         with tempfile.TemporaryDirectory(prefix="kvlab-scenarios-vs-redis-") as work:
             os.makedirs(os.path.join(work, "redis"))
             redis_proc, redis_port = start_redis(mode, os.path.join(work, "redis"))
             kvlab_proc, kvlab_port = start_kvlab(a.kvlab, mode, work)
             try:
-                for i, scenario in enumerate(SCENARIOS):
+                for i, scenario in enumerate(a.scenarios.split(",")):
                     extra = ["--duration", a.failure_duration] if scenario == "failure" else []
-                    order = [("kvlab", kvlab_port), ("redis", redis_port)]
-                    if i % 2 == 1:
-                        order.reverse()
                     row = dict(mode=mode, scenario=scenario)
-                    for server, port in order:
-                        label = f"{server}-{mode}"
-                        report = run_bench(a.kvlab, port, scenario, label, extra, work)
-                        reports.append(report)
-                        row[server] = summary(report)
-                        s = row[server]
-                        print(f"{mode:5} {scenario:16} {server:5} {s['ops_s']:>10.0f} ops/s  p50 {s['p50_us']:>9.0f} us  "
-                              f"p99 {s['p99_us']:>9.0f} us  errors {s['errors']}  check {'ok' if s['check_ok'] else 'FAILED'}",
-                              flush=True)
+                    runs = {"kvlab": [], "redis": []}
+                    for rep in range(a.repeat):
+                        order = [("kvlab", kvlab_port), ("redis", redis_port)]
+                        if (i + rep) % 2 == 1:
+                            order.reverse()
+                        for server, port in order:
+                            label = f"{server}-{mode}"
+                            report = run_bench(a.kvlab, port, scenario, label, extra, work)
+                            reports.append(report)
+                            s = summary(report)
+                            runs[server].append(s)
+                            print(f"{mode:5} {scenario:16} {server:5} {s['ops_s']:>10.0f} ops/s  p50 {s['p50_us']:>9.0f} us  "
+                                  f"p99 {s['p99_us']:>9.0f} us  errors {s['errors']}  check {'ok' if s['check_ok'] else 'FAILED'}",
+                                  flush=True)
+                    for server, rs in runs.items():
+                        median_ops = statistics.median_low([r["ops_s"] for r in rs])
+                        row[server] = next(r for r in rs if r["ops_s"] == median_ops)
+                        row[server]["check_ok"] = all(r["check_ok"] for r in rs)
+                        row[server]["errors"] = sum(r["errors"] for r in rs)
                     row["ratio"] = row["kvlab"]["ops_s"] / row["redis"]["ops_s"] if row["redis"]["ops_s"] > 0 else None
                     table.append(row)
             finally:
                 stop(kvlab_proc)
                 stop(redis_proc)
     os.makedirs(a.out, exist_ok=True)
-    meta = dict(host=socket.gethostname(), cpus=os.cpu_count(), failure_duration=a.failure_duration,
+    meta = dict(host=socket.gethostname(), cpus=os.cpu_count(), failure_duration=a.failure_duration, repeat=a.repeat,
+                load_avg_1m=os.getloadavg()[0],
                 redis=subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.strip(),
                 command="kvlab bench --target 127.0.0.1:PORT --scenario NAME --flush",
                 note="scenario faults are not applied by kvlab bench (external servers): failure = steady load only")
     with open(os.path.join(a.out, "scenarios-vs-redis.json"), "w") as f:
         json.dump(dict(meta=meta, table=table, reports=reports), f, indent=1)
-    lines = ["# The six scenarios: kvlab node vs Redis (`kvlab bench`, loopback, one run)", "",
+    runs_text = "one run" if a.repeat == 1 else f"median of {a.repeat} runs"
+    lines = [f"# The six scenarios: kvlab node vs Redis (`kvlab bench`, loopback, {runs_text})", "",
              f"`kvlab bench --scenario NAME --flush` with each scenario's defaults (failure: {a.failure_duration}, "
              f"open loop at its fixed rate); {meta['redis']}; {meta['cpus']} CPUs, shared with other work, so "
              "numbers are indicative. One `kvlab node` (policy single). kvlab `--durability none` vs Redis without "
              "persistence; kvlab `--durability fsync` vs Redis `appendonly yes appendfsync always`. Ratio = kvlab "
              "ops/s / Redis ops/s. Every history was checked for linearizability. Scenario faults are not applied "
              "against real servers (kvlab bench does not control them): `failure` here is its steady load only. "
-             "Client connections are opened before each measured run.", "",
+             "Client connections are opened before each measured run. "
+             f"1-minute load average at the end: {meta['load_avg_1m']:.1f}.", "",
              "| durability | scenario | kvlab ops/s | Redis ops/s | ratio | kvlab p50 us | Redis p50 us | kvlab p99 us | "
              "Redis p99 us | errors (kvlab/Redis) | check |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
