@@ -46,8 +46,8 @@ class EventQueue {
   void PushWithSeq(const Event& ev) {
     KV_ASSERT(ev.time > now_ || (ev.time == now_ && (popped_ == 0 || ev.seq > last_seq_)));
     KV_ASSERT(ev.seq < next_seq_);
-    heap_.push_back(ev);
-    SiftUp(heap_.size() - 1);
+    heap_.emplace_back();
+    SiftUp(heap_.size() - 1, ev);
   }
   bool empty() const { return heap_.empty(); }
   size_t size() const { return heap_.size(); }
@@ -73,8 +73,8 @@ class EventQueue {
   static bool Before(const Event& a, const Event& b) {
     return a.time != b.time ? a.time < b.time : a.seq < b.seq;
   }
-  void SiftUp(size_t i) {
-    const Event ev = heap_[i];
+  // Places `ev` starting from the hole at `i` (the value is kept in registers, not re-read).
+  void SiftUp(size_t i, const Event& ev) {
     while (i > 0) {
       const size_t parent = (i - 1) / kArity;
       if (!Before(ev, heap_[parent])) break;

@@ -16,7 +16,7 @@ absl::Status SimDisk::Append(std::string_view file, std::string_view bytes) {
   auto [it, inserted] = files_.try_emplace(file);
   File& f = it->second;
   f.pending.emplace_back(f.current.size(), bytes.size());
-  f.current.append(bytes);
+  f.current.Append(bytes);
   ++stats_.appends;
   stats_.bytes_appended += bytes.size();
   core::Nanos transfer = 0;
@@ -45,7 +45,7 @@ absl::Status SimDisk::Sync(std::string_view file) {
 absl::StatusOr<std::string> SimDisk::Read(std::string_view file) {
   File* f = Find(file);
   if (f == nullptr) return absl::NotFoundError(absl::StrCat("sim disk: no file '", std::string(file), "'"));
-  return f->current;
+  return f->current.ToString();
 }
 
 absl::Status SimDisk::Truncate(std::string_view file, uint64_t size) {
@@ -56,10 +56,10 @@ absl::Status SimDisk::Truncate(std::string_view file, uint64_t size) {
         absl::StrCat("sim disk: truncate of '", std::string(file), "' to ", size, " beyond its size ", f->current.size()));
   }
   if (!f->cut_below_synced && size < f->synced_size) {
-    f->cut_synced.assign(f->current, 0, f->synced_size);  // keep what a crash would restore.
+    f->cut_synced = f->current.Copy(0, f->synced_size);  // keep what a crash would restore.
     f->cut_below_synced = true;
   }
-  f->current.resize(size);
+  f->current.Truncate(size);
   // Appends wholly past the cut vanish; one spanning it is clipped.
   std::erase_if(f->pending, [size](const auto& p) { return p.first >= size; });
   for (auto& p : f->pending) p.second = std::min(p.second, size - p.first);
@@ -110,7 +110,7 @@ void SimDisk::Crash(core::Rng& rng, bool tear) {
       torn_file = candidates[rng.Uniform(candidates.size())];
       const File& f = files_.find(torn_file)->second;
       const auto [offset, length] = f.pending.front();
-      torn_bytes = f.current.substr(offset, rng.Uniform(length));  // strict prefix, maybe empty.
+      torn_bytes = f.current.Copy(offset, rng.Uniform(length));  // strict prefix, maybe empty.
       ++stats_.torn_writes;
     }
   }
@@ -121,12 +121,12 @@ void SimDisk::Crash(core::Rng& rng, bool tear) {
       continue;
     }
     if (f.cut_below_synced) {
-      f.current = std::move(f.cut_synced);
-      f.cut_synced.clear();
+      f.current.Assign(f.cut_synced);
+      std::string().swap(f.cut_synced);
     } else {
-      f.current.resize(f.synced_size);
+      f.current.Truncate(f.synced_size);
     }
-    if (it->first == torn_file) f.current.append(torn_bytes);
+    if (it->first == torn_file) f.current.Append(torn_bytes);
     // The torn bytes are on the media now: they are what a later crash keeps too.
     f.synced_size = f.current.size();
     f.ever_synced = true;

@@ -14,6 +14,7 @@
 #include "core/env.h"
 #include "core/rng.h"
 #include "core/types.h"
+#include "sim/chunked_bytes.h"
 
 namespace kvlab::sim {
 
@@ -64,7 +65,7 @@ class SimDisk final : public core::Disk {
   // into them: then a copy saved at the cut (`cut_synced`) holds them. One copy of the data in the
   // common case, so a Sync costs O(1), not a copy of what it makes durable.
   struct File {
-    std::string current;  // what reads see.
+    ChunkedBytes current;  // what reads see.
     uint64_t synced_size = 0;
     std::string cut_synced;  // the synced contents, only while cut_below_synced.
     // (offset, length) in `current` of each append since the last sync, oldest first.
@@ -74,9 +75,6 @@ class SimDisk final : public core::Disk {
     bool cut_below_synced = false;
 
     uint64_t SyncedSize() const { return cut_below_synced ? cut_synced.size() : synced_size; }
-    std::string_view Synced() const {
-      return cut_below_synced ? std::string_view(cut_synced) : std::string_view(current).substr(0, synced_size);
-    }
   };
 
   File* Find(std::string_view file);

@@ -5,7 +5,6 @@
 // outputs leave when the turn ends, so queueing and fsync latency show up in throughput.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,6 +83,13 @@ class SimNode final : public core::Env {
   };
 
   void Enqueue(Input input);
+  bool InboxEmpty() const { return inbox_head_ == inbox_.size(); }
+  size_t InboxSize() const { return inbox_.size() - inbox_head_; }
+  Input PopInput();
+  void ClearInbox() {
+    inbox_.clear();
+    inbox_head_ = 0;
+  }
   void ScheduleRun();
   void Handle(Input& input);
   void HandleClientRequest(core::Message& msg);
@@ -101,7 +107,10 @@ class SimNode final : public core::Env {
   core::Nanos turn_start_ = 0;
   core::Nanos clock_offset_ns_ = 0;
   int64_t drift_ppm_ = 0;
-  std::deque<Input> inbox_;
+  // FIFO in one vector from inbox_head_ on, reusing its capacity: a std::deque of these inputs
+  // (a couple of hundred bytes each) would allocate a block every two pushes.
+  std::vector<Input> inbox_;
+  size_t inbox_head_ = 0;
   std::vector<Outgoing> outbox_;
   absl::flat_hash_map<core::ReplyHandle, PendingRequest> requests_;  // lookups only
   core::ReplyHandle next_handle_ = 1;
