@@ -95,12 +95,20 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
 
 Result KvState::ApplyPut(const Command& cmd, int64_t now_ms) {
   KV_ASSERT(cmd.keys.size() == 1 && cmd.values.size() == 1);
-  const bool present = Find(cmd.keys[0], now_ms) != nullptr;
+  // One lookup: the common overwrite assigns in place (the value keeps its buffer when it fits).
+  auto it = map_.find(cmd.keys[0]);
+  const bool present = it != map_.end() && !Expired(it->second, now_ms);
   if ((cmd.condition == PutCondition::kIfAbsent && present) ||
       (cmd.condition == PutCondition::kIfPresent && !present)) {
     return Result::Nil();
   }
-  Store(cmd.keys[0], cmd.values[0], cmd.expire_at_ms, now_ms);
+  const Entry stored_shape{std::string(), cmd.expire_at_ms};
+  if (it == map_.end() || Expired(stored_shape, now_ms)) {
+    Store(cmd.keys[0], cmd.values[0], cmd.expire_at_ms, now_ms);
+  } else {
+    it->second.value = cmd.values[0];
+    it->second.expire_at_ms = cmd.expire_at_ms;
+  }
   return Result::Ok();
 }
 

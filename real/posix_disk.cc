@@ -121,8 +121,13 @@ bool PosixDisk::Preallocates(std::string_view file) const {
 }
 
 absl::StatusOr<PosixDisk::OpenFile*> PosixDisk::OpenForAppend(std::string_view file) {
+  // Appends go to one file (the WAL) almost always: check it before the map.
+  if (last_ != nullptr && last_->first == file) return &last_->second;
   auto it = files_.find(file);
-  if (it != files_.end()) return &it->second;
+  if (it != files_.end()) {
+    last_ = &*it;
+    return &it->second;
+  }
   if (absl::Status s = ValidName(file); !s.ok()) return s;
   const std::string path = Path(file);
   const bool preallocated = Preallocates(file);
@@ -191,6 +196,7 @@ absl::Status PosixDisk::FlushBuffers() {
 void PosixDisk::CloseFile(std::string_view file) {
   auto it = files_.find(file);
   if (it == files_.end()) return;
+  if (last_ == &*it) last_ = nullptr;
   // Cut the zeros: a file closed in order holds its data only (a crash leaves them; see header).
   if (it->second.preallocated && it->second.allocated > it->second.end) {
     (void)!ftruncate(it->second.fd, static_cast<off_t>(it->second.end));

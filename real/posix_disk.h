@@ -85,6 +85,7 @@ class PosixDisk final : public core::Disk {
   const PosixDiskOptions options_;
   bool dir_dirty_ = false;  // a file was created since the last directory fsync.
   std::map<std::string, OpenFile, std::less<>> files_;  // few files: WAL, snapshots.
+  std::pair<const std::string, OpenFile>* last_ = nullptr;  // files_'s entry used last (map nodes are stable).
   uint64_t fsyncs_ = 0;
   uint64_t preallocations_ = 0;
 };
