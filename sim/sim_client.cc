@@ -23,7 +23,9 @@ workloads::ClientResult SimClient::Execute(const core::Command& cmd) {
   msg.type = core::MessageType::kClientRequest;
   msg.from = self_;
   msg.to = target_;
-  msg.body = core::ClientRequest{pending_id_, cmd};
+  auto& req = msg.body.emplace<core::ClientRequest>();
+  req.request_id = pending_id_;
+  req.command = cmd;
   sim_.trace().Record("call", sim_.now(), {self_, target_, pending_id_, static_cast<uint64_t>(cmd.op)});
   sim_.Send(self_, target_, std::move(msg), sim_.now());
   deadline_ = sim_.now() + sim_.config().client_timeout_ns;

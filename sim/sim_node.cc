@@ -58,9 +58,12 @@ core::Nanos SimNode::Now() {
 }
 
 void SimNode::Send(core::NodeId to, core::Message msg) {
-  msg.from = config_.self;
-  msg.to = to;
-  outbox_.push_back(Outgoing{to, std::move(msg)});
+  // Built in place in the outbox: each move of a Message is a variant visit.
+  Outgoing& out = outbox_.emplace_back();
+  out.to_endpoint = to;
+  out.msg = std::move(msg);
+  out.msg.from = config_.self;
+  out.msg.to = to;
 }
 
 void SimNode::SetTimer(core::Nanos delay, core::TimerToken token) {
@@ -75,21 +78,21 @@ void SimNode::Reply(core::ReplyHandle handle, core::ClientReply reply) {
   auto it = requests_.find(handle);
   KV_ASSERT(it != requests_.end());  // exactly one reply per request (core/node.h contract).
   reply.request_id = it->second.request_id;
-  core::Message msg;
-  msg.type = core::MessageType::kClientReply;
-  msg.from = config_.self;
-  msg.to = it->second.client_endpoint;
-  msg.body = std::move(reply);
-  outbox_.push_back(Outgoing{it->second.client_endpoint, std::move(msg)});
+  Outgoing& out = outbox_.emplace_back();
+  out.to_endpoint = it->second.client_endpoint;
+  out.msg.type = core::MessageType::kClientReply;
+  out.msg.from = config_.self;
+  out.msg.to = it->second.client_endpoint;
+  out.msg.body.emplace<core::ClientReply>(std::move(reply));
   requests_.erase(it);
 }
 
 void SimNode::DeliverMessage(core::Message msg, size_t bytes) {
   if (!up()) return;  // a crashed node's NIC drops everything.
-  Input input;
+  Input& input = inbox_.emplace_back();
   input.msg = std::move(msg);
   input.bytes = bytes;
-  Enqueue(std::move(input));
+  ScheduleRun();
 }
 
 void SimNode::FireTimer(uint32_t incarnation, core::TimerToken token) {

@@ -76,14 +76,13 @@ void Simulator::ScheduleWithSeq(EventKind kind, core::Nanos at, uint64_t seq, ui
   queue_.PushWithSeq(ev);
 }
 
-uint64_t Simulator::Park(InFlight flight) {
+uint64_t Simulator::TakeSlot() {
   if (free_slots_.empty()) {
-    in_flight_.push_back(std::move(flight));
+    in_flight_.emplace_back();
     return in_flight_.size() - 1;
   }
   const uint64_t slot = free_slots_.back();
   free_slots_.pop_back();
-  in_flight_[slot] = std::move(flight);
   return slot;
 }
 
@@ -98,8 +97,18 @@ void Simulator::Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos 
   const auto arrivals = network_.Route(at, from, to, frame.size(), !client_link);
   trace_.Record("send", at, {from, to, digest, arrivals.size()});
   for (size_t i = 0; i < arrivals.size(); ++i) {
-    InFlight flight{from, to, frame.size(), i + 1 < arrivals.size() ? msg : std::move(msg)};
-    Schedule(EventKind::kDeliver, arrivals[i], to, 0, Park(std::move(flight)));
+    // Written straight into its slot: the last (usually only) arrival takes the message itself.
+    const uint64_t slot = TakeSlot();
+    InFlight& flight = in_flight_[slot];
+    flight.from = from;
+    flight.to = to;
+    flight.bytes = frame.size();
+    if (i + 1 < arrivals.size()) {
+      flight.msg = msg;
+    } else {
+      flight.msg = std::move(msg);
+    }
+    Schedule(EventKind::kDeliver, arrivals[i], to, 0, slot);
   }
 }
 

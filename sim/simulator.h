@@ -106,7 +106,8 @@ class Simulator {
   };
   void Dispatch(const Event& ev);
   void Deliver(uint64_t slot);
-  uint64_t Park(InFlight flight);
+  // A free payload slot (reused or new); the caller fills it.
+  uint64_t TakeSlot();
 
   SimConfig config_;
   std::string policy_;
