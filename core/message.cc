@@ -110,9 +110,9 @@ absl::StatusOr<Message> DecodeMessage(std::string_view frame) {
     return absl::DataLossError(absl::StrCat("frame: declares ", *size, " bytes, got ", frame.size()));
   }
   ByteReader r(frame);
-  uint32_t len;
-  uint8_t version, type;
-  uint64_t checksum;
+  uint32_t len = 0;  // FrameSize checked the header is there: these reads succeed.
+  uint8_t version = 0, type = 0;
+  uint64_t checksum = 0;
   r.U32(&len);
   r.U8(&version);
   r.U8(&type);
