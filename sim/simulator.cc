@@ -55,13 +55,7 @@ absl::Status Simulator::Start() {
 }
 
 void Simulator::Schedule(EventKind kind, core::Nanos at, uint32_t target, uint32_t aux, uint64_t arg) {
-  Event ev;
-  ev.kind = kind;
-  ev.time = at;
-  ev.target = target;
-  ev.aux = aux;
-  ev.arg = arg;
-  queue_.Push(ev);
+  ScheduleWithSeq(kind, at, queue_.ReserveSeq(), target, aux, arg);
 }
 
 void Simulator::ScheduleWithSeq(EventKind kind, core::Nanos at, uint64_t seq, uint32_t target, uint32_t aux,
