@@ -13,18 +13,11 @@
 namespace kvlab::sim {
 namespace {
 
+using testing::EchoConfig;
 using testing::MakeEchoNode;
 
-SimConfig Config() {
-  SimConfig c;
-  c.network.latency_ns = core::Micros(50);
-  c.network.jitter_ns = core::Micros(20);
-  c.client_timeout_ns = core::Millis(50);
-  return c;
-}
-
 TEST(SimClientTest, UnansweredCallTimesOutExactlyOneTimeoutAfterItWasMade) {
-  Simulator sim(Config(), "echo", 1, 3, MakeEchoNode);
+  Simulator sim(EchoConfig(), "echo", 1, 3, MakeEchoNode);
   ASSERT_TRUE(sim.Start().ok());
   SimRuntime runtime(sim);
   core::Nanos called_at = 0, returned_at = 0;
@@ -41,13 +34,13 @@ TEST(SimClientTest, UnansweredCallTimesOutExactlyOneTimeoutAfterItWasMade) {
   });
   ASSERT_TRUE(sim.RunUntil([&] { return runtime.AllFinished(); }).ok());
   EXPECT_EQ(outcome, workloads::Outcome::kUnknown);
-  EXPECT_EQ(returned_at - called_at, Config().client_timeout_ns);
+  EXPECT_EQ(returned_at - called_at, EchoConfig().client_timeout_ns);
   EXPECT_EQ(runtime.client_stats().timeouts, 1u);
 }
 
 TEST(SimClientTest, CompletedCallsLeaveAtMostOneDeadlinePerClientOnTheAgenda) {
   constexpr int kClients = 8;
-  SimConfig config = Config();
+  SimConfig config = EchoConfig();
   config.client_timeout_ns = core::Seconds(10);  // every deadline is still ahead when the run ends.
   Simulator sim(config, "echo", 1, 5, MakeEchoNode);
   ASSERT_TRUE(sim.Start().ok());

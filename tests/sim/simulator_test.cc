@@ -12,15 +12,8 @@ namespace kvlab::sim {
 namespace {
 
 using testing::EchoNode;
+using testing::EchoConfig;
 using testing::MakeEchoNode;
-
-SimConfig Config() {
-  SimConfig c;
-  c.network.latency_ns = core::Micros(50);
-  c.network.jitter_ns = core::Micros(20);
-  c.client_timeout_ns = core::Millis(50);
-  return c;
-}
 
 struct RunResult {
   uint64_t hash = 0;
@@ -29,7 +22,7 @@ struct RunResult {
 };
 
 // `clients` fibers each make `calls` sequential calls with a little think time.
-RunResult RunEcho(uint64_t seed, int nodes, int clients, int calls, SimConfig config = Config()) {
+RunResult RunEcho(uint64_t seed, int nodes, int clients, int calls, SimConfig config = EchoConfig()) {
   Simulator sim(config, "echo", nodes, seed, MakeEchoNode);
   EXPECT_TRUE(sim.Start().ok());
   SimRuntime runtime(sim);
@@ -61,7 +54,7 @@ TEST(SimulatorTest, EveryCallCompletesWithoutFaults) {
 }
 
 TEST(SimulatorTest, SameSeedGivesSameTraceHashAcrossFiftySeeds) {
-  SimConfig config = Config();
+  SimConfig config = EchoConfig();
   config.network.loss_ppm = 20'000;
   config.network.duplicate_ppm = 20'000;
   config.network.reorder_ppm = 20'000;
@@ -77,7 +70,7 @@ TEST(SimulatorTest, SameSeedGivesSameTraceHashAcrossFiftySeeds) {
 }
 
 TEST(SimulatorTest, CrashedNodeTimesOutClientsAndRestartServesAgain) {
-  Simulator sim(Config(), "echo", 1, 7, MakeEchoNode);
+  Simulator sim(EchoConfig(), "echo", 1, 7, MakeEchoNode);
   ASSERT_TRUE(sim.Start().ok());
   SimRuntime runtime(sim);
   std::vector<workloads::Outcome> outcomes;
@@ -97,7 +90,7 @@ TEST(SimulatorTest, CrashedNodeTimesOutClientsAndRestartServesAgain) {
 }
 
 TEST(SimulatorTest, CrashKeepsOnlySyncedDiskContents) {
-  Simulator sim(Config(), "echo", 1, 9, MakeEchoNode);
+  Simulator sim(EchoConfig(), "echo", 1, 9, MakeEchoNode);
   ASSERT_TRUE(sim.Start().ok());
   SimRuntime runtime(sim);
   runtime.Spawn([&] {
@@ -112,7 +105,7 @@ TEST(SimulatorTest, CrashKeepsOnlySyncedDiskContents) {
 }
 
 TEST(SimulatorTest, TimersFollowTheNodesDriftingClock) {
-  SimConfig config = Config();
+  SimConfig config = EchoConfig();
   Simulator sim(config, "echo", 1, 3, MakeEchoNode);
   sim.node(1).SetClock(0, 50'000);  // runs 5% fast.
   ASSERT_TRUE(sim.Start().ok());
@@ -126,7 +119,7 @@ TEST(SimulatorTest, TimersFollowTheNodesDriftingClock) {
 }
 
 TEST(SimulatorTest, IsolatedNodeStopsReceivingPeerMessagesUntilHealed) {
-  Simulator sim(Config(), "echo", 3, 5, MakeEchoNode);
+  Simulator sim(EchoConfig(), "echo", 3, 5, MakeEchoNode);
   ASSERT_TRUE(sim.Start().ok());
   auto pings = [&](core::NodeId id) { return static_cast<EchoNode*>(sim.node(id).node())->pings_received; };
   ASSERT_TRUE(sim.RunUntil([&] { return sim.now() >= core::Millis(20); }).ok());
@@ -142,7 +135,7 @@ TEST(SimulatorTest, IsolatedNodeStopsReceivingPeerMessagesUntilHealed) {
 }
 
 TEST(SimulatorTest, PausedNodeQueuesInputsAndServesThemOnResume) {
-  Simulator sim(Config(), "echo", 1, 11, MakeEchoNode);
+  Simulator sim(EchoConfig(), "echo", 1, 11, MakeEchoNode);
   ASSERT_TRUE(sim.Start().ok());
   SimRuntime runtime(sim);
   core::Nanos latency = 0;

@@ -9,6 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/node.h"
+#include "core/types.h"
+#include "sim/sim_config.h"
 
 namespace kvlab::sim::testing {
 
@@ -61,6 +63,15 @@ class EchoNode final : public core::Node {
 
 inline absl::StatusOr<std::unique_ptr<core::Node>> MakeEchoNode(const core::NodeConfig& config, core::Env& env) {
   return std::unique_ptr<core::Node>(std::make_unique<EchoNode>(config, env));
+}
+
+// A fast network and a short client timeout, for runs of echo nodes.
+inline SimConfig EchoConfig() {
+  SimConfig c;
+  c.network.latency_ns = core::Micros(50);
+  c.network.jitter_ns = core::Micros(20);
+  c.client_timeout_ns = core::Millis(50);
+  return c;
 }
 
 }  // namespace kvlab::sim::testing
