@@ -24,6 +24,26 @@ bool AllZero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
 }
 
+// A crash cuts a write at disk-sector boundaries: the sectors it did not reach keep their old
+// bytes, which are zeros in a preallocated file (real/posix_disk.h) or past the old end of file.
+constexpr uint64_t kSectorBytes = 512;
+
+// True if some file-aligned sector overlapping [begin, end) of `data` is all zeros.
+bool HasZeroSector(std::string_view data, uint64_t begin, uint64_t end) {
+  for (uint64_t s = begin / kSectorBytes * kSectorBytes; s < end && s < data.size(); s += kSectorBytes) {
+    if (AllZero(data.substr(s, kSectorBytes))) return true;
+  }
+  return false;
+}
+
+// A record at `offset` that fails its checks is the torn last write, not corruption, when only
+// zeros follow `record_end` and one of its sectors is all zeros: a flipped bit never zeroes a
+// sector. (etcd's WAL tells a torn entry from a corrupt one the same way.)
+bool TornLastWrite(std::string_view data, uint64_t offset, uint64_t record_end) {
+  const uint64_t end = std::min<uint64_t>(record_end, data.size());
+  return AllZero(data.substr(end)) && HasZeroSector(data, offset, end);
+}
+
 // Outcome of looking at the bytes from `offset` on.
 enum class Parse { kRecord, kTorn, kEnd };
 
@@ -37,12 +57,20 @@ absl::StatusOr<Parse> ParseRecord(std::string_view data, std::string_view file, 
   const uint32_t length = LoadU32(rest.data());
   const uint32_t length_check = LoadU32(rest.data() + 4);
   const uint64_t checksum = LoadU64(rest.data() + 8);
-  if (length_check != ~length) return Corrupt(file, offset, "length check mismatch");
+  if (length_check != ~length) {
+    // The length cannot be trusted: torn only if the cut falls inside the header itself and
+    // nothing was written after it.
+    if (TornLastWrite(data, offset, offset + kWalRecordHeaderBytes)) return Parse::kTorn;
+    return Corrupt(file, offset, "length check mismatch");
+  }
   if (length > kMaxWalRecordBytes) return Corrupt(file, offset, absl::StrCat("length ", length, " above limit"));
   if (rest.size() - kWalRecordHeaderBytes < length) return Parse::kTorn;  // runs past EOF.
   *payload = rest.substr(kWalRecordHeaderBytes, length);
-  if (Checksum64(*payload) != checksum) return Corrupt(file, offset, "checksum mismatch");
   *next = offset + kWalRecordHeaderBytes + length;
+  if (Checksum64(*payload) != checksum) {
+    if (TornLastWrite(data, offset, *next)) return Parse::kTorn;
+    return Corrupt(file, offset, "checksum mismatch");
+  }
   return Parse::kRecord;
 }
 

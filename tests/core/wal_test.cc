@@ -1,5 +1,6 @@
 #include "core/wal.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,55 @@ TEST(WalTest, ZeroFilledTailIsCut) {
   EXPECT_THAT(got->records, ElementsAre("a"));
   EXPECT_TRUE(got->torn_tail_cut);
   EXPECT_EQ(disk.Contents("wal"), EncodeWalRecord("a"));
+}
+
+// A preallocated log (zeros past the last write) after a crash that cut the last write at a
+// sector boundary: the sectors the write did not reach are still zero.
+TEST(WalTest, LastRecordCutAtASectorInAPreallocatedFileIsTorn) {
+  MemDisk disk;
+  const std::string first = EncodeWalRecord("a");
+  const std::string second = EncodeWalRecord(std::string(1500, 'v'));
+  std::string bytes = first + second + std::string(4096, '\0');
+  const size_t cut = 1024;  // a sector boundary inside the second record's payload.
+  std::fill(bytes.begin() + cut, bytes.begin() + cut + 512, '\0');
+  disk.SetContents("wal", bytes);
+  absl::StatusOr<WalContents> got = ReadWal(disk, "wal");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_THAT(got->records, ElementsAre("a"));
+  EXPECT_TRUE(got->torn_tail_cut);
+  EXPECT_EQ(disk.Contents("wal"), first);
+}
+
+TEST(WalTest, HeaderCutAtASectorInAPreallocatedFileIsTorn) {
+  MemDisk disk;
+  // The second record's header starts 4 bytes before a sector boundary: only its length landed.
+  const std::string first = EncodeWalRecord(std::string(512 - 4 - kWalRecordHeaderBytes, 'a'));
+  ASSERT_EQ(first.size(), 508u);
+  std::string bytes = first + EncodeWalRecord("bbbb").substr(0, 4) + std::string(2048, '\0');
+  disk.SetContents("wal", bytes);
+  absl::StatusOr<WalContents> got = ReadWal(disk, "wal");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->records.size(), 1u);
+  EXPECT_TRUE(got->torn_tail_cut);
+}
+
+TEST(WalTest, FlippedBitInLastRecordOfAPreallocatedFileIsDataLoss) {
+  MemDisk disk;
+  std::string bytes = EncodeWalRecord("a") + EncodeWalRecord(std::string(1500, 'v'));
+  bytes[bytes.size() - 100] ^= 0x04;
+  bytes += std::string(4096, '\0');
+  disk.SetContents("wal", bytes);
+  absl::StatusOr<WalContents> got = ReadWal(disk, "wal");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(got.status().message(), HasSubstr("checksum mismatch"));
+}
+
+TEST(WalTest, ZeroedSectorInAMiddleRecordIsDataLoss) {
+  MemDisk disk;
+  std::string bytes = EncodeWalRecord(std::string(1500, 'v')) + EncodeWalRecord("after");
+  std::fill(bytes.begin() + 512, bytes.begin() + 1024, '\0');  // a lost sector, not a torn tail.
+  disk.SetContents("wal", bytes);
+  EXPECT_EQ(ReadWal(disk, "wal").status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(WalTest, FlippedPayloadBitInMiddleIsDataLossWithOffset) {
