@@ -1,6 +1,7 @@
 #include "sim/event_queue.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -72,6 +73,46 @@ TEST(EventQueueTest, ReservedSeqSortsAsIfPushedAtReservation) {
   std::vector<uint64_t> order;
   while (!q.empty()) order.push_back(q.Pop().arg);
   EXPECT_EQ(order, (std::vector<uint64_t>{1, 2, 3}));
+}
+
+// Interleaved pushes and pops, many at the current time (which take the queue's FIFO path) and
+// some with seqs reserved earlier (which must still sort by seq among same-time events), checked
+// against an ordered set of (time, seq).
+TEST(EventQueueTest, InterleavedSameTimeAndReservedEventsPopInTimeThenSeqOrder) {
+  EventQueue q;
+  core::Rng rng(7);
+  std::set<std::pair<core::Nanos, uint64_t>> model;  // (time, seq)
+  std::vector<uint64_t> reserved;
+  uint64_t last_seq = 0;  // of the last popped event.
+  auto push = [&](core::Nanos t) {
+    Event ev = At(t, 0);
+    if (!reserved.empty() && rng.Uniform(4) == 0) {
+      ev.seq = reserved.back();
+      reserved.pop_back();
+      if (t == q.now() && ev.seq < last_seq) return;  // would sort before what already ran.
+      q.PushWithSeq(ev);
+    } else {
+      q.Push(ev);
+      ev.seq = q.ReserveSeq() - 1;  // Push took the seq just before this one.
+    }
+    ev.arg = ev.seq;
+    model.emplace(t, ev.seq);
+  };
+  push(0);
+  for (int step = 0; step < 20000 && !q.empty(); ++step) {
+    const Event ev = q.Pop();
+    ASSERT_EQ(std::make_pair(ev.time, ev.seq), *model.begin());
+    model.erase(model.begin());
+    last_seq = ev.seq;
+    const int pushes = static_cast<int>(rng.Uniform(3));
+    for (int i = 0; i < pushes; ++i) {
+      if (rng.Uniform(8) == 0) reserved.push_back(q.ReserveSeq());
+      const bool now = rng.Uniform(2) == 0;
+      push(ev.time + (now ? 0 : static_cast<core::Nanos>(1 + rng.Uniform(50))));
+    }
+    if (q.empty()) push(ev.time + 1);
+    ASSERT_EQ(q.size(), model.size());
+  }
 }
 
 TEST(EventQueueDeathTest, PushWithSeqBeforeThePoppedEventAborts) {
