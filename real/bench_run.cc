@@ -40,9 +40,9 @@ absl::StatusOr<workloads::ClientResult> RunOne(RealRuntime& rt, size_t index, co
     bool done = false;
   };
   auto call = std::make_shared<Call>();  // shared: the fiber must not outlive what it writes to.
-  rt.Spawn([&rt, index, cmd = std::move(cmd), call] {
+  rt.Spawn([&rt, index, cmd = std::move(cmd), call]() mutable {
     RespClient client(rt, index);
-    call->result = client.Execute(cmd);
+    call->result = client.Execute(std::move(cmd));
     call->done = true;
   });
   // The call is bounded by the request timeout, connect included.

@@ -296,7 +296,7 @@ bool RespClient::connecting() const { return state_->connecting; }
 size_t RespClient::target() const { return state_->target; }
 uint64_t RespClient::connects() const { return state_->connects; }
 
-workloads::ClientResult RespClient::Execute(const core::Command& cmd) {
+workloads::ClientResult RespClient::Execute(core::Command cmd) {
   State& s = *state_;
   KV_ASSERT(!s.pending);  // one call at a time.
   s.waiter = workloads::Fiber::Current();

@@ -45,7 +45,7 @@ class RespClient final : public workloads::Client {
   RespClient& operator=(const RespClient&) = delete;
 
   // REQUIRES: called from a fiber of `runtime`, one call at a time.
-  workloads::ClientResult Execute(const core::Command& cmd) override;
+  workloads::ClientResult Execute(core::Command cmd) override;
 
   // Starts connecting now instead of on the first call (the runtime's pre-opened connections).
   // Failures are silent here: the first call then reconnects and reports them.

@@ -11,7 +11,7 @@ SimClient::SimClient(SimRuntime& runtime, core::NodeId first_target)
 
 SimClient::~SimClient() { sim_.RemoveClient(self_); }
 
-workloads::ClientResult SimClient::Execute(const core::Command& cmd) {
+workloads::ClientResult SimClient::Execute(core::Command cmd) {
   KV_ASSERT(done_);  // one call at a time.
   done_ = false;
   pending_id_ = next_request_id_++;
@@ -25,8 +25,8 @@ workloads::ClientResult SimClient::Execute(const core::Command& cmd) {
   msg.to = target_;
   auto& req = msg.body.emplace<core::ClientRequest>();
   req.request_id = pending_id_;
-  req.command = cmd;
   sim_.trace().Record("call", sim_.now(), {self_, target_, pending_id_, static_cast<uint64_t>(cmd.op)});
+  req.command = std::move(cmd);
   sim_.Send(self_, target_, std::move(msg), sim_.now());
   deadline_ = sim_.now() + sim_.config().client_timeout_ns;
   deadline_seq_ = sim_.ReserveSeq();
@@ -36,7 +36,7 @@ workloads::ClientResult SimClient::Execute(const core::Command& cmd) {
   return std::move(result_);
 }
 
-void SimClient::OnMessage(core::Message msg) {
+void SimClient::OnMessage(core::Message&& msg) {
   auto* reply = std::get_if<core::ClientReply>(&msg.body);
   if (reply == nullptr || done_ || reply->request_id != pending_id_) return;  // late or duplicate.
   workloads::ClientResult result;

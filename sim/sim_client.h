@@ -23,10 +23,10 @@ class SimClient final : public workloads::Client, public EndpointHandler {
   SimClient(SimRuntime& runtime, core::NodeId first_target);
   ~SimClient() override;
 
-  workloads::ClientResult Execute(const core::Command& cmd) override;
+  workloads::ClientResult Execute(core::Command cmd) override;
 
   // EndpointHandler
-  void OnMessage(core::Message msg) override;
+  void OnMessage(core::Message&& msg) override;
   void OnTimeout(uint64_t seq) override;
 
  private:

@@ -87,7 +87,7 @@ void SimNode::Reply(core::ReplyHandle handle, core::ClientReply reply) {
   requests_.erase(it);
 }
 
-void SimNode::DeliverMessage(core::Message msg, size_t bytes) {
+void SimNode::DeliverMessage(core::Message&& msg, size_t bytes) {
   if (!up()) return;  // a crashed node's NIC drops everything.
   Input& input = inbox_.emplace_back();
   input.msg = std::move(msg);
@@ -103,9 +103,9 @@ void SimNode::FireTimer(uint32_t incarnation, core::TimerToken token) {
   Enqueue(std::move(input));
 }
 
-SimNode::Input SimNode::PopInput() {
+void SimNode::DropFrontInput() {
   KV_ASSERT(!InboxEmpty());
-  Input input = std::move(inbox_[inbox_head_++]);
+  ++inbox_head_;
   if (inbox_head_ == inbox_.size()) {
     ClearInbox();
   } else if (inbox_head_ >= 64 && inbox_head_ * 2 >= inbox_.size()) {
@@ -113,7 +113,6 @@ SimNode::Input SimNode::PopInput() {
     inbox_.erase(inbox_.begin(), inbox_.begin() + static_cast<std::ptrdiff_t>(inbox_head_));
     inbox_head_ = 0;
   }
-  return input;
 }
 
 void SimNode::Enqueue(Input input) {
@@ -136,10 +135,14 @@ void SimNode::RunTurn(uint32_t incarnation) {
   core::Nanos cost = 0;
   const size_t batch = std::min<size_t>(InboxSize(), cpu.max_batch);
   for (size_t i = 0; i < batch && up(); ++i) {
-    Input input = PopInput();
+    // Handled in place: a handler's outputs go to the outbox and the agenda, never to this inbox.
+    Input& input = inbox_[inbox_head_];
     cost += cpu.per_event_ns + static_cast<core::Nanos>(input.bytes) * cpu.per_kib_ns / 1024;
     ++stats_.inputs;
+    const size_t inbox_size = inbox_.size();
     Handle(input);
+    KV_ASSERT(inbox_.size() == inbox_size);
+    DropFrontInput();
   }
   node_->EndTurn();
   cost += disk_.TakeCost();

@@ -40,7 +40,7 @@ class SimNode final : public core::Env {
   void Resume();
 
   // An input arrives now (network delivery or timer).
-  void DeliverMessage(core::Message msg, size_t bytes);
+  void DeliverMessage(core::Message&& msg, size_t bytes);
   void FireTimer(uint32_t incarnation, core::TimerToken token);
   // The CPU event: serve one turn.
   void RunTurn(uint32_t incarnation);
@@ -85,7 +85,8 @@ class SimNode final : public core::Env {
   void Enqueue(Input input);
   bool InboxEmpty() const { return inbox_head_ == inbox_.size(); }
   size_t InboxSize() const { return inbox_.size() - inbox_head_; }
-  Input PopInput();
+  // Consumes the front input (after it was handled in place).
+  void DropFrontInput();
   void ClearInbox() {
     inbox_.clear();
     inbox_head_ = 0;

@@ -80,7 +80,7 @@ uint64_t Simulator::TakeSlot() {
   return slot;
 }
 
-void Simulator::Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos at) {
+void Simulator::Send(Endpoint from, Endpoint to, core::Message&& msg, core::Nanos at) {
   KV_ASSERT(at >= now());
   // The frame is encoded only for its size and digest: reuse one buffer instead of allocating.
   std::string& frame = frame_scratch_;
@@ -120,16 +120,17 @@ void Simulator::Deliver(uint64_t slot) {
   const Endpoint from = in_flight_[slot].from;
   const Endpoint to = in_flight_[slot].to;
   const size_t bytes = in_flight_[slot].bytes;
-  free_slots_.push_back(slot);
   trace_.Record("recv", now(), {from, to, bytes});
-  // The message moves straight from its slot into the receiver's by-value parameter, which is
-  // built before the receiver runs (and may Send, growing in_flight_).
+  // Receivers take the message from its slot before they send anything (which could grow
+  // in_flight_); the slot is reused only after they return.
+  core::Message& msg = in_flight_[slot].msg;
   if (to >= kFirstClientEndpoint) {
     EndpointHandler* client = clients_[to - kFirstClientEndpoint];
-    if (client != nullptr) client->OnMessage(std::move(in_flight_[slot].msg));
-    return;
+    if (client != nullptr) client->OnMessage(std::move(msg));
+  } else {
+    node(to).DeliverMessage(std::move(msg), bytes);
   }
-  node(to).DeliverMessage(std::move(in_flight_[slot].msg), bytes);
+  free_slots_.push_back(slot);
 }
 
 void Simulator::Dispatch(const Event& ev) {

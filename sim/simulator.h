@@ -30,7 +30,9 @@ inline constexpr core::Nanos kDefaultVirtualTimeLimit = core::Seconds(3600);
 class EndpointHandler {
  public:
   virtual ~EndpointHandler() = default;
-  virtual void OnMessage(core::Message msg) = 0;
+  // `msg` lives in the simulator's in-flight table: take what is needed from it before sending
+  // anything.
+  virtual void OnMessage(core::Message&& msg) = 0;
   // A kClientTimeout event for this endpoint fires now; `seq` is its sequence number (see
   // Simulator::ScheduleWithSeq).
   virtual void OnTimeout(uint64_t seq) = 0;
@@ -60,8 +62,8 @@ class Simulator {
   uint64_t ReserveSeq() { return queue_.ReserveSeq(); }
   // Schedules with a reserved seq. REQUIRES: (at, seq) after the event being executed.
   void ScheduleWithSeq(EventKind kind, core::Nanos at, uint64_t seq, uint32_t target, uint32_t aux, uint64_t arg);
-  // Sends `msg` from `from` at time `at` (>= now) through the network model.
-  void Send(Endpoint from, Endpoint to, core::Message msg, core::Nanos at);
+  // Sends `msg` from `from` at time `at` (>= now) through the network model; takes the message.
+  void Send(Endpoint from, Endpoint to, core::Message&& msg, core::Nanos at);
   Endpoint AddClient(EndpointHandler* handler);
   void RemoveClient(Endpoint endpoint);
   // Fibers are resumed by the runtime; the simulator only delivers kFiberWake events to it.

@@ -24,8 +24,9 @@ struct ClientResult {
 class Client {
  public:
   virtual ~Client() = default;
-  // Sends one command and waits for its outcome (or the client's timeout).
-  virtual ClientResult Execute(const core::Command& cmd) = 0;
+  // Sends one command and waits for its outcome (or the client's timeout). By value: a client
+  // that hands the command on (the simulator's message) takes it without a copy.
+  virtual ClientResult Execute(core::Command cmd) = 0;
 
   ClientResult Get(std::string key) { return Execute(core::Command::Get(std::move(key))); }
   ClientResult Put(std::string key, std::string value) {

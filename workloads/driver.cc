@@ -161,48 +161,49 @@ void Driver::RunOperation(int index, Client& client, core::Rng& rng, core::Nanos
   }
 }
 
-ClientResult Driver::Request(int index, Client& client, const core::Command& cmd,
-                             core::Nanos intended, bool measured) {
+ClientResult Driver::Request(int index, Client& client, core::Command cmd, core::Nanos intended,
+                             bool measured) {
   if (scenario_.in_flight > 0) in_flight_.Acquire();
-  const core::Nanos invoke = rt_.Now();
-  ClientResult r = client.Execute(cmd);
+  // What the history keeps of the command is copied before the command is handed over.
+  HistoryOp h;
+  h.client = index;
+  h.op = HistoryOpName(cmd.op);
+  h.key = cmd.keys.empty() ? "" : cmd.keys[0];
+  if (cmd.op == core::Op::kPut && !cmd.values.empty()) h.value = cmd.values[0];
+  h.invoke_ns = rt_.Now();
+  ClientResult r = client.Execute(std::move(cmd));
   if (scenario_.in_flight > 0) in_flight_.Release();
-  Record(cmd, r, index, invoke, intended < 0 ? invoke : intended, measured);
+  const core::Nanos start = intended < 0 ? h.invoke_ns : intended;
+  Record(std::move(h), r, start, measured);
   return r;
 }
 
-void Driver::Record(const core::Command& cmd, const ClientResult& r, int client,
-                    core::Nanos invoke, core::Nanos intended, bool measured) {
-  const core::Nanos complete = rt_.Now();
-  HistoryOp h;
-  h.client = client;
-  h.op = HistoryOpName(cmd.op);
-  h.key = cmd.keys.empty() ? "" : cmd.keys[0];
-  h.invoke_ns = invoke;
-  h.complete_ns = complete;
+void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured) {
+  h.complete_ns = rt_.Now();
   // A command-level error (e.g. -ERR) did not apply: a definite failure.
   const bool command_error = r.outcome == Outcome::kOk && r.result.kind == core::ResultKind::kError;
   h.result = r.outcome == Outcome::kUnknown                    ? OpResult::kUnknown
              : (r.outcome == Outcome::kFail || command_error) ? OpResult::kFail
                                                               : OpResult::kOk;
-  if (cmd.op == core::Op::kPut && !cmd.values.empty()) h.value = cmd.values[0];
-  if (cmd.op == core::Op::kGet && h.result == OpResult::kOk &&
+  if (h.op == "get" && h.result == OpResult::kOk &&
       r.result.kind == core::ResultKind::kValue) {
     h.value = r.result.value;
   }
-  const bool ok = h.result == OpResult::kOk;
+  if (measured) Measure(h, intended);
   if (options_.record_history) result_.history.push_back(std::move(h));
-  if (!measured) return;
-  CloseWindowsBefore(complete);
+}
+
+void Driver::Measure(const HistoryOp& h, core::Nanos intended) {
+  CloseWindowsBefore(h.complete_ns);
   ++result_.report.ops;
-  if (!ok) {
+  if (h.result != OpResult::kOk) {
     ++result_.report.errors;
     ++window_errors_;
     return;
   }
-  const core::Nanos latency = complete - intended;  // open loop: from the schedule.
+  const core::Nanos latency = h.complete_ns - intended;  // open loop: from the schedule.
   result_.latency_ns.Record(latency);
-  result_.by_op_ns[HistoryOpName(cmd.op)].Record(latency);
+  result_.by_op_ns[h.op].Record(latency);
   window_latency_.Record(latency);
   ++window_ops_;
 }

@@ -74,10 +74,12 @@ class Driver {
   // Issues one workload operation (one or two requests); `intended` is the open loop's schedule
   // time (or the actual start for closed loops).
   void RunOperation(int index, Client& client, core::Rng& rng, core::Nanos intended);
-  ClientResult Request(int index, Client& client, const core::Command& cmd, core::Nanos intended,
+  ClientResult Request(int index, Client& client, core::Command cmd, core::Nanos intended,
                        bool measured);
-  void Record(const core::Command& cmd, const ClientResult& r, int client, core::Nanos invoke,
-              core::Nanos intended, bool measured);
+  // Completes `h` (the invocation: client, op, key, a PUT's value, invoke time) with the outcome.
+  void Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured);
+  // Counts a measured operation in the report, its latency histograms and the timeline.
+  void Measure(const HistoryOp& h, core::Nanos intended);
   void CloseWindowsBefore(core::Nanos now);
 
   Runtime& rt_;

@@ -65,7 +65,7 @@ class FakeRuntime final : public Runtime {
   class FakeClient final : public Client {
    public:
     explicit FakeClient(FakeRuntime& rt) : rt_(rt) {}
-    ClientResult Execute(const core::Command& cmd) override {
+    ClientResult Execute(core::Command cmd) override {
       core::Nanos start = rt_.now_;
       if (start >= rt_.stall_from && start < rt_.stall_until) start = rt_.stall_until;
       const core::Nanos done = start + rt_.service_ns;
