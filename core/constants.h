@@ -18,6 +18,7 @@ inline constexpr size_t kMaxKeysPerCommand = 1024 * 1024;         // MGET / MSET
 // A message carries at most one command (or a batch of log entries bounded by kMaxMessageBytes).
 inline constexpr size_t kMaxMessageBytes = kMaxValueBytes + 16 * 1024 * 1024;
 inline constexpr size_t kMessageHeaderBytes = 4 + 1 + 1 + 8;      // length, version, type, checksum.
+inline constexpr size_t kMessageHeaderOffsetOfChecksum = 4 + 1 + 1;
 inline constexpr uint8_t kMessageVersion = 1;
 
 // --- Write-ahead log -------------------------------------------------------------------------

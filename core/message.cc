@@ -84,7 +84,7 @@ void EncodeMessageInto(const Message& msg, std::string* frame) {
   StoreU32(header, static_cast<uint32_t>(frame->size() - 4));
   header[4] = static_cast<char>(kMessageVersion);
   header[5] = static_cast<char>(static_cast<uint8_t>(msg.type));
-  StoreU64(header + 6, Checksum64(std::string_view(*frame).substr(kMessageHeaderBytes)));
+  StoreU64(header + kMessageHeaderOffsetOfChecksum, Checksum64(std::string_view(*frame).substr(kMessageHeaderBytes)));
 }
 
 std::string EncodeMessage(const Message& msg) {

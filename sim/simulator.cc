@@ -83,13 +83,14 @@ uint64_t Simulator::TakeSlot() {
 void Simulator::Send(Endpoint from, Endpoint to, core::Message&& msg, core::Nanos at) {
   KV_ASSERT(at >= now());
   // The frame is encoded only for its size and digest: reuse one buffer instead of allocating.
+  // Its header already carries the body's checksum, the digest the trace folds in.
   std::string& frame = frame_scratch_;
   core::EncodeMessageInto(msg, &frame);
-  const uint64_t digest = core::Checksum64(frame);
+  const uint64_t body_checksum = core::FrameBodyChecksum(frame);
   const bool client_link = from >= kFirstClientEndpoint || to >= kFirstClientEndpoint;
   if (!client_link) ++peer_messages_;
   const auto arrivals = network_.Route(at, from, to, frame.size(), !client_link);
-  trace_.Record("send", at, {from, to, digest, arrivals.size()});
+  trace_.Record("send", at, {from, to, static_cast<uint64_t>(msg.type), frame.size(), body_checksum, arrivals.size()});
   for (size_t i = 0; i < arrivals.size(); ++i) {
     // Written straight into its slot: the last (usually only) arrival takes the message itself.
     const uint64_t slot = TakeSlot();

@@ -24,7 +24,7 @@ absl::Status Trace::OpenLog(const std::string& path) {
 void Trace::WriteLine(std::string_view kind, core::Nanos time, std::initializer_list<uint64_t> fields) {
   std::string line = absl::StrFormat("%d %s", time, std::string(kind));
   for (uint64_t f : fields) absl::StrAppend(&line, " ", f);
-  absl::StrAppend(&line, " #", Hex64(hash_), "\n");
+  absl::StrAppend(&line, " #", Hex64(hash()), "\n");
   std::fputs(line.c_str(), log_);
 }
 
