@@ -1,5 +1,6 @@
 #include "core/kv_state.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -28,7 +29,8 @@ bool ParseRedisInt(std::string_view s, int64_t* out) {
 }
 
 const KvState::Entry* KvState::Find(std::string_view key, int64_t now_ms) const {
-  auto it = map_.find(key);
+  // Debian's Abseil has its own string_view: the map's transparent hash takes that one.
+  auto it = map_.find(absl::string_view(key.data(), key.size()));
   if (it == map_.end() || Expired(it->second, now_ms)) return nullptr;
   return &it->second;
 }
@@ -39,8 +41,16 @@ size_t KvState::LiveCount(int64_t now_ms) const {
   return n;
 }
 
+std::vector<const KvState::Map::value_type*> KvState::Sorted() const {
+  std::vector<const Map::value_type*> entries;
+  entries.reserve(map_.size());
+  for (const auto& kv : map_) entries.push_back(&kv);
+  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  return entries;
+}
+
 void KvState::ForEach(absl::FunctionRef<void(const std::string&, const Entry&)> fn) const {
-  for (const auto& [key, entry] : map_) fn(key, entry);
+  for (const auto* kv : Sorted()) fn(kv->first, kv->second);
 }
 
 void KvState::DropIfExpired(const std::string& key, int64_t now_ms) {
@@ -159,10 +169,10 @@ Result KvState::ApplyMGet(const Command& cmd, int64_t now_ms) const {
 
 void KvState::EncodeSnapshot(ByteWriter& w) const {
   w.VarU64(map_.size());
-  for (const auto& [key, entry] : map_) {
-    w.Bytes(key);
-    w.Bytes(entry.value);
-    w.I64(entry.expire_at_ms);
+  for (const auto* kv : Sorted()) {
+    w.Bytes(kv->first);
+    w.Bytes(kv->second.value);
+    w.I64(kv->second.expire_at_ms);
   }
 }
 
@@ -178,6 +188,8 @@ absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
   uint64_t n;
   // Each entry takes at least 10 bytes; a larger count is a lie, refuse it before looping.
   if (!r.VarU64(&n) || n > r.remaining() / 10) return absl::DataLossError("kv state: bad count");
+  state.map_.reserve(n);
+  std::string previous_key;
   for (uint64_t i = 0; i < n; ++i) {
     std::string key;
     Entry e;
@@ -185,11 +197,12 @@ absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
         !r.I64(&e.expire_at_ms)) {
       return absl::DataLossError(absl::StrCat("kv state: truncated entry ", i));
     }
-    // btree_map has no pointer stability: compare against the current last key.
-    if (!state.map_.empty() && !(state.map_.rbegin()->first < key)) {
+    // Canonical order: strictly ascending, so no key appears twice.
+    if (i > 0 && !(previous_key < key)) {
       return absl::DataLossError(absl::StrCat("kv state: key out of order at entry ", i));
     }
-    state.map_.emplace_hint(state.map_.end(), std::move(key), std::move(e));
+    previous_key = key;
+    state.map_.emplace(std::move(key), std::move(e));
   }
   return state;
 }

@@ -1,14 +1,17 @@
 // KvState: the in-memory key-value state machine every replication policy applies commands to.
 // Semantics follow Redis (SET NX/XX, lazy expiry, INCR errors, EXISTS counting duplicates).
-// Deterministic: the outcome of Apply depends only on the state, the command and `now_ms`,
-// and iteration is in key order (absl::btree_map), so snapshots and checksums are canonical.
+// Deterministic: the outcome of Apply depends only on the state, the command and `now_ms`.
+// Entries live in a hash map (one probe per lookup, no key comparisons down a tree); every
+// iteration goes through the keys sorted first, so snapshots and checksums are canonical and the
+// hash's per-process seed never shows (DESIGN.md, determinism rule 3).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "core/bytes.h"
@@ -63,8 +66,11 @@ class KvState {
   Result ApplyIncr(const Command& cmd, int64_t now_ms);
   Result ApplyMGet(const Command& cmd, int64_t now_ms) const;
 
-  // std::less<> for heterogeneous lookup by string_view.
-  absl::btree_map<std::string, Entry, std::less<>> map_;
+  using Map = absl::flat_hash_map<std::string, Entry>;  // finds by string_view too.
+  // Every stored entry, in ascending key order. O(n log n).
+  std::vector<const Map::value_type*> Sorted() const;
+
+  Map map_;
 };
 
 // Parses a Redis integer strictly: optional '-', decimal digits, no leading zeros, no "-0",
