@@ -1,5 +1,5 @@
-// Simulator speed: the event queue alone, and a whole single-node simulated run (clients, network,
-// CPU and disk models, the single policy). Reported as events per wall-second and virtual seconds
+// Simulator speed: the event queue alone, and whole simulated runs (clients, network, CPU and disk
+// models, the single policy on one node and raft on three). Reported as events per wall-second and virtual seconds
 // per wall-second; bench/sim_speed.sh turns the JSON into results/sim/speed.json.
 #include <benchmark/benchmark.h>
 
@@ -26,15 +26,16 @@ void BM_EventQueuePushPop(benchmark::State& state) {
 }
 BENCHMARK(BM_EventQueuePushPop)->Arg(64)->Arg(4096)->Arg(262144);
 
-// `clients` closed-loop fibers doing 50/50 GET/PUT over 1000 keys against one `single` node.
-void BM_SingleNodeRun(benchmark::State& state) {
+// `clients` closed-loop fibers doing 50/50 GET/PUT over 1000 keys against a cluster of `nodes`
+// running `policy`; each client starts at node (index % nodes) + 1 and fails over on refusals.
+void RunCluster(benchmark::State& state, const char* policy, int nodes) {
   const int clients = static_cast<int>(state.range(0));
   constexpr int kOpsPerClient = 2000;
   uint64_t events = 0;
   core::Nanos virtual_ns = 0;
   uint64_t seed = 1;
   for (auto _ : state) {
-    Simulator sim(SimConfig{}, "single", 1, seed++);
+    Simulator sim(SimConfig{}, policy, nodes, seed++);
     if (!sim.Start().ok()) state.SkipWithError("start failed");
     SimRuntime runtime(sim);
     for (int c = 0; c < clients; ++c) {
@@ -61,7 +62,13 @@ void BM_SingleNodeRun(benchmark::State& state) {
   state.counters["ops_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()) * clients * kOpsPerClient, benchmark::Counter::kIsRate);
 }
+
+void BM_SingleNodeRun(benchmark::State& state) { RunCluster(state, "single", 1); }
+// The same load on three raft nodes: elections, replication, group commit on every node.
+void BM_Raft3Run(benchmark::State& state) { RunCluster(state, "raft", 3); }
+
 BENCHMARK(BM_SingleNodeRun)->Arg(1)->Arg(50)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Raft3Run)->Arg(50)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace kvlab::sim
