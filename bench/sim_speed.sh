@@ -11,7 +11,7 @@ build_dir=${KVLAB_BUILD_DIR:-build/release}
 kvlab_install_deps
 kvlab_build "$build_dir" sim_bench -DCMAKE_BUILD_TYPE=Release -DKVLAB_BENCH=ON
 mkdir -p "$root/results/sim"
-"$build_dir/bench/sim_bench" --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+"$build_dir/bench/sim_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_out="$root/results/sim/speed.json" --benchmark_out_format=json
 python3 - "$root/results/sim/speed.json" <<'PY'
 import json, sys
