@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
 #include "core/kv_store.h"
+#include "core/raft_storage.h"
 #include "net/resp_writer.h"
 #include "net/tcp.h"
 #include "real/kv_commands.h"
@@ -23,9 +24,9 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOp
   if (!loop.ok()) return loop.status();
   s->loop_ = *std::move(loop);
   PosixDiskOptions disk_options;
-  // The single policy's WAL is synced on every write turn: preallocated, its fdatasync has no
-  // metadata to write. (Without fsync there is no fdatasync to shorten.)
-  if (options.policy == "single" && options.fsync) disk_options.preallocate = {core::kWalFileName};
+  // The logs are synced on every write turn: preallocated, their fdatasync has no metadata to
+  // write. (Without fsync there is no fdatasync to shorten.) Both readers stop at a zero tail.
+  if (options.fsync) disk_options.preallocate = {core::kWalFileName, core::kRaftLogFile};
   absl::StatusOr<std::unique_ptr<PosixDisk>> disk = PosixDisk::Open(options.data_dir, std::move(disk_options));
   if (!disk.ok()) return disk.status();
   s->disk_ = *std::move(disk);
