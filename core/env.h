@@ -45,8 +45,14 @@ class Env {
   virtual NodeId self() const = 0;
   // The node's clock: monotonic, but in the simulator possibly skewed and drifting.
   virtual Nanos Now() = 0;
-  // Best effort: the message may be lost, delayed, duplicated or reordered.
+  // Best effort: the message may be lost, delayed, duplicated or reordered. Messages sent during
+  // a turn leave when the turn ends, after Node::EndTurn (and its disk sync), unless released
+  // earlier by FlushSends.
   virtual void Send(NodeId to, Message msg) = 0;
+  // Lets the messages sent so far this turn leave now, ahead of the disk work still to come in
+  // the turn (a leader replicating while its own log write runs: Raft thesis §10.2.1). The
+  // caller vouches that none of them depends on that disk work. Replies are not affected.
+  virtual void FlushSends() {}
   // Fires Node::OnTimer(token) once, `delay` from now on this node's clock. Timers cannot be
   // cancelled: the core ignores tokens it no longer cares about.
   virtual void SetTimer(Nanos delay, TimerToken token) = 0;

@@ -109,9 +109,11 @@ void RaftNode::Tick() {
 void RaftNode::EndTurn() {
   if (!started_) return;
   if (failed_.ok() && role_ == RaftRole::kLeader) {
+    const size_t held = out_messages_.size();
     StartReadRound();
     Replicate(force_heartbeat_);
     force_heartbeat_ = false;
+    ReleaseLeaderMessages(held);
   }
   // Group commit: one sync covers every record of the turn (term, vote, entries) before any
   // message or reply that depends on them leaves.
@@ -131,6 +133,17 @@ void RaftNode::EndTurn() {
     for (auto& [to, msg] : messages) env_.Send(to, std::move(msg));
   }
   for (auto& [handle, reply] : replies) env_.Reply(handle, std::move(reply));
+}
+
+void RaftNode::ReleaseLeaderMessages(size_t from) {
+  // The appends and heartbeats of the turn's end need not wait for the leader's own log write
+  // (Raft thesis §10.2.1): its term has been durable since it campaigned (the vote for itself
+  // was synced before any RequestVote left), and it counts itself toward a commit only up to
+  // synced_index_, which moves after the sync. Sent now, the followers' writes overlap the
+  // leader's. Messages the turn's inputs produced before `from` still wait for the sync.
+  for (size_t i = from; i < out_messages_.size(); ++i) env_.Send(out_messages_[i].first, std::move(out_messages_[i].second));
+  out_messages_.erase(out_messages_.begin() + static_cast<std::ptrdiff_t>(from), out_messages_.end());
+  env_.FlushSends();
 }
 
 void RaftNode::Send(NodeId to, MessageType type, MessageBody body) {

@@ -107,6 +107,8 @@ class RaftNode final : public Node {
   // raft_node.cc: roles, persistence, turn handling.
   void Tick();
   void Send(NodeId to, MessageType type, MessageBody body);
+  // A leader's end-of-turn messages (out_messages_ from index `from` on) leave before its sync.
+  void ReleaseLeaderMessages(size_t from);
   void SendReply(const Origin& origin, ClientReply reply);
   void ReplyError(const Origin& origin, core::ReplyStatus status, std::string message);
   void SetHardState(uint64_t term, NodeId voted_for);

@@ -78,6 +78,7 @@ absl::Status NodeServer::StartPeers() {
     if (id != options_.id) peers_->AddPeer(id, endpoint);
   }
   env_->set_send_sink([this](core::NodeId to, core::Message msg) { peers_->Send(to, msg); });
+  env_->set_flush_sink([this] { peers_->Flush(); });
   return absl::OkStatus();
 }
 

@@ -46,6 +46,8 @@ class SimDisk final : public core::Disk {
 
   // Returns, and resets to zero, the modelled busy time of the calls since the last TakeCost.
   core::Nanos TakeCost();
+  // The modelled busy time since the last TakeCost, without resetting it.
+  core::Nanos PendingCost() const { return cost_ns_; }
 
   // A power loss: every file reverts to its synced contents; a file never synced disappears.
   // With `tear`, ONE random file among those with unsynced appends keeps a random strict prefix

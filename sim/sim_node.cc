@@ -131,13 +131,13 @@ void SimNode::RunTurn(uint32_t incarnation) {
   run_scheduled_ = false;
   if (!up() || paused_ || InboxEmpty()) return;
   turn_start_ = sim_.now();
+  turn_cpu_ns_ = 0;
   const CpuModel& cpu = sim_.config().cpu;
-  core::Nanos cost = 0;
   const size_t batch = std::min<size_t>(InboxSize(), cpu.max_batch);
   for (size_t i = 0; i < batch && up(); ++i) {
     // Handled in place: a handler's outputs go to the outbox and the agenda, never to this inbox.
     Input& input = inbox_[inbox_head_];
-    cost += cpu.per_event_ns + static_cast<core::Nanos>(input.bytes) * cpu.per_kib_ns / 1024;
+    turn_cpu_ns_ += cpu.per_event_ns + static_cast<core::Nanos>(input.bytes) * cpu.per_kib_ns / 1024;
     ++stats_.inputs;
     const size_t inbox_size = inbox_.size();
     Handle(input);
@@ -145,7 +145,7 @@ void SimNode::RunTurn(uint32_t incarnation) {
     DropFrontInput();
   }
   node_->EndTurn();
-  cost += disk_.TakeCost();
+  const core::Nanos cost = turn_cpu_ns_ + disk_.TakeCost();
   ++stats_.turns;
   stats_.busy_ns += cost;
   busy_until_ = turn_start_ + cost;
@@ -176,6 +176,25 @@ void SimNode::HandleClientRequest(core::Message& msg) {
     return;
   }
   node_->OnClientRequest(handle, std::move(req.command));
+}
+
+void SimNode::FlushSends() {
+  // Early messages leave once the CPU has handled the turn's inputs and the disk has taken the
+  // writes issued so far; the sync still to come runs while they are in flight.
+  FlushPeerMessages(turn_start_ + turn_cpu_ns_ + disk_.PendingCost());
+}
+
+void SimNode::FlushPeerMessages(core::Nanos at) {
+  size_t kept = 0;
+  for (Outgoing& out : outbox_) {
+    if (out.to_endpoint >= kFirstClientEndpoint) {
+      if (&outbox_[kept] != &out) outbox_[kept] = std::move(out);
+      ++kept;
+      continue;
+    }
+    sim_.Send(config_.self, out.to_endpoint, std::move(out.msg), at);
+  }
+  outbox_.resize(kept);
 }
 
 void SimNode::FlushOutbox(core::Nanos at) {

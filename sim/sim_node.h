@@ -63,6 +63,7 @@ class SimNode final : public core::Env {
   void Send(core::NodeId to, core::Message msg) override;
   void SetTimer(core::Nanos delay, core::TimerToken token) override;
   void Reply(core::ReplyHandle handle, core::ClientReply reply) override;
+  void FlushSends() override;
   core::Disk& disk() override { return disk_; }
   core::Rng& rng() override { return rng_; }
 
@@ -95,6 +96,8 @@ class SimNode final : public core::Env {
   void Handle(Input& input);
   void HandleClientRequest(core::Message& msg);
   void FlushOutbox(core::Nanos at);
+  // Sends the outbox's messages to nodes at `at`; client replies stay for the turn's end.
+  void FlushPeerMessages(core::Nanos at);
 
   Simulator& sim_;
   core::NodeConfig config_;
@@ -106,6 +109,7 @@ class SimNode final : public core::Env {
   bool run_scheduled_ = false;
   core::Nanos busy_until_ = 0;
   core::Nanos turn_start_ = 0;
+  core::Nanos turn_cpu_ns_ = 0;  // CPU time of the current turn's inputs so far.
   core::Nanos clock_offset_ns_ = 0;
   int64_t drift_ppm_ = 0;
   // FIFO in one vector from inbox_head_ on, reusing its capacity: a std::deque of these inputs

@@ -131,6 +131,7 @@ TEST(RaftNodeTest, AppendsAreAckedOnlyAfterSync) {
   EXPECT_TRUE(s.env.sent.empty()) << "the ack must wait for the turn's sync";
   const int syncs = s.env.mem_disk.syncs;
   s.node->EndTurn();
+  EXPECT_TRUE(s.env.flushes.empty()) << "a follower releases nothing ahead of its sync";
   EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
   EXPECT_TRUE(s.LastAppendReply().success);
   s.node.reset();
@@ -271,6 +272,40 @@ TEST(RaftNodeTest, WriteIsRepliedOnlyAfterMajorityCommit) {
   ASSERT_EQ(s.env.replies.count(7), 1u);
   EXPECT_EQ(s.env.replies[7].status, ReplyStatus::kOk);
   EXPECT_EQ(s.env.replies[7].result.kind, ResultKind::kOk);
+}
+
+TEST(RaftNodeTest, LeaderSendsItsAppendsBeforeItsOwnLogWriteIsSynced) {
+  Solo s;
+  s.BecomeLeader();
+  s.env.sent.clear();
+  s.env.flushes.clear();
+  const int syncs = s.env.mem_disk.syncs;
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();
+  // Released once, before the turn's sync, with the append that carries the write.
+  ASSERT_EQ(s.env.flushes.size(), 1u);
+  EXPECT_EQ(s.env.flushes[0].syncs, syncs);
+  EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
+  bool carried = false;
+  for (size_t i = 0; i < s.env.flushes[0].sent; ++i) {
+    const auto* append = std::get_if<RaftAppend>(&s.env.sent[i].body);
+    if (append == nullptr) continue;
+    for (const RaftEntry& e : append->entries) carried |= e.command.keys == std::vector<std::string>{"a"};
+  }
+  EXPECT_TRUE(carried);
+}
+
+TEST(RaftNodeTest, LeaderWhoseOwnWriteFailsNeverCountsItselfTowardCommit) {
+  Solo s;
+  s.BecomeLeader();
+  s.env.mem_disk.fail_syncs = true;
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();  // the append left; the leader's own sync failed.
+  // One follower holds the entry: with the leader's unsynced copy that would look like 2 of 3.
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  ASSERT_EQ(s.env.replies.count(7), 1u);
+  EXPECT_NE(s.env.replies[7].status, ReplyStatus::kOk);
+  EXPECT_LT(s.node->commit_index(), 2u);  // the write (index 2, after the no-op) never commits.
 }
 
 TEST(RaftNodeTest, ReadWaitsForHeartbeatQuorumThenServes) {

@@ -24,6 +24,9 @@ class FakeEnv : public Env {
     msg.to = to;
     sent.push_back(std::move(msg));
   }
+  void FlushSends() override {
+    flushes.push_back(Flush{sent.size(), mem_disk.syncs});
+  }
   void SetTimer(Nanos, TimerToken) override {}
   void Reply(ReplyHandle handle, ClientReply reply) override {
     EXPECT_EQ(replies.count(handle), 0u) << "replied twice to " << handle;
@@ -39,6 +42,12 @@ class FakeEnv : public Env {
     return out;
   }
 
+  // What FlushSends saw: messages sent so far, and syncs done so far.
+  struct Flush {
+    size_t sent;
+    int syncs;
+  };
+  std::vector<Flush> flushes;
   Nanos now = 0;
   MemDisk mem_disk;
   std::vector<Message> sent;
