@@ -42,6 +42,10 @@ class Node {
   virtual std::vector<std::pair<std::string, std::string>> Info() const = 0;
   // Number of keys, for DBSIZE-style reporting outside the request path.
   virtual size_t KeyCount() const = 0;
+  // True once this node serves requests without first waiting on the cluster (raft: it knows a
+  // leader, and a leader has committed an entry of its term). A benchmark waits for every node to
+  // be ready before it measures, as one waits for a cluster's health check.
+  virtual bool Ready() const { return true; }
 };
 
 // Names accepted by MakeNode: "single" (more as policies are built).

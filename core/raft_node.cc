@@ -267,6 +267,14 @@ size_t RaftNode::pending_requests() const {
   return n;
 }
 
+bool RaftNode::Ready() const {
+  if (!started_ || !failed_.ok()) return false;
+  // A leader serves once an entry of its term (its no-op) is committed (§8); a follower once it
+  // knows a leader to forward to.
+  if (role_ == RaftRole::kLeader) return commit_ > 0 && log_.TermAt(commit_) == hard_.term;
+  return leader_ != kNoNode;
+}
+
 std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
   return {
       {"policy", "raft"},

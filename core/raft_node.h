@@ -83,6 +83,7 @@ class RaftNode final : public Node {
   void EndTurn() override;
   std::vector<std::pair<std::string, std::string>> Info() const override;
   size_t KeyCount() const override { return state_.size(); }
+  bool Ready() const override;
 
   // Introspection for tests and reports.
   RaftRole role() const { return role_; }

@@ -26,6 +26,7 @@ class SingleNode final : public Node {
 
   std::vector<std::pair<std::string, std::string>> Info() const override;
   size_t KeyCount() const override { return store_ ? store_->state().size() : 0; }
+  bool Ready() const override { return store_ != nullptr; }
 
   size_t held_replies() const { return held_.size(); }
   const KvStore* store() const { return store_.get(); }

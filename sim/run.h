@@ -20,6 +20,9 @@ namespace kvlab::sim {
 
 // After faults stop, the final read-back must finish within this much virtual time.
 inline constexpr core::Nanos kRecoveryDeadline = core::Seconds(30);
+// A fresh cluster that is not ready (core::Node::Ready on every node) this far into the run is
+// reported as a problem; the workload then starts anyway.
+inline constexpr core::Nanos kReadyDeadline = core::Seconds(10);
 
 struct SimRunOptions {
   workloads::Scenario scenario;

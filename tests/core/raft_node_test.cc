@@ -274,6 +274,20 @@ TEST(RaftNodeTest, WriteIsRepliedOnlyAfterMajorityCommit) {
   EXPECT_EQ(s.env.replies[7].result.kind, ResultKind::kOk);
 }
 
+TEST(RaftNodeTest, LeaderIsReadyOnceItsNoOpCommitsFollowerOnceItKnowsALeader) {
+  Solo leader;
+  EXPECT_FALSE(leader.node->Ready());
+  leader.BecomeLeader();
+  EXPECT_FALSE(leader.node->Ready()) << "its no-op is not committed yet";
+  leader.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  EXPECT_TRUE(leader.node->Ready());
+
+  Solo follower;
+  EXPECT_FALSE(follower.node->Ready());
+  follower.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  EXPECT_TRUE(follower.node->Ready());
+}
+
 TEST(RaftNodeTest, LeaderSendsItsAppendsBeforeItsOwnLogWriteIsSynced) {
   Solo s;
   s.BecomeLeader();

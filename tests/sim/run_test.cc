@@ -47,6 +47,18 @@ TEST(SimRunTest, EverySixScenarioRunsCleanWithTheSinglePolicy) {
   }
 }
 
+TEST(SimRunTest, RaftWorkloadStartsOnceTheClusterIsReady) {
+  workloads::Scenario s = Builtin("latency");
+  s.ops = 50;
+  SimRunOutcome outcome = RunOnce(s, 1, FaultMode::kNone, "raft");
+  EXPECT_TRUE(outcome.ok()) << outcome.check_details;
+  EXPECT_TRUE(outcome.problems.empty()) << outcome.problems[0];
+  EXPECT_EQ(outcome.report.errors, 0u);
+  // The first election (a timeout of 150-300 ms of virtual time) happened before the first
+  // request: every request is one replication round of a few milliseconds.
+  EXPECT_LT(outcome.report.latency.max_us, 50'000);
+}
+
 TEST(SimRunTest, FailureScenarioCrashesAndRestartsTheNodeWithoutLosingWrites) {
   workloads::Scenario s = Builtin("failure");
   SimRunOutcome outcome = RunOnce(s, 3);
