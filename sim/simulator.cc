@@ -125,12 +125,14 @@ void Simulator::Deliver(uint64_t slot) {
   // Receivers take the message from its slot before they send anything (which could grow
   // in_flight_); the slot is reused only after they return.
   core::Message& msg = in_flight_[slot].msg;
+  const size_t slots = in_flight_.size();
   if (to >= kFirstClientEndpoint) {
     EndpointHandler* client = clients_[to - kFirstClientEndpoint];
     if (client != nullptr) client->OnMessage(std::move(msg));
   } else {
     node(to).DeliverMessage(std::move(msg), bytes);
   }
+  KV_ASSERT(in_flight_.size() == slots);  // `msg` stayed valid while the receiver held it.
   free_slots_.push_back(slot);
 }
 
