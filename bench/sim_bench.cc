@@ -1,6 +1,7 @@
 // Simulator speed: the event queue alone, and whole simulated runs (clients, network, CPU and disk
-// models, the single policy on one node and raft on three). Reported as events per wall-second and virtual seconds
-// per wall-second; bench/sim_speed.sh turns the JSON into results/sim/speed.json.
+// models, the single policy on one node and raft on three). Reported as events per wall-second
+// and virtual seconds per wall-second; bench/sim_speed.sh turns the JSON into
+// results/sim/speed.json.
 #include <benchmark/benchmark.h>
 
 #include "absl/strings/str_cat.h"
