@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "app/commands.h"
-#include "core/node.h"
+#include "core/policy/node.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
 #include "sim/trace.h"

@@ -10,9 +10,9 @@
 
 #include "absl/status/statusor.h"
 #include "core/bytes.h"
-#include "core/command.h"
+#include "core/kv/command.h"
 #include "core/constants.h"
-#include "core/raft_messages.h"
+#include "core/raft/raft_messages.h"
 #include "core/types.h"
 
 namespace kvlab::core {

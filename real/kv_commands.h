@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/command.h"
+#include "core/kv/command.h"
 #include "core/message.h"
 
 namespace kvlab::real {

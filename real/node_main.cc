@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/node.h"
+#include "core/policy/node.h"
 #include "real/node_server.h"
 
 namespace kvlab::real {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/node.h"
+#include "core/policy/node.h"
 #include "net/event_loop.h"
 #include "net/peer_link.h"
 #include "net/resp_server.h"

@@ -10,7 +10,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "core/env.h"
-#include "core/node.h"
+#include "core/policy/node.h"
 #include "net/event_loop.h"
 
 namespace kvlab::real {

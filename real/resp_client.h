@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "core/command.h"
+#include "core/kv/command.h"
 #include "net/resp_reply.h"
 #include "workloads/client.h"
 

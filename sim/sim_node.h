@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "core/env.h"
-#include "core/node.h"
+#include "core/policy/node.h"
 #include "sim/sim_config.h"
 #include "sim/sim_disk.h"
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "core/command.h"
+#include "core/kv/command.h"
 
 namespace kvlab::workloads {
 

@@ -7,8 +7,8 @@
 
 #include "core/assert.h"
 #include "core/rng.h"
-#include "core/wal.h"
-#include "tests/core/mem_disk.h"
+#include "core/kv/wal.h"
+#include "tests/support/mem_disk.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

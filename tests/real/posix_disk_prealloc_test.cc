@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/kv_store.h"
+#include "core/kv/kv_store.h"
 #include "real/posix_disk.h"
 #include "tests/real/node_process.h"
 

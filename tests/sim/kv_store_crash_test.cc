@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/kv_store.h"
+#include "core/kv/kv_store.h"
 #include "core/rng.h"
 #include "sim/sim_disk.h"
 

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/raft_node.h"
+#include "core/raft/raft_node.h"
 #include "sim/faults.h"
 #include "sim/sim_runtime.h"
 #include "sim/simulator.h"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/node.h"
+#include "core/policy/node.h"
 #include "core/types.h"
 #include "sim/sim_config.h"
 

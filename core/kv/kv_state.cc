@@ -1,0 +1,210 @@
+#include "core/kv/kv_state.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/assert.h"
+#include "core/constants.h"
+
+namespace kvlab::core {
+
+bool ParseRedisInt(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  const bool negative = s[0] == '-';
+  std::string_view digits = negative ? s.substr(1) : s;
+  if (digits.empty() || (digits[0] == '0' && (digits.size() > 1 || negative))) return false;
+  // Accumulate as a negative number so that INT64_MIN parses without overflow.
+  int64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    if (__builtin_mul_overflow(v, 10, &v) || __builtin_sub_overflow(v, c - '0', &v)) return false;
+  }
+  if (!negative) {
+    if (v == INT64_MIN) return false;
+    v = -v;
+  }
+  *out = v;
+  return true;
+}
+
+const KvState::Entry* KvState::Find(std::string_view key, int64_t now_ms) const {
+  // Debian's Abseil has its own string_view: the map's transparent hash takes that one.
+  auto it = map_.find(absl::string_view(key.data(), key.size()));
+  if (it == map_.end() || Expired(it->second, now_ms)) return nullptr;
+  return &it->second;
+}
+
+size_t KvState::LiveCount(int64_t now_ms) const {
+  size_t n = 0;
+  for (const auto& [key, entry] : map_) n += Expired(entry, now_ms) ? 0 : 1;
+  return n;
+}
+
+std::vector<const KvState::Map::value_type*> KvState::Sorted() const {
+  std::vector<const Map::value_type*> entries;
+  entries.reserve(map_.size());
+  for (const auto& kv : map_) entries.push_back(&kv);
+  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  return entries;
+}
+
+void KvState::ForEach(absl::FunctionRef<void(const std::string&, const Entry&)> fn) const {
+  for (const auto* kv : Sorted()) fn(kv->first, kv->second);
+}
+
+void KvState::DropIfExpired(const std::string& key, int64_t now_ms) {
+  auto it = map_.find(key);
+  if (it != map_.end() && Expired(it->second, now_ms)) map_.erase(it);
+}
+
+void KvState::Store(const std::string& key, std::string value, int64_t expire_at_ms,
+                    int64_t now_ms) {
+  Entry e{std::move(value), expire_at_ms};
+  // A deadline already in the past (Redis: SET PXAT in the past) deletes the key.
+  if (Expired(e, now_ms)) {
+    map_.erase(key);
+    return;
+  }
+  map_.insert_or_assign(key, std::move(e));
+}
+
+Result KvState::Apply(const Command& cmd, int64_t now_ms) {
+  switch (cmd.op) {
+    case Op::kGet: {
+      KV_ASSERT(cmd.keys.size() == 1);
+      const Entry* e = Find(cmd.keys[0], now_ms);
+      return e ? Result::Value(e->value) : Result::Nil();
+    }
+    case Op::kPut:
+      return ApplyPut(cmd, now_ms);
+    case Op::kDel:
+      return ApplyDel(cmd, now_ms);
+    case Op::kExists: {
+      int64_t n = 0;
+      for (const std::string& k : cmd.keys) n += Find(k, now_ms) ? 1 : 0;
+      return Result::Integer(n);
+    }
+    case Op::kIncr:
+      return ApplyIncr(cmd, now_ms);
+    case Op::kMGet:
+      return ApplyMGet(cmd, now_ms);
+    case Op::kMSet:
+      KV_ASSERT(cmd.keys.size() == cmd.values.size());
+      for (size_t i = 0; i < cmd.keys.size(); ++i) Store(cmd.keys[i], cmd.values[i], 0, now_ms);
+      return Result::Ok();
+    case Op::kDbSize:
+      return Result::Integer(static_cast<int64_t>(LiveCount(now_ms)));
+    case Op::kFlushAll:
+      map_.clear();
+      return Result::Ok();
+  }
+  KV_ASSERT(false && "unknown op");
+  return Result::Nil();
+}
+
+Result KvState::ApplyPut(const Command& cmd, int64_t now_ms) {
+  KV_ASSERT(cmd.keys.size() == 1 && cmd.values.size() == 1);
+  // One lookup: the common overwrite assigns in place (the value keeps its buffer when it fits).
+  auto it = map_.find(cmd.keys[0]);
+  const bool present = it != map_.end() && !Expired(it->second, now_ms);
+  if ((cmd.condition == PutCondition::kIfAbsent && present) ||
+      (cmd.condition == PutCondition::kIfPresent && !present)) {
+    return Result::Nil();
+  }
+  const Entry stored_shape{std::string(), cmd.expire_at_ms};
+  if (it == map_.end() || Expired(stored_shape, now_ms)) {
+    Store(cmd.keys[0], cmd.values[0], cmd.expire_at_ms, now_ms);
+  } else {
+    it->second.value = cmd.values[0];
+    it->second.expire_at_ms = cmd.expire_at_ms;
+  }
+  return Result::Ok();
+}
+
+Result KvState::ApplyDel(const Command& cmd, int64_t now_ms) {
+  int64_t removed = 0;
+  for (const std::string& k : cmd.keys) {
+    auto it = map_.find(k);
+    if (it == map_.end()) continue;
+    removed += Expired(it->second, now_ms) ? 0 : 1;
+    map_.erase(it);
+  }
+  return Result::Integer(removed);
+}
+
+Result KvState::ApplyIncr(const Command& cmd, int64_t now_ms) {
+  KV_ASSERT(cmd.keys.size() == 1);
+  const std::string& key = cmd.keys[0];
+  DropIfExpired(key, now_ms);
+  auto it = map_.find(key);
+  int64_t current = 0;
+  if (it != map_.end() && !ParseRedisInt(it->second.value, &current)) {
+    return Result::Error(kIncrErrorText);
+  }
+  int64_t next;
+  if (__builtin_add_overflow(current, cmd.delta, &next)) return Result::Error(kIncrErrorText);
+  // Redis keeps the key's TTL across INCR.
+  if (it == map_.end()) {
+    map_.emplace(key, Entry{absl::StrCat(next), 0});
+  } else {
+    it->second.value = absl::StrCat(next);
+  }
+  return Result::Integer(next);
+}
+
+Result KvState::ApplyMGet(const Command& cmd, int64_t now_ms) const {
+  Result r = Result::OfKind(ResultKind::kValues);
+  r.values.reserve(cmd.keys.size());
+  for (const std::string& k : cmd.keys) {
+    const Entry* e = Find(k, now_ms);
+    if (e) {
+      r.values.emplace_back(e->value);
+    } else {
+      r.values.emplace_back(std::nullopt);
+    }
+  }
+  return r;
+}
+
+void KvState::EncodeSnapshot(ByteWriter& w) const {
+  w.VarU64(map_.size());
+  for (const auto* kv : Sorted()) {
+    w.Bytes(kv->first);
+    w.Bytes(kv->second.value);
+    w.I64(kv->second.expire_at_ms);
+  }
+}
+
+uint64_t KvState::Checksum() const {
+  std::string buf;
+  ByteWriter w(&buf);
+  EncodeSnapshot(w);
+  return Checksum64(buf);
+}
+
+absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
+  KvState state;
+  uint64_t n;
+  // Each entry takes at least 10 bytes; a larger count is a lie, refuse it before looping.
+  if (!r.VarU64(&n) || n > r.remaining() / 10) return absl::DataLossError("kv state: bad count");
+  state.map_.reserve(n);
+  std::string previous_key;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string key;
+    Entry e;
+    if (!r.Bytes(&key, kMaxKeyBytes) || !r.Bytes(&e.value, kMaxValueBytes) ||
+        !r.I64(&e.expire_at_ms)) {
+      return absl::DataLossError(absl::StrCat("kv state: truncated entry ", i));
+    }
+    // Canonical order: strictly ascending, so no key appears twice.
+    if (i > 0 && !(previous_key < key)) {
+      return absl::DataLossError(absl::StrCat("kv state: key out of order at entry ", i));
+    }
+    previous_key = key;
+    state.map_.emplace(std::move(key), std::move(e));
+  }
+  return state;
+}
+
+}  // namespace kvlab::core

@@ -1,0 +1,80 @@
+// KvState: the in-memory key-value state machine every replication policy applies commands to.
+// Semantics follow Redis (SET NX/XX, lazy expiry, INCR errors, EXISTS counting duplicates).
+// Deterministic: the outcome of Apply depends only on the state, the command and `now_ms`.
+// Entries live in a hash map (one probe per lookup, no key comparisons down a tree); every
+// iteration goes through the keys sorted first, so snapshots and checksums are canonical and the
+// hash's per-process seed never shows (DESIGN.md, determinism rule 3).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "core/bytes.h"
+#include "core/kv/command.h"
+
+namespace kvlab::core {
+
+inline constexpr char kIncrErrorText[] = "ERR value is not an integer or out of range";
+
+class KvState {
+ public:
+  struct Entry {
+    std::string value;
+    int64_t expire_at_ms = 0;  // absolute, 0 = never. Expired once now_ms > expire_at_ms (Redis).
+    bool operator==(const Entry&) const = default;
+  };
+
+  // Applies `cmd` at time `now_ms`. Read-only commands never change the state. Keys that have
+  // expired are absent; writes that touch an expired key drop it first.
+  Result Apply(const Command& cmd, int64_t now_ms);
+
+  // The live entry for `key` at `now_ms`, or nullptr if absent or expired.
+  const Entry* Find(std::string_view key, int64_t now_ms) const;
+  // Number of live (non-expired) keys at `now_ms`. O(n).
+  size_t LiveCount(int64_t now_ms) const;
+  // Number of stored entries, expired ones not yet dropped included.
+  size_t size() const { return map_.size(); }
+
+  // Visits every stored entry (expired ones included) in ascending key order.
+  void ForEach(absl::FunctionRef<void(const std::string&, const Entry&)> fn) const;
+
+  // Canonical encoding: varint count, then (key, value, expire_at_ms) in ascending key order.
+  void EncodeSnapshot(ByteWriter& w) const;
+  // DataLoss on truncation, limits exceeded or keys out of order. Consumes exactly one encoding.
+  static absl::StatusOr<KvState> DecodeSnapshot(ByteReader& r);
+
+  // Checksum64 of the canonical encoding: equal states, equal checksums (compare replicas). O(n).
+  uint64_t Checksum() const;
+
+  bool operator==(const KvState&) const = default;
+
+ private:
+  static bool Expired(const Entry& e, int64_t now_ms) {
+    return e.expire_at_ms != 0 && now_ms > e.expire_at_ms;
+  }
+  // Drops `key` if it is stored but expired, so writes see it as absent.
+  void DropIfExpired(const std::string& key, int64_t now_ms);
+  void Store(const std::string& key, std::string value, int64_t expire_at_ms, int64_t now_ms);
+
+  Result ApplyPut(const Command& cmd, int64_t now_ms);
+  Result ApplyDel(const Command& cmd, int64_t now_ms);
+  Result ApplyIncr(const Command& cmd, int64_t now_ms);
+  Result ApplyMGet(const Command& cmd, int64_t now_ms) const;
+
+  using Map = absl::flat_hash_map<std::string, Entry>;  // finds by string_view too.
+  // Every stored entry, in ascending key order. O(n log n).
+  std::vector<const Map::value_type*> Sorted() const;
+
+  Map map_;
+};
+
+// Parses a Redis integer strictly: optional '-', decimal digits, no leading zeros, no "-0",
+// within int64. Returns false otherwise.
+bool ParseRedisInt(std::string_view s, int64_t* out);
+
+}  // namespace kvlab::core

@@ -1,0 +1,77 @@
+// Leader election: PreVote (thesis §9.6), RequestVote (§5.2) and the election restriction (§5.4.1).
+#include "core/assert.h"
+#include "core/raft/raft_node.h"
+
+namespace kvlab::core {
+
+// §9.6: before disturbing the cluster with a new term, ask whether a majority would vote for us.
+// The term is not changed, so a node that cannot win (partitioned, stale log) never forces a
+// stable leader to step down.
+void RaftNode::StartPreVote() {
+  ResetElectionDeadline();
+  role_ = RaftRole::kPreCandidate;
+  leader_ = kNoNode;
+  votes_.clear();
+  votes_.insert(config_.self);
+  if (votes_.size() >= Majority()) return StartElection();
+  for (const Peer& p : peers_) {
+    Send(p.id, MessageType::kRaftVoteRequest,
+         RaftVoteRequest{hard_.term + 1, true, log_.last_index(), log_.last_term()});
+  }
+}
+
+void RaftNode::StartElection() {
+  ++elections_;
+  ResetElectionDeadline();
+  role_ = RaftRole::kCandidate;
+  leader_ = kNoNode;
+  // The new term and the self-vote are synced in EndTurn before the requests leave.
+  SetHardState(hard_.term + 1, config_.self);
+  votes_.clear();
+  votes_.insert(config_.self);
+  if (votes_.size() >= Majority()) return BecomeLeader();
+  for (const Peer& p : peers_) {
+    Send(p.id, MessageType::kRaftVoteRequest,
+         RaftVoteRequest{hard_.term, false, log_.last_index(), log_.last_term()});
+  }
+}
+
+void RaftNode::OnVoteRequest(NodeId from, const RaftVoteRequest& m) {
+  const bool up_to_date = log_.IsUpToDate(m.last_log_index, m.last_log_term);  // §5.4.1
+  if (m.pre_vote) {
+    // Grant only if we would vote in that term and have not heard from a live leader lately
+    // (§4.2.3): that is what keeps a stable leader undisturbed.
+    const bool leader_alive = role_ == RaftRole::kLeader ||
+                              (leader_ != kNoNode && env_.Now() - last_leader_contact_ < kRaftElectionMin);
+    const bool grant = m.term > hard_.term && up_to_date && !leader_alive;
+    Send(from, MessageType::kRaftVoteReply, RaftVoteReply{grant ? m.term : hard_.term, true, grant});
+    return;
+  }
+  if (m.term > hard_.term) BecomeFollower(m.term, kNoNode);
+  bool grant = false;
+  if (m.term == hard_.term && up_to_date && (hard_.voted_for == kNoNode || hard_.voted_for == from)) {
+    grant = true;
+    if (hard_.voted_for != from) SetHardState(hard_.term, from);  // durable before the reply leaves.
+    ResetElectionDeadline();
+  }
+  Send(from, MessageType::kRaftVoteReply, RaftVoteReply{hard_.term, false, grant});
+}
+
+void RaftNode::OnVoteReply(NodeId from, const RaftVoteReply& m) {
+  if (m.pre_vote) {
+    if (!m.granted) {
+      if (m.term > hard_.term) BecomeFollower(m.term, kNoNode);
+      return;
+    }
+    if (role_ != RaftRole::kPreCandidate || m.term != hard_.term + 1) return;
+    votes_.insert(from);
+    if (votes_.size() >= Majority()) StartElection();
+    return;
+  }
+  if (m.term > hard_.term) return BecomeFollower(m.term, kNoNode);
+  if (role_ != RaftRole::kCandidate || m.term != hard_.term || !m.granted) return;
+  votes_.insert(from);
+  if (votes_.size() >= Majority()) BecomeLeader();
+}
+
+}  // namespace kvlab::core

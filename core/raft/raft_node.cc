@@ -1,0 +1,304 @@
+// RaftNode: lifecycle, roles, timers and the turn structure (group commit, held effects).
+#include "core/raft/raft_node.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/assert.h"
+
+namespace kvlab::core {
+
+namespace {
+constexpr TimerToken kTickToken = 1;
+}  // namespace
+
+const char* RaftRoleName(RaftRole role) {
+  switch (role) {
+    case RaftRole::kFollower: return "follower";
+    case RaftRole::kPreCandidate: return "precandidate";
+    case RaftRole::kCandidate: return "candidate";
+    case RaftRole::kLeader: return "leader";
+  }
+  return "?";
+}
+
+RaftNode::RaftNode(const NodeConfig& config, Env& env, RaftOptions options)
+    : config_(config), env_(env), options_(options), storage_(env.disk(), config.fsync) {
+  KV_ASSERT(!config_.members.empty() && config_.members.size() <= kRaftMaxMembers);
+  KV_ASSERT(std::is_sorted(config_.members.begin(), config_.members.end()));
+  for (NodeId id : config_.members) {
+    if (id == config_.self) continue;
+    Peer p;
+    p.id = id;
+    peers_.push_back(std::move(p));
+  }
+  KV_ASSERT(peers_.size() + 1 == config_.members.size());
+}
+
+absl::Status RaftNode::Start() {
+  absl::StatusOr<RaftRecovered> rec = storage_.Recover();
+  if (!rec.ok()) return rec.status();
+  if (rec->snapshot_index > 0) {
+    ByteReader r(rec->snapshot_state);
+    absl::StatusOr<KvState> st = KvState::DecodeSnapshot(r);
+    if (!st.ok()) return st.status();
+    state_ = *std::move(st);
+  }
+  hard_ = rec->hard_state;
+  log_ = std::move(rec->log);
+  snapshot_index_ = commit_ = applied_ = rec->snapshot_index;
+  snapshot_term_ = rec->snapshot_term;
+  snapshot_state_ = std::move(rec->snapshot_state);
+  synced_index_ = log_.last_index();
+  torn_tail_cut_ = rec->torn_tail_cut;
+  forward_epoch_ = env_.rng().Next() & 0xFFFF'FFFFull;
+  started_ = true;
+  ResetElectionDeadline();
+  env_.SetTimer(kRaftTick, kTickToken);
+  return absl::OkStatus();
+}
+
+void RaftNode::OnMessage(const Message& msg) {
+  if (!started_ || !failed_.ok()) return;
+  if (msg.from == config_.self || (FindPeer(msg.from) == nullptr)) return;  // not a member.
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, RaftVoteRequest>) {
+          OnVoteRequest(msg.from, body);
+        } else if constexpr (std::is_same_v<T, RaftVoteReply>) {
+          OnVoteReply(msg.from, body);
+        } else if constexpr (std::is_same_v<T, RaftAppend>) {
+          OnAppend(msg.from, body);
+        } else if constexpr (std::is_same_v<T, RaftAppendReply>) {
+          OnAppendReply(msg.from, body);
+        } else if constexpr (std::is_same_v<T, RaftSnapshotChunk>) {
+          OnSnapshotChunk(msg.from, body);
+        } else if constexpr (std::is_same_v<T, RaftSnapshotReply>) {
+          OnSnapshotReply(msg.from, body);
+        } else if constexpr (std::is_same_v<T, ClientRequest>) {
+          if (msg.type == MessageType::kForwardRequest) OnForwardRequest(msg.from, body);
+        } else if constexpr (std::is_same_v<T, ClientReply>) {
+          if (msg.type == MessageType::kForwardReply) OnForwardReply(body);
+        }
+      },
+      msg.body);
+}
+
+void RaftNode::OnTimer(TimerToken token) {
+  if (token != kTickToken || !started_) return;
+  env_.SetTimer(kRaftTick, kTickToken);
+  if (failed_.ok()) Tick();
+}
+
+void RaftNode::Tick() {
+  const Nanos now = env_.Now();
+  ExpireRequests();
+  if (role_ == RaftRole::kLeader) {
+    CheckQuorum();
+    if (role_ == RaftRole::kLeader && now >= next_heartbeat_) {
+      force_heartbeat_ = true;
+      next_heartbeat_ = now + kRaftHeartbeat;
+    }
+  } else if (now >= election_deadline_) {
+    StartPreVote();
+  }
+}
+
+void RaftNode::EndTurn() {
+  if (!started_) return;
+  if (failed_.ok() && role_ == RaftRole::kLeader) {
+    const size_t held = out_messages_.size();
+    StartReadRound();
+    Replicate(force_heartbeat_);
+    force_heartbeat_ = false;
+    ReleaseLeaderMessages(held);
+  }
+  // Group commit: one sync covers every record of the turn (term, vote, entries) before any
+  // message or reply that depends on them leaves.
+  if (failed_.ok()) Persist(storage_.Sync());
+  if (failed_.ok()) {
+    synced_index_ = log_.last_index();
+    if (role_ == RaftRole::kLeader) AdvanceCommit();
+    ApplyCommitted();
+    ServeReadyReads();
+    MaybeSnapshot();
+  }
+  std::vector<std::pair<NodeId, Message>> messages = std::move(out_messages_);
+  std::vector<std::pair<ReplyHandle, ClientReply>> replies = std::move(out_replies_);
+  out_messages_.clear();
+  out_replies_.clear();
+  if (failed_.ok()) {
+    for (auto& [to, msg] : messages) env_.Send(to, std::move(msg));
+  }
+  for (auto& [handle, reply] : replies) env_.Reply(handle, std::move(reply));
+}
+
+void RaftNode::ReleaseLeaderMessages(size_t from) {
+  // The appends and heartbeats of the turn's end need not wait for the leader's own log write
+  // (Raft thesis §10.2.1): its term has been durable since it campaigned (the vote for itself
+  // was synced before any RequestVote left), and it counts itself toward a commit only up to
+  // synced_index_, which moves after the sync. Sent now, the followers' writes overlap the
+  // leader's. Messages the turn's inputs produced before `from` still wait for the sync.
+  for (size_t i = from; i < out_messages_.size(); ++i) env_.Send(out_messages_[i].first, std::move(out_messages_[i].second));
+  out_messages_.erase(out_messages_.begin() + static_cast<std::ptrdiff_t>(from), out_messages_.end());
+  env_.FlushSends();
+}
+
+void RaftNode::Send(NodeId to, MessageType type, MessageBody body) {
+  Message msg;
+  msg.type = type;
+  msg.from = config_.self;
+  msg.to = to;
+  msg.body = std::move(body);
+  out_messages_.emplace_back(to, std::move(msg));
+}
+
+void RaftNode::SendReply(const Origin& origin, ClientReply reply) {
+  if (origin.via == kNoNode) {
+    out_replies_.emplace_back(origin.handle, std::move(reply));
+    return;
+  }
+  reply.request_id = origin.forward_id;
+  Send(origin.via, MessageType::kForwardReply, std::move(reply));
+}
+
+void RaftNode::ReplyError(const Origin& origin, core::ReplyStatus status, std::string message) {
+  ClientReply reply;
+  reply.status = status;
+  reply.message = std::move(message);
+  SendReply(origin, std::move(reply));
+}
+
+void RaftNode::SetHardState(uint64_t term, NodeId voted_for) {
+  KV_ASSERT(term >= hard_.term);
+  hard_ = RaftHardState{term, voted_for};
+  Persist(storage_.AppendHardState(hard_));
+}
+
+void RaftNode::Persist(absl::Status s) {
+  if (!s.ok() && failed_.ok()) Fail(s);
+}
+
+// A storage error: the node can no longer promise durability, so it stops taking part. Messages
+// held this turn are dropped (they may depend on the failed write); clients get an answer.
+void RaftNode::Fail(const absl::Status& s) {
+  failed_ = s;
+  if (role_ == RaftRole::kLeader) AbandonLeaderWork();
+  role_ = RaftRole::kFollower;
+  leader_ = kNoNode;
+  for (Request& r : waiting_) ReplyError(r.origin, ReplyStatus::kTryAgain, "TRYAGAIN node storage failed");
+  waiting_.clear();
+  for (auto& [id, f] : forwarded_) {
+    ClientReply reply;
+    reply.status = f.read_only ? ReplyStatus::kTryAgain : ReplyStatus::kUnknown;
+    reply.message = "node storage failed";
+    out_replies_.emplace_back(f.handle, std::move(reply));
+  }
+  forwarded_.clear();
+}
+
+void RaftNode::ResetElectionDeadline() {
+  election_deadline_ = env_.Now() + env_.rng().UniformRange(kRaftElectionMin, kRaftElectionMax);
+}
+
+void RaftNode::SetLeader(NodeId leader) {
+  leader_ = leader;
+  if (leader == kNoNode) return;
+  // Requests forwarded to an earlier leader will not be answered by this one: settle them now
+  // rather than at their timeout, so clients move on as soon as the cluster has a new leader.
+  SettleForwards([leader](const Forwarded& f) { return f.to != leader; },
+                 "leader changed while the request was forwarded");
+  DispatchWaiting();
+}
+
+// Raft §5.1: a higher term, or a leader of the current term, turns any node into a follower.
+void RaftNode::BecomeFollower(uint64_t term, NodeId leader) {
+  if (term > hard_.term) SetHardState(term, kNoNode);
+  if (role_ == RaftRole::kLeader) AbandonLeaderWork();
+  role_ = RaftRole::kFollower;
+  votes_.clear();
+  SetLeader(leader);
+}
+
+void RaftNode::BecomeLeader() {
+  KV_ASSERT(role_ == RaftRole::kCandidate);
+  role_ = RaftRole::kLeader;
+  leader_ = config_.self;
+  const Nanos now = env_.Now();
+  leader_since_ = now;
+  for (Peer& p : peers_) {
+    const NodeId id = p.id;
+    p = Peer();
+    p.id = id;
+    p.next = log_.last_index() + 1;
+    p.last_progress = p.last_ack = now;
+  }
+  // §5.4.2 / §6.4: a no-op of the new term lets earlier entries commit and reads be served.
+  RaftEntry noop;
+  noop.noop = true;
+  noop_index_ = Propose(std::move(noop));
+  force_heartbeat_ = true;
+  next_heartbeat_ = now + kRaftHeartbeat;
+  DispatchWaiting();
+}
+
+// Thesis §6.2: a leader that has not heard from a majority for an election timeout steps down,
+// so clients stuck behind a partitioned leader learn to go elsewhere.
+void RaftNode::CheckQuorum() {
+  const Nanos now = env_.Now();
+  if (now - leader_since_ < kRaftElectionMax) return;
+  size_t live = 1;
+  for (const Peer& p : peers_) live += now - p.last_ack <= kRaftElectionMax ? 1 : 0;
+  if (live < Majority()) BecomeFollower(hard_.term, kNoNode);
+}
+
+RaftNode::Peer* RaftNode::FindPeer(NodeId id) {
+  for (Peer& p : peers_) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
+}
+
+size_t RaftNode::pending_requests() const {
+  size_t n = waiting_.size() + forwarded_.size() + proposals_.size() + reads_unstarted_.size() + reads_ready_.size();
+  for (const ReadRound& r : read_rounds_) n += r.reads.size();
+  return n;
+}
+
+bool RaftNode::Ready() const {
+  if (!started_ || !failed_.ok()) return false;
+  // A leader serves once an entry of its term (its no-op) is committed (§8); a follower once it
+  // knows a leader to forward to.
+  if (role_ == RaftRole::kLeader) return commit_ > 0 && log_.TermAt(commit_) == hard_.term;
+  return leader_ != kNoNode;
+}
+
+std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
+  return {
+      {"policy", "raft"},
+      {"node_id", absl::StrCat(config_.self)},
+      {"role", RaftRoleName(role_)},
+      {"term", absl::StrCat(hard_.term)},
+      {"voted_for", absl::StrCat(hard_.voted_for)},
+      {"leader", absl::StrCat(leader_)},
+      {"commit_index", absl::StrCat(commit_)},
+      {"applied_index", absl::StrCat(applied_)},
+      {"last_log_index", absl::StrCat(log_.last_index())},
+      {"last_log_term", absl::StrCat(log_.last_term())},
+      {"snapshot_index", absl::StrCat(snapshot_index_)},
+      {"members", absl::StrCat(config_.members.size())},
+      {"fsync", config_.fsync ? "yes" : "no"},
+      {"log_bytes", absl::StrCat(storage_.log_bytes())},
+      {"fsyncs", absl::StrCat(storage_.syncs())},
+      {"elections", absl::StrCat(elections_)},
+      {"snapshots_taken", absl::StrCat(snapshots_taken_)},
+      {"snapshots_installed", absl::StrCat(snapshots_installed_)},
+      {"pending_requests", absl::StrCat(pending_requests())},
+      {"torn_tail_cut", torn_tail_cut_ ? "yes" : "no"},
+      {"storage_error", failed_.ok() ? std::string("none") : std::string(failed_.message())},
+  };
+}
+
+}  // namespace kvlab::core

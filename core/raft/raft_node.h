@@ -1,0 +1,221 @@
+// The `raft` replication policy: a Raft node (Ongaro's thesis; section numbers cite it) serving the
+// KvState through a replicated log. Leader election with PreVote, pipelined log replication with
+// fast back-tracking, commit by majority of current-term entries, ReadIndex reads, snapshots with
+// chunked InstallSnapshot, and forwarding of client requests from followers to the leader.
+//
+// Durability: every outgoing message and client reply of a turn is held until EndTurn has synced
+// the turn's log records (term/vote included), so nothing leaves that depends on state a crash
+// could lose. Handlers live in raft_{node,election,replication,snapshot,client}.cc.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/functional/function_ref.h"
+#include "core/env.h"
+#include "core/kv/kv_state.h"
+#include "core/policy/node.h"
+#include "core/raft/raft_config.h"
+#include "core/raft/raft_log.h"
+#include "core/raft/raft_storage.h"
+
+namespace kvlab::core {
+
+enum class RaftRole : uint8_t { kFollower, kPreCandidate, kCandidate, kLeader };
+const char* RaftRoleName(RaftRole role);
+
+namespace raft_detail {
+
+// Where a client request came from: a local client (handle) or a follower's forward.
+struct Origin {
+  NodeId via = kNoNode;  // kNoNode: a local client.
+  ReplyHandle handle = 0;
+  uint64_t forward_id = 0;
+};
+struct Request {
+  Origin origin;
+  Command cmd;
+  Nanos deadline = 0;
+};
+struct Proposal {
+  Origin origin;
+  uint64_t term = 0;
+};
+struct ReadRound {
+  uint64_t seq = 0;
+  uint64_t read_index = 0;
+  std::vector<Request> reads;
+};
+struct Forwarded {
+  ReplyHandle handle = 0;
+  bool read_only = false;
+  Nanos deadline = 0;
+  NodeId to = kNoNode;  // the leader it was sent to.
+};
+struct Peer {
+  NodeId id = kNoNode;
+  uint64_t next = 1;
+  uint64_t match = 0;
+  std::deque<uint64_t> inflight;  // last index of each unacknowledged AppendEntries.
+  Nanos last_progress = 0;        // last send into an empty pipeline or acknowledgement.
+  Nanos last_ack = 0;             // any reply in the current term (check quorum).
+  uint64_t acked_read_seq = 0;
+  bool snapshotting = false;      // an InstallSnapshot transfer is in progress.
+  uint64_t snapshot_offset = 0;   // acknowledged bytes of that transfer.
+  uint64_t snapshot_index = 0;    // which snapshot is being sent.
+};
+
+}  // namespace raft_detail
+
+class RaftNode final : public Node {
+ public:
+  RaftNode(const NodeConfig& config, Env& env, RaftOptions options = {});
+
+  absl::Status Start() override;
+  void OnClientRequest(ReplyHandle handle, Command cmd) override;
+  void OnMessage(const Message& msg) override;
+  void OnTimer(TimerToken token) override;
+  void EndTurn() override;
+  std::vector<std::pair<std::string, std::string>> Info() const override;
+  size_t KeyCount() const override { return state_.size(); }
+  bool Ready() const override;
+
+  // Introspection for tests and reports.
+  RaftRole role() const { return role_; }
+  uint64_t term() const { return hard_.term; }
+  NodeId voted_for() const { return hard_.voted_for; }
+  NodeId leader() const { return leader_; }
+  uint64_t commit_index() const { return commit_; }
+  uint64_t applied_index() const { return applied_; }
+  const RaftLog& log() const { return log_; }
+  const KvState& state() const { return state_; }
+  uint64_t snapshot_index() const { return snapshot_index_; }
+  size_t pending_requests() const;
+
+ private:
+  using Origin = raft_detail::Origin;
+  using Request = raft_detail::Request;
+  using Proposal = raft_detail::Proposal;
+  using ReadRound = raft_detail::ReadRound;
+  using Forwarded = raft_detail::Forwarded;
+  using Peer = raft_detail::Peer;
+
+  // raft_node.cc: roles, persistence, turn handling.
+  void Tick();
+  void Send(NodeId to, MessageType type, MessageBody body);
+  // A leader's end-of-turn messages (out_messages_ from index `from` on) leave before its sync.
+  void ReleaseLeaderMessages(size_t from);
+  void SendReply(const Origin& origin, ClientReply reply);
+  void ReplyError(const Origin& origin, core::ReplyStatus status, std::string message);
+  void SetHardState(uint64_t term, NodeId voted_for);
+  void Persist(absl::Status s);
+  void Fail(const absl::Status& s);
+  void ResetElectionDeadline();
+  void BecomeFollower(uint64_t term, NodeId leader);
+  void BecomeLeader();
+  void SetLeader(NodeId leader);
+  void CheckQuorum();
+  size_t Majority() const { return config_.members.size() / 2 + 1; }
+  Peer* FindPeer(NodeId id);
+
+  // raft_election.cc (§5.2, §5.4.1, §9.6).
+  void StartPreVote();
+  void StartElection();
+  void OnVoteRequest(NodeId from, const RaftVoteRequest& m);
+  void OnVoteReply(NodeId from, const RaftVoteReply& m);
+
+  // raft_replication.cc (§5.3, §5.4.2).
+  void Replicate(bool heartbeat);
+  void SendAppend(Peer& p, bool heartbeat);
+  void OnAppend(NodeId from, const RaftAppend& m);
+  void OnAppendReply(NodeId from, const RaftAppendReply& m);
+  void NotePeerAck(Peer& p, uint64_t read_seq);
+  void AdvanceCommit();
+  void ApplyCommitted();
+  uint64_t Propose(RaftEntry e);
+
+  // raft_snapshot.cc (§5.4, §7).
+  void MaybeSnapshot();
+  void SendSnapshotChunk(Peer& p);
+  void OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m);
+  void OnSnapshotReply(NodeId from, const RaftSnapshotReply& m);
+  void InstallSnapshot(uint64_t index, uint64_t term, std::string data);
+
+  // raft_client.cc: requests, forwarding, ReadIndex (§6.4).
+  void Accept(Origin origin, Command cmd);
+  void Route(Request req);
+  void ServeAsLeader(Request req);
+  void Forward(Request req);
+  void OnForwardRequest(NodeId from, const ClientRequest& req);
+  void OnForwardReply(const ClientReply& reply);
+  void DispatchWaiting();
+  void StartReadRound();
+  void ConfirmReadRounds();
+  void ServeReadyReads();
+  void ExpireRequests();
+  void AbandonLeaderWork();
+  // Answers (and forgets) the forwarded requests `settle` picks: a write kUnknown, a read kTryAgain.
+  void SettleForwards(absl::FunctionRef<bool(const Forwarded&)> settle, const char* why);
+
+  NodeConfig config_;
+  Env& env_;
+  RaftOptions options_;
+  RaftStorage storage_;
+  absl::Status failed_;  // a storage error stops the node from serving.
+  bool started_ = false;
+
+  RaftHardState hard_;
+  RaftRole role_ = RaftRole::kFollower;
+  NodeId leader_ = kNoNode;
+  RaftLog log_;
+  KvState state_;
+  uint64_t commit_ = 0;
+  uint64_t applied_ = 0;
+  uint64_t snapshot_index_ = 0;
+  uint64_t snapshot_term_ = 0;
+  std::string snapshot_state_;  // encoded KvState of the latest snapshot (for InstallSnapshot).
+
+  Nanos election_deadline_ = 0;
+  Nanos last_leader_contact_ = -kRaftElectionMax;
+  Nanos next_heartbeat_ = 0;
+  Nanos leader_since_ = 0;
+  absl::btree_set<NodeId> votes_;
+  std::vector<Peer> peers_;  // every member but self, in id order.
+  uint64_t noop_index_ = 0;  // this leader's first entry; reads wait until it is committed.
+  uint64_t synced_index_ = 0;  // last log index covered by a completed Sync (the leader counts itself).
+  bool force_heartbeat_ = false;
+
+  // Follower side of an InstallSnapshot transfer.
+  uint64_t recv_snapshot_index_ = 0;
+  uint64_t recv_snapshot_term_ = 0;
+  std::string recv_snapshot_;
+
+  // Client requests, each bounded by kMaxPendingClientRequests in total.
+  std::vector<Request> waiting_;                        // no known leader yet.
+  absl::btree_map<uint64_t, Forwarded> forwarded_;       // by forward id.
+  absl::btree_map<uint64_t, Proposal> proposals_;       // leader: by log index.
+  std::vector<Request> reads_unstarted_;                // leader: wait for the next round.
+  std::deque<ReadRound> read_rounds_;                   // leader: awaiting majority acks.
+  std::vector<std::pair<uint64_t, Request>> reads_ready_;  // confirmed, wait for apply.
+  uint64_t read_seq_ = 0;
+  uint64_t forward_epoch_ = 0;  // random per incarnation: forward ids never repeat across restarts.
+  uint64_t next_forward_id_ = 1;
+  absl::btree_set<std::pair<NodeId, uint64_t>> seen_forwards_;  // duplicate suppression.
+  std::deque<std::pair<NodeId, uint64_t>> seen_order_;
+
+  // Effects held until the turn's records are durable.
+  std::vector<std::pair<NodeId, Message>> out_messages_;
+  std::vector<std::pair<ReplyHandle, ClientReply>> out_replies_;
+
+  uint64_t elections_ = 0;
+  uint64_t snapshots_taken_ = 0;
+  uint64_t snapshots_installed_ = 0;
+  bool torn_tail_cut_ = false;
+};
+
+}  // namespace kvlab::core

@@ -1,0 +1,191 @@
+// Log replication (§5.3): pipelined AppendEntries with fast back-tracking, commit by majority of
+// current-term entries (§5.4.2), and in-order apply to the KvState.
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "core/assert.h"
+#include "core/raft/raft_node.h"
+
+namespace kvlab::core {
+
+uint64_t RaftNode::Propose(RaftEntry e) {
+  KV_ASSERT(role_ == RaftRole::kLeader);
+  e.term = hard_.term;
+  e.index = log_.last_index() + 1;
+  e.now_ms = env_.Now() / kNanosPerMilli;
+  Persist(storage_.AppendEntry(e));
+  const uint64_t index = e.index;
+  log_.Append(std::move(e));
+  return index;
+}
+
+// Sends what each follower lacks, up to kRaftMaxInflightAppends messages in flight; with
+// `heartbeat`, every follower gets at least one message (leadership, commit index, read_seq).
+void RaftNode::Replicate(bool heartbeat) {
+  const Nanos now = env_.Now();
+  for (Peer& p : peers_) {
+    if (p.snapshotting) {
+      if (heartbeat || now - p.last_progress > kRaftRetransmit) SendSnapshotChunk(p);
+      continue;
+    }
+    if (!p.inflight.empty() && now - p.last_progress > kRaftRetransmit) {
+      // Lost messages or replies: restart the pipeline from what the follower confirmed.
+      p.inflight.clear();
+      p.next = p.match + 1;
+    }
+    bool sent = false;
+    while (!p.snapshotting && p.inflight.size() < kRaftMaxInflightAppends && p.next <= log_.last_index()) {
+      SendAppend(p, false);
+      sent = true;
+    }
+    if (heartbeat && !sent && !p.snapshotting) SendAppend(p, true);
+  }
+}
+
+void RaftNode::SendAppend(Peer& p, bool heartbeat) {
+  RaftAppend m;
+  m.term = hard_.term;
+  m.commit_index = commit_;
+  m.read_seq = read_seq_;
+  if (heartbeat) {
+    // A heartbeat probes at the acknowledged match (which the follower is known to hold) so that
+    // it never races the pipelined appends still in flight.
+    m.prev_index = log_.TermAt(p.match).has_value() ? p.match : p.next - 1;
+  } else {
+    m.prev_index = p.next - 1;
+  }
+  std::optional<uint64_t> prev_term = log_.TermAt(m.prev_index);
+  if (!prev_term.has_value()) {
+    // The entries this follower needs are compacted away: send the snapshot instead (§7).
+    p.snapshotting = true;
+    p.snapshot_offset = 0;
+    p.snapshot_index = snapshot_index_;
+    p.inflight.clear();
+    SendSnapshotChunk(p);
+    return;
+  }
+  m.prev_term = *prev_term;
+  if (!heartbeat) {
+    m.entries = log_.Slice(p.next, kRaftMaxEntriesPerAppend, kRaftMaxAppendBytes);
+    KV_ASSERT(!m.entries.empty());
+    if (p.inflight.empty()) p.last_progress = env_.Now();
+    p.next = m.entries.back().index + 1;
+    p.inflight.push_back(m.entries.back().index);
+  }
+  Send(p.id, MessageType::kRaftAppend, std::move(m));
+}
+
+void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
+  RaftAppendReply reply;
+  reply.read_seq = m.read_seq;
+  if (m.term < hard_.term) {
+    reply.term = hard_.term;  // tells a stale leader to step down.
+    Send(from, MessageType::kRaftAppendReply, reply);
+    return;
+  }
+  KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));  // §5.2: one leader per term.
+  if (m.term > hard_.term || role_ != RaftRole::kFollower || leader_ != from) BecomeFollower(m.term, from);
+  last_leader_contact_ = env_.Now();
+  ResetElectionDeadline();
+  reply.term = hard_.term;
+
+  if (m.prev_index > log_.last_index()) {
+    reply.conflict_index = log_.last_index() + 1;
+    Send(from, MessageType::kRaftAppendReply, reply);
+    return;
+  }
+  // Entries up to base_index are committed and identical everywhere: they always match.
+  if (m.prev_index >= log_.base_index() && log_.TermAt(m.prev_index) != m.prev_term) {
+    reply.conflict_term = *log_.TermAt(m.prev_index);
+    reply.conflict_index = m.prev_index > log_.base_index() ? log_.FirstIndexOfTermAt(m.prev_index) : log_.first_index();
+    Send(from, MessageType::kRaftAppendReply, reply);
+    return;
+  }
+  for (const RaftEntry& e : m.entries) {
+    if (e.index <= log_.base_index()) continue;
+    if (e.index <= log_.last_index()) {
+      if (log_.TermAt(e.index) == e.term) continue;  // already have it (a duplicate or old append).
+      KV_ASSERT(e.index > commit_);                  // committed entries are never overwritten.
+      Persist(storage_.AppendTruncate(e.index));
+      log_.TruncateFrom(e.index);
+    }
+    KV_ASSERT(e.index == log_.last_index() + 1);
+    Persist(storage_.AppendEntry(e));
+    log_.Append(e);
+  }
+  const uint64_t match = m.prev_index + m.entries.size();
+  commit_ = std::max(commit_, std::min(m.commit_index, match));
+  reply.success = true;
+  reply.match_index = match;
+  Send(from, MessageType::kRaftAppendReply, reply);  // held until EndTurn synced the entries.
+}
+
+void RaftNode::NotePeerAck(Peer& p, uint64_t read_seq) {
+  p.last_ack = env_.Now();
+  p.acked_read_seq = std::max(p.acked_read_seq, read_seq);
+}
+
+void RaftNode::OnAppendReply(NodeId from, const RaftAppendReply& m) {
+  if (m.term > hard_.term) return BecomeFollower(m.term, kNoNode);
+  if (role_ != RaftRole::kLeader || m.term != hard_.term) return;
+  Peer& p = *FindPeer(from);
+  NotePeerAck(p, m.read_seq);
+  if (m.success) {
+    if (m.match_index > p.match) {
+      KV_ASSERT(m.match_index <= log_.last_index());
+      p.match = m.match_index;
+      p.last_progress = env_.Now();
+    }
+    while (!p.inflight.empty() && p.inflight.front() <= p.match) p.inflight.pop_front();
+    p.next = std::max(p.next, p.match + 1);
+    AdvanceCommit();
+  } else if (!p.snapshotting && m.conflict_index > p.match) {
+    // Fast back-tracking (§5.3): skip the whole conflicting term at once.
+    uint64_t next = m.conflict_index;
+    if (m.conflict_term != 0) {
+      const uint64_t last = log_.LastIndexOfTerm(m.conflict_term);
+      if (last != 0) next = last + 1;
+    }
+    p.next = std::clamp<uint64_t>(next, p.match + 1, log_.last_index() + 1);
+    p.inflight.clear();
+    p.last_progress = env_.Now();
+    while (p.inflight.size() < kRaftMaxInflightAppends && p.next <= log_.last_index() && !p.snapshotting) {
+      SendAppend(p, false);
+    }
+  }
+  ConfirmReadRounds();
+}
+
+// §5.4.2: only an entry of the current term commits by counting replicas; earlier ones commit
+// with it. The leader counts itself only for what its own disk has synced.
+void RaftNode::AdvanceCommit() {
+  // Runs after every append reply: no heap allocation for the clusters we run (up to 8 nodes).
+  absl::InlinedVector<uint64_t, 8> matches = {synced_index_};
+  for (const Peer& p : peers_) matches.push_back(p.match);
+  std::sort(matches.begin(), matches.end(), std::greater<>());
+  const uint64_t n = matches[Majority() - 1];
+  if (n > commit_ && log_.TermAt(n) == hard_.term) commit_ = n;
+}
+
+void RaftNode::ApplyCommitted() {
+  KV_ASSERT(applied_ >= log_.base_index());
+  while (applied_ < commit_ && applied_ < log_.last_index()) {
+    const RaftEntry& e = log_.At(applied_ + 1);
+    Result result;
+    if (!e.noop) result = state_.Apply(e.command, e.now_ms);
+    applied_ = e.index;
+    auto it = proposals_.find(e.index);
+    if (it == proposals_.end()) continue;
+    if (it->second.term == e.term) {
+      ClientReply reply;
+      reply.result = std::move(result);
+      SendReply(it->second.origin, std::move(reply));
+    } else {
+      ReplyError(it->second.origin, ReplyStatus::kUnknown, "leadership changed");
+    }
+    proposals_.erase(it);
+  }
+}
+
+}  // namespace kvlab::core

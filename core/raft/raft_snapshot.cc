@@ -1,0 +1,126 @@
+// Snapshots and log compaction (§5 of the thesis' chapter 5, "Log compaction"), and chunked
+// InstallSnapshot for followers whose next entry the leader has compacted away.
+#include <algorithm>
+#include <utility>
+
+#include "core/assert.h"
+#include "core/raft/raft_node.h"
+
+namespace kvlab::core {
+
+// Runs after the turn's sync, so every entry the rewritten log keeps is already durable.
+void RaftNode::MaybeSnapshot() {
+  if (applied_ - snapshot_index_ < options_.snapshot_every_entries) return;
+  const uint64_t index = applied_;
+  const uint64_t term = *log_.TermAt(index);
+  std::string bytes;
+  ByteWriter w(&bytes);
+  state_.EncodeSnapshot(w);
+  log_.CompactTo(index);
+  Persist(storage_.SaveSnapshot(index, term, bytes, log_, hard_));
+  snapshot_index_ = index;
+  snapshot_term_ = term;
+  snapshot_state_ = std::move(bytes);
+  ++snapshots_taken_;
+}
+
+void RaftNode::SendSnapshotChunk(Peer& p) {
+  if (p.snapshot_index != snapshot_index_) {  // a newer snapshot replaced the one being sent.
+    p.snapshot_index = snapshot_index_;
+    p.snapshot_offset = 0;
+  }
+  RaftSnapshotChunk m;
+  m.term = hard_.term;
+  m.last_index = snapshot_index_;
+  m.last_term = snapshot_term_;
+  m.offset = std::min<uint64_t>(p.snapshot_offset, snapshot_state_.size());
+  m.total_bytes = snapshot_state_.size();
+  m.read_seq = read_seq_;
+  m.data = snapshot_state_.substr(m.offset, kRaftSnapshotChunkBytes);
+  p.last_progress = env_.Now();
+  Send(p.id, MessageType::kRaftSnapshotChunk, std::move(m));
+}
+
+void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
+  RaftSnapshotReply reply;
+  reply.read_seq = m.read_seq;
+  reply.last_index = m.last_index;
+  if (m.term < hard_.term) {
+    reply.term = hard_.term;
+    Send(from, MessageType::kRaftSnapshotReply, reply);
+    return;
+  }
+  KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));
+  if (m.term > hard_.term || role_ != RaftRole::kFollower || leader_ != from) BecomeFollower(m.term, from);
+  last_leader_contact_ = env_.Now();
+  ResetElectionDeadline();
+  reply.term = hard_.term;
+
+  if (m.last_index <= commit_) {  // we already hold everything it covers.
+    reply.installed = true;
+    reply.next_offset = m.total_bytes;
+    Send(from, MessageType::kRaftSnapshotReply, reply);
+    return;
+  }
+  if (m.offset == 0) {
+    recv_snapshot_index_ = m.last_index;
+    recv_snapshot_term_ = m.last_term;
+    recv_snapshot_.clear();
+  }
+  const bool same = recv_snapshot_index_ == m.last_index && recv_snapshot_term_ == m.last_term;
+  if (same && m.offset == recv_snapshot_.size()) {
+    recv_snapshot_.append(m.data);
+    if (recv_snapshot_.size() == m.total_bytes) {
+      InstallSnapshot(m.last_index, m.last_term, std::move(recv_snapshot_));
+      recv_snapshot_.clear();
+      reply.installed = snapshot_index_ == m.last_index;
+      recv_snapshot_index_ = 0;
+    }
+  }
+  reply.next_offset = same ? recv_snapshot_.size() : 0;
+  if (reply.installed) reply.next_offset = m.total_bytes;
+  Send(from, MessageType::kRaftSnapshotReply, reply);  // held until EndTurn: durable by then.
+}
+
+void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) {
+  ByteReader r(data);
+  absl::StatusOr<KvState> decoded = KvState::DecodeSnapshot(r);
+  if (!decoded.ok() || !r.done()) return;  // a bad transfer: the leader starts over.
+  // §7: keep the log after the snapshot only if it agrees at the snapshot's last entry.
+  if (log_.TermAt(index) == term) {
+    log_.CompactTo(index);
+  } else {
+    log_.Reset(index, term);
+  }
+  Persist(storage_.SaveSnapshot(index, term, data, log_, hard_));
+  state_ = *std::move(decoded);
+  commit_ = std::max(commit_, index);
+  applied_ = index;
+  snapshot_index_ = index;
+  snapshot_term_ = term;
+  snapshot_state_ = std::move(data);
+  ++snapshots_installed_;
+}
+
+void RaftNode::OnSnapshotReply(NodeId from, const RaftSnapshotReply& m) {
+  if (m.term > hard_.term) return BecomeFollower(m.term, kNoNode);
+  if (role_ != RaftRole::kLeader || m.term != hard_.term) return;
+  Peer& p = *FindPeer(from);
+  NotePeerAck(p, m.read_seq);
+  if (p.snapshotting && m.last_index == p.snapshot_index) {
+    if (m.installed) {
+      p.snapshotting = false;
+      p.match = std::max(p.match, m.last_index);
+      p.next = p.match + 1;
+      p.inflight.clear();
+      p.last_progress = env_.Now();
+      AdvanceCommit();
+    } else if (m.next_offset != p.snapshot_offset || m.next_offset == 0) {
+      p.snapshot_offset = std::min<uint64_t>(m.next_offset, snapshot_state_.size());
+      SendSnapshotChunk(p);
+    }
+  }
+  ConfirmReadRounds();
+}
+
+}  // namespace kvlab::core

@@ -1,0 +1,173 @@
+#include "core/raft/raft_storage.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/bytes.h"
+
+namespace kvlab::core {
+namespace {
+
+enum RecordKind : uint8_t { kHardState = 1, kEntry = 2, kTruncate = 3, kBase = 4 };
+
+std::string HardStateRecord(const RaftHardState& hs) {
+  std::string out;
+  ByteWriter w(&out);
+  w.U8(kHardState);
+  w.U64(hs.term);
+  w.U32(hs.voted_for);
+  return out;
+}
+
+std::string EntryRecord(const RaftEntry& e) {
+  std::string out;
+  ByteWriter w(&out);
+  w.U8(kEntry);
+  EncodeRaftEntry(e, w);
+  return out;
+}
+
+std::string PairRecord(RecordKind kind, uint64_t a, uint64_t b) {
+  std::string out;
+  ByteWriter w(&out);
+  w.U8(kind);
+  w.U64(a);
+  w.U64(b);
+  return out;
+}
+
+absl::Status Corrupt(uint64_t record, std::string_view why) {
+  return absl::DataLossError(
+      absl::StrCat("raft log: record ", record, " of file '", kRaftLogFile, "': ", std::string(why)));
+}
+
+// Applies one log record to the replay state.
+absl::Status Replay(std::string_view payload, uint64_t n, RaftRecovered* out) {
+  ByteReader r(payload);
+  uint8_t kind;
+  if (!r.U8(&kind)) return Corrupt(n, "empty record");
+  uint64_t a = 0, b = 0;
+  switch (kind) {
+    case kHardState:
+      if (!r.U64(&out->hard_state.term) || !r.U32(&out->hard_state.voted_for)) return Corrupt(n, "bad hard state");
+      break;
+    case kEntry: {
+      absl::StatusOr<RaftEntry> e = DecodeRaftEntry(r);
+      if (!e.ok()) return Corrupt(n, std::string(e.status().message()));
+      if (e->index != out->log.last_index() + 1 || e->term < out->log.last_term()) {
+        return Corrupt(n, absl::StrCat("entry ", e->index, " out of sequence after ", out->log.last_index()));
+      }
+      out->log.Append(*std::move(e));
+      break;
+    }
+    case kTruncate:
+      if (!r.U64(&a) || !r.U64(&b)) return Corrupt(n, "bad truncation");
+      if (a <= out->log.base_index()) return Corrupt(n, "truncation below the log base");
+      out->log.TruncateFrom(a);
+      break;
+    case kBase:
+      if (!r.U64(&a) || !r.U64(&b)) return Corrupt(n, "bad base");
+      out->log.Reset(a, b);
+      break;
+    default:
+      return Corrupt(n, absl::StrCat("unknown record kind ", kind));
+  }
+  if (!r.done()) return Corrupt(n, "trailing bytes");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RaftStorage::ReadSnapshot(RaftRecovered* out) {
+  absl::StatusOr<std::string> exists = disk_.Read(kRaftSnapshotFile);
+  if (absl::IsNotFound(exists.status())) return absl::OkStatus();
+  if (!exists.ok()) return exists.status();
+  absl::StatusOr<WalContents> snap = ReadWal(disk_, kRaftSnapshotFile);
+  if (!snap.ok()) return snap.status();
+  if (snap->records.size() != 1) {
+    return absl::DataLossError(absl::StrCat("raft snapshot: file '", kRaftSnapshotFile, "' holds ",
+                                            snap->records.size(), " records, expected 1"));
+  }
+  ByteReader r(snap->records[0]);
+  std::string_view state;
+  if (!r.U64(&out->snapshot_index) || !r.U64(&out->snapshot_term) || !r.Raw(&state, r.remaining())) {
+    return absl::DataLossError("raft snapshot: truncated header");
+  }
+  out->snapshot_state = std::string(state);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RaftRecovered> RaftStorage::Recover() {
+  RaftRecovered out;
+  if (absl::Status s = ReadSnapshot(&out); !s.ok()) return s;
+  // Leftovers of an interrupted snapshot or compaction: never renamed, so never part of the state.
+  (void)disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp"));
+  (void)disk_.Remove(absl::StrCat(kRaftLogFile, ".tmp"));
+
+  absl::StatusOr<WalContents> wal = ReadWal(disk_, kRaftLogFile);
+  if (!wal.ok()) return wal.status();
+  for (const std::string& record : wal->records) {
+    if (absl::Status s = Replay(record, out.records, &out); !s.ok()) return s;
+    ++out.records;
+  }
+  out.torn_tail_cut = wal->torn_tail_cut;
+  wal_ = WalWriter(disk_, kRaftLogFile, wal->valid_bytes);
+
+  // Reconcile with the snapshot (Raft §7): keep the log after it only if it agrees at its index.
+  const uint64_t s = out.snapshot_index;
+  if (s < out.log.base_index()) {
+    return absl::DataLossError(absl::StrCat("raft log: based at ", out.log.base_index(),
+                                            " beyond the snapshot at ", s));
+  }
+  if (s > out.log.base_index() || (s > 0 && out.log.base_term() != out.snapshot_term)) {
+    if (out.log.TermAt(s) == out.snapshot_term) {
+      out.log.CompactTo(s);
+    } else {
+      out.log.Reset(s, out.snapshot_term);
+    }
+  }
+  return out;
+}
+
+absl::Status RaftStorage::AppendHardState(const RaftHardState& hs) { return wal_.Append(HardStateRecord(hs)); }
+
+absl::Status RaftStorage::AppendEntry(const RaftEntry& e) { return wal_.Append(EntryRecord(e)); }
+
+absl::Status RaftStorage::AppendTruncate(uint64_t index) { return wal_.Append(PairRecord(kTruncate, index, 0)); }
+
+absl::Status RaftStorage::Sync() {
+  if (!fsync_ || !wal_.unsynced()) return absl::OkStatus();
+  ++syncs_;
+  return wal_.Sync();
+}
+
+absl::Status RaftStorage::WriteAtomically(std::string_view file, const std::vector<std::string>& records) {
+  const std::string tmp = absl::StrCat(std::string(file), ".tmp");
+  if (absl::Status s = disk_.Remove(tmp); !s.ok()) return s;
+  std::string bytes;
+  for (const std::string& r : records) bytes += EncodeWalRecord(r);
+  if (absl::Status s = disk_.Append(tmp, bytes); !s.ok()) return s;
+  if (absl::Status s = disk_.Sync(tmp); !s.ok()) return s;
+  ++syncs_;
+  return disk_.Rename(tmp, file);
+}
+
+absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
+                                       const RaftHardState& hs) {
+  std::string snap;
+  ByteWriter w(&snap);
+  w.U64(index);
+  w.U64(term);
+  w.Raw(state);
+  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, {snap}); !s.ok()) return s;
+
+  std::vector<std::string> records = {PairRecord(kBase, log.base_index(), log.base_term()), HardStateRecord(hs)};
+  for (const RaftEntry& e : log.entries()) records.push_back(EntryRecord(e));
+  if (absl::Status s = WriteAtomically(kRaftLogFile, records); !s.ok()) return s;
+  uint64_t size = 0;
+  for (const std::string& r : records) size += EncodeWalRecord(r).size();
+  wal_ = WalWriter(disk_, kRaftLogFile, size);
+  return absl::OkStatus();
+}
+
+}  // namespace kvlab::core

@@ -1,0 +1,79 @@
+// RaftStorage: the durable state of a Raft node on its core::Disk.
+//   raft_log       a WAL (core/wal.h) of records: hard state (term, vote), entries, truncation
+//                  markers and a base (the snapshot the log continues). Replayed in order, the
+//                  last hard state wins. Append-only between compactions, so a crash can at most
+//                  tear its tail, which recovery cuts off.
+//   raft_snapshot  one WAL record: last included index and term + the KvState encoding. Written
+//                  atomically (tmp file, sync, rename); the log is rewritten after it the same way.
+// Group commit: records are appended during a turn and made durable by one Sync() in EndTurn.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/env.h"
+#include "core/raft/raft_log.h"
+#include "core/kv/wal.h"
+
+namespace kvlab::core {
+
+inline constexpr char kRaftLogFile[] = "raft_log";
+inline constexpr char kRaftSnapshotFile[] = "raft_snapshot";
+
+struct RaftHardState {
+  uint64_t term = 0;
+  NodeId voted_for = kNoNode;
+  bool operator==(const RaftHardState&) const = default;
+};
+
+struct RaftRecovered {
+  RaftHardState hard_state;
+  RaftLog log;                  // based at the snapshot (or empty at 0).
+  uint64_t snapshot_index = 0;  // 0: no snapshot.
+  uint64_t snapshot_term = 0;
+  std::string snapshot_state;   // KvState encoding; empty without a snapshot.
+  bool torn_tail_cut = false;
+  uint64_t records = 0;
+};
+
+class RaftStorage {
+ public:
+  // With fsync false (--durability none) nothing is synced except the tmp files renames need.
+  RaftStorage(Disk& disk, bool fsync) : disk_(disk), fsync_(fsync), wal_(disk, kRaftLogFile, 0) {}
+
+  // Loads the snapshot and replays the log. DataLoss for a corrupt record (not a torn tail) or a
+  // log that contradicts itself (an entry index out of sequence).
+  absl::StatusOr<RaftRecovered> Recover();
+
+  absl::Status AppendHardState(const RaftHardState& hs);
+  absl::Status AppendEntry(const RaftEntry& e);
+  // Records that entries at `index` and after are gone (a follower's conflicting suffix, §5.3).
+  absl::Status AppendTruncate(uint64_t index);
+  // Makes every appended record durable; no disk call when nothing changed.
+  absl::Status Sync();
+  bool unsynced() const { return wal_.unsynced(); }
+
+  // Durably replaces the snapshot (tmp, sync, rename), then rewrites the log as `log` (which must
+  // be based at the snapshot) plus `hs`, the same way. A crash between the two leaves a new
+  // snapshot with an older log; Recover reconciles them.
+  absl::Status SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
+                            const RaftHardState& hs);
+
+  uint64_t log_bytes() const { return wal_.size(); }
+  uint64_t syncs() const { return syncs_; }
+
+ private:
+  absl::Status WriteAtomically(std::string_view file, const std::vector<std::string>& records);
+  absl::Status ReadSnapshot(RaftRecovered* out);
+
+  Disk& disk_;
+  bool fsync_;
+  WalWriter wal_;
+  uint64_t syncs_ = 0;
+};
+
+}  // namespace kvlab::core

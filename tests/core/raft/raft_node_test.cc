@@ -1,0 +1,540 @@
+// Unit tests of the raft policy's rules, on fake Envs wired by hand (tests/core/raft_test_env.h).
+#include "core/raft/raft_node.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/core/raft/raft_test_env.h"
+
+namespace kvlab::core {
+namespace {
+
+using raft_test::Cluster;
+using raft_test::FakeEnv;
+using raft_test::Members;
+
+Message Msg(NodeId from, NodeId to, MessageType type, MessageBody body) {
+  Message m;
+  m.type = type;
+  m.from = from;
+  m.to = to;
+  m.body = std::move(body);
+  return m;
+}
+
+template <typename T>
+std::vector<T> SentOf(FakeEnv& env) {
+  std::vector<T> out;
+  for (const Message& m : env.sent) {
+    if (const T* b = std::get_if<T>(&m.body)) out.push_back(*b);
+  }
+  return out;
+}
+
+RaftEntry Entry(uint64_t term, uint64_t index, std::string key = "k", std::string value = "v") {
+  RaftEntry e;
+  e.term = term;
+  e.index = index;
+  e.command = Command::Put(std::move(key), std::move(value));
+  return e;
+}
+
+// One node under test (id 1 of 3) fed messages by the test in the role of nodes 2 and 3.
+struct Solo {
+  FakeEnv env{1};
+  std::unique_ptr<RaftNode> node;
+  Solo() { Boot(); }
+  void Boot() {
+    node = std::make_unique<RaftNode>(Members(1, 3), env);
+    absl::Status st = node->Start();
+    EXPECT_TRUE(st.ok()) << st;
+  }
+  void Deliver(Message m) {
+    node->OnMessage(m);
+    node->EndTurn();
+  }
+  void Append(NodeId leader, RaftAppend a) { Deliver(Msg(leader, 1, MessageType::kRaftAppend, std::move(a))); }
+  RaftAppendReply LastAppendReply() {
+    auto replies = SentOf<RaftAppendReply>(env);
+    EXPECT_FALSE(replies.empty());
+    return replies.empty() ? RaftAppendReply{} : replies.back();
+  }
+  // Makes node 1 leader of term 1 by timing out and collecting votes from node 2.
+  void BecomeLeader() {
+    env.now += kRaftElectionMax + kRaftTick;
+    node->OnTimer(1);
+    node->EndTurn();
+    Deliver(Msg(2, 1, MessageType::kRaftVoteReply, RaftVoteReply{node->term() + 1, true, true}));
+    Deliver(Msg(2, 1, MessageType::kRaftVoteReply, RaftVoteReply{node->term(), false, true}));
+    ASSERT_EQ(node->role(), RaftRole::kLeader);
+  }
+};
+
+TEST(RaftNodeTest, FollowerAppendsEntriesAndAcksWithMatchIndex) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1), Entry(1, 2)}});
+  RaftAppendReply r = s.LastAppendReply();
+  EXPECT_TRUE(r.success);
+  EXPECT_EQ(r.match_index, 2u);
+  EXPECT_EQ(s.node->log().last_index(), 2u);
+  EXPECT_EQ(s.node->leader(), 2u);
+}
+
+TEST(RaftNodeTest, FollowerRejectsAppendWithMismatchedPrevLogTerm) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1), Entry(1, 2), Entry(1, 3)}});
+  s.env.sent.clear();
+  s.Append(3, RaftAppend{.term = 2, .prev_index = 3, .prev_term = 2, .entries = {Entry(2, 4)}});
+  RaftAppendReply r = s.LastAppendReply();
+  EXPECT_FALSE(r.success);
+  // Fast back-tracking hint: the follower's term at prev_index and where that term starts.
+  EXPECT_EQ(r.conflict_term, 1u);
+  EXPECT_EQ(r.conflict_index, 1u);
+  EXPECT_EQ(s.node->log().last_index(), 3u);
+}
+
+TEST(RaftNodeTest, FollowerWithShortLogHintsItsLength) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .prev_index = 7, .prev_term = 1, .entries = {}});
+  RaftAppendReply r = s.LastAppendReply();
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.conflict_index, 1u);
+  EXPECT_EQ(r.conflict_term, 0u);
+}
+
+TEST(RaftNodeTest, FollowerTruncatesConflictingSuffixDurably) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1), Entry(1, 2, "a", "old"), Entry(1, 3)}});
+  s.Append(3, RaftAppend{.term = 2, .prev_index = 1, .prev_term = 1, .entries = {Entry(2, 2, "a", "new")}});
+  EXPECT_TRUE(s.LastAppendReply().success);
+  EXPECT_EQ(s.node->log().last_index(), 2u);
+  EXPECT_EQ(s.node->log().At(2).term, 2u);
+  // The truncation survives a crash and a restart.
+  s.node.reset();
+  s.env.mem_disk.Crash();
+  s.Boot();
+  EXPECT_EQ(s.node->log().last_index(), 2u);
+  EXPECT_EQ(s.node->log().At(2).command.values[0], "new");
+  EXPECT_EQ(s.node->term(), 2u);
+}
+
+TEST(RaftNodeTest, DuplicateOldAppendDoesNotTruncateMatchingEntries) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1), Entry(1, 2), Entry(1, 3)}});
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  EXPECT_EQ(s.node->log().last_index(), 3u);
+  EXPECT_EQ(s.LastAppendReply().match_index, 1u);
+}
+
+TEST(RaftNodeTest, AppendsAreAckedOnlyAfterSync) {
+  Solo s;
+  s.node->OnMessage(Msg(2, 1, MessageType::kRaftAppend, RaftAppend{.term = 1, .entries = {Entry(1, 1)}}));
+  EXPECT_TRUE(s.env.sent.empty()) << "the ack must wait for the turn's sync";
+  const int syncs = s.env.mem_disk.syncs;
+  s.node->EndTurn();
+  EXPECT_TRUE(s.env.flushes.empty()) << "a follower releases nothing ahead of its sync";
+  EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
+  EXPECT_TRUE(s.LastAppendReply().success);
+  s.node.reset();
+  s.env.mem_disk.Crash();
+  s.Boot();
+  EXPECT_EQ(s.node->log().last_index(), 1u);
+}
+
+TEST(RaftNodeTest, FollowerAppliesOnlyUpToLeaderCommit) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .commit_index = 1, .entries = {Entry(1, 1, "a", "1"), Entry(1, 2, "b", "2")}});
+  EXPECT_EQ(s.node->commit_index(), 1u);
+  EXPECT_EQ(s.node->applied_index(), 1u);
+  EXPECT_NE(s.node->state().Find("a", 0), nullptr);
+  EXPECT_EQ(s.node->state().Find("b", 0), nullptr);
+}
+
+TEST(RaftNodeTest, CandidateWithStaleLogIsDeniedVote) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 2, .entries = {Entry(1, 1), Entry(2, 2)}});
+  s.env.sent.clear();
+  // Candidate 3 has a longer log but an older last term (§5.4.1).
+  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{3, false, 5, 1}));
+  auto votes = SentOf<RaftVoteReply>(s.env);
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_FALSE(votes[0].granted);
+  EXPECT_EQ(votes[0].term, 3u);
+  EXPECT_EQ(s.node->voted_for(), kNoNode);
+}
+
+TEST(RaftNodeTest, VoterGrantsAtMostOneVotePerTerm) {
+  Solo s;
+  s.Deliver(Msg(2, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{1, false, 0, 0}));
+  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{1, false, 0, 0}));
+  auto votes = SentOf<RaftVoteReply>(s.env);
+  ASSERT_EQ(votes.size(), 2u);
+  EXPECT_TRUE(votes[0].granted);
+  EXPECT_FALSE(votes[1].granted);
+  EXPECT_EQ(s.node->voted_for(), 2u);
+}
+
+TEST(RaftNodeTest, TermAndVoteAreDurableBeforeVoteReply) {
+  Solo s;
+  s.node->OnMessage(Msg(2, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, false, 0, 0}));
+  EXPECT_TRUE(s.env.sent.empty()) << "no vote may leave before term and vote are synced";
+  s.node->EndTurn();
+  ASSERT_EQ(SentOf<RaftVoteReply>(s.env).size(), 1u);
+  EXPECT_TRUE(SentOf<RaftVoteReply>(s.env)[0].granted);
+  s.node.reset();
+  s.env.mem_disk.Crash();
+  s.Boot();
+  EXPECT_EQ(s.node->term(), 5u);
+  EXPECT_EQ(s.node->voted_for(), 2u);
+  // After the restart it still refuses a second candidate in that term.
+  s.env.sent.clear();
+  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, false, 0, 0}));
+  EXPECT_FALSE(SentOf<RaftVoteReply>(s.env).at(0).granted);
+}
+
+TEST(RaftNodeTest, ElectionStartsWithPreVoteWithoutRaisingTerm) {
+  Solo s;
+  s.env.now += kRaftElectionMax + kRaftTick;
+  s.node->OnTimer(1);
+  s.node->EndTurn();
+  EXPECT_EQ(s.node->role(), RaftRole::kPreCandidate);
+  EXPECT_EQ(s.node->term(), 0u);
+  auto reqs = SentOf<RaftVoteRequest>(s.env);
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_TRUE(reqs[0].pre_vote);
+  EXPECT_EQ(reqs[0].term, 1u);
+}
+
+TEST(RaftNodeTest, PreVoteDoesNotDisturbAStableLeader) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 4, .entries = {}});  // node 2 leads term 4 and was just heard from.
+  s.env.sent.clear();
+  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, true, 10, 4}));
+  auto votes = SentOf<RaftVoteReply>(s.env);
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_FALSE(votes[0].granted);
+  EXPECT_EQ(s.node->term(), 4u);
+  EXPECT_EQ(s.node->leader(), 2u);
+  // Once the leader has been silent for an election timeout, the same probe is granted.
+  s.env.now += kRaftElectionMin;
+  s.env.sent.clear();
+  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, true, 10, 4}));
+  EXPECT_TRUE(SentOf<RaftVoteReply>(s.env).at(0).granted);
+  EXPECT_EQ(s.node->term(), 4u) << "a pre-vote never changes the voter's term";
+}
+
+TEST(RaftNodeTest, NewLeaderAppendsNoOpOfItsTerm) {
+  Solo s;
+  s.BecomeLeader();
+  EXPECT_EQ(s.node->term(), 1u);
+  ASSERT_EQ(s.node->log().last_index(), 1u);
+  EXPECT_TRUE(s.node->log().At(1).noop);
+  EXPECT_EQ(s.node->log().At(1).term, 1u);
+}
+
+TEST(RaftNodeTest, LeaderDoesNotCommitEntryFromPreviousTermByCounting) {
+  Solo s;
+  // Node 1 holds an entry of term 1 that was never committed, then wins term 3.
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1, "x", "1")}});
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppend, RaftAppend{.term = 2, .entries = {}}));
+  s.env.now += kRaftElectionMax * 2;
+  s.BecomeLeader();
+  ASSERT_EQ(s.node->term(), 3u);
+  ASSERT_EQ(s.node->log().last_index(), 2u);  // entry 1 (term 1) + no-op (term 3).
+  // Node 2 acknowledges entry 1 only: a majority holds it, but it is from an older term (§5.4.2).
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 3, .success = true, .match_index = 1}));
+  EXPECT_EQ(s.node->commit_index(), 0u);
+  // Once the no-op of term 3 is on a majority, both commit.
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 3, .success = true, .match_index = 2}));
+  EXPECT_EQ(s.node->commit_index(), 2u);
+  EXPECT_EQ(s.node->applied_index(), 2u);
+}
+
+TEST(RaftNodeTest, LeaderStepsDownWhenItSeesHigherTerm) {
+  Solo s;
+  s.BecomeLeader();
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 9}));
+  EXPECT_EQ(s.node->role(), RaftRole::kFollower);
+  EXPECT_EQ(s.node->term(), 9u);
+  // The proposal may still commit under a later leader: its outcome is unknown, never ok/tryagain.
+  ASSERT_EQ(s.env.replies.count(7), 1u);
+  EXPECT_EQ(s.env.replies[7].status, ReplyStatus::kUnknown);
+}
+
+TEST(RaftNodeTest, WriteIsRepliedOnlyAfterMajorityCommit) {
+  Solo s;
+  s.BecomeLeader();
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();
+  EXPECT_TRUE(s.env.replies.empty());
+  s.Deliver(Msg(3, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  ASSERT_EQ(s.env.replies.count(7), 1u);
+  EXPECT_EQ(s.env.replies[7].status, ReplyStatus::kOk);
+  EXPECT_EQ(s.env.replies[7].result.kind, ResultKind::kOk);
+}
+
+TEST(RaftNodeTest, LeaderIsReadyOnceItsNoOpCommitsFollowerOnceItKnowsALeader) {
+  Solo leader;
+  EXPECT_FALSE(leader.node->Ready());
+  leader.BecomeLeader();
+  EXPECT_FALSE(leader.node->Ready()) << "its no-op is not committed yet";
+  leader.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  EXPECT_TRUE(leader.node->Ready());
+
+  Solo follower;
+  EXPECT_FALSE(follower.node->Ready());
+  follower.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  EXPECT_TRUE(follower.node->Ready());
+}
+
+TEST(RaftNodeTest, LeaderSendsItsAppendsBeforeItsOwnLogWriteIsSynced) {
+  Solo s;
+  s.BecomeLeader();
+  s.env.sent.clear();
+  s.env.flushes.clear();
+  const int syncs = s.env.mem_disk.syncs;
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();
+  // Released once, before the turn's sync, with the append that carries the write.
+  ASSERT_EQ(s.env.flushes.size(), 1u);
+  EXPECT_EQ(s.env.flushes[0].syncs, syncs);
+  EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
+  bool carried = false;
+  for (size_t i = 0; i < s.env.flushes[0].sent; ++i) {
+    const auto* append = std::get_if<RaftAppend>(&s.env.sent[i].body);
+    if (append == nullptr) continue;
+    for (const RaftEntry& e : append->entries) carried |= e.command.keys == std::vector<std::string>{"a"};
+  }
+  EXPECT_TRUE(carried);
+}
+
+TEST(RaftNodeTest, LeaderWhoseOwnWriteFailsNeverCountsItselfTowardCommit) {
+  Solo s;
+  s.BecomeLeader();
+  s.env.mem_disk.fail_syncs = true;
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();  // the append left; the leader's own sync failed.
+  // One follower holds the entry: with the leader's unsynced copy that would look like 2 of 3.
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  ASSERT_EQ(s.env.replies.count(7), 1u);
+  EXPECT_NE(s.env.replies[7].status, ReplyStatus::kOk);
+  EXPECT_LT(s.node->commit_index(), 2u);  // the write (index 2, after the no-op) never commits.
+}
+
+TEST(RaftNodeTest, ReadWaitsForHeartbeatQuorumThenServes) {
+  Solo s;
+  s.BecomeLeader();
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  ASSERT_EQ(s.node->commit_index(), 1u);
+  s.env.sent.clear();
+  s.node->OnClientRequest(8, Command::Get("a"));
+  s.node->OnClientRequest(9, Command::Get("b"));
+  s.node->EndTurn();
+  EXPECT_TRUE(s.env.replies.empty()) << "reads wait for leadership to be confirmed";
+  // Both reads share one round: one heartbeat per follower carries its sequence number.
+  auto beats = SentOf<RaftAppend>(s.env);
+  ASSERT_EQ(beats.size(), 2u);
+  const uint64_t seq = beats[0].read_seq;
+  EXPECT_GT(seq, 0u);
+  s.Deliver(Msg(3, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = seq}));
+  ASSERT_EQ(s.env.replies.size(), 2u);
+  EXPECT_EQ(s.env.replies[8].result.kind, ResultKind::kNil);
+}
+
+TEST(RaftNodeTest, ReadsWaitForTheLeadersNoOpToCommit) {
+  Solo s;
+  s.BecomeLeader();
+  s.env.sent.clear();
+  s.node->OnClientRequest(8, Command::Get("a"));
+  s.node->EndTurn();
+  for (const RaftAppend& a : SentOf<RaftAppend>(s.env)) EXPECT_EQ(a.read_seq, 0u);
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  EXPECT_TRUE(s.env.replies.empty());
+  auto beats = SentOf<RaftAppend>(s.env);
+  ASSERT_FALSE(beats.empty());
+  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
+  EXPECT_EQ(s.env.replies.count(8), 1u);
+}
+
+TEST(RaftNodeTest, RequestWithNoLeaderFailsWithTryAgainAfterBoundedWait) {
+  Solo s;
+  s.node->OnClientRequest(3, Command::Put("a", "1"));
+  s.node->EndTurn();
+  EXPECT_TRUE(s.env.replies.empty());
+  for (Nanos t = 0; t <= kRaftNoLeaderWait; t += kRaftTick) {
+    s.env.now += kRaftTick;
+    s.node->OnTimer(1);
+    s.node->EndTurn();
+  }
+  ASSERT_EQ(s.env.replies.count(3), 1u);
+  EXPECT_EQ(s.env.replies[3].status, ReplyStatus::kTryAgain);
+  EXPECT_NE(s.env.replies[3].message.find("TRYAGAIN no leader"), std::string::npos);
+}
+
+TEST(RaftNodeTest, FollowerForwardsToLeaderAndRelaysReply) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {}});
+  s.env.sent.clear();
+  s.node->OnClientRequest(4, Command::Put("a", "1"));
+  s.node->EndTurn();
+  ASSERT_EQ(s.env.sent.size(), 1u);
+  EXPECT_EQ(s.env.sent[0].type, MessageType::kForwardRequest);
+  EXPECT_EQ(s.env.sent[0].to, 2u);
+  ClientReply rep;
+  rep.request_id = std::get<ClientRequest>(s.env.sent[0].body).request_id;
+  rep.result = Result::Ok();
+  s.Deliver(Msg(2, 1, MessageType::kForwardReply, rep));
+  ASSERT_EQ(s.env.replies.count(4), 1u);
+  EXPECT_EQ(s.env.replies[4].status, ReplyStatus::kOk);
+}
+
+TEST(RaftNodeTest, ForwardedRequestsAreSettledWhenANewLeaderAppears) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {}});
+  s.node->OnClientRequest(4, Command::Put("a", "1"));
+  s.node->OnClientRequest(5, Command::Get("a"));
+  s.node->EndTurn();
+  // Node 3 wins term 2 before node 2 answered: the write may or may not have been applied by
+  // node 2, the read had no effect.
+  s.Append(3, RaftAppend{.term = 2, .entries = {}});
+  ASSERT_EQ(s.env.replies.count(4), 1u);
+  EXPECT_EQ(s.env.replies[4].status, ReplyStatus::kUnknown);
+  ASSERT_EQ(s.env.replies.count(5), 1u);
+  EXPECT_EQ(s.env.replies[5].status, ReplyStatus::kTryAgain);
+}
+
+TEST(RaftNodeTest, CorruptRecordInTheMiddleOfTheLogFailsStart) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1), Entry(1, 2), Entry(1, 3)}});
+  s.node.reset();
+  std::string bytes = s.env.mem_disk.Contents(kRaftLogFile);
+  bytes[bytes.size() / 2] ^= 0x10;
+  s.env.mem_disk.SetContents(kRaftLogFile, bytes);
+  RaftNode node(Members(1, 3), s.env);
+  absl::Status st = node.Start();
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+}
+
+TEST(RaftNodeTest, ThreeNodesElectOneLeaderAndReplicateWrites) {
+  Cluster c(3);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  const NodeId leader = c.Leader();
+  const NodeId follower = leader % 3 + 1;
+  c.node(follower)->OnClientRequest(1, Command::Put("k", "v"));  // forwarded to the leader.
+  c.node(follower)->EndTurn();
+  c.Deliver();
+  ASSERT_EQ(c.env(follower).replies.count(1), 1u);
+  EXPECT_EQ(c.env(follower).replies[1].status, ReplyStatus::kOk);
+  c.Advance(kRaftHeartbeat);  // spreads the commit index.
+  for (NodeId id = 1; id <= 3; ++id) {
+    ASSERT_NE(c.node(id)->state().Find("k", 0), nullptr) << id;
+    EXPECT_EQ(c.node(id)->state().Find("k", 0)->value, "v");
+  }
+  int leaders = 0;
+  for (NodeId id = 1; id <= 3; ++id) leaders += c.node(id)->role() == RaftRole::kLeader;
+  EXPECT_EQ(leaders, 1);
+}
+
+TEST(RaftNodeTest, CrashedLeaderIsReplacedAndCatchesUpAfterRestart) {
+  Cluster c(3);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  const NodeId old = c.Leader();
+  c.node(old)->OnClientRequest(1, Command::Put("a", "1"));
+  c.node(old)->EndTurn();
+  c.Deliver();
+  ASSERT_EQ(c.env(old).replies[1].status, ReplyStatus::kOk);
+  c.Crash(old);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  const NodeId now = c.Leader();
+  ASSERT_NE(now, old);
+  c.node(now)->OnClientRequest(2, Command::Put("b", "2"));
+  c.node(now)->EndTurn();
+  c.Deliver();
+  ASSERT_EQ(c.env(now).replies[2].status, ReplyStatus::kOk);
+  c.Boot(old);
+  ASSERT_TRUE(c.RunUntil([&] { return c.node(old)->applied_index() == c.node(now)->commit_index(); }));
+  ASSERT_NE(c.node(old)->state().Find("a", 0), nullptr);
+  ASSERT_NE(c.node(old)->state().Find("b", 0), nullptr);
+  EXPECT_EQ(c.node(old)->role(), RaftRole::kFollower);
+}
+
+TEST(RaftNodeTest, LaggingFollowerCatchesUpThroughChunkedSnapshot) {
+  RaftOptions opts;
+  opts.snapshot_every_entries = 20;
+  Cluster c(3, opts);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  const NodeId leader = c.Leader();
+  const NodeId lagging = leader % 3 + 1;
+  c.Cut(lagging);
+  const std::string big(30'000, 'x');  // several snapshot chunks in all.
+  for (int i = 0; i < 60; ++i) {
+    c.node(leader)->OnClientRequest(100 + i, Command::Put("key" + std::to_string(i), big));
+    c.node(leader)->EndTurn();
+    c.Deliver();
+  }
+  ASSERT_GT(c.node(leader)->snapshot_index(), 0u);
+  ASSERT_GT(c.node(leader)->log().base_index(), c.node(lagging)->log().last_index());
+  c.Heal();
+  ASSERT_TRUE(c.RunUntil([&] { return c.node(lagging)->applied_index() == c.node(leader)->commit_index(); }));
+  EXPECT_EQ(c.node(lagging)->KeyCount(), 60u);
+  EXPECT_GT(c.node(lagging)->snapshot_index(), 0u);
+  // The installed snapshot is durable: a restart recovers it.
+  c.Crash(lagging);
+  c.Boot(lagging);
+  EXPECT_GT(c.node(lagging)->snapshot_index(), 0u);
+  ASSERT_TRUE(c.RunUntil([&] { return c.node(lagging)->applied_index() == c.node(leader)->commit_index(); }));
+  EXPECT_EQ(c.node(lagging)->KeyCount(), 60u);
+}
+
+TEST(RaftNodeTest, RestartRecoversSnapshotAndLogSuffix) {
+  RaftOptions opts;
+  opts.snapshot_every_entries = 5;
+  Cluster c(3, opts);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  const NodeId leader = c.Leader();
+  for (int i = 0; i < 12; ++i) {
+    c.node(leader)->OnClientRequest(100 + i, Command::Put("k" + std::to_string(i), "v"));
+    c.node(leader)->EndTurn();
+    c.Deliver();
+  }
+  const uint64_t commit = c.node(leader)->commit_index();
+  c.Crash(leader);
+  c.Boot(leader);
+  EXPECT_GT(c.node(leader)->snapshot_index(), 0u);
+  EXPECT_EQ(c.node(leader)->log().last_index(), commit);
+  ASSERT_TRUE(c.RunUntil([&] { return c.node(leader)->applied_index() >= commit; }));
+  EXPECT_EQ(c.node(leader)->KeyCount(), 12u);
+}
+
+}  // namespace
+}  // namespace kvlab::core
+
+namespace kvlab::core {
+namespace {
+
+// Regression (found by the first sim run): the deadline sweep moved each kept request onto
+// itself, which emptied its command; the request later reached the log as a Put with no key.
+TEST(RaftNodeTest, WaitingRequestSurvivesDeadlineSweepIntact) {
+  FakeEnv env(1);
+  RaftNode node(Members(1, 3), env);
+  ASSERT_TRUE(node.Start().ok());
+  node.OnClientRequest(5, Command::Put("a", "1"));
+  node.EndTurn();
+  env.now += kRaftTick;
+  node.OnTimer(1);  // sweeps deadlines; the request is still in time.
+  node.EndTurn();
+  env.sent.clear();
+  node.OnMessage(Msg(2, 1, MessageType::kRaftAppend, RaftAppend{.term = 1, .entries = {}}));
+  node.EndTurn();
+  bool forwarded = false;
+  for (const Message& m : env.sent) {
+    if (m.type != MessageType::kForwardRequest) continue;
+    forwarded = true;
+    EXPECT_EQ(std::get<ClientRequest>(m.body).command, Command::Put("a", "1"));
+  }
+  EXPECT_TRUE(forwarded);
+}
+
+}  // namespace
+}  // namespace kvlab::core

@@ -1,0 +1,150 @@
+// Test harness for the raft policy's unit tests: a fake Env per node (MemDisk, manual clock,
+// captured messages and replies) and a tiny in-memory cluster that delivers messages on demand.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/env.h"
+#include "core/raft/raft_node.h"
+#include "tests/support/mem_disk.h"
+
+namespace kvlab::core::raft_test {
+
+class FakeEnv : public Env {
+ public:
+  explicit FakeEnv(NodeId id) : id_(id), rng_(100 + id) {}
+  NodeId self() const override { return id_; }
+  Nanos Now() override { return now; }
+  void Send(NodeId to, Message msg) override {
+    msg.from = id_;
+    msg.to = to;
+    sent.push_back(std::move(msg));
+  }
+  void FlushSends() override {
+    flushes.push_back(Flush{sent.size(), mem_disk.syncs});
+  }
+  void SetTimer(Nanos, TimerToken) override {}
+  void Reply(ReplyHandle handle, ClientReply reply) override {
+    EXPECT_EQ(replies.count(handle), 0u) << "replied twice to " << handle;
+    replies[handle] = std::move(reply);
+  }
+  Disk& disk() override { return mem_disk; }
+  Rng& rng() override { return rng_; }
+
+  // Messages sent so far, removed from the env.
+  std::vector<Message> TakeSent() {
+    std::vector<Message> out = std::move(sent);
+    sent.clear();
+    return out;
+  }
+
+  // What FlushSends saw: messages sent so far, and syncs done so far.
+  struct Flush {
+    size_t sent;
+    int syncs;
+  };
+  std::vector<Flush> flushes;
+  Nanos now = 0;
+  MemDisk mem_disk;
+  std::vector<Message> sent;
+  std::map<ReplyHandle, ClientReply> replies;
+
+ private:
+  NodeId id_;
+  Rng rng_;
+};
+
+inline NodeConfig Members(NodeId self, int n) {
+  NodeConfig c;
+  c.self = self;
+  for (int i = 1; i <= n; ++i) c.members.push_back(static_cast<NodeId>(i));
+  return c;
+}
+
+// N nodes wired together by hand: Deliver() moves messages until none is left (optionally
+// dropping those to/from a cut node), Advance() moves every clock and fires the tick timer.
+class Cluster {
+ public:
+  explicit Cluster(int n, RaftOptions options = {}) : options_(options) {
+    for (int i = 1; i <= n; ++i) {
+      envs_.push_back(std::make_unique<FakeEnv>(static_cast<NodeId>(i)));
+      nodes_.emplace_back();
+    }
+    for (int i = 1; i <= n; ++i) Boot(static_cast<NodeId>(i));
+  }
+
+  void Boot(NodeId id) {
+    nodes_[id - 1] = std::make_unique<RaftNode>(Members(id, static_cast<int>(envs_.size())), env(id), options_);
+    ASSERT_TRUE(nodes_[id - 1]->Start().ok());
+  }
+  // Power loss on `id`: memory gone, disk keeps what was synced.
+  void Crash(NodeId id) {
+    nodes_[id - 1].reset();
+    env(id).mem_disk.Crash();
+    env(id).sent.clear();
+  }
+
+  RaftNode* node(NodeId id) { return nodes_[id - 1].get(); }
+  FakeEnv& env(NodeId id) { return *envs_[id - 1]; }
+  int size() const { return static_cast<int>(nodes_.size()); }
+
+  void Deliver(int max_rounds = 1000) {
+    for (int round = 0; round < max_rounds; ++round) {
+      std::vector<Message> all;
+      for (auto& e : envs_) {
+        for (Message& m : e->TakeSent()) all.push_back(std::move(m));
+      }
+      if (all.empty()) return;
+      std::vector<bool> touched(nodes_.size(), false);
+      for (Message& m : all) {
+        if (cut_.count(m.from) || cut_.count(m.to) || m.to < 1 || m.to > nodes_.size()) continue;
+        if (node(m.to) == nullptr) continue;
+        node(m.to)->OnMessage(m);
+        touched[m.to - 1] = true;
+      }
+      for (size_t i = 0; i < nodes_.size(); ++i) {
+        if (touched[i] && nodes_[i]) nodes_[i]->EndTurn();
+      }
+    }
+  }
+
+  void Advance(Nanos dt) {
+    for (auto& e : envs_) e->now += dt;
+    for (auto& n : nodes_) {
+      if (!n) continue;
+      n->OnTimer(1);
+      n->EndTurn();
+    }
+    Deliver();
+  }
+  // Advances in ticks until `pred` holds or `limit` passes; returns pred().
+  template <typename Pred>
+  bool RunUntil(Pred pred, Nanos limit = Seconds(5)) {
+    for (Nanos t = 0; t < limit && !pred(); t += kRaftTick) Advance(kRaftTick);
+    return pred();
+  }
+  // The uncut leader with the highest term, or kNoNode.
+  NodeId Leader() {
+    NodeId found = kNoNode;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      const NodeId id = static_cast<NodeId>(i + 1);
+      if (!nodes_[i] || nodes_[i]->role() != RaftRole::kLeader || cut_.count(id)) continue;
+      if (found == kNoNode || node(found)->term() < nodes_[i]->term()) found = id;
+    }
+    return found;
+  }
+  void Cut(NodeId id) { cut_[id] = true; }
+  void Heal() { cut_.clear(); }
+
+ private:
+  RaftOptions options_;
+  std::vector<std::unique_ptr<FakeEnv>> envs_;
+  std::vector<std::unique_ptr<RaftNode>> nodes_;
+  std::map<NodeId, bool> cut_;
+};
+
+}  // namespace kvlab::core::raft_test
