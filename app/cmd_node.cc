@@ -1,7 +1,9 @@
 // kvlab node / kvlab cluster: flag wiring only; the daemon lives in real/ (node_main.h).
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "app/commands.h"
+#include "core/policy/registry.h"
 #include "real/node_main.h"
 
 namespace kvlab::app {
@@ -12,7 +14,11 @@ void AddNodeCommand(CLI::App& app) {
   n->add_option("--id", node->id, "This node's id (1-based)")->required();
   n->add_option("--port", node->port, "Client (RESP) port; 0 picks a free one")->required();
   n->add_option("--data-dir", node->data_dir, "Directory of this node's WAL and snapshots")->required();
-  n->add_option("--policy", node->policy, "Replication policy (single, ...)");
+  n->add_option("--policy", node->policy,
+                absl::StrCat("Replication policy, NAME[:param=value...]: ", core::PolicyNameList(),
+                             " (default: ", std::string(core::DefaultPolicy().name), " for one node, ",
+                             std::string(core::DefaultReplicatedPolicy().name), " with --cluster)"));
+  n->add_option("--param", node->params, "A policy parameter, e.g. raft.heartbeat_ms=20 (repeatable)");
   n->add_option("--cluster", node->cluster, "Every node's peer address: 1=HOST:PORT,2=HOST:PORT,...");
   n->add_option("--durability", node->durability, "fsync: acknowledge after fdatasync; none: after write()")
       ->check(CLI::IsMember({"fsync", "none"}));
@@ -23,7 +29,10 @@ void AddNodeCommand(CLI::App& app) {
   auto cluster = std::make_shared<real::ClusterFlags>();
   CLI::App* c = app.add_subcommand("cluster", "Launch N local kvlab node processes");
   c->add_option("--nodes", cluster->nodes, "Number of nodes");
-  c->add_option("--policy", cluster->policy, "Replication policy");
+  c->add_option("--policy", cluster->policy,
+                absl::StrCat("Replication policy, NAME[:param=value...]: ", core::PolicyNameList(), " (default: ",
+                             std::string(core::DefaultReplicatedPolicy().name), ")"));
+  c->add_option("--param", cluster->params, "A policy parameter (repeatable)");
   c->add_option("--base-port", cluster->base_port, "Client port of node 1 (node i: base + i - 1)");
   c->add_option("--data-dir", cluster->data_dir, "Parent directory of the nodes' data dirs");
   c->add_option("--durability", cluster->durability, "fsync or none")->check(CLI::IsMember({"fsync", "none"}));

@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "app/commands.h"
-#include "core/policy/node.h"
+#include "core/policy/registry.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
 #include "sim/trace.h"
@@ -22,7 +22,8 @@ namespace {
 
 struct SimFlags {
   std::string scenario = "mixed";
-  std::string policy = "single";
+  std::string policy;  // empty: the registry's default policy.
+  std::vector<std::string> params;  // --param policy.name=value
   int nodes = 0;
   uint64_t seed = 1;
   std::string seeds;  // A..B: a sweep.
@@ -48,18 +49,9 @@ int UsageError(const std::string& command, const absl::Status& status) {
   return 2;
 }
 
-bool KnownPolicy(const std::string& policy) {
-  for (const std::string& p : core::PolicyNames()) {
-    if (p == policy) return true;
-  }
-  return false;
-}
-
-absl::Status CheckPolicy(const std::string& policy) {
-  if (KnownPolicy(policy)) return absl::OkStatus();
-  std::string known;
-  for (const std::string& p : core::PolicyNames()) absl::StrAppend(&known, known.empty() ? "" : ", ", p);
-  return absl::InvalidArgumentError(absl::StrCat("--policy '", policy, "': unknown (known: ", known, ")"));
+// --policy NAME[:param=value...] plus --param flags.
+absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const std::vector<std::string>& params) {
+  return core::ParsePolicyChoice(policy.empty() ? std::string(core::DefaultPolicy().name) : std::string_view(policy), params);
 }
 
 // Appends one compact JSON object per line: sweeps and shards merge by concatenation.
@@ -88,7 +80,8 @@ void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outco
 int RunSim(const SimFlags& f) {
   auto scenario = workloads::FindScenario(f.scenario);
   if (!scenario.ok()) return UsageError("sim", scenario.status());
-  if (absl::Status s = CheckPolicy(f.policy); !s.ok()) return UsageError("sim", s);
+  auto policy = ChoosePolicy(f.policy, f.params);
+  if (!policy.ok()) return UsageError("sim", policy.status());
   auto mode = sim::ParseFaultMode(f.faults);
   if (!mode.ok()) return UsageError("sim", mode.status());
   auto shard = sim::ParseShard(f.shard);
@@ -116,7 +109,7 @@ int RunSim(const SimFlags& f) {
     sim::SimRunOptions options;
     options.scenario = *scenario;
     options.scenario_arg = f.scenario;
-    options.policy = f.policy;
+    options.policy = *policy;
     options.nodes = f.nodes;
     options.seed = seed;
     options.faults = *mode;
@@ -166,9 +159,12 @@ void AddSim(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("sim", "Run a scenario in the deterministic simulator");
   cmd->add_option("--scenario", flags->scenario, "Built-in scenario name (see `kvlab scenarios`) or a TOML file")
       ->capture_default_str();
-  cmd->add_option("--policy", flags->policy, "Replication policy")->capture_default_str();
-  cmd->add_option("--nodes", flags->nodes, "Cluster size (default: 1 for single, 3 otherwise)")
-      ->check(CLI::Range(1, 64));
+  cmd->add_option("--policy", flags->policy,
+                  absl::StrCat("Replication policy, optionally with parameters (NAME[:param=value...]): ",
+                               core::PolicyNameList(), " (default ", std::string(core::DefaultPolicy().name),
+                               "; `kvlab policies` lists them)"));
+  cmd->add_option("--param", flags->params, "A policy parameter, e.g. raft.election_timeout_ms=50..100 (repeatable)");
+  cmd->add_option("--nodes", flags->nodes, "Cluster size (default: the policy's; `kvlab policies` lists sizes)");
   cmd->add_option("--seed", flags->seed, "Run seed")->capture_default_str();
   cmd->add_option("--seeds", flags->seeds, "Sweep seeds A..B (inclusive)");
   cmd->add_option("--shard", flags->shard, "Run only shard I of N of the sweep (I/N)")->capture_default_str();
@@ -207,14 +203,17 @@ std::string MarkdownTable(const std::vector<workloads::RunReport>& reports) {
 }
 
 int RunCompare(const CompareFlags& f) {
-  std::vector<std::string> policies;
+  std::vector<core::PolicyChoice> policies;
+  std::vector<std::string> names;
   if (f.policies.empty()) {
-    policies = core::PolicyNames();
+    for (const core::PolicyInfo* p : core::Policies()) names.emplace_back(p->name);
   } else {
-    policies = absl::StrSplit(f.policies, ',');
+    names = absl::StrSplit(f.policies, ',');
   }
-  for (const std::string& p : policies) {
-    if (absl::Status s = CheckPolicy(p); !s.ok()) return UsageError("compare", s);
+  for (const std::string& name : names) {
+    auto choice = core::ParsePolicyChoice(name);
+    if (!choice.ok()) return UsageError("compare", choice.status());
+    policies.push_back(*std::move(choice));
   }
   std::vector<workloads::Scenario> scenarios;
   if (f.scenarios == "all") {
@@ -236,7 +235,7 @@ int RunCompare(const CompareFlags& f) {
   std::vector<workloads::RunReport> reports;
   int failed = 0;
   for (const auto& scenario : scenarios) {
-    for (const std::string& policy : policies) {
+    for (const core::PolicyChoice& policy : policies) {
       for (uint64_t seed : sim::SeedsOfShard(*range, sim::Shard{})) {
         sim::SimRunOptions options;
         options.scenario = scenario;
@@ -247,7 +246,7 @@ int RunCompare(const CompareFlags& f) {
         if (!outcome.ok()) return UsageError("compare", outcome.status());
         const auto& r = outcome->report;
         std::printf("%-17s %-7s seed %-4llu %8.0f ops/s  p50 %8.0f us  p99 %8.0f us  errors %-5llu check %s\n",
-                    scenario.name.c_str(), policy.c_str(), static_cast<unsigned long long>(seed), r.throughput_ops_s,
+                    scenario.name.c_str(), policy.label().c_str(), static_cast<unsigned long long>(seed), r.throughput_ops_s,
                     r.latency.p50_us, r.latency.p99_us, static_cast<unsigned long long>(r.errors),
                     outcome->ok() ? "ok" : "FAILED");
         for (const std::string& p : outcome->problems) std::printf("  PROBLEM: %s\n", p.c_str());
@@ -279,7 +278,9 @@ int RunCompare(const CompareFlags& f) {
 void AddCompare(CLI::App& app) {
   auto flags = std::make_shared<CompareFlags>();
   CLI::App* cmd = app.add_subcommand("compare", "Run scenarios for several policies on the same seeds, side by side");
-  cmd->add_option("--policies", flags->policies, "Comma-separated policies (default: all built)");
+  cmd->add_option("--policies", flags->policies,
+                  "Comma-separated policies, each NAME[:param=value...], e.g. raft,raft:election_timeout_ms=50..100 "
+                  "(default: every policy)");
   cmd->add_option("--scenarios", flags->scenarios, "all (the six) or comma-separated names/files")->capture_default_str();
   cmd->add_option("--seeds", flags->seeds, "Seeds A..B")->capture_default_str();
   cmd->add_option("--faults", flags->faults, "Random faults for every run")->capture_default_str();

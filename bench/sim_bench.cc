@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/policy/registry.h"
 #include "core/rng.h"
 #include "sim/event_queue.h"
 #include "sim/sim_runtime.h"
@@ -36,7 +37,10 @@ void RunCluster(benchmark::State& state, const char* policy, int nodes) {
   core::Nanos virtual_ns = 0;
   uint64_t seed = 1;
   for (auto _ : state) {
-    Simulator sim(SimConfig{}, policy, nodes, seed++);
+    const core::PolicyChoice choice = *core::ParsePolicyChoice(policy);
+    Simulator sim(SimConfig{}, policy, nodes, seed++, [&choice](const core::NodeConfig& config, core::Env& env) {
+      return core::MakeNode(choice, config, env);
+    });
     if (!sim.Start().ok()) state.SkipWithError("start failed");
     SimRuntime runtime(sim);
     for (int c = 0; c < clients; ++c) {

@@ -19,7 +19,7 @@ inline constexpr size_t kMaxKeysPerCommand = 1024 * 1024;         // MGET / MSET
 inline constexpr size_t kMaxMessageBytes = kMaxValueBytes + 16 * 1024 * 1024;
 inline constexpr size_t kMessageHeaderBytes = 4 + 1 + 1 + 8;      // length, version, type, checksum.
 inline constexpr size_t kMessageHeaderOffsetOfChecksum = 4 + 1 + 1;
-inline constexpr uint8_t kMessageVersion = 1;
+inline constexpr uint8_t kMessageVersion = 2;  // 2: policy-owned peer messages.
 
 // --- Write-ahead log -------------------------------------------------------------------------
 inline constexpr size_t kWalRecordHeaderBytes = 4 + 4 + 8;        // length, length check, checksum.

@@ -48,16 +48,19 @@ absl::Status Assign(absl::StatusOr<T> decoded, MessageBody* body) {
   return absl::OkStatus();
 }
 
-absl::Status DecodeRaftMessage(MessageType type, ByteReader& r, MessageBody* body) {
-  switch (type) {
-    case MessageType::kRaftVoteRequest: return Assign(DecodeRaftVoteRequest(r), body);
-    case MessageType::kRaftVoteReply: return Assign(DecodeRaftVoteReply(r), body);
-    case MessageType::kRaftAppend: return Assign(DecodeRaftAppend(r), body);
-    case MessageType::kRaftAppendReply: return Assign(DecodeRaftAppendReply(r), body);
-    case MessageType::kRaftSnapshotChunk: return Assign(DecodeRaftSnapshotChunk(r), body);
-    case MessageType::kRaftSnapshotReply: return Assign(DecodeRaftSnapshotReply(r), body);
-    default: return absl::InvalidArgumentError("frame: not a raft message type");
-  }
+void EncodePeer(const PeerMessage& m, ByteWriter& w) {
+  w.U8(m.policy);
+  w.U8(m.kind);
+  w.Raw(m.payload);  // the rest of the body: the frame's length bounds it.
+}
+
+absl::StatusOr<PeerMessage> DecodePeer(ByteReader& r) {
+  PeerMessage m;
+  std::string_view payload;
+  if (!r.U8(&m.policy) || !r.U8(&m.kind)) return absl::DataLossError("peer message: truncated header");
+  r.Raw(&payload, r.remaining());
+  m.payload = std::string(payload);
+  return m;
 }
 
 }  // namespace
@@ -73,12 +76,7 @@ void EncodeMessageInto(const Message& msg, std::string* frame) {
   } else if (const auto* rep = std::get_if<ClientReply>(&msg.body)) {
     EncodeReply(*rep, w);
   } else {
-    std::visit(
-        [&w](const auto& body) {
-          using T = std::decay_t<decltype(body)>;
-          if constexpr (!std::is_same_v<T, ClientRequest> && !std::is_same_v<T, ClientReply>) EncodeRaftBody(body, w);
-        },
-        msg.body);
+    EncodePeer(std::get<PeerMessage>(msg.body), w);
   }
   char* header = frame->data();
   StoreU32(header, static_cast<uint32_t>(frame->size() - 4));
@@ -126,17 +124,15 @@ absl::StatusOr<Message> DecodeMessage(std::string_view frame) {
   Message msg;
   msg.type = static_cast<MessageType>(type);
   if (!b.U32(&msg.from) || !b.U32(&msg.to)) return absl::DataLossError("frame: truncated addresses");
-  if (msg.type == MessageType::kClientRequest || msg.type == MessageType::kForwardRequest) {
-    absl::StatusOr<ClientRequest> req = DecodeRequest(b);
-    if (!req.ok()) return req.status();
-    msg.body = *std::move(req);
-  } else if (msg.type == MessageType::kClientReply || msg.type == MessageType::kForwardReply) {
-    absl::StatusOr<ClientReply> rep = DecodeReply(b);
-    if (!rep.ok()) return rep.status();
-    msg.body = *std::move(rep);
-  } else if (absl::Status s = DecodeRaftMessage(msg.type, b, &msg.body); !s.ok()) {
-    return s;
+  absl::Status decoded;
+  switch (msg.type) {
+    case MessageType::kClientRequest:
+    case MessageType::kForwardRequest: decoded = Assign(DecodeRequest(b), &msg.body); break;
+    case MessageType::kClientReply:
+    case MessageType::kForwardReply: decoded = Assign(DecodeReply(b), &msg.body); break;
+    case MessageType::kPeer: decoded = Assign(DecodePeer(b), &msg.body); break;
   }
+  if (!decoded.ok()) return decoded;
   if (!b.done()) return absl::DataLossError("frame: trailing bytes after body");
   return msg;
 }

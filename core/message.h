@@ -1,5 +1,9 @@
 // Messages between endpoints (nodes and, in the simulator, clients) and their versioned binary
 // codec. A frame is: u32 length of what follows | u8 version | u8 type | u64 XXH3 of body | body.
+// The body starts with the sender's and receiver's ids. Client messages (requests, replies and
+// their forwarded forms) are defined here, for every policy; a policy's own peer messages travel
+// as a PeerMessage: the policy's tag, its message kind and its own encoding, which only the policy
+// decodes. The seam names no policy.
 // Decoding any byte string yields a Message or an absl::Status error, never a crash.
 #pragma once
 
@@ -12,7 +16,6 @@
 #include "core/bytes.h"
 #include "core/kv/command.h"
 #include "core/constants.h"
-#include "core/raft/raft_messages.h"
 #include "core/types.h"
 
 namespace kvlab::core {
@@ -42,23 +45,27 @@ struct ClientReply {
   bool operator==(const ClientReply&) const = default;
 };
 
+// A replication policy's own message between nodes. `policy` is the sender's PolicyInfo::tag: a
+// node drops messages of another policy (a misconfigured cluster), and a policy decodes only its
+// own kinds. The payload is the policy's encoding; its decoder must turn any bytes into a message
+// or an error, never a crash (the peer fuzz target feeds every policy's decoder directly).
+struct PeerMessage {
+  uint8_t policy = 0;
+  uint8_t kind = 0;
+  std::string payload;
+  bool operator==(const PeerMessage&) const = default;
+};
+
 enum class MessageType : uint8_t {
   kClientRequest = 1,   // client -> node
   kClientReply = 2,     // node -> client
   kForwardRequest = 3,  // node -> node serving the request (e.g. raft leader)
   kForwardReply = 4,    // back to the node that accepted the request
-  // raft peer messages (core/raft_messages.h)
-  kRaftVoteRequest = 5,
-  kRaftVoteReply = 6,
-  kRaftAppend = 7,
-  kRaftAppendReply = 8,
-  kRaftSnapshotChunk = 9,
-  kRaftSnapshotReply = 10,
+  kPeer = 5,            // a policy's own message (PeerMessage)
 };
-inline constexpr uint8_t kMaxMessageType = 10;
+inline constexpr uint8_t kMaxMessageType = 5;
 
-using MessageBody = std::variant<ClientRequest, ClientReply, RaftVoteRequest, RaftVoteReply, RaftAppend,
-                                 RaftAppendReply, RaftSnapshotChunk, RaftSnapshotReply>;
+using MessageBody = std::variant<ClientRequest, ClientReply, PeerMessage>;
 
 struct Message {
   MessageType type = MessageType::kClientRequest;

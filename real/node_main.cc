@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/policy/node.h"
+#include "core/policy/registry.h"
 #include "real/node_server.h"
 
 namespace kvlab::real {
@@ -50,6 +50,14 @@ absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::
   return out;
 }
 
+// --policy (with its parameters) and --param; the default depends on the cluster's size.
+absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const std::vector<std::string>& params,
+                                                int nodes) {
+  if (!policy.empty()) return core::ParsePolicyChoice(policy, params);
+  const core::PolicyInfo& info = nodes > 1 ? core::DefaultReplicatedPolicy() : core::DefaultPolicy();
+  return core::ParsePolicyChoice(info.name, params);
+}
+
 int RunNode(const NodeFlags& flags) {
   if (flags.data_dir.empty()) return Fail(kExitUsage, "node: --data-dir is required");
   if (flags.id == 0) return Fail(kExitUsage, "node: --id must be >= 1");
@@ -60,8 +68,11 @@ int RunNode(const NodeFlags& flags) {
   if (!cluster.ok()) return Fail(kExitUsage, absl::StrCat("node: ", cluster.status().message()));
   NodeServerOptions options;
   options.id = flags.id;
-  options.policy = flags.policy;
   for (const auto& [id, addr] : *cluster) options.members.push_back(id);
+  absl::StatusOr<core::PolicyChoice> policy =
+      ChoosePolicy(flags.policy, flags.params, std::max<int>(1, static_cast<int>(options.members.size())));
+  if (!policy.ok()) return Fail(kExitUsage, absl::StrCat("node: ", policy.status().message()));
+  options.policy = *policy;
   options.peers = *cluster;
   if (!options.members.empty() && !cluster->contains(flags.id)) {
     return Fail(kExitUsage, absl::StrCat("node: --cluster does not list this node's --id ", flags.id));
@@ -81,7 +92,7 @@ int RunNode(const NodeFlags& flags) {
   if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, s.ToString());
   const std::string peer_port = (*server)->peer_port() > 0 ? absl::StrCat(", peer port ", (*server)->peer_port()) : "";
   std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s%s)\n", flags.id,
-              flags.bind.c_str(), (*server)->port(), flags.policy.c_str(), flags.durability.c_str(),
+              flags.bind.c_str(), (*server)->port(), options.policy.label().c_str(), flags.durability.c_str(),
               flags.data_dir.c_str(), peer_port.c_str());
   std::fflush(stdout);
   (*server)->Run();
@@ -95,14 +106,10 @@ int RunCluster(const ClusterFlags& flags) {
     return Fail(kExitUsage, "cluster: --base-port out of range");
   }
   if (flags.data_dir.empty()) return Fail(kExitUsage, "cluster: --data-dir is required");
-  const std::vector<std::string> policies = core::PolicyNames();
-  if (std::find(policies.begin(), policies.end(), flags.policy) == policies.end()) {
-    return Fail(kExitUsage, absl::StrCat("cluster: unknown --policy '", flags.policy, "' (known: ",
-                                        absl::StrJoin(policies, ", "), ")"));
-  }
-  if (flags.policy == "single" && flags.nodes > 1) {
-    return Fail(kExitUsage, absl::StrCat("cluster: policy single runs exactly one node, not --nodes ", flags.nodes,
-                                        " (use --policy raft for a replicated cluster)"));
+  absl::StatusOr<core::PolicyChoice> policy = ChoosePolicy(flags.policy, flags.params, flags.nodes);
+  if (!policy.ok()) return Fail(kExitUsage, absl::StrCat("cluster: ", policy.status().message()));
+  if (absl::Status s = core::CheckClusterSize(*policy->info, flags.nodes); !s.ok()) {
+    return Fail(kExitUsage, absl::StrCat("cluster: ", s.message(), " (`kvlab policies` lists each policy's sizes)"));
   }
   std::string members;
   for (int i = 1; i <= flags.nodes; ++i) {
@@ -122,7 +129,7 @@ int RunCluster(const ClusterFlags& flags) {
       prctl(PR_SET_PDEATHSIG, SIGTERM);  // a launcher killed with SIGKILL takes its nodes with it.
       sigprocmask(SIG_UNBLOCK, &mask, nullptr);
       std::vector<std::string> argv = {"kvlab", "node", "--id", id, "--port", port, "--data-dir", dir,
-                                       "--policy", flags.policy, "--durability", flags.durability};
+                                       "--policy", policy->label(), "--durability", flags.durability};
       if (flags.nodes > 1) argv.insert(argv.end(), {"--cluster", members});
       std::vector<char*> cargv;
       for (std::string& a : argv) cargv.push_back(a.data());

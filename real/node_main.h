@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/types.h"
@@ -16,7 +17,8 @@ struct NodeFlags {
   core::NodeId id = 1;
   int port = 6380;
   std::string data_dir;
-  std::string policy = "single";
+  std::string policy;             // NAME[:param=value...]; empty: the default for the cluster's size.
+  std::vector<std::string> params;  // --param policy.name=value
   std::string cluster;           // "1=HOST:PEERPORT,2=HOST:PEERPORT", empty: a one-node cluster.
   std::string durability = "fsync";
   std::string bind = "127.0.0.1";
@@ -34,7 +36,8 @@ int RunNode(const NodeFlags& flags);
 
 struct ClusterFlags {
   int nodes = 3;
-  std::string policy = "single";
+  std::string policy;  // empty: the default replicated policy (or the default one for --nodes 1).
+  std::vector<std::string> params;
   int base_port = 6380;
   std::string data_dir = "kvlab-data";
   std::string durability = "fsync";

@@ -10,8 +10,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
-#include "core/kv/kv_store.h"
-#include "core/raft/raft_storage.h"
 #include "net/resp_writer.h"
 #include "net/tcp.h"
 #include "real/kv_commands.h"
@@ -26,7 +24,9 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOp
   PosixDiskOptions disk_options;
   // The logs are synced on every write turn: preallocated, their fdatasync has no metadata to
   // write. (Without fsync there is no fdatasync to shorten.) Both readers stop at a zero tail.
-  if (options.fsync) disk_options.preallocate = {core::kWalFileName, core::kRaftLogFile};
+  if (options.fsync) {
+    for (std::string_view file : options.policy.info->log_files) disk_options.preallocate.emplace_back(file);
+  }
   absl::StatusOr<std::unique_ptr<PosixDisk>> disk = PosixDisk::Open(options.data_dir, std::move(disk_options));
   if (!disk.ok()) return disk.status();
   s->disk_ = *std::move(disk);

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "core/policy/node.h"
+#include "core/policy/registry.h"
 #include "net/event_loop.h"
 #include "net/peer_link.h"
 #include "net/resp_server.h"
@@ -26,7 +26,7 @@ namespace kvlab::real {
 
 struct NodeServerOptions {
   core::NodeId id = 1;
-  std::string policy = "single";
+  core::PolicyChoice policy;  // REQUIRES: set.
   std::vector<core::NodeId> members;  // sorted, self included; empty = {id}.
   // Peer addresses (--cluster), self included: this node listens for peers on its own entry and
   // dials the others. Empty: a one-node cluster, no peer port.

@@ -21,24 +21,18 @@ constexpr KindName kKindNames[] = {
     {FaultKind::kCrashLeader, "crash_leader"}, {FaultKind::kRestartAll, "restart_all"},
 };
 
-// The node that reports role "leader" with the highest term, or kNoNode. A simulator control:
-// it reads the policy's Info(), which the core publishes for INFO's replication section anyway.
+// The node that leads with the highest term (NodeStatus::leads), or kNoNode. A simulator control:
+// it reads the policy's typed Status(), which INFO's replication section publishes anyway.
 core::NodeId CurrentLeader(Simulator& sim) {
   core::NodeId leader = core::kNoNode;
   uint64_t best_term = 0;
   for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
     core::Node* node = sim.node(id).node();
     if (node == nullptr) continue;
-    std::string role, term;
-    for (const auto& [key, value] : node->Info()) {
-      if (key == "role") role = value;
-      if (key == "term") term = value;
-    }
-    uint64_t t = 0;
-    for (char c : term) t = t * 10 + static_cast<uint64_t>(c - '0');
-    if (role == "leader" && (leader == core::kNoNode || t > best_term)) {
+    const core::NodeStatus status = node->Status();
+    if (status.leads && (leader == core::kNoNode || status.term > best_term)) {
       leader = id;
-      best_term = t;
+      best_term = status.term;
     }
   }
   return leader;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "core/assert.h"
 #include "sim/sim_runtime.h"
 #include "sim/simulator.h"
 #include "workloads/checker.h"
@@ -155,13 +156,15 @@ SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout)
   return c;
 }
 
-int DefaultNodes(const std::string& policy) { return policy == "single" ? 1 : 3; }
+namespace {
 
-std::string ConsistencyModel(const std::string& policy) { return policy == "quorum" ? "eventual" : "linearizable"; }
+int NodesOf(const SimRunOptions& o) { return o.nodes > 0 ? o.nodes : o.policy.info->default_nodes; }
+
+}  // namespace
 
 std::string ReplayCommand(const SimRunOptions& o) {
   std::string cmd = absl::StrCat("kvlab sim --scenario ", o.scenario_arg.empty() ? o.scenario.name : o.scenario_arg,
-                                 " --policy ", o.policy, " --nodes ", o.nodes > 0 ? o.nodes : DefaultNodes(o.policy),
+                                 " --policy ", o.policy.label(), " --nodes ", NodesOf(o),
                                  " --seed ", o.seed);
   if (o.faults != FaultMode::kNone) absl::StrAppend(&cmd, " --faults ", std::string(FaultModeName(o.faults)));
   return cmd;
@@ -171,13 +174,16 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
   const workloads::Scenario& scenario = options.scenario;
   if (absl::Status valid = scenario.Validate(); !valid.ok()) return valid;
-  const int nodes = options.nodes > 0 ? options.nodes : DefaultNodes(options.policy);
-  if (nodes > 64) return absl::InvalidArgumentError(absl::StrCat("--nodes ", nodes, ": at most 64"));
+  KV_ASSERT(options.policy.info != nullptr);
+  const int nodes = NodesOf(options);
+  if (absl::Status s = core::CheckClusterSize(*options.policy.info, nodes); !s.ok()) return s;
 
   // Validate the fault schedule before any fiber starts: an early return leaves none running.
   if (auto checked = ScheduledFaults(scenario, nodes, 0); !checked.ok()) return checked.status();
 
-  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout), options.policy, nodes, options.seed);
+  const core::PolicyChoice& policy = options.policy;
+  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout), policy.label(), nodes, options.seed,
+                [&policy](const core::NodeConfig& config, core::Env& env) { return core::MakeNode(policy, config, env); });
   if (!options.trace_path.empty()) {
     if (absl::Status s = sim.trace().OpenLog(options.trace_path); !s.ok()) return s;
   }
@@ -256,7 +262,7 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   // Wall time of the simulation itself; the consistency check below is not simulator speed.
   const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   workloads::RunReport& report = result.report;
-  report.policy = options.policy;
+  report.policy = options.policy.label();
   report.world = "sim";
   report.seed = options.seed;
   report.nodes = nodes;
@@ -264,7 +270,7 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
     report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
   }
   AddMetrics(sim, injector, history, report);
-  const workloads::CheckResult check = ConsistencyModel(options.policy) == "eventual"
+  const workloads::CheckResult check = options.policy.info->promise == core::Consistency::kEventual
                                            ? workloads::CheckEventual(history)
                                            : workloads::CheckLinearizable(history);
   report.check = workloads::Summarize(check);

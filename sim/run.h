@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/policy/registry.h"
 #include "sim/faults.h"
 #include "sim/sim_config.h"
 #include "workloads/history.h"
@@ -27,8 +28,8 @@ inline constexpr core::Nanos kReadyDeadline = core::Seconds(10);
 struct SimRunOptions {
   workloads::Scenario scenario;
   std::string scenario_arg;  // as given on the command line (a name or a file), for the replay line.
-  std::string policy = "single";
-  int nodes = 0;             // 0: the policy's default (1 for single, else 3).
+  core::PolicyChoice policy;  // REQUIRES: set (core::ParsePolicyChoice).
+  int nodes = 0;             // 0: the policy's default size.
   uint64_t seed = 1;
   FaultMode faults = FaultMode::kNone;
   std::string trace_path;    // event log, if not empty.
@@ -45,8 +46,6 @@ struct SimRunOutcome {
 };
 
 SimConfig ToSimConfig(const workloads::SimParams& params, core::Nanos client_timeout);
-int DefaultNodes(const std::string& policy);
-std::string ConsistencyModel(const std::string& policy);
 
 // InvalidArgument for a bad policy/cluster/fault schedule or an unwritable trace file.
 absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options);

@@ -8,19 +8,14 @@
 
 namespace kvlab::sim {
 
-Simulator::Simulator(SimConfig config, std::string policy, int nodes, uint64_t seed, NodeFactory factory)
+Simulator::Simulator(SimConfig config, std::string label, int nodes, uint64_t seed, NodeFactory factory)
     : config_(std::move(config)),
-      policy_(std::move(policy)),
+      label_(std::move(label)),
       seed_(seed),
       factory_(std::move(factory)),
       network_(config_.network, core::Rng::Derive(seed, "network")),
       fault_rng_(core::Rng::Derive(seed, "faults")) {
-  KV_ASSERT(nodes >= 1);
-  if (factory_ == nullptr) {
-    factory_ = [policy = policy_](const core::NodeConfig& config, core::Env& env) {
-      return core::MakeNode(policy, config, env);
-    };
-  }
+  KV_ASSERT(nodes >= 1 && factory_ != nullptr);
   core::NodeConfig node_config;
   for (int i = 1; i <= nodes; ++i) node_config.members.push_back(static_cast<core::NodeId>(i));
   core::Rng clock_rng = core::Rng::Derive(seed, "clocks");
@@ -86,6 +81,12 @@ void Simulator::Send(Endpoint from, Endpoint to, core::Message&& msg, core::Nano
   // Its header already carries the body's checksum, the digest the trace folds in.
   std::string& frame = frame_scratch_;
   core::EncodeMessageInto(msg, &frame);
+  if (kCheckCodec) {
+    // Receivers get the typed message; its bytes must decode to the same (a policy decodes its own
+    // peer payloads, so those are checked at every delivery anyway).
+    absl::StatusOr<core::Message> decoded = core::DecodeMessage(frame);
+    KV_ASSERT(decoded.ok() && *decoded == msg);
+  }
   const uint64_t body_checksum = core::FrameBodyChecksum(frame);
   const bool client_link = from >= kFirstClientEndpoint || to >= kFirstClientEndpoint;
   if (!client_link) ++peer_messages_;

@@ -23,6 +23,13 @@ namespace kvlab::sim {
 
 // Client endpoints are numbered from here; node endpoints are their NodeIds (1..N).
 inline constexpr Endpoint kFirstClientEndpoint = 1'000'000;
+// Debug builds (the CI sweeps) decode every frame the simulator sends and compare it with the
+// typed message: a field an encoder leaves out fails in simulation, not first on real sockets.
+#ifdef NDEBUG
+inline constexpr bool kCheckCodec = false;
+#else
+inline constexpr bool kCheckCodec = true;
+#endif
 // A run that is still going after this much virtual time has stopped making progress.
 inline constexpr core::Nanos kDefaultVirtualTimeLimit = core::Seconds(3600);
 
@@ -38,14 +45,15 @@ class EndpointHandler {
   virtual void OnTimeout(uint64_t seq) = 0;
 };
 
-// Makes a node's state machine; the default calls core::MakeNode with the run's policy. Tests pass
-// their own to host purpose-built nodes.
+// Makes a node's state machine: the run's policy (core::MakeNode with its PolicyChoice), or a
+// purpose-built node in tests.
 using NodeFactory =
     std::function<absl::StatusOr<std::unique_ptr<core::Node>>(const core::NodeConfig&, core::Env&)>;
 
 class Simulator {
  public:
-  Simulator(SimConfig config, std::string policy, int nodes, uint64_t seed, NodeFactory factory = nullptr);
+  // `label` names the policy in reports (e.g. "raft:election_timeout_ms=50..100").
+  Simulator(SimConfig config, std::string label, int nodes, uint64_t seed, NodeFactory factory);
   ~Simulator();
 
   // Boots every node. Errors: InvalidArgument for a bad policy/cluster, else a node's boot error.
@@ -84,7 +92,7 @@ class Simulator {
 
   int node_count() const { return static_cast<int>(nodes_.size()); }
   SimNode& node(core::NodeId id);
-  const std::string& policy() const { return policy_; }
+  const std::string& label() const { return label_; }
   const NodeFactory& factory() const { return factory_; }
   uint64_t seed() const { return seed_; }
   const SimConfig& config() const { return config_; }
@@ -112,7 +120,7 @@ class Simulator {
   uint64_t TakeSlot();
 
   SimConfig config_;
-  std::string policy_;
+  std::string label_;
   uint64_t seed_;
   NodeFactory factory_;
   EventQueue queue_;

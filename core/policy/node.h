@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "core/kv/command.h"
 #include "core/env.h"
+#include "core/kv/kv_state.h"
 #include "core/message.h"
 
 namespace kvlab::core {
@@ -23,6 +24,20 @@ struct NodeConfig {
   NodeId self = 1;
   std::vector<NodeId> members;  // every node of the cluster, self included, sorted.
   bool fsync = true;            // false: writes reach the Disk but are never synced (--durability none).
+};
+
+// What a node says of itself, as typed fields: for INFO's replication section, the simulator's
+// leader-aware faults (crash_leader), convergence checks and tests. Each policy fills in what it
+// has; a field it lacks keeps its zero value.
+struct NodeStatus {
+  const char* role = "";       // the policy's own word for its role (leader, follower, ...).
+  bool leads = false;          // it serves as the cluster's leader (or primary, or head) now.
+  uint64_t term = 0;           // the leader's term, or the configuration epoch.
+  NodeId leader = kNoNode;     // the leader it knows of (itself when it leads).
+  uint64_t commit_index = 0;   // highest position known committed.
+  uint64_t applied_index = 0;  // position of the last command applied to the state: two replicas
+                               // at equal applied_index hold equal states (0 if not applicable).
+  bool failed = false;         // a storage error stopped it (it serves no more until restarted).
 };
 
 class Node {
@@ -40,6 +55,9 @@ class Node {
 
   // `field:value` pairs for INFO's replication section and the simulator's reports.
   virtual std::vector<std::pair<std::string, std::string>> Info() const = 0;
+  virtual NodeStatus Status() const = 0;
+  // The state machine as applied so far (replica comparison after a run); null before Start.
+  virtual const KvState* AppliedState() const = 0;
   // Number of keys, for DBSIZE-style reporting outside the request path.
   virtual size_t KeyCount() const = 0;
   // True once this node serves requests without first waiting on the cluster (raft: it knows a
@@ -47,11 +65,5 @@ class Node {
   // be ready before it measures, as one waits for a cluster's health check.
   virtual bool Ready() const { return true; }
 };
-
-// Names accepted by MakeNode: "single" (more as policies are built).
-std::vector<std::string> PolicyNames();
-
-// InvalidArgument for an unknown policy or a configuration it cannot run (e.g. single with 3 nodes).
-absl::StatusOr<std::unique_ptr<Node>> MakeNode(std::string_view policy, const NodeConfig& config, Env& env);
 
 }  // namespace kvlab::core

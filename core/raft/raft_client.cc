@@ -24,7 +24,7 @@ void RaftNode::Accept(Origin origin, Command cmd) {
   if (pending_requests() >= kMaxPendingClientRequests) {
     return ReplyError(origin, ReplyStatus::kBusy, "BUSY too many pending requests");
   }
-  Route(Request{std::move(origin), std::move(cmd), env_.Now() + kRaftNoLeaderWait});
+  Route(Request{std::move(origin), std::move(cmd), env_.Now() + options_.no_leader_wait()});
 }
 
 void RaftNode::Route(Request req) {
@@ -38,7 +38,7 @@ void RaftNode::Route(Request req) {
 
 void RaftNode::ServeAsLeader(Request req) {
   if (IsReadOnly(req.cmd.op)) {
-    req.deadline = env_.Now() + kRaftReadTimeout;
+    req.deadline = env_.Now() + options_.read_timeout();
     reads_unstarted_.push_back(std::move(req));
     return;
   }
@@ -51,8 +51,8 @@ void RaftNode::ServeAsLeader(Request req) {
 void RaftNode::Forward(Request req) {
   KV_ASSERT(req.origin.via == kNoNode && leader_ != kNoNode && leader_ != config_.self);
   const uint64_t id = (forward_epoch_ << 32) | next_forward_id_++;
-  forwarded_[id] = Forwarded{req.origin.handle, IsReadOnly(req.cmd.op), env_.Now() + kRaftForwardTimeout, leader_};
-  Send(leader_, MessageType::kForwardRequest, ClientRequest{id, std::move(req.cmd)});
+  forwarded_[id] = Forwarded{req.origin.handle, IsReadOnly(req.cmd.op), env_.Now() + options_.forward_timeout(), leader_};
+  SendClientMessage(leader_, MessageType::kForwardRequest, ClientRequest{id, std::move(req.cmd)});
 }
 
 void RaftNode::OnForwardRequest(NodeId from, const ClientRequest& req) {

@@ -1,8 +1,10 @@
 // Limits and timeouts of the `raft` replication policy (Raft thesis numbering in comments).
 // Every queue and batch the policy keeps is bounded by a constant here; related limits are tied
-// together with static_asserts.
+// together with static_asserts. The timing and batching knobs a researcher sweeps are run-time
+// parameters (RaftOptions, from the registry's raft.* parameters); the constants are their defaults.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -16,24 +18,21 @@ inline constexpr Nanos kRaftTick = Millis(10);               // housekeeping tim
 inline constexpr Nanos kRaftHeartbeat = Millis(50);          // leader -> followers when idle.
 inline constexpr Nanos kRaftElectionMin = Millis(150);       // randomized in [min, max] (§5.2).
 inline constexpr Nanos kRaftElectionMax = Millis(300);
-// A request that finds no known leader waits this long for one, then fails with kTryAgain.
-inline constexpr Nanos kRaftNoLeaderWait = 2 * kRaftElectionMax;
-// A follower gives up on a forwarded request after this long (write: kUnknown, read: kTryAgain).
+// Floors of the forward and read timeouts (RaftOptions derives them from the election timeout).
 inline constexpr Nanos kRaftForwardTimeout = Seconds(1);
-// A leader gives up on a read that could not be confirmed or served after this long.
 inline constexpr Nanos kRaftReadTimeout = Seconds(1);
-// A pipeline to a follower that made no progress for this long is restarted from match + 1.
-inline constexpr Nanos kRaftRetransmit = 2 * kRaftHeartbeat;
 
 static_assert(kRaftTick <= kRaftHeartbeat);
 static_assert(kRaftHeartbeat * 2 < kRaftElectionMin, "followers must hear several heartbeats per timeout");
 static_assert(kRaftElectionMin < kRaftElectionMax);
-static_assert(kRaftForwardTimeout > kRaftNoLeaderWait);
+static_assert(kRaftForwardTimeout > 2 * kRaftElectionMax);
 
 // --- Batching and bounds ----------------------------------------------------------------------
-inline constexpr size_t kRaftMaxEntriesPerAppend = 512;
+inline constexpr size_t kRaftDefaultEntriesPerAppend = 512;
+inline constexpr size_t kRaftMaxEntriesPerAppend = 4096;     // the wire limit (any setting).
 inline constexpr size_t kRaftMaxAppendBytes = 1024 * 1024;     // soft: at least one entry is sent.
-inline constexpr size_t kRaftMaxInflightAppends = 4;           // pipelined AppendEntries per follower.
+inline constexpr size_t kRaftDefaultInflightAppends = 4;       // pipelined AppendEntries per follower.
+inline constexpr size_t kRaftMaxInflightAppends = 64;
 inline constexpr size_t kRaftSnapshotChunkBytes = 64 * 1024;   // InstallSnapshot chunk size.
 inline constexpr uint64_t kRaftSnapshotEveryEntries = 10'000;  // default compaction threshold.
 inline constexpr size_t kRaftForwardDedupWindow = 65'536;      // remembered forwarded request ids.
@@ -41,12 +40,32 @@ inline constexpr size_t kRaftMaxMembers = 9;
 
 static_assert(kRaftMaxAppendBytes + kMaxValueBytes + kMaxKeyBytes < kMaxMessageBytes);
 static_assert(kRaftSnapshotChunkBytes < kMaxMessageBytes);
-static_assert(kRaftMaxInflightAppends >= 1);
+static_assert(kRaftDefaultInflightAppends >= 1 && kRaftDefaultInflightAppends <= kRaftMaxInflightAppends);
+static_assert(kRaftDefaultEntriesPerAppend <= kRaftMaxEntriesPerAppend);
 
+// The run-time settings of one raft node (the raft.* parameters; defaults above).
+// REQUIRES (checked when the parameters are parsed): 2 * heartbeat < election_min <= election_max.
 struct RaftOptions {
+  Nanos heartbeat = kRaftHeartbeat;
+  Nanos election_min = kRaftElectionMin;  // randomized in [min, max] (§5.2).
+  Nanos election_max = kRaftElectionMax;
+  size_t max_entries_per_append = kRaftDefaultEntriesPerAppend;
+  size_t max_inflight_appends = kRaftDefaultInflightAppends;
   // A node snapshots its state and compacts its log once this many applied entries follow the
-  // last snapshot. Tests lower it to exercise InstallSnapshot.
+  // last snapshot. Tests and sweeps lower it to exercise InstallSnapshot.
   uint64_t snapshot_every_entries = kRaftSnapshotEveryEntries;
+  bool pre_vote = true;      // §9.6: ask before disturbing the cluster with a new term.
+  bool check_quorum = true;  // §6.2: a leader that lost its majority steps down.
+
+  Nanos tick() const { return std::min(kRaftTick, heartbeat); }
+  // A request that finds no known leader waits this long for one, then fails with kTryAgain.
+  Nanos no_leader_wait() const { return 2 * election_max; }
+  // A follower gives up on a forwarded request after this long (write: kUnknown, read: kTryAgain).
+  Nanos forward_timeout() const { return std::max(kRaftForwardTimeout, no_leader_wait() + election_max); }
+  // A leader gives up on a read that could not be confirmed or served after this long.
+  Nanos read_timeout() const { return std::max(kRaftReadTimeout, 2 * election_max); }
+  // A pipeline to a follower that made no progress for this long is restarted from match + 1.
+  Nanos retransmit() const { return 2 * heartbeat; }
 };
 
 }  // namespace kvlab::core

@@ -15,8 +15,7 @@ void RaftNode::StartPreVote() {
   votes_.insert(config_.self);
   if (votes_.size() >= Majority()) return StartElection();
   for (const Peer& p : peers_) {
-    Send(p.id, MessageType::kRaftVoteRequest,
-         RaftVoteRequest{hard_.term + 1, true, log_.last_index(), log_.last_term()});
+    Send(p.id, RaftVoteRequest{hard_.term + 1, true, log_.last_index(), log_.last_term()});
   }
 }
 
@@ -31,8 +30,7 @@ void RaftNode::StartElection() {
   votes_.insert(config_.self);
   if (votes_.size() >= Majority()) return BecomeLeader();
   for (const Peer& p : peers_) {
-    Send(p.id, MessageType::kRaftVoteRequest,
-         RaftVoteRequest{hard_.term, false, log_.last_index(), log_.last_term()});
+    Send(p.id, RaftVoteRequest{hard_.term, false, log_.last_index(), log_.last_term()});
   }
 }
 
@@ -42,9 +40,9 @@ void RaftNode::OnVoteRequest(NodeId from, const RaftVoteRequest& m) {
     // Grant only if we would vote in that term and have not heard from a live leader lately
     // (§4.2.3): that is what keeps a stable leader undisturbed.
     const bool leader_alive = role_ == RaftRole::kLeader ||
-                              (leader_ != kNoNode && env_.Now() - last_leader_contact_ < kRaftElectionMin);
+                              (leader_ != kNoNode && env_.Now() - last_leader_contact_ < options_.election_min);
     const bool grant = m.term > hard_.term && up_to_date && !leader_alive;
-    Send(from, MessageType::kRaftVoteReply, RaftVoteReply{grant ? m.term : hard_.term, true, grant});
+    Send(from, RaftVoteReply{grant ? m.term : hard_.term, true, grant});
     return;
   }
   if (m.term > hard_.term) BecomeFollower(m.term, kNoNode);
@@ -54,7 +52,7 @@ void RaftNode::OnVoteRequest(NodeId from, const RaftVoteRequest& m) {
     if (hard_.voted_for != from) SetHardState(hard_.term, from);  // durable before the reply leaves.
     ResetElectionDeadline();
   }
-  Send(from, MessageType::kRaftVoteReply, RaftVoteReply{hard_.term, false, grant});
+  Send(from, RaftVoteReply{hard_.term, false, grant});
 }
 
 void RaftNode::OnVoteReply(NodeId from, const RaftVoteReply& m) {

@@ -223,4 +223,41 @@ absl::StatusOr<RaftSnapshotChunk> DecodeRaftSnapshotChunk(ByteReader& r) {
   return m;
 }
 
+PeerMessage EncodeRaftMessage(const RaftMessage& m) {
+  PeerMessage out;
+  out.policy = kRaftPolicyTag;
+  out.kind = static_cast<uint8_t>(m.index());
+  ByteWriter w(&out.payload);
+  std::visit([&w](const auto& body) { EncodeRaftBody(body, w); }, m);
+  return out;
+}
+
+namespace {
+
+// Decodes a whole payload as message type T: trailing bytes are an error too.
+template <typename T>
+absl::StatusOr<RaftMessage> DecodeWhole(absl::StatusOr<T> (*decode)(ByteReader&), std::string_view payload) {
+  ByteReader r(payload);
+  absl::StatusOr<T> m = decode(r);
+  if (!m.ok()) return m.status();
+  if (!r.done()) return absl::DataLossError("raft message: trailing bytes");
+  return RaftMessage(*std::move(m));
+}
+
+}  // namespace
+
+absl::StatusOr<RaftMessage> DecodeRaftMessage(const PeerMessage& m) {
+  if (m.policy != kRaftPolicyTag) return absl::InvalidArgumentError("raft message: another policy's tag");
+  switch (m.kind) {
+    case 0: return DecodeWhole<RaftVoteRequest>(DecodeRaftVoteRequest, m.payload);
+    case 1: return DecodeWhole<RaftVoteReply>(DecodeRaftVoteReply, m.payload);
+    case 2: return DecodeWhole<RaftAppend>(DecodeRaftAppend, m.payload);
+    case 3: return DecodeWhole<RaftAppendReply>(DecodeRaftAppendReply, m.payload);
+    case 4: return DecodeWhole<RaftSnapshotChunk>(DecodeRaftSnapshotChunk, m.payload);
+    case 5: return DecodeWhole<RaftSnapshotReply>(DecodeRaftSnapshotReply, m.payload);
+    default: return absl::InvalidArgumentError("raft message: unknown kind");
+  }
+}
+static_assert(std::variant_size_v<RaftMessage> == 6, "DecodeRaftMessage lists every kind");
+
 }  // namespace kvlab::core

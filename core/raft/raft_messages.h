@@ -1,15 +1,18 @@
 // Raft's peer messages (RequestVote incl. PreVote, AppendEntries, InstallSnapshot and their
-// replies) and the log entry they carry, with their body codecs. core/message.h holds them in its
-// variant and frames them; the sender's and receiver's ids travel in the Message header.
+// replies) and the log entry they carry, with their codec. They travel as core::PeerMessage with
+// raft's policy tag: the kind names the message, the payload is its encoding below. The sender's
+// and receiver's ids travel in the frame.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/bytes.h"
 #include "core/kv/command.h"
+#include "core/message.h"
 
 namespace kvlab::core {
 
@@ -81,11 +84,24 @@ struct RaftSnapshotReply {
   bool operator==(const RaftSnapshotReply&) const = default;
 };
 
+// The raft policy's tag in PeerMessage::policy (unique among policies: the registry checks).
+inline constexpr uint8_t kRaftPolicyTag = 2;
+
+// One of raft's messages; PeerMessage::kind is its index in this variant.
+using RaftMessage = std::variant<RaftVoteRequest, RaftVoteReply, RaftAppend, RaftAppendReply, RaftSnapshotChunk,
+                                 RaftSnapshotReply>;
+
+// The message as raft's PeerMessage (kind + payload), and back. Decoding never crashes: DataLoss
+// for a payload that is not a whole valid message of its kind, InvalidArgument for another
+// policy's tag or an unknown kind.
+PeerMessage EncodeRaftMessage(const RaftMessage& m);
+absl::StatusOr<RaftMessage> DecodeRaftMessage(const PeerMessage& m);
+
 void EncodeRaftEntry(const RaftEntry& e, ByteWriter& w);
 absl::StatusOr<RaftEntry> DecodeRaftEntry(ByteReader& r);
 
-// Body codecs. Decoders return DataLoss on truncation, bad flags or limits exceeded; every count
-// is checked against the remaining bytes before anything is allocated.
+// Body codecs (used by the two above). Decoders return DataLoss on truncation, bad flags or limits
+// exceeded; every count is checked against the remaining bytes before anything is allocated.
 void EncodeRaftBody(const RaftVoteRequest& m, ByteWriter& w);
 void EncodeRaftBody(const RaftVoteReply& m, ByteWriter& w);
 void EncodeRaftBody(const RaftAppend& m, ByteWriter& w);

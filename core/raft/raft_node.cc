@@ -55,13 +55,22 @@ absl::Status RaftNode::Start() {
   forward_epoch_ = env_.rng().Next() & 0xFFFF'FFFFull;
   started_ = true;
   ResetElectionDeadline();
-  env_.SetTimer(kRaftTick, kTickToken);
+  env_.SetTimer(options_.tick(), kTickToken);
   return absl::OkStatus();
 }
 
 void RaftNode::OnMessage(const Message& msg) {
   if (!started_ || !failed_.ok()) return;
   if (msg.from == config_.self || (FindPeer(msg.from) == nullptr)) return;  // not a member.
+  if (msg.type == MessageType::kForwardRequest) return OnForwardRequest(msg.from, std::get<ClientRequest>(msg.body));
+  if (msg.type == MessageType::kForwardReply) return OnForwardReply(std::get<ClientReply>(msg.body));
+  if (msg.type != MessageType::kPeer) return;
+  // Raft decodes its own messages: bytes from the network are untrusted.
+  absl::StatusOr<RaftMessage> decoded = DecodeRaftMessage(std::get<PeerMessage>(msg.body));
+  if (!decoded.ok()) {
+    ++bad_messages_;
+    return;
+  }
   std::visit(
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
@@ -77,18 +86,14 @@ void RaftNode::OnMessage(const Message& msg) {
           OnSnapshotChunk(msg.from, body);
         } else if constexpr (std::is_same_v<T, RaftSnapshotReply>) {
           OnSnapshotReply(msg.from, body);
-        } else if constexpr (std::is_same_v<T, ClientRequest>) {
-          if (msg.type == MessageType::kForwardRequest) OnForwardRequest(msg.from, body);
-        } else if constexpr (std::is_same_v<T, ClientReply>) {
-          if (msg.type == MessageType::kForwardReply) OnForwardReply(body);
         }
       },
-      msg.body);
+      *decoded);
 }
 
 void RaftNode::OnTimer(TimerToken token) {
   if (token != kTickToken || !started_) return;
-  env_.SetTimer(kRaftTick, kTickToken);
+  env_.SetTimer(options_.tick(), kTickToken);
   if (failed_.ok()) Tick();
 }
 
@@ -96,13 +101,17 @@ void RaftNode::Tick() {
   const Nanos now = env_.Now();
   ExpireRequests();
   if (role_ == RaftRole::kLeader) {
-    CheckQuorum();
+    if (options_.check_quorum) CheckQuorum();
     if (role_ == RaftRole::kLeader && now >= next_heartbeat_) {
       force_heartbeat_ = true;
-      next_heartbeat_ = now + kRaftHeartbeat;
+      next_heartbeat_ = now + options_.heartbeat;
     }
   } else if (now >= election_deadline_) {
-    StartPreVote();
+    if (options_.pre_vote) {
+      StartPreVote();
+    } else {
+      StartElection();
+    }
   }
 }
 
@@ -146,7 +155,16 @@ void RaftNode::ReleaseLeaderMessages(size_t from) {
   env_.FlushSends();
 }
 
-void RaftNode::Send(NodeId to, MessageType type, MessageBody body) {
+void RaftNode::Send(NodeId to, const RaftMessage& m) {
+  Message msg;
+  msg.type = MessageType::kPeer;
+  msg.from = config_.self;
+  msg.to = to;
+  msg.body = EncodeRaftMessage(m);
+  out_messages_.emplace_back(to, std::move(msg));
+}
+
+void RaftNode::SendClientMessage(NodeId to, MessageType type, MessageBody body) {
   Message msg;
   msg.type = type;
   msg.from = config_.self;
@@ -161,7 +179,7 @@ void RaftNode::SendReply(const Origin& origin, ClientReply reply) {
     return;
   }
   reply.request_id = origin.forward_id;
-  Send(origin.via, MessageType::kForwardReply, std::move(reply));
+  SendClientMessage(origin.via, MessageType::kForwardReply, std::move(reply));
 }
 
 void RaftNode::ReplyError(const Origin& origin, core::ReplyStatus status, std::string message) {
@@ -200,7 +218,7 @@ void RaftNode::Fail(const absl::Status& s) {
 }
 
 void RaftNode::ResetElectionDeadline() {
-  election_deadline_ = env_.Now() + env_.rng().UniformRange(kRaftElectionMin, kRaftElectionMax);
+  election_deadline_ = env_.Now() + env_.rng().UniformRange(options_.election_min, options_.election_max);
 }
 
 void RaftNode::SetLeader(NodeId leader) {
@@ -240,7 +258,7 @@ void RaftNode::BecomeLeader() {
   noop.noop = true;
   noop_index_ = Propose(std::move(noop));
   force_heartbeat_ = true;
-  next_heartbeat_ = now + kRaftHeartbeat;
+  next_heartbeat_ = now + options_.heartbeat;
   DispatchWaiting();
 }
 
@@ -248,9 +266,9 @@ void RaftNode::BecomeLeader() {
 // so clients stuck behind a partitioned leader learn to go elsewhere.
 void RaftNode::CheckQuorum() {
   const Nanos now = env_.Now();
-  if (now - leader_since_ < kRaftElectionMax) return;
+  if (now - leader_since_ < options_.election_max) return;
   size_t live = 1;
-  for (const Peer& p : peers_) live += now - p.last_ack <= kRaftElectionMax ? 1 : 0;
+  for (const Peer& p : peers_) live += now - p.last_ack <= options_.election_max ? 1 : 0;
   if (live < Majority()) BecomeFollower(hard_.term, kNoNode);
 }
 
@@ -275,6 +293,18 @@ bool RaftNode::Ready() const {
   return leader_ != kNoNode;
 }
 
+NodeStatus RaftNode::Status() const {
+  NodeStatus s;
+  s.role = RaftRoleName(role_);
+  s.leads = role_ == RaftRole::kLeader;
+  s.term = hard_.term;
+  s.leader = leader_;
+  s.commit_index = commit_;
+  s.applied_index = applied_;
+  s.failed = !failed_.ok();
+  return s;
+}
+
 std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
   return {
       {"policy", "raft"},
@@ -297,6 +327,7 @@ std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
       {"snapshots_installed", absl::StrCat(snapshots_installed_)},
       {"pending_requests", absl::StrCat(pending_requests())},
       {"torn_tail_cut", torn_tail_cut_ ? "yes" : "no"},
+      {"bad_messages", absl::StrCat(bad_messages_)},
       {"storage_error", failed_.ok() ? std::string("none") : std::string(failed_.message())},
   };
 }

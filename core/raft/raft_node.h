@@ -82,6 +82,8 @@ class RaftNode final : public Node {
   void OnTimer(TimerToken token) override;
   void EndTurn() override;
   std::vector<std::pair<std::string, std::string>> Info() const override;
+  NodeStatus Status() const override;
+  const KvState* AppliedState() const override { return started_ ? &state_ : nullptr; }
   size_t KeyCount() const override { return state_.size(); }
   bool Ready() const override;
 
@@ -107,7 +109,9 @@ class RaftNode final : public Node {
 
   // raft_node.cc: roles, persistence, turn handling.
   void Tick();
-  void Send(NodeId to, MessageType type, MessageBody body);
+  // Raft's own messages, and client messages to a peer (forwarded requests and their replies).
+  void Send(NodeId to, const RaftMessage& m);
+  void SendClientMessage(NodeId to, MessageType type, MessageBody body);
   // A leader's end-of-turn messages (out_messages_ from index `from` on) leave before its sync.
   void ReleaseLeaderMessages(size_t from);
   void SendReply(const Origin& origin, ClientReply reply);
@@ -181,7 +185,7 @@ class RaftNode final : public Node {
   std::string snapshot_state_;  // encoded KvState of the latest snapshot (for InstallSnapshot).
 
   Nanos election_deadline_ = 0;
-  Nanos last_leader_contact_ = -kRaftElectionMax;
+  Nanos last_leader_contact_ = INT64_MIN / 2;  // long ago.
   Nanos next_heartbeat_ = 0;
   Nanos leader_since_ = 0;
   absl::btree_set<NodeId> votes_;
@@ -216,6 +220,7 @@ class RaftNode final : public Node {
   uint64_t snapshots_taken_ = 0;
   uint64_t snapshots_installed_ = 0;
   bool torn_tail_cut_ = false;
+  uint64_t bad_messages_ = 0;  // peer messages that failed to decode (dropped).
 };
 
 }  // namespace kvlab::core

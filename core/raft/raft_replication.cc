@@ -20,22 +20,22 @@ uint64_t RaftNode::Propose(RaftEntry e) {
   return index;
 }
 
-// Sends what each follower lacks, up to kRaftMaxInflightAppends messages in flight; with
+// Sends what each follower lacks, up to options_.max_inflight_appends messages in flight; with
 // `heartbeat`, every follower gets at least one message (leadership, commit index, read_seq).
 void RaftNode::Replicate(bool heartbeat) {
   const Nanos now = env_.Now();
   for (Peer& p : peers_) {
     if (p.snapshotting) {
-      if (heartbeat || now - p.last_progress > kRaftRetransmit) SendSnapshotChunk(p);
+      if (heartbeat || now - p.last_progress > options_.retransmit()) SendSnapshotChunk(p);
       continue;
     }
-    if (!p.inflight.empty() && now - p.last_progress > kRaftRetransmit) {
+    if (!p.inflight.empty() && now - p.last_progress > options_.retransmit()) {
       // Lost messages or replies: restart the pipeline from what the follower confirmed.
       p.inflight.clear();
       p.next = p.match + 1;
     }
     bool sent = false;
-    while (!p.snapshotting && p.inflight.size() < kRaftMaxInflightAppends && p.next <= log_.last_index()) {
+    while (!p.snapshotting && p.inflight.size() < options_.max_inflight_appends && p.next <= log_.last_index()) {
       SendAppend(p, false);
       sent = true;
     }
@@ -67,13 +67,13 @@ void RaftNode::SendAppend(Peer& p, bool heartbeat) {
   }
   m.prev_term = *prev_term;
   if (!heartbeat) {
-    m.entries = log_.Slice(p.next, kRaftMaxEntriesPerAppend, kRaftMaxAppendBytes);
+    m.entries = log_.Slice(p.next, options_.max_entries_per_append, kRaftMaxAppendBytes);
     KV_ASSERT(!m.entries.empty());
     if (p.inflight.empty()) p.last_progress = env_.Now();
     p.next = m.entries.back().index + 1;
     p.inflight.push_back(m.entries.back().index);
   }
-  Send(p.id, MessageType::kRaftAppend, std::move(m));
+  Send(p.id, std::move(m));
 }
 
 void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
@@ -81,7 +81,7 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
   reply.read_seq = m.read_seq;
   if (m.term < hard_.term) {
     reply.term = hard_.term;  // tells a stale leader to step down.
-    Send(from, MessageType::kRaftAppendReply, reply);
+    Send(from, reply);
     return;
   }
   KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));  // §5.2: one leader per term.
@@ -92,14 +92,14 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
 
   if (m.prev_index > log_.last_index()) {
     reply.conflict_index = log_.last_index() + 1;
-    Send(from, MessageType::kRaftAppendReply, reply);
+    Send(from, reply);
     return;
   }
   // Entries up to base_index are committed and identical everywhere: they always match.
   if (m.prev_index >= log_.base_index() && log_.TermAt(m.prev_index) != m.prev_term) {
     reply.conflict_term = *log_.TermAt(m.prev_index);
     reply.conflict_index = m.prev_index > log_.base_index() ? log_.FirstIndexOfTermAt(m.prev_index) : log_.first_index();
-    Send(from, MessageType::kRaftAppendReply, reply);
+    Send(from, reply);
     return;
   }
   for (const RaftEntry& e : m.entries) {
@@ -118,7 +118,7 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
   commit_ = std::max(commit_, std::min(m.commit_index, match));
   reply.success = true;
   reply.match_index = match;
-  Send(from, MessageType::kRaftAppendReply, reply);  // held until EndTurn synced the entries.
+  Send(from, reply);  // held until EndTurn synced the entries.
 }
 
 void RaftNode::NotePeerAck(Peer& p, uint64_t read_seq) {
@@ -150,7 +150,7 @@ void RaftNode::OnAppendReply(NodeId from, const RaftAppendReply& m) {
     p.next = std::clamp<uint64_t>(next, p.match + 1, log_.last_index() + 1);
     p.inflight.clear();
     p.last_progress = env_.Now();
-    while (p.inflight.size() < kRaftMaxInflightAppends && p.next <= log_.last_index() && !p.snapshotting) {
+    while (p.inflight.size() < options_.max_inflight_appends && p.next <= log_.last_index() && !p.snapshotting) {
       SendAppend(p, false);
     }
   }

@@ -38,7 +38,7 @@ void RaftNode::SendSnapshotChunk(Peer& p) {
   m.read_seq = read_seq_;
   m.data = snapshot_state_.substr(m.offset, kRaftSnapshotChunkBytes);
   p.last_progress = env_.Now();
-  Send(p.id, MessageType::kRaftSnapshotChunk, std::move(m));
+  Send(p.id, std::move(m));
 }
 
 void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
@@ -47,7 +47,7 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
   reply.last_index = m.last_index;
   if (m.term < hard_.term) {
     reply.term = hard_.term;
-    Send(from, MessageType::kRaftSnapshotReply, reply);
+    Send(from, reply);
     return;
   }
   KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));
@@ -59,7 +59,7 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
   if (m.last_index <= commit_) {  // we already hold everything it covers.
     reply.installed = true;
     reply.next_offset = m.total_bytes;
-    Send(from, MessageType::kRaftSnapshotReply, reply);
+    Send(from, reply);
     return;
   }
   if (m.offset == 0) {
@@ -79,7 +79,7 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
   }
   reply.next_offset = same ? recv_snapshot_.size() : 0;
   if (reply.installed) reply.next_offset = m.total_bytes;
-  Send(from, MessageType::kRaftSnapshotReply, reply);  // held until EndTurn: durable by then.
+  Send(from, reply);  // held until EndTurn: durable by then.
 }
 
 void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) {

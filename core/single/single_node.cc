@@ -60,6 +60,16 @@ void SingleNode::EndTurn() {
   spare_ = std::move(held);
 }
 
+NodeStatus SingleNode::Status() const {
+  NodeStatus s;
+  s.role = "single";
+  s.leads = store_ != nullptr;  // a one-node cluster leads itself once started.
+  s.leader = store_ != nullptr ? config_.self : kNoNode;
+  s.commit_index = s.applied_index = store_ != nullptr ? store_->last_lsn() : 0;
+  s.failed = store_ != nullptr && !store_->failure().ok();
+  return s;
+}
+
 std::vector<std::pair<std::string, std::string>> SingleNode::Info() const {
   std::vector<std::pair<std::string, std::string>> info = {
       {"role", "single"},

@@ -25,6 +25,8 @@ class SingleNode final : public Node {
   void EndTurn() override;
 
   std::vector<std::pair<std::string, std::string>> Info() const override;
+  NodeStatus Status() const override;
+  const KvState* AppliedState() const override { return store_ ? &store_->state() : nullptr; }
   size_t KeyCount() const override { return store_ ? store_->state().size() : 0; }
   bool Ready() const override { return store_ != nullptr; }
 

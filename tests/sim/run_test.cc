@@ -17,7 +17,7 @@ SimRunOutcome RunOnce(const workloads::Scenario& scenario, uint64_t seed, FaultM
                   const std::string& policy = "single") {
   SimRunOptions options;
   options.scenario = scenario;
-  options.policy = policy;
+  options.policy = *core::ParsePolicyChoice(policy);
   options.seed = seed;
   options.faults = faults;
   auto outcome = RunSimulation(options);
@@ -133,12 +133,14 @@ TEST(SimRunTest, BadFaultScheduleNamesTheNode) {
   EXPECT_NE(std::string(outcome.status().message()).find("node 5"), std::string::npos);
 }
 
-TEST(SimRunTest, UnknownPolicyIsAnInvalidArgument) {
+TEST(SimRunTest, ClusterSizeOutsideThePolicysIsAnInvalidArgument) {
   SimRunOptions options;
   options.scenario = Small();
-  options.policy = "paxos";
+  options.policy = *core::ParsePolicyChoice(core::DefaultReplicatedPolicy().name);
+  options.nodes = options.policy.info->max_nodes + 1;
   auto outcome = RunSimulation(options);
   EXPECT_EQ(outcome.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(outcome.status().message()).find("runs on"), std::string::npos);
 }
 
 }  // namespace

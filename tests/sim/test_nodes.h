@@ -49,6 +49,12 @@ class EchoNode final : public core::Node {
     dirty_ = false;
   }
   std::vector<std::pair<std::string, std::string>> Info() const override { return {{"role", "echo"}}; }
+  core::NodeStatus Status() const override {
+    core::NodeStatus s;
+    s.role = "echo";
+    return s;
+  }
+  const core::KvState* AppliedState() const override { return &state_; }
   size_t KeyCount() const override { return 0; }
 
   int pings_received = 0;
@@ -58,6 +64,7 @@ class EchoNode final : public core::Node {
  private:
   core::NodeConfig config_;
   core::Env& env_;
+  core::KvState state_;  // always empty: an echo node keeps no data.
   bool dirty_ = false;
 };
 

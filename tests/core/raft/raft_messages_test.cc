@@ -1,5 +1,5 @@
-// Codec of the raft peer messages inside core/message.h frames: round trips, truncations and
-// counts that lie about the remaining bytes.
+// Codec of the raft peer messages (raft's PeerMessage payloads, inside core/message.h frames):
+// round trips, every truncation of every message, and counts that lie about the remaining bytes.
 #include "core/raft/raft_messages.h"
 
 #include <string>
@@ -12,7 +12,7 @@
 namespace kvlab::core {
 namespace {
 
-std::vector<Message> RaftSamples() {
+std::vector<RaftMessage> RaftSamples() {
   RaftEntry e;
   e.term = 3;
   e.index = 9;
@@ -23,30 +23,65 @@ std::vector<Message> RaftSamples() {
   noop.index = 10;
   noop.noop = true;
   return {
-      Message{MessageType::kRaftVoteRequest, 1, 2, RaftVoteRequest{4, true, 9, 3}},
-      Message{MessageType::kRaftVoteReply, 2, 1, RaftVoteReply{4, false, true}},
-      Message{MessageType::kRaftAppend, 1, 3, RaftAppend{3, 8, 2, 7, 5, {e, noop}}},
-      Message{MessageType::kRaftAppendReply, 3, 1, RaftAppendReply{3, false, 0, 4, 2, 5}},
-      Message{MessageType::kRaftSnapshotChunk, 1, 2, RaftSnapshotChunk{3, 100, 2, 10, 30, 6, "0123456789"}},
-      Message{MessageType::kRaftSnapshotReply, 2, 1, RaftSnapshotReply{3, 100, 20, false, 6}},
+      RaftVoteRequest{4, true, 9, 3},
+      RaftVoteReply{4, false, true},
+      RaftAppend{3, 8, 2, 7, 5, {e, noop}},
+      RaftAppendReply{3, false, 0, 4, 2, 5},
+      RaftSnapshotChunk{3, 100, 2, 10, 30, 6, "0123456789"},
+      RaftSnapshotReply{3, 100, 20, false, 6},
   };
 }
 
-TEST(RaftMessagesTest, EveryRaftMessageRoundTrips) {
-  for (const Message& m : RaftSamples()) {
-    absl::StatusOr<Message> got = DecodeMessage(EncodeMessage(m));
+Message Framed(const RaftMessage& m) {
+  Message msg;
+  msg.type = MessageType::kPeer;
+  msg.from = 1;
+  msg.to = 2;
+  msg.body = EncodeRaftMessage(m);
+  return msg;
+}
+
+TEST(RaftMessagesTest, EveryRaftMessageRoundTripsThroughAFrame) {
+  for (const RaftMessage& m : RaftSamples()) {
+    absl::StatusOr<Message> frame = DecodeMessage(EncodeMessage(Framed(m)));
+    ASSERT_TRUE(frame.ok()) << frame.status();
+    ASSERT_EQ(frame->type, MessageType::kPeer);
+    absl::StatusOr<RaftMessage> got = DecodeRaftMessage(std::get<PeerMessage>(frame->body));
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(*got, m);
   }
 }
 
-TEST(RaftMessagesTest, EveryTruncationIsDataLoss) {
-  for (const Message& m : RaftSamples()) {
-    const std::string frame = EncodeMessage(m);
+TEST(RaftMessagesTest, EveryTruncationOfEveryBodyIsDataLoss) {
+  for (const RaftMessage& m : RaftSamples()) {
+    const PeerMessage whole = EncodeRaftMessage(m);
+    for (size_t n = 0; n < whole.payload.size(); ++n) {
+      PeerMessage cut = whole;
+      cut.payload.resize(n);
+      EXPECT_EQ(DecodeRaftMessage(cut).status().code(), absl::StatusCode::kDataLoss) << "kind " << int(whole.kind);
+    }
+    PeerMessage longer = whole;
+    longer.payload.push_back('\0');
+    EXPECT_EQ(DecodeRaftMessage(longer).status().code(), absl::StatusCode::kDataLoss) << "trailing byte";
+  }
+}
+
+TEST(RaftMessagesTest, EveryTruncationOfEveryFrameIsDataLoss) {
+  for (const RaftMessage& m : RaftSamples()) {
+    const std::string frame = EncodeMessage(Framed(m));
     for (size_t n = 0; n < frame.size(); ++n) {
       EXPECT_EQ(DecodeMessage(std::string_view(frame).substr(0, n)).status().code(), absl::StatusCode::kDataLoss);
     }
   }
+}
+
+TEST(RaftMessagesTest, AnotherPolicysTagOrAnUnknownKindIsRefused) {
+  PeerMessage m = EncodeRaftMessage(RaftVoteReply{4, false, true});
+  m.policy = kRaftPolicyTag + 1;
+  EXPECT_EQ(DecodeRaftMessage(m).status().code(), absl::StatusCode::kInvalidArgument);
+  m.policy = kRaftPolicyTag;
+  m.kind = 6;
+  EXPECT_EQ(DecodeRaftMessage(m).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(RaftMessagesTest, EntryCountAboveRemainingBytesIsRefused) {

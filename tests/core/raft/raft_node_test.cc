@@ -1,6 +1,8 @@
 // Unit tests of the raft policy's rules, on fake Envs wired by hand (tests/core/raft_test_env.h).
 #include "core/raft/raft_node.h"
 
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "tests/core/raft/raft_test_env.h"
@@ -21,11 +23,27 @@ Message Msg(NodeId from, NodeId to, MessageType type, MessageBody body) {
   return m;
 }
 
+// A raft message from `from` to `to`, framed as raft's PeerMessage.
+Message Msg(NodeId from, NodeId to, const RaftMessage& body) {
+  return Msg(from, to, MessageType::kPeer, EncodeRaftMessage(body));
+}
+
+// The raft message `m` carries, if it is one of type T.
+template <typename T>
+std::optional<T> RaftOf(const Message& m) {
+  const auto* peer = std::get_if<PeerMessage>(&m.body);
+  if (peer == nullptr) return std::nullopt;
+  absl::StatusOr<RaftMessage> decoded = DecodeRaftMessage(*peer);
+  EXPECT_TRUE(decoded.ok()) << decoded.status();
+  if (!decoded.ok() || !std::holds_alternative<T>(*decoded)) return std::nullopt;
+  return std::get<T>(*std::move(decoded));
+}
+
 template <typename T>
 std::vector<T> SentOf(FakeEnv& env) {
   std::vector<T> out;
   for (const Message& m : env.sent) {
-    if (const T* b = std::get_if<T>(&m.body)) out.push_back(*b);
+    if (std::optional<T> b = RaftOf<T>(m)) out.push_back(*std::move(b));
   }
   return out;
 }
@@ -52,7 +70,7 @@ struct Solo {
     node->OnMessage(m);
     node->EndTurn();
   }
-  void Append(NodeId leader, RaftAppend a) { Deliver(Msg(leader, 1, MessageType::kRaftAppend, std::move(a))); }
+  void Append(NodeId leader, RaftAppend a) { Deliver(Msg(leader, 1, std::move(a))); }
   RaftAppendReply LastAppendReply() {
     auto replies = SentOf<RaftAppendReply>(env);
     EXPECT_FALSE(replies.empty());
@@ -63,8 +81,8 @@ struct Solo {
     env.now += kRaftElectionMax + kRaftTick;
     node->OnTimer(1);
     node->EndTurn();
-    Deliver(Msg(2, 1, MessageType::kRaftVoteReply, RaftVoteReply{node->term() + 1, true, true}));
-    Deliver(Msg(2, 1, MessageType::kRaftVoteReply, RaftVoteReply{node->term(), false, true}));
+    Deliver(Msg(2, 1, RaftVoteReply{node->term() + 1, true, true}));
+    Deliver(Msg(2, 1, RaftVoteReply{node->term(), false, true}));
     ASSERT_EQ(node->role(), RaftRole::kLeader);
   }
 };
@@ -127,7 +145,7 @@ TEST(RaftNodeTest, DuplicateOldAppendDoesNotTruncateMatchingEntries) {
 
 TEST(RaftNodeTest, AppendsAreAckedOnlyAfterSync) {
   Solo s;
-  s.node->OnMessage(Msg(2, 1, MessageType::kRaftAppend, RaftAppend{.term = 1, .entries = {Entry(1, 1)}}));
+  s.node->OnMessage(Msg(2, 1, RaftAppend{.term = 1, .entries = {Entry(1, 1)}}));
   EXPECT_TRUE(s.env.sent.empty()) << "the ack must wait for the turn's sync";
   const int syncs = s.env.mem_disk.syncs;
   s.node->EndTurn();
@@ -154,7 +172,7 @@ TEST(RaftNodeTest, CandidateWithStaleLogIsDeniedVote) {
   s.Append(2, RaftAppend{.term = 2, .entries = {Entry(1, 1), Entry(2, 2)}});
   s.env.sent.clear();
   // Candidate 3 has a longer log but an older last term (§5.4.1).
-  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{3, false, 5, 1}));
+  s.Deliver(Msg(3, 1, RaftVoteRequest{3, false, 5, 1}));
   auto votes = SentOf<RaftVoteReply>(s.env);
   ASSERT_EQ(votes.size(), 1u);
   EXPECT_FALSE(votes[0].granted);
@@ -164,8 +182,8 @@ TEST(RaftNodeTest, CandidateWithStaleLogIsDeniedVote) {
 
 TEST(RaftNodeTest, VoterGrantsAtMostOneVotePerTerm) {
   Solo s;
-  s.Deliver(Msg(2, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{1, false, 0, 0}));
-  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{1, false, 0, 0}));
+  s.Deliver(Msg(2, 1, RaftVoteRequest{1, false, 0, 0}));
+  s.Deliver(Msg(3, 1, RaftVoteRequest{1, false, 0, 0}));
   auto votes = SentOf<RaftVoteReply>(s.env);
   ASSERT_EQ(votes.size(), 2u);
   EXPECT_TRUE(votes[0].granted);
@@ -175,7 +193,7 @@ TEST(RaftNodeTest, VoterGrantsAtMostOneVotePerTerm) {
 
 TEST(RaftNodeTest, TermAndVoteAreDurableBeforeVoteReply) {
   Solo s;
-  s.node->OnMessage(Msg(2, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, false, 0, 0}));
+  s.node->OnMessage(Msg(2, 1, RaftVoteRequest{5, false, 0, 0}));
   EXPECT_TRUE(s.env.sent.empty()) << "no vote may leave before term and vote are synced";
   s.node->EndTurn();
   ASSERT_EQ(SentOf<RaftVoteReply>(s.env).size(), 1u);
@@ -187,7 +205,7 @@ TEST(RaftNodeTest, TermAndVoteAreDurableBeforeVoteReply) {
   EXPECT_EQ(s.node->voted_for(), 2u);
   // After the restart it still refuses a second candidate in that term.
   s.env.sent.clear();
-  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, false, 0, 0}));
+  s.Deliver(Msg(3, 1, RaftVoteRequest{5, false, 0, 0}));
   EXPECT_FALSE(SentOf<RaftVoteReply>(s.env).at(0).granted);
 }
 
@@ -208,7 +226,7 @@ TEST(RaftNodeTest, PreVoteDoesNotDisturbAStableLeader) {
   Solo s;
   s.Append(2, RaftAppend{.term = 4, .entries = {}});  // node 2 leads term 4 and was just heard from.
   s.env.sent.clear();
-  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, true, 10, 4}));
+  s.Deliver(Msg(3, 1, RaftVoteRequest{5, true, 10, 4}));
   auto votes = SentOf<RaftVoteReply>(s.env);
   ASSERT_EQ(votes.size(), 1u);
   EXPECT_FALSE(votes[0].granted);
@@ -217,7 +235,7 @@ TEST(RaftNodeTest, PreVoteDoesNotDisturbAStableLeader) {
   // Once the leader has been silent for an election timeout, the same probe is granted.
   s.env.now += kRaftElectionMin;
   s.env.sent.clear();
-  s.Deliver(Msg(3, 1, MessageType::kRaftVoteRequest, RaftVoteRequest{5, true, 10, 4}));
+  s.Deliver(Msg(3, 1, RaftVoteRequest{5, true, 10, 4}));
   EXPECT_TRUE(SentOf<RaftVoteReply>(s.env).at(0).granted);
   EXPECT_EQ(s.node->term(), 4u) << "a pre-vote never changes the voter's term";
 }
@@ -235,16 +253,16 @@ TEST(RaftNodeTest, LeaderDoesNotCommitEntryFromPreviousTermByCounting) {
   Solo s;
   // Node 1 holds an entry of term 1 that was never committed, then wins term 3.
   s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1, "x", "1")}});
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppend, RaftAppend{.term = 2, .entries = {}}));
+  s.Deliver(Msg(2, 1, RaftAppend{.term = 2, .entries = {}}));
   s.env.now += kRaftElectionMax * 2;
   s.BecomeLeader();
   ASSERT_EQ(s.node->term(), 3u);
   ASSERT_EQ(s.node->log().last_index(), 2u);  // entry 1 (term 1) + no-op (term 3).
   // Node 2 acknowledges entry 1 only: a majority holds it, but it is from an older term (§5.4.2).
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 3, .success = true, .match_index = 1}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 3, .success = true, .match_index = 1}));
   EXPECT_EQ(s.node->commit_index(), 0u);
   // Once the no-op of term 3 is on a majority, both commit.
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 3, .success = true, .match_index = 2}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 3, .success = true, .match_index = 2}));
   EXPECT_EQ(s.node->commit_index(), 2u);
   EXPECT_EQ(s.node->applied_index(), 2u);
 }
@@ -254,7 +272,7 @@ TEST(RaftNodeTest, LeaderStepsDownWhenItSeesHigherTerm) {
   s.BecomeLeader();
   s.node->OnClientRequest(7, Command::Put("a", "1"));
   s.node->EndTurn();
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 9}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 9}));
   EXPECT_EQ(s.node->role(), RaftRole::kFollower);
   EXPECT_EQ(s.node->term(), 9u);
   // The proposal may still commit under a later leader: its outcome is unknown, never ok/tryagain.
@@ -268,7 +286,7 @@ TEST(RaftNodeTest, WriteIsRepliedOnlyAfterMajorityCommit) {
   s.node->OnClientRequest(7, Command::Put("a", "1"));
   s.node->EndTurn();
   EXPECT_TRUE(s.env.replies.empty());
-  s.Deliver(Msg(3, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  s.Deliver(Msg(3, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
   ASSERT_EQ(s.env.replies.count(7), 1u);
   EXPECT_EQ(s.env.replies[7].status, ReplyStatus::kOk);
   EXPECT_EQ(s.env.replies[7].result.kind, ResultKind::kOk);
@@ -279,7 +297,7 @@ TEST(RaftNodeTest, LeaderIsReadyOnceItsNoOpCommitsFollowerOnceItKnowsALeader) {
   EXPECT_FALSE(leader.node->Ready());
   leader.BecomeLeader();
   EXPECT_FALSE(leader.node->Ready()) << "its no-op is not committed yet";
-  leader.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  leader.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
   EXPECT_TRUE(leader.node->Ready());
 
   Solo follower;
@@ -302,8 +320,8 @@ TEST(RaftNodeTest, LeaderSendsItsAppendsBeforeItsOwnLogWriteIsSynced) {
   EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
   bool carried = false;
   for (size_t i = 0; i < s.env.flushes[0].sent; ++i) {
-    const auto* append = std::get_if<RaftAppend>(&s.env.sent[i].body);
-    if (append == nullptr) continue;
+    const std::optional<RaftAppend> append = RaftOf<RaftAppend>(s.env.sent[i]);
+    if (!append) continue;
     for (const RaftEntry& e : append->entries) carried |= e.command.keys == std::vector<std::string>{"a"};
   }
   EXPECT_TRUE(carried);
@@ -316,7 +334,7 @@ TEST(RaftNodeTest, LeaderWhoseOwnWriteFailsNeverCountsItselfTowardCommit) {
   s.node->OnClientRequest(7, Command::Put("a", "1"));
   s.node->EndTurn();  // the append left; the leader's own sync failed.
   // One follower holds the entry: with the leader's unsynced copy that would look like 2 of 3.
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
   ASSERT_EQ(s.env.replies.count(7), 1u);
   EXPECT_NE(s.env.replies[7].status, ReplyStatus::kOk);
   EXPECT_LT(s.node->commit_index(), 2u);  // the write (index 2, after the no-op) never commits.
@@ -325,7 +343,7 @@ TEST(RaftNodeTest, LeaderWhoseOwnWriteFailsNeverCountsItselfTowardCommit) {
 TEST(RaftNodeTest, ReadWaitsForHeartbeatQuorumThenServes) {
   Solo s;
   s.BecomeLeader();
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
   ASSERT_EQ(s.node->commit_index(), 1u);
   s.env.sent.clear();
   s.node->OnClientRequest(8, Command::Get("a"));
@@ -337,7 +355,7 @@ TEST(RaftNodeTest, ReadWaitsForHeartbeatQuorumThenServes) {
   ASSERT_EQ(beats.size(), 2u);
   const uint64_t seq = beats[0].read_seq;
   EXPECT_GT(seq, 0u);
-  s.Deliver(Msg(3, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = seq}));
+  s.Deliver(Msg(3, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = seq}));
   ASSERT_EQ(s.env.replies.size(), 2u);
   EXPECT_EQ(s.env.replies[8].result.kind, ResultKind::kNil);
 }
@@ -349,11 +367,11 @@ TEST(RaftNodeTest, ReadsWaitForTheLeadersNoOpToCommit) {
   s.node->OnClientRequest(8, Command::Get("a"));
   s.node->EndTurn();
   for (const RaftAppend& a : SentOf<RaftAppend>(s.env)) EXPECT_EQ(a.read_seq, 0u);
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
   EXPECT_TRUE(s.env.replies.empty());
   auto beats = SentOf<RaftAppend>(s.env);
   ASSERT_FALSE(beats.empty());
-  s.Deliver(Msg(2, 1, MessageType::kRaftAppendReply, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
   EXPECT_EQ(s.env.replies.count(8), 1u);
 }
 
@@ -362,7 +380,7 @@ TEST(RaftNodeTest, RequestWithNoLeaderFailsWithTryAgainAfterBoundedWait) {
   s.node->OnClientRequest(3, Command::Put("a", "1"));
   s.node->EndTurn();
   EXPECT_TRUE(s.env.replies.empty());
-  for (Nanos t = 0; t <= kRaftNoLeaderWait; t += kRaftTick) {
+  for (Nanos t = 0; t <= RaftOptions{}.no_leader_wait(); t += kRaftTick) {
     s.env.now += kRaftTick;
     s.node->OnTimer(1);
     s.node->EndTurn();
@@ -525,7 +543,7 @@ TEST(RaftNodeTest, WaitingRequestSurvivesDeadlineSweepIntact) {
   node.OnTimer(1);  // sweeps deadlines; the request is still in time.
   node.EndTurn();
   env.sent.clear();
-  node.OnMessage(Msg(2, 1, MessageType::kRaftAppend, RaftAppend{.term = 1, .entries = {}}));
+  node.OnMessage(Msg(2, 1, RaftAppend{.term = 1, .entries = {}}));
   node.EndTurn();
   bool forwarded = false;
   for (const Message& m : env.sent) {

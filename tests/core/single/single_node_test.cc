@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/constants.h"
+#include "core/policy/registry.h"
 #include "tests/support/mem_disk.h"
 
 namespace kvlab::core {
@@ -43,7 +44,7 @@ class FakeEnv : public Env {
 NodeConfig OneNode() { return NodeConfig{.self = 1, .members = {1}, .fsync = true}; }
 
 std::unique_ptr<Node> StartedNode(FakeEnv& env) {
-  absl::StatusOr<std::unique_ptr<Node>> node = MakeNode("single", OneNode(), env);
+  absl::StatusOr<std::unique_ptr<Node>> node = MakeNode(*ParsePolicyChoice("single"), OneNode(), env);
   EXPECT_TRUE(node.ok()) << node.status();
   EXPECT_TRUE((*node)->Start().ok());
   return *std::move(node);
@@ -118,7 +119,7 @@ TEST(SingleNodeTest, ExpiryUsesEnvClock) {
 TEST(SingleNodeTest, CorruptLogMakesStartFail) {
   FakeEnv env;
   env.mem_disk.SetContents("wal", std::string(40, 'x'));
-  absl::StatusOr<std::unique_ptr<Node>> node = MakeNode("single", OneNode(), env);
+  absl::StatusOr<std::unique_ptr<Node>> node = MakeNode(*ParsePolicyChoice("single"), OneNode(), env);
   ASSERT_TRUE(node.ok());
   EXPECT_EQ((*node)->Start().code(), absl::StatusCode::kDataLoss);
   (*node)->OnClientRequest(1, Command::Get("a"));
@@ -175,21 +176,6 @@ TEST(SingleNodeTest, PendingRepliesAreBounded) {
   EXPECT_EQ(env.replies[kMaxPendingClientRequests].status, ReplyStatus::kBusy);
   node->EndTurn();
   EXPECT_EQ(env.replies.size(), kMaxPendingClientRequests + 1);
-}
-
-TEST(MakeNodeTest, SingleRefusesMoreThanOneMember) {
-  FakeEnv env;
-  absl::StatusOr<std::unique_ptr<Node>> node =
-      MakeNode("single", NodeConfig{.self = 1, .members = {1, 2, 3}}, env);
-  EXPECT_EQ(node.status().code(), absl::StatusCode::kInvalidArgument);
-}
-
-TEST(MakeNodeTest, UnknownPolicyListsKnownOnes) {
-  FakeEnv env;
-  absl::StatusOr<std::unique_ptr<Node>> node = MakeNode("paxos", OneNode(), env);
-  EXPECT_EQ(node.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(node.status().message(), HasSubstr("unknown policy 'paxos' (known: single"));
-  EXPECT_THAT(PolicyNames(), Contains("single"));
 }
 
 }  // namespace

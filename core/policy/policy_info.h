@@ -1,0 +1,56 @@
+// PolicyInfo: how a replication policy declares itself to the registry (core/policy/registry.h):
+// name, promise, cluster sizes, the faults it claims to survive, its parameters and its factory.
+// Each policy's folder defines one; only the registry lists them all.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/env.h"
+#include "core/policy/node.h"
+#include "core/policy/params.h"
+
+namespace kvlab::core {
+
+// What a policy promises about the histories it produces; the run's verdict checks it.
+enum class Consistency : uint8_t {
+  kLinearizable,                // every history is linearizable.
+  kEventual,                    // replicas converge; reads may be stale (reported, not failed).
+  kLinearizableUntilFailover,   // linearizable while the primary lives; failover may lose writes.
+};
+const char* ConsistencyName(Consistency c);
+
+using NodeFactory = absl::StatusOr<std::unique_ptr<Node>> (*)(const NodeConfig& config, const PolicyParams& params,
+                                                             Env& env);
+
+struct PolicyInfo {
+  std::string_view name;
+  uint8_t tag = 0;  // PeerMessage::policy of its messages; unique among policies.
+  std::string_view description;
+  int default_nodes = 1;
+  int min_nodes = 1;
+  int max_nodes = 1;
+  Consistency promise = Consistency::kLinearizable;
+  // Acknowledged writes survive crashes of up to max_faulty(n) nodes (with --durability fsync).
+  bool durable = true;
+  // How many of n nodes may be down, cut off or lose their disk at once with the promise intact
+  // and the cluster serving again once they return (raft: a minority). Fault budgets use it.
+  int (*max_faulty)(int nodes) = nullptr;
+  // Fault kinds (sim::FaultMode names) it claims to survive; the conformance suite sweeps each.
+  std::vector<std::string_view> survives;
+  // Files written on every write turn and synced (preallocated by the real node under fsync).
+  std::vector<std::string_view> log_files;
+  std::vector<ParamSpec> params;
+  // Decodes one of its peer messages and encodes it again (absent for a policy without peer
+  // messages). Any bytes give a message or an error, never a crash; what decodes re-encodes to a
+  // message that decodes equal. The peer fuzz target and the conformance tests drive it.
+  absl::StatusOr<PeerMessage> (*reencode_peer)(const PeerMessage& m) = nullptr;
+  // Relations between parameters that their bounds cannot express (optional).
+  absl::Status (*check_params)(const PolicyParams& params) = nullptr;
+  NodeFactory make = nullptr;
+};
+
+}  // namespace kvlab::core

@@ -1,0 +1,89 @@
+#include "core/raft/raft_policy.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "core/raft/raft_node.h"
+#include "core/raft/raft_storage.h"
+
+namespace kvlab::core {
+namespace {
+
+int Minority(int nodes) { return (nodes - 1) / 2; }
+
+// Relations between parameters that their bounds alone cannot express.
+absl::Status CheckRaftParams(const PolicyParams& params) {
+  const auto [election_lo, election_hi] = params.Range("election_timeout_ms");
+  const int64_t heartbeat = params.Int("heartbeat_ms");
+  if (2 * heartbeat >= election_lo) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "raft.heartbeat_ms=", heartbeat, ": must be below half of raft.election_timeout_ms's low end (", election_lo,
+        "), or followers time out between heartbeats"));
+  }
+  (void)election_hi;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PeerMessage> ReencodeRaft(const PeerMessage& m) {
+  absl::StatusOr<RaftMessage> decoded = DecodeRaftMessage(m);
+  if (!decoded.ok()) return decoded.status();
+  return EncodeRaftMessage(*decoded);
+}
+
+absl::StatusOr<std::unique_ptr<Node>> MakeRaft(const NodeConfig& config, const PolicyParams& params, Env& env) {
+  return std::unique_ptr<Node>(new RaftNode(config, env, RaftOptionsFrom(params)));
+}
+
+PolicyInfo MakeInfo() {
+  PolicyInfo p;
+  p.name = "raft";
+  p.tag = kRaftPolicyTag;
+  p.description = "leader election with PreVote, log replication, majority commit, ReadIndex reads, snapshots";
+  p.default_nodes = 3;
+  p.min_nodes = 1;
+  p.max_nodes = static_cast<int>(kRaftMaxMembers);
+  p.promise = Consistency::kLinearizable;
+  p.durable = true;
+  p.max_faulty = Minority;
+  p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
+  p.log_files = {kRaftLogFile};
+  p.params = {
+      RangeParam("election_timeout_ms", "150..300", 10, 60'000, "randomized election timeout (§5.2)"),
+      IntParam("heartbeat_ms", "50", 1, 10'000, "leader heartbeat period when idle"),
+      IntParam("max_append_entries", "512", 1, static_cast<int64_t>(kRaftMaxEntriesPerAppend),
+               "entries per AppendEntries"),
+      IntParam("max_inflight_appends", "4", 1, static_cast<int64_t>(kRaftMaxInflightAppends),
+               "pipelined AppendEntries per follower"),
+      IntParam("snapshot_entries", "10000", 8, 1'000'000'000,
+               "applied entries after which a node snapshots and compacts its log"),
+      BoolParam("pre_vote", "true", "PreVote before an election (§9.6)"),
+      BoolParam("check_quorum", "true", "a leader without a live majority steps down (§6.2)"),
+  };
+  p.check_params = CheckRaftParams;
+  p.reencode_peer = ReencodeRaft;
+  p.make = MakeRaft;
+  return p;
+}
+
+}  // namespace
+
+const PolicyInfo& RaftPolicy() {
+  static const PolicyInfo* const info = new PolicyInfo(MakeInfo());
+  return *info;
+}
+
+RaftOptions RaftOptionsFrom(const PolicyParams& params) {
+  RaftOptions o;
+  const auto [lo, hi] = params.Range("election_timeout_ms");
+  o.election_min = Millis(lo);
+  o.election_max = Millis(hi);
+  o.heartbeat = Millis(params.Int("heartbeat_ms"));
+  o.max_entries_per_append = static_cast<size_t>(params.Int("max_append_entries"));
+  o.max_inflight_appends = static_cast<size_t>(params.Int("max_inflight_appends"));
+  o.snapshot_every_entries = static_cast<uint64_t>(params.Int("snapshot_entries"));
+  o.pre_vote = params.Bool("pre_vote");
+  o.check_quorum = params.Bool("check_quorum");
+  return o;
+}
+
+}  // namespace kvlab::core

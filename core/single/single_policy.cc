@@ -1,0 +1,41 @@
+#include "core/single/single_policy.h"
+
+#include "core/kv/kv_store.h"
+#include "core/single/single_node.h"
+
+namespace kvlab::core {
+namespace {
+
+// Messages of the single policy's tag never exist (it has no peers); the tag is reserved.
+constexpr uint8_t kSinglePolicyTag = 1;
+
+int NoFaultyNode(int) { return 0; }
+
+absl::StatusOr<std::unique_ptr<Node>> MakeSingle(const NodeConfig& config, const PolicyParams&, Env& env) {
+  return std::unique_ptr<Node>(new SingleNode(config, env));
+}
+
+PolicyInfo MakeInfo() {
+  PolicyInfo p;
+  p.name = "single";
+  p.tag = kSinglePolicyTag;
+  p.description = "one node, WAL with group commit: the baseline (no replication)";
+  p.default_nodes = p.min_nodes = p.max_nodes = 1;
+  p.promise = Consistency::kLinearizable;
+  p.durable = true;
+  // Its only copy: a crash is survived (the WAL), a corrupt disk is detected and refused.
+  p.max_faulty = NoFaultyNode;
+  p.survives = {"crash", "clock"};
+  p.log_files = {kWalFileName};
+  p.make = MakeSingle;
+  return p;
+}
+
+}  // namespace
+
+const PolicyInfo& SinglePolicy() {
+  static const PolicyInfo* const info = new PolicyInfo(MakeInfo());
+  return *info;
+}
+
+}  // namespace kvlab::core
