@@ -28,7 +28,7 @@ inline constexpr core::Nanos kReadyDeadline = core::Seconds(10);
 struct SimRunOptions {
   workloads::Scenario scenario;
   std::string scenario_arg;  // as given on the command line (a name or a file), for the replay line.
-  core::PolicyChoice policy;  // REQUIRES: set (core::ParsePolicyChoice).
+  core::PolicyChoice policy = core::DefaultChoice();
   int nodes = 0;             // 0: the policy's default size.
   uint64_t seed = 1;
   FaultMode faults = FaultMode::kNone;

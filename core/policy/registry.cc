@@ -98,6 +98,12 @@ absl::StatusOr<PolicyChoice> ParsePolicyChoice(std::string_view text, const std:
   return PolicyChoice{*info, *std::move(params)};
 }
 
+PolicyChoice DefaultChoice() {
+  absl::StatusOr<PolicyChoice> choice = ParsePolicyChoice(DefaultPolicy().name);
+  KV_ASSERT(choice.ok());
+  return *std::move(choice);
+}
+
 absl::Status CheckClusterSize(const PolicyInfo& info, int nodes) {
   if (nodes >= info.min_nodes && nodes <= info.max_nodes) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat("policy '", std::string(info.name), "' runs on ", info.min_nodes,

@@ -38,6 +38,9 @@ struct PolicyChoice {
   std::string label() const;
 };
 
+// The default policy with its default parameters.
+PolicyChoice DefaultChoice();
+
 // Parses "name[:param=value[:param=value...]]" and appends `extra` (from --param policy.key=value,
 // whose policy prefix must name this policy). InvalidArgument with a one-line reason.
 absl::StatusOr<PolicyChoice> ParsePolicyChoice(std::string_view text,

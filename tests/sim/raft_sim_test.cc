@@ -89,14 +89,11 @@ core::NodeId LeaderOf(Simulator& sim) {
 
 RunOutcome RunRaft(uint64_t seed, const RunOptions& opt) {
   RunOutcome out;
-  NodeFactory factory = nullptr;
-  if (opt.snapshot_every > 0) {
-    core::RaftOptions ro;
-    ro.snapshot_every_entries = opt.snapshot_every;
-    factory = [ro](const core::NodeConfig& config, core::Env& env) -> absl::StatusOr<std::unique_ptr<core::Node>> {
-      return std::unique_ptr<core::Node>(new core::RaftNode(config, env, ro));
-    };
-  }
+  core::RaftOptions ro;
+  if (opt.snapshot_every > 0) ro.snapshot_every_entries = opt.snapshot_every;
+  NodeFactory factory = [ro](const core::NodeConfig& config, core::Env& env) -> absl::StatusOr<std::unique_ptr<core::Node>> {
+    return std::unique_ptr<core::Node>(new core::RaftNode(config, env, ro));
+  };
   Simulator sim(Config(), "raft", opt.nodes, seed, factory);
   EXPECT_TRUE(sim.Start().ok());
   SimRuntime rt(sim);
