@@ -19,10 +19,20 @@ enum Group : uint8_t {
 
 struct Event {
   core::Nanos time;
-  uint64_t seq;  // 0 = none.
-  uint32_t op;   // position in the ranked ops.
+  uint64_t seq;       // 0 = none.
+  core::Nanos other;  // the time of the op's other event.
+  int client;
+  uint32_t op;  // position in the ranked ops.
   bool is_complete;
   Group group;
+
+  // The op's place among its client's ops: a sequential client's earlier op has the earlier
+  // (invoke, complete), so its return comes before the next op's call at one instant, and a
+  // zero-length op's call before its return.
+  auto ClientOrder() const {
+    return is_complete ? std::make_tuple(client, other, time, op, is_complete)
+                       : std::make_tuple(client, time, other, op, is_complete);
+  }
 };
 
 class Ranker {
@@ -51,8 +61,6 @@ class Ranker {
  private:
   using It = std::vector<Event>::iterator;
 
-  const HistoryOp& OpOf(const Event& e) const { return history_[indexes_[e.op]]; }
-
   std::vector<Event> Events() const {
     KV_ASSERT(indexes_.size() < UINT32_MAX);
     std::vector<Event> es;
@@ -62,21 +70,16 @@ class Ranker {
       KV_ASSERT(h.invoke_ns <= h.complete_ns);
       KV_ASSERT((h.invoke_seq == 0) == (h.complete_seq == 0) &&
                 (h.invoke_seq == 0 || h.invoke_seq < h.complete_seq));
-      es.push_back({h.invoke_ns, h.invoke_seq, k, false, kInTurn});
-      es.push_back({h.complete_ns, h.complete_seq, k, true, kInTurn});
+      es.push_back({h.invoke_ns, h.invoke_seq, h.complete_ns, h.client, k, false, kInTurn});
+      es.push_back({h.complete_ns, h.complete_seq, h.invoke_ns, h.client, k, true, kInTurn});
     }
     return es;
   }
 
-  // Orders the events of one instant: by group, then seq, then per client in its own op order (a
-  // sequential client's earlier op has the earlier (invoke, complete), so its return comes before
-  // the next op's call, and a zero-length op's call before its return).
-  void OrderInstant(It begin, It end) const {
-    auto client_key = [&](const Event& e) {
-      const HistoryOp& h = OpOf(e);
-      return std::make_tuple(h.client, h.invoke_ns, h.complete_ns, e.op, e.is_complete);
-    };
-    std::sort(begin, end, [&](const Event& a, const Event& b) { return client_key(a) < client_key(b); });
+  // Orders the events of one instant: by group, then seq, then by client in its own op order.
+  static void OrderInstant(It begin, It end) {
+    std::sort(begin, end,
+              [](const Event& a, const Event& b) { return a.ClientOrder() < b.ClientOrder(); });
     GroupSeqless(begin, end);
     std::stable_sort(begin, end, [](const Event& a, const Event& b) {
       return std::tie(a.group, a.seq) < std::tie(b.group, b.seq);
@@ -85,10 +88,10 @@ class Ranker {
 
   // Gives each seq-less event of the instant its group: kInTurn when its client has both a
   // seq-less call and a seq-less return here. REQUIRES: [begin, end) sorted by client.
-  void GroupSeqless(It begin, It end) const {
+  static void GroupSeqless(It begin, It end) {
     for (It first = begin, last = begin; first != end; first = last) {
       bool calls = false, returns = false;
-      for (last = first; last != end && OpOf(*last).client == OpOf(*first).client; ++last) {
+      for (last = first; last != end && last->client == first->client; ++last) {
         if (last->seq == 0) (last->is_complete ? returns : calls) = true;
       }
       for (It e = first; e != last; ++e) {
