@@ -81,8 +81,10 @@ class Ranker {
     std::sort(begin, end,
               [](const Event& a, const Event& b) { return a.ClientOrder() < b.ClientOrder(); });
     GroupSeqless(begin, end);
-    std::stable_sort(begin, end, [](const Event& a, const Event& b) {
-      return std::tie(a.group, a.seq) < std::tie(b.group, b.seq);
+    std::sort(begin, end, [](const Event& a, const Event& b) {
+      if (a.group != b.group) return a.group < b.group;
+      if (a.seq != b.seq) return a.seq < b.seq;
+      return a.ClientOrder() < b.ClientOrder();
     });
   }
 
