@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +13,7 @@
 #include "workloads/checker.h"
 #include "workloads/driver.h"
 #include "workloads/progress.h"
+#include "workloads/readback.h"
 
 namespace kvlab::real {
 namespace {
@@ -23,15 +23,6 @@ using workloads::HistoryOp;
 // The driver's preload writers (workloads/driver.cc kMaxPreloadFibers): only sizes the pool of
 // pre-opened connections, so a mismatch costs a few lazy connects, never correctness.
 constexpr uint64_t kPreloadWriters = 64;
-
-// Keys that an acknowledged (or possibly applied) write touched, in sorted order.
-std::vector<std::string> WrittenKeys(const std::vector<HistoryOp>& history) {
-  std::set<std::string> keys;
-  for (const HistoryOp& op : history) {
-    if (op.op != "get" && op.result != workloads::OpResult::kFail) keys.insert(op.key);
-  }
-  return {keys.begin(), keys.end()};
-}
 
 // One command on target `index`, run to completion on the loop. The outcome's error on failure.
 absl::StatusOr<workloads::ClientResult> RunOne(RealRuntime& rt, size_t index, core::Command cmd) {
@@ -65,33 +56,15 @@ absl::Status ProbeTargets(RealRuntime& rt) {
   return absl::OkStatus();
 }
 
-// Reads back every key in `keys` (retrying refusals until the deadline), appending the reads to
-// `history` as client `client_id`. False if it did not finish in time.
-bool ReadBack(RealRuntime& rt, const std::vector<std::string>& keys, int client_id,
-              std::vector<HistoryOp>& history) {
+// Reads back every key in `keys` (workloads/readback.h), appending the reads to `history`. False
+// if it did not finish in time.
+bool RunReadBack(RealRuntime& rt, const std::vector<std::string>& keys, int workload_clients,
+                 std::vector<HistoryOp>& history) {
   const core::Nanos deadline = rt.Now() + kBenchReadbackDeadline;
   bool verified = false;
   rt.Spawn([&] {
-    auto client = rt.Connect(0);
-    for (const std::string& key : keys) {
-      while (true) {
-        HistoryOp op;
-        op.client = client_id;
-        op.op = "get";
-        op.key = key;
-        op.invoke_ns = rt.Now();
-        workloads::ClientResult r = client->Get(key);
-        op.complete_ns = rt.Now();
-        if (r.outcome == workloads::Outcome::kOk) {
-          if (r.result.kind == core::ResultKind::kValue) op.value = r.result.value;
-          history.push_back(std::move(op));
-          break;
-        }
-        if (rt.Now() >= deadline) return;
-        rt.SleepUntil(rt.Now() + core::Millis(10));
-      }
-    }
-    verified = true;
+    verified =
+        workloads::ReadBack(rt, keys, {.workload_clients = workload_clients, .deadline = deadline}, history);
   });
   const absl::Status s = rt.RunUntil([&] { return rt.AllFinished(); }, deadline + rt.request_timeout() + core::Seconds(1));
   return s.ok() && verified;
@@ -147,8 +120,8 @@ absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
   if (options.progress) progress.Finish();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
   std::vector<HistoryOp>& history = result.history;
-  const std::vector<std::string> keys = WrittenKeys(history);
-  if (driver.Done() && !ReadBack(rt, keys, scenario.clients, history)) {
+  const std::vector<std::string> keys = workloads::WrittenKeys(history);
+  if (driver.Done() && !RunReadBack(rt, keys, scenario.clients, history)) {
     outcome.problems.push_back(absl::StrCat("the read-back of ", keys.size(), " written keys did not finish within ",
                                             kBenchReadbackDeadline / core::kNanosPerSecond, " s"));
   }

@@ -13,6 +13,7 @@
 #include "sim/simulator.h"
 #include "workloads/checker.h"
 #include "workloads/driver.h"
+#include "workloads/readback.h"
 
 namespace kvlab::sim {
 namespace {
@@ -72,15 +73,6 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
     actions.push_back(a);
   }
   return actions;
-}
-
-// Keys that an acknowledged (or possibly applied) write touched, in sorted order.
-std::vector<std::string> WrittenKeys(const std::vector<HistoryOp>& history) {
-  std::set<std::string> keys;
-  for (const HistoryOp& op : history) {
-    if (op.op != "get" && op.result != workloads::OpResult::kFail) keys.insert(op.key);
-  }
-  return {keys.begin(), keys.end()};
 }
 
 // Prints a progress line at most every few wall-seconds: in place on a terminal.
@@ -222,30 +214,12 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   injector.Quiesce();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
   std::vector<HistoryOp>& history = result.history;
-  const std::vector<std::string> keys = WrittenKeys(history);
+  const std::vector<std::string> keys = workloads::WrittenKeys(history);
   const core::Nanos deadline = sim.now() + kRecoveryDeadline;
   bool verified = false;
   runtime.Spawn([&] {
-    auto client = runtime.Connect(0);
-    for (const std::string& key : keys) {
-      while (true) {
-        HistoryOp op;
-        op.client = scenario.clients;  // one past the workload's clients: the verifier.
-        op.op = "get";
-        op.key = key;
-        op.invoke_ns = runtime.Now();
-        workloads::ClientResult r = client->Get(key);
-        op.complete_ns = runtime.Now();
-        if (r.outcome == workloads::Outcome::kOk) {
-          if (r.result.kind == core::ResultKind::kValue) op.value = r.result.value;
-          history.push_back(std::move(op));
-          break;
-        }
-        if (runtime.Now() >= deadline) return;
-        runtime.SleepUntil(runtime.Now() + core::Millis(10));
-      }
-    }
-    verified = true;
+    verified = workloads::ReadBack(runtime, keys, {.workload_clients = scenario.clients, .deadline = deadline},
+                                   history);
   });
   const absl::Status readback = sim.RunUntil([&] { return runtime.AllFinished(); }, deadline + core::Seconds(10));
   // A node that found its disk corrupt and refused to start did the right thing; it is a problem

@@ -6,7 +6,9 @@
 // `fail` operations never took effect and are dropped; `unknown` operations may take effect at any
 // point after their invoke, or never; `del` is a put of "absent"; other ops are ignored.
 // Keys whose written values are all unique (the driver guarantees it) are decided by Gibbons &
-// Korach's zone test in O(n log n); the search then only shrinks the witness.
+// Korach's zone test in O(n log n); the search then only shrinks the witness. Which op precedes
+// which comes from history_order.h: times, and where they tie the recorded seqs (or, without
+// seqs, a client's own ops in sequence).
 //
 // Eventual (for quorum): staleness (reads that missed the latest acknowledged write, by how long)
 // and convergence (each key's final reads agree and do not lose an acknowledged write).

@@ -170,7 +170,7 @@ ClientResult Driver::Request(int index, Client& client, core::Command cmd, core:
   h.op = HistoryOpName(cmd.op);
   h.key = cmd.keys.empty() ? "" : cmd.keys[0];
   if (cmd.op == core::Op::kPut && !cmd.values.empty()) h.value = cmd.values[0];
-  h.invoke_ns = rt_.Now();
+  sequence_.Invoke(h, rt_.Now());  // the last thing before the request leaves.
   ClientResult r = client.Execute(std::move(cmd));
   if (scenario_.in_flight > 0) in_flight_.Release();
   const core::Nanos start = intended < 0 ? h.invoke_ns : intended;
@@ -179,7 +179,7 @@ ClientResult Driver::Request(int index, Client& client, core::Command cmd, core:
 }
 
 void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured) {
-  h.complete_ns = rt_.Now();
+  sequence_.Complete(h, rt_.Now());
   // A command-level error (e.g. -ERR) did not apply: a definite failure.
   const bool command_error = r.outcome == Outcome::kOk && r.result.kind == core::ResultKind::kError;
   h.result = r.outcome == Outcome::kUnknown                    ? OpResult::kUnknown

@@ -42,7 +42,9 @@ struct DriverOptions {
 
 struct DriverResult {
   RunReport report;          // measured fields only (scenario, ops, errors, latency, timeline...).
-  std::vector<HistoryOp> history;  // preload included: the checker needs the initial writes.
+  // Preload included: the checker needs the initial writes. Seqs stamped: whoever records after
+  // the driver continues with HistorySequence::After(history).
+  std::vector<HistoryOp> history;
   Histogram latency_ns;      // all measured requests.
   std::map<std::string, Histogram> by_op_ns;
   core::Nanos measured_start = 0;  // runtime time when the measured run began (after preload).
@@ -76,7 +78,7 @@ class Driver {
   void RunOperation(int index, Client& client, core::Rng& rng, core::Nanos intended);
   ClientResult Request(int index, Client& client, core::Command cmd, core::Nanos intended,
                        bool measured);
-  // Completes `h` (the invocation: client, op, key, a PUT's value, invoke time) with the outcome.
+  // Completes `h` (the invocation: client, op, key, a PUT's value, invoke stamp) with the outcome.
   void Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured);
   // Counts a measured operation in the report, its latency histograms and the timeline.
   void Measure(const HistoryOp& h, core::Nanos intended);
@@ -96,6 +98,7 @@ class Driver {
   bool done_ = false;
   bool ticker_done_ = false;
   core::Nanos measured_start_ = -1;
+  HistorySequence sequence_;  // every invocation and completion, in the order they happen.
   DriverResult result_;
   // The timeline window being filled.
   int64_t window_ = 0;

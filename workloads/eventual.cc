@@ -1,4 +1,6 @@
-// The eventual-consistency checker: staleness statistics and convergence after quiescence.
+// The eventual-consistency checker: staleness statistics and convergence after quiescence. What
+// precedes what comes from each key's one order of events (history_order.h, as ranks); only the
+// staleness figures are durations in ns.
 #include <algorithm>
 
 #include "absl/container/btree_map.h"
@@ -7,17 +9,25 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "workloads/checker.h"
+#include "workloads/history_order.h"
 
 namespace kvlab::workloads {
 namespace {
 
-constexpr core::Nanos kNever = INT64_MAX;
+constexpr int64_t kNever = INT64_MAX;  // the rank of a completion that may never happen.
 
+// Invoke and complete are ranks in the key's order of events.
 struct Write {
   size_t index;
-  core::Nanos invoke;
-  core::Nanos complete;  // kNever for unknown outcomes.
+  int64_t invoke;
+  int64_t complete;  // kNever for unknown outcomes.
+  int64_t ended;     // the completion, or when the client gave up on an unknown outcome.
   bool acked;
+};
+
+struct Read {
+  size_t index;
+  int64_t invoke;
 };
 
 bool IsWrite(const HistoryOp& op) { return op.op == "put" || op.op == "del"; }
@@ -27,18 +37,22 @@ std::optional<std::string> Written(const HistoryOp& op) {
 
 class KeyChecker {
  public:
-  KeyChecker(const std::vector<HistoryOp>& h, const std::vector<size_t>& indexes,
-             StalenessStats& stats, std::vector<Violation>& violations)
+  // `ranks` are those of `indexes`, one key's ops.
+  KeyChecker(const std::vector<HistoryOp>& h, const EventRanks& ranks,
+             const std::vector<size_t>& indexes, StalenessStats& stats,
+             std::vector<Violation>& violations)
       : h_(h), stats_(stats), violations_(violations) {
-    for (size_t i : indexes) {
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      const size_t i = indexes[k];
       const HistoryOp& op = h[i];
       if (IsWrite(op) && op.result != OpResult::kFail) {
         const bool acked = op.result == OpResult::kOk;
-        writes_.push_back({i, op.invoke_ns, acked ? op.complete_ns : kNever, acked});
+        writes_.push_back(
+            {i, ranks.invoke[k], acked ? ranks.complete[k] : kNever, ranks.complete[k], acked});
         by_value_[Written(op)].push_back(writes_.size() - 1);
         if (acked) acked_.push_back(writes_.size() - 1);
       } else if (op.op == "get" && op.result == OpResult::kOk) {
-        reads_.push_back(i);
+        reads_.push_back({i, ranks.invoke[k]});
       }
     }
     std::sort(acked_.begin(), acked_.end(),
@@ -46,26 +60,26 @@ class KeyChecker {
   }
 
   void CheckReads() {
-    for (size_t r : reads_) CheckRead(h_[r]);
+    for (const Read& r : reads_) CheckRead(r);
   }
 
   // After the key's last write completed, each client's final read must agree and must not have
   // lost an acknowledged write.
   void CheckConvergence(const std::string& key) {
-    core::Nanos quiet = 0;
-    for (const Write& w : writes_) quiet = std::max(quiet, w.acked ? w.complete : h_[w.index].complete_ns);
-    absl::btree_map<int, size_t> final_read;  // client -> last read after quiescence.
-    for (size_t r : reads_) {
-      if (h_[r].invoke_ns > quiet) {
-        auto [it, fresh] = final_read.try_emplace(h_[r].client, r);
-        if (!fresh && h_[r].invoke_ns > h_[it->second].invoke_ns) it->second = r;
+    int64_t quiet = -1;  // the key's last write completion (or give-up).
+    for (const Write& w : writes_) quiet = std::max(quiet, w.ended);
+    absl::btree_map<int, Read> final_read;  // client -> last read after quiescence.
+    for (const Read& r : reads_) {
+      if (r.invoke > quiet) {
+        auto [it, fresh] = final_read.try_emplace(h_[r.index].client, r);
+        if (!fresh && r.invoke > it->second.invoke) it->second = r;
       }
     }
     absl::btree_set<std::optional<std::string>> values;
     Violation v{.key = key, .reason = "", .ops = {}};
     for (const auto& [client, r] : final_read) {
-      values.insert(h_[r].value);
-      v.ops.push_back(h_[r]);
+      values.insert(h_[r.index].value);
+      v.ops.push_back(h_[r.index]);
     }
     if (values.size() > 1) {
       v.reason = "final reads after quiescence disagree (no convergence)";
@@ -76,7 +90,8 @@ class KeyChecker {
   }
 
  private:
-  void CheckRead(const HistoryOp& read) {
+  void CheckRead(const Read& r) {
+    const HistoryOp& read = h_[r.index];
     ++stats_.reads;
     const auto writers = by_value_.find(read.value);
     if (read.value && writers == by_value_.end()) {
@@ -87,7 +102,7 @@ class KeyChecker {
     }
     // The read is stale if an acknowledged write W' that started after the read value's write
     // ended (so W' definitely superseded it) was itself acknowledged before the read began.
-    core::Nanos written = -1;  // "absent": superseded by any acknowledged write.
+    int64_t written = -1;  // "absent": superseded by any acknowledged write (ranks are >= 0).
     if (writers != by_value_.end()) {
       written = INT64_MIN;  // several writers of one value: the most lenient (latest) counts.
       for (size_t w : writers->second) written = std::max(written, writes_[w].complete);
@@ -95,7 +110,7 @@ class KeyChecker {
     if (written == kNever) return;  // an unknown write may have been applied at any time.
     auto it = std::partition_point(acked_.begin(), acked_.end(),
                                    [&](size_t w) { return writes_[w].complete <= written; });
-    for (; it != acked_.end() && writes_[*it].complete < read.invoke_ns; ++it) {
+    for (; it != acked_.end() && writes_[*it].complete < r.invoke; ++it) {
       if (writes_[*it].invoke > written) {
         RecordStale(read, writes_[*it]);  // the earliest-acknowledged superseding write.
         return;
@@ -104,7 +119,8 @@ class KeyChecker {
   }
 
   void RecordStale(const HistoryOp& read, const Write& missed) {
-    const core::Nanos staleness = read.invoke_ns - missed.complete;
+    // In ns; 0 when the missed write completed at the very instant the read began.
+    const core::Nanos staleness = read.invoke_ns - h_[missed.index].complete_ns;
     stats_.mean_staleness_ns =
         (stats_.mean_staleness_ns * stats_.stale_reads + static_cast<double>(staleness)) /
         static_cast<double>(stats_.stale_reads + 1);
@@ -115,7 +131,7 @@ class KeyChecker {
   // The converged value must come from a write that no acknowledged write strictly follows.
   void CheckNotLost(const std::string& key, const std::optional<std::string>& value,
                     const HistoryOp& read) {
-    core::Nanos value_complete = -1;  // "absent" was superseded by any acknowledged write.
+    int64_t value_complete = -1;  // "absent" was superseded by any acknowledged write.
     if (auto it = by_value_.find(value); it != by_value_.end()) {
       for (size_t w : it->second) value_complete = std::max(value_complete, writes_[w].complete);
     }
@@ -133,8 +149,8 @@ class KeyChecker {
   StalenessStats& stats_;
   std::vector<Violation>& violations_;
   std::vector<Write> writes_;
-  std::vector<size_t> acked_;  // indexes into writes_, by completion time.
-  std::vector<size_t> reads_;
+  std::vector<size_t> acked_;  // indexes into writes_, by completion rank.
+  std::vector<Read> reads_;
   absl::flat_hash_map<std::optional<std::string>, std::vector<size_t>> by_value_;
 };
 
@@ -150,7 +166,8 @@ CheckResult CheckEventual(const std::vector<HistoryOp>& history, const CheckOpti
   for (const auto& [key, indexes] : by_key) {
     ++result.keys_checked;
     result.ops_checked += indexes.size();
-    KeyChecker checker(history, indexes, result.staleness, result.violations);
+    KeyChecker checker(history, RankEvents(history, indexes), indexes, result.staleness,
+                       result.violations);
     checker.CheckReads();
     checker.CheckConvergence(key);
   }

@@ -1,16 +1,38 @@
 #include "workloads/history.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "core/assert.h"
 
 namespace kvlab::workloads {
 namespace {
 
 using nlohmann::json;
+
+// The optional event order: both seqs or neither, positive, the invocation before the completion.
+absl::Status ParseSeqs(const json& j, HistoryOp& op) {
+  for (auto [field, out] : {std::pair{"invoke_seq", &op.invoke_seq},
+                            std::pair{"complete_seq", &op.complete_seq}}) {
+    auto it = j.find(field);
+    if (it == j.end()) continue;
+    if (!it->is_number_unsigned() || it->get<uint64_t>() == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", field, "\" must be a positive integer"));
+    }
+    *out = it->get<uint64_t>();
+  }
+  if ((op.invoke_seq == 0) != (op.complete_seq == 0)) {
+    return absl::InvalidArgumentError("\"invoke_seq\" and \"complete_seq\" come together");
+  }
+  if (op.invoke_seq != 0 && op.complete_seq <= op.invoke_seq) {
+    return absl::InvalidArgumentError("\"complete_seq\" must be > invoke_seq");
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<HistoryOp> FromJson(const json& j) {
   if (!j.is_object()) return absl::InvalidArgumentError("not a JSON object");
@@ -24,8 +46,9 @@ absl::StatusOr<HistoryOp> FromJson(const json& j) {
     return absl::InvalidArgumentError(absl::StrCat("\"", field, "\" must be ", want));
   };
   for (const auto& [name, value] : j.items()) {
-    static const char* const kKnown[] = {"client", "op",          "key",   "value",
-                                         "invoke_ns", "complete_ns", "result"};
+    static const char* const kKnown[] = {"client",      "op",     "key",        "value",
+                                         "invoke_ns",   "complete_ns", "result", "invoke_seq",
+                                         "complete_seq"};
     if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
       return absl::InvalidArgumentError(absl::StrCat("unknown field \"", name, "\""));
     }
@@ -52,6 +75,7 @@ absl::StatusOr<HistoryOp> FromJson(const json& j) {
     *out = (*v)->get<int64_t>();
   }
   if (op.complete_ns < op.invoke_ns) return bad("complete_ns", ">= invoke_ns");
+  if (absl::Status seqs = ParseSeqs(j, op); !seqs.ok()) return seqs;
   auto result = need("result");
   if (!result.ok()) return result.status();
   const std::string r = (*result)->is_string() ? (*result)->get<std::string>() : "";
@@ -78,6 +102,29 @@ const char* OpResultName(OpResult r) {
   return "?";
 }
 
+HistorySequence HistorySequence::After(const std::vector<HistoryOp>& ops) {
+  HistorySequence s;
+  for (const HistoryOp& op : ops) s.last_ = std::max({s.last_, op.invoke_seq, op.complete_seq});
+  return s;
+}
+
+uint64_t HistorySequence::Next() {
+  KV_ASSERT(last_ < UINT64_MAX);
+  return ++last_;
+}
+
+void HistorySequence::Invoke(HistoryOp& op, core::Nanos now) {
+  op.invoke_ns = now;
+  op.invoke_seq = Next();
+}
+
+void HistorySequence::Complete(HistoryOp& op, core::Nanos now) {
+  KV_ASSERT(op.invoke_seq != 0 && op.invoke_seq <= last_);
+  KV_ASSERT(now >= op.invoke_ns);  // the runtime's clock is monotonic.
+  op.complete_ns = now;
+  op.complete_seq = Next();
+}
+
 std::string ToJsonLine(const HistoryOp& op) {
   // Field order fixed as in DESIGN.md (nlohmann's ordered_json keeps insertion order).
   nlohmann::ordered_json j;
@@ -88,6 +135,10 @@ std::string ToJsonLine(const HistoryOp& op) {
   j["invoke_ns"] = op.invoke_ns;
   j["complete_ns"] = op.complete_ns;
   j["result"] = OpResultName(op.result);
+  if (op.invoke_seq != 0) {  // absent in hand-written histories: keep their lines as they were.
+    j["invoke_seq"] = op.invoke_seq;
+    j["complete_seq"] = op.complete_seq;
+  }
   // Values are arbitrary bytes: replace invalid UTF-8 rather than throw.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -1,6 +1,7 @@
 // Linearizability of per-key registers: the zone test when written values are unique (zones.cc),
 // else Wing & Gong's search with Lowe's memoisation, over the
-// call/return entries of one key kept in a doubly linked list (Porcupine's formulation).
+// call/return entries of one key kept in a doubly linked list (Porcupine's formulation). Both see
+// the events in the key's one order (history_order.h), as ranks: no two events tie.
 #include <algorithm>
 #include <numeric>
 
@@ -10,6 +11,7 @@
 #include "absl/hash/hash.h"
 #include "core/assert.h"
 #include "workloads/checker.h"
+#include "workloads/history_order.h"
 #include "workloads/register_ops.h"
 
 namespace kvlab::workloads {
@@ -90,11 +92,11 @@ class RegisterSearch {
   static constexpr int kHead = 0;
   static constexpr int kEnd = -1;
 
-  // Entries 1..2n sorted by (time, call before return, op): ties count as concurrent.
+  // Entries 1..2n sorted by rank (only unknown writes' never-returns tie: by op).
   void BuildList() {
     const int n = static_cast<int>(ops_.size());
     struct E {
-      core::Nanos t;
+      int64_t t;
       int kind;
       int op;
     };
@@ -187,8 +189,9 @@ std::vector<RegOp> Minimize(std::vector<RegOp> ops, uint64_t max_states) {
   return ops;
 }
 
-// Interns one key's ops as register ops; nullopt values (absent, del) are 0.
-std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history,
+// Interns one key's ops as register ops; nullopt values (absent, del) are 0. Calls and returns
+// are the events' ranks in the key's order (`ranks` of `indexes`).
+std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history, const EventRanks& ranks,
                                  const std::vector<size_t>& indexes) {
   absl::flat_hash_map<std::string, int32_t> ids;
   auto intern = [&](const std::optional<std::string>& v) -> int32_t {
@@ -196,7 +199,8 @@ std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history,
     return ids.try_emplace(*v, static_cast<int32_t>(ids.size() + 1)).first->second;
   };
   std::vector<RegOp> ops;
-  for (size_t i : indexes) {
+  for (size_t k = 0; k < indexes.size(); ++k) {
+    const size_t i = indexes[k];
     const HistoryOp& h = history[i];
     const bool is_write = h.op == "put" || h.op == "del";
     if (h.result == OpResult::kFail) continue;                // never took effect.
@@ -204,9 +208,9 @@ std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history,
     RegOp r;
     r.is_write = is_write;
     r.value = intern(h.op == "del" ? std::nullopt : h.value);
-    r.call = h.invoke_ns;
+    r.call = ranks.invoke[k];
     r.required = h.result == OpResult::kOk;
-    r.ret = r.required ? h.complete_ns : kNeverReturns;
+    r.ret = r.required ? ranks.complete[k] : kNeverReturns;
     r.history_index = i;
     ops.push_back(r);
   }
@@ -240,7 +244,7 @@ CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const Check
     ++result.keys_checked;
     result.ops_checked += indexes.size();
     if (result.violations.size() >= options.max_violations) continue;
-    std::vector<RegOp> ops = ToRegisterOps(history, indexes);
+    std::vector<RegOp> ops = ToRegisterOps(history, RankEvents(history, indexes), indexes);
     // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
     // violation comes with the two clusters in conflict, a small sub-history to shrink further.
     const std::optional<ZoneVerdict> zones =

@@ -6,18 +6,18 @@
 #include <optional>
 #include <vector>
 
-#include "core/types.h"
-
 namespace kvlab::workloads {
 
-inline constexpr core::Nanos kNeverReturns = INT64_MAX;  // an op that may never take effect.
+inline constexpr int64_t kNeverReturns = INT64_MAX;  // an op that may never take effect.
 
-// One register operation of one key, with values interned to small integers (0 = absent).
+// One register operation of one key, with values interned to small integers (0 = absent). Its
+// call and return are ranks in its key's one order of events (history_order.h), not times:
+// distinct, so an op precedes another iff its ret < the other's call.
 struct RegOp {
   bool is_write = false;
   int32_t value = 0;
-  core::Nanos call = 0;
-  core::Nanos ret = 0;   // kNeverReturns for unknown writes.
+  int64_t call = 0;
+  int64_t ret = 0;       // kNeverReturns for unknown writes.
   bool required = true;  // false for unknown writes: linearized anywhere after call, or never.
   size_t history_index = 0;
 };

@@ -1,8 +1,8 @@
 // The zone test for registers with unique written values. A value's cluster is its write and the
 // reads that returned it; f = the earliest return in the cluster, s = the latest call. If f < s
 // the cluster must own the register for all of (f, s): a forward zone. Otherwise all its ops
-// overlap and it can sit at any single instant of [s, f]: a backward zone. Ties (a return and a
-// call at the same instant) count as concurrent, as in the search, hence the strict comparisons.
+// overlap and it can sit at any single instant of [s, f]: a backward zone. Calls and returns are
+// ranks in the key's one order (history_order.h), as in the search: no two events tie.
 #include <algorithm>
 
 #include "absl/container/btree_map.h"
@@ -11,14 +11,14 @@
 namespace kvlab::workloads {
 namespace {
 
-constexpr core::Nanos kBeginning = INT64_MIN;  // the virtual write of the initial "absent".
+constexpr int64_t kBeginning = INT64_MIN;  // the virtual write of the initial "absent".
 constexpr size_t kVirtual = SIZE_MAX;
 
 struct Cluster {
   size_t write = kVirtual;
   std::vector<size_t> reads;
-  core::Nanos f = INT64_MAX;
-  core::Nanos s = INT64_MIN;
+  int64_t f = INT64_MAX;  // ranks.
+  int64_t s = INT64_MIN;
 };
 
 ZoneVerdict Violation(std::vector<size_t> witness) {
@@ -51,8 +51,8 @@ std::optional<ZoneVerdict> CheckRegisterZones(const std::vector<RegOp>& ops) {
   for (auto& [value, c] : clusters) {
     if (c.write == kVirtual && value != 0) return Violation({c.reads.front()});  // never written.
     if (c.write != kVirtual && !ops[c.write].required && c.reads.empty()) continue;  // never applied
-    const core::Nanos wcall = c.write == kVirtual ? kBeginning : ops[c.write].call;
-    const core::Nanos wret = c.write == kVirtual ? kBeginning : ops[c.write].ret;
+    const int64_t wcall = c.write == kVirtual ? kBeginning : ops[c.write].call;
+    const int64_t wret = c.write == kVirtual ? kBeginning : ops[c.write].ret;
     c.f = wret;
     c.s = wcall;
     for (size_t r : c.reads) {

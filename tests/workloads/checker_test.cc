@@ -1,10 +1,13 @@
 #include "workloads/checker.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "core/rng.h"
 #include "gtest/gtest.h"
+#include "workloads/history_order.h"
 #include "workloads/synthetic_history.h"
 
 namespace kvlab::workloads {
@@ -19,6 +22,13 @@ HistoryOp Get(int client, std::string key, std::optional<std::string> v, core::N
               core::Nanos b, OpResult r = OpResult::kOk) {
   return {.client = client, .op = "get", .key = key, .value = v, .invoke_ns = a, .complete_ns = b,
           .result = r};
+}
+
+// `op` stamped with seqs: the place of its invocation and completion in the run's event order.
+HistoryOp Seqs(HistoryOp op, uint64_t invoke_seq, uint64_t complete_seq) {
+  op.invoke_seq = invoke_seq;
+  op.complete_seq = complete_seq;
+  return op;
 }
 
 CheckOptions SearchOnly() {
@@ -101,6 +111,42 @@ TEST(Linearizability, UnknownWriteThatMustHaveTakenEffectCannotUndoLaterWrites) 
                              Get(3, "x", "a", 80, 90)}));
 }
 
+// Issue 10: the driver records a completion and the same client's next invocation at the same
+// virtual nanosecond. A client's own ops are sequential, so its get must see its put.
+TEST(Linearizability, OwnReadThatMissesTheClientsPutAtTheSameInstantIsRejected) {
+  EXPECT_FALSE(Linearizable({Put(0, "k", "v1", 0, 10), Get(0, "k", std::nullopt, 10, 20)}));
+  EXPECT_FALSE(Linearizable(
+      {Seqs(Put(0, "k", "v1", 0, 10), 1, 2), Seqs(Get(0, "k", std::nullopt, 10, 20), 3, 4)}));
+  EXPECT_TRUE(Linearizable({Put(0, "k", "v1", 0, 10), Get(0, "k", "v1", 10, 20)}));
+}
+
+TEST(Linearizability, OtherClientsOpsAtTheSameInstantWithoutSeqsAreConcurrent) {
+  EXPECT_TRUE(Linearizable({Put(0, "k", "v1", 0, 10), Get(1, "k", std::nullopt, 10, 20)}));
+}
+
+TEST(Linearizability, SeqsOrderOtherClientsOpsAtTheSameInstant) {
+  // The put completed (seq 2) before client 1's get was invoked (seq 3): the get must see it.
+  EXPECT_FALSE(Linearizable(
+      {Seqs(Put(0, "k", "v1", 0, 10), 1, 2), Seqs(Get(1, "k", std::nullopt, 10, 20), 3, 4)}));
+  // The get was invoked first (seq 2): the two overlap, and it may miss the put.
+  EXPECT_TRUE(Linearizable(
+      {Seqs(Put(0, "k", "v1", 0, 10), 1, 3), Seqs(Get(1, "k", std::nullopt, 10, 20), 2, 4)}));
+  // Seqs decide even against the clients' numbering: client 1's put, then client 0's stale get.
+  EXPECT_FALSE(Linearizable(
+      {Seqs(Get(0, "k", std::nullopt, 10, 20), 3, 4), Seqs(Put(1, "k", "v1", 0, 10), 1, 2)}));
+}
+
+TEST(Linearizability, ViolationListsItsOpsInTheHistorysOrder) {
+  // Same times, seq order put(b) -> get(a): the witness lists the put of b before the stale get.
+  const CheckResult r = CheckLinearizable(
+      {Seqs(Put(0, "x", "a", 0, 5), 1, 2), Seqs(Get(1, "x", "a", 10, 20), 5, 6),
+       Seqs(Put(2, "x", "b", 10, 10), 3, 4)});
+  ASSERT_EQ(r.violations.size(), 1u);
+  ASSERT_EQ(r.violations[0].ops.size(), 3u);
+  EXPECT_EQ(r.violations[0].ops[1].value, "b");
+  EXPECT_EQ(r.violations[0].ops[2].op, "get");
+}
+
 TEST(Linearizability, DelIsAPutOfAbsent) {
   HistoryOp del{.client = 1, .op = "del", .key = "x", .value = std::nullopt, .invoke_ns = 20,
                 .complete_ns = 30, .result = OpResult::kOk};
@@ -133,7 +179,14 @@ bool BruteForce(const std::vector<HistoryOp>& ops, std::vector<bool>& done,
   return false;
 }
 
+// Real-time order as the checker sees it: ranks over the whole history (history_order.h), then
+// failed ops and unanswered reads dropped.
 bool Oracle(std::vector<HistoryOp> ops) {
+  const EventRanks ranks = RankEvents(ops);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    ops[i].invoke_ns = ranks.invoke[i];
+    ops[i].complete_ns = ranks.complete[i];
+  }
   std::erase_if(ops, [](const HistoryOp& o) {
     return o.result == OpResult::kFail || (o.op == "get" && o.result == OpResult::kUnknown);
   });
@@ -160,11 +213,53 @@ TEST(LinearizabilityRandomized, AtomicRegisterHistoriesAreAlwaysAccepted) {
   }
 }
 
+// Stamps seqs that break every tie of times at random, as a run's recorder could have: each
+// client's events keep its own order (an op's call before its return, before its next call).
+std::vector<HistoryOp> WithRandomSeqs(std::vector<HistoryOp> h, core::Rng& rng) {
+  struct E {
+    core::Nanos t;
+    uint64_t shuffle;
+    size_t op;
+    bool ret;
+  };
+  std::vector<E> es;
+  for (size_t i = 0; i < h.size(); ++i) {
+    es.push_back({h[i].invoke_ns, rng.Next(), i, false});
+    es.push_back({h[i].complete_ns, rng.Next(), i, true});
+  }
+  std::sort(es.begin(), es.end(), [](const E& a, const E& b) {
+    return std::tie(a.t, a.shuffle) < std::tie(b.t, b.shuffle);
+  });
+  // Within one instant, each client's slots go back to its events in its own order (a client's
+  // ops are in history order in synthetic histories).
+  for (size_t begin = 0, end = 0; begin < es.size(); begin = end) {
+    for (end = begin; end < es.size() && es[end].t == es[begin].t; ++end) {
+    }
+    std::map<int, std::vector<size_t>> slots;
+    for (size_t e = begin; e < end; ++e) slots[h[es[e].op].client].push_back(e);
+    for (const auto& [client, where] : slots) {
+      std::vector<E> mine;
+      for (size_t e : where) mine.push_back(es[e]);
+      std::sort(mine.begin(), mine.end(),
+                [](const E& a, const E& b) {
+                  return std::tie(a.op, a.ret) < std::tie(b.op, b.ret);
+                });
+      for (size_t k = 0; k < where.size(); ++k) es[where[k]] = mine[k];
+    }
+  }
+  for (size_t e = 0; e < es.size(); ++e) {
+    HistoryOp& op = h[es[e].op];
+    (es[e].ret ? op.complete_seq : op.invoke_seq) = e + 1;
+  }
+  return h;
+}
+
 TEST(LinearizabilityRandomized, ChangingOneReadIsRejectedExactlyWhenTheOracleSaysSo) {
   core::Rng rng(77);
   int rejected = 0;
   for (int round = 0; round < 2000; ++round) {
     auto h = AtomicRegisterHistory(rng, 2 + rng.Uniform(3), 1 + rng.Uniform(3), 1);
+    if (round % 2 == 1) h = WithRandomSeqs(std::move(h), rng);  // ties broken by seqs.
     std::vector<size_t> reads;
     std::vector<std::optional<std::string>> values = {std::nullopt};
     for (size_t i = 0; i < h.size(); ++i) {
@@ -206,6 +301,20 @@ TEST(Eventual, StaleReadsAreCountedNotViolations) {
   EXPECT_EQ(r.staleness.reads, 2u);
   EXPECT_EQ(r.staleness.stale_reads, 1u);
   EXPECT_EQ(r.staleness.max_staleness_ns, 10);  // b acknowledged at 30, read began at 40.
+}
+
+TEST(Eventual, OwnReadThatMissesTheClientsPutAtTheSameInstantIsStale) {
+  for (const bool seqs : {false, true}) {
+    HistoryOp put = Put(0, "k", "v1", 0, 10), get = Get(0, "k", std::nullopt, 10, 20);
+    if (seqs) put = Seqs(put, 1, 2), get = Seqs(get, 3, 4);
+    const CheckResult r = CheckEventual({put, get});
+    EXPECT_EQ(r.staleness.stale_reads, 1u) << "seqs " << seqs;
+    EXPECT_EQ(r.staleness.max_staleness_ns, 0);  // stale from the very instant the put ended.
+  }
+  // Another client's read at that instant overlaps the put: not stale.
+  EXPECT_EQ(CheckEventual({Put(0, "k", "v1", 0, 10), Get(1, "k", std::nullopt, 10, 20)})
+                .staleness.stale_reads,
+            0u);
 }
 
 TEST(Eventual, ConcurrentWriteIsNotStale) {

@@ -39,6 +39,25 @@ TEST(KvlabCheck, ExitCodesAreZeroOkOneViolationTwoBadInput) {
   EXPECT_EQ(RunKvlab("check " + ok + " --model sequential"), 2);
 }
 
+// Client 0 puts k=v1 over [0, 10]; then `client` gets k over [10, 20] and misses it (issue 10).
+std::string TieHistory(int client, bool seqs) {
+  const std::string put_seqs = seqs ? R"(,"invoke_seq":1,"complete_seq":2)" : "";
+  const std::string get_seqs = seqs ? R"(,"invoke_seq":3,"complete_seq":4)" : "";
+  return WriteFile(
+      "tie_" + std::to_string(client) + (seqs ? "_seqs" : "") + ".jsonl",
+      R"({"client":0,"op":"put","key":"k","value":"v1","invoke_ns":0,"complete_ns":10,"result":"ok")" +
+          put_seqs + "}\n" + R"({"client":)" + std::to_string(client) +
+          R"(,"op":"get","key":"k","value":null,"invoke_ns":10,"complete_ns":20,"result":"ok")" +
+          get_seqs + "}\n");
+}
+
+TEST(KvlabCheck, OrdersEventsThatTieInTimeByClientAndSeq) {
+  EXPECT_EQ(RunKvlab("check " + TieHistory(0, false)), 1);  // a client's own ops are sequential.
+  EXPECT_EQ(RunKvlab("check " + TieHistory(0, true)), 1);
+  EXPECT_EQ(RunKvlab("check " + TieHistory(1, false)), 0);  // another client's get overlaps...
+  EXPECT_EQ(RunKvlab("check " + TieHistory(1, true)), 1);   // unless the seqs say the put ended.
+}
+
 TEST(KvlabScenarios, ListsBuiltinsAndExitsZero) { EXPECT_EQ(RunKvlab("scenarios"), 0); }
 
 TEST(KvlabScenarios, DumpsABuiltinAsTomlThatLoadsBack) {

@@ -1,6 +1,9 @@
 #include "workloads/driver.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "tests/workloads/fake_runtime.h"
@@ -83,6 +86,51 @@ TEST(Driver, SameSeedGivesTheSameHistory) {
   const auto ha = RunOn(a, s, 5).history;
   EXPECT_EQ(ha, RunOn(b, s, 5).history);
   EXPECT_NE(ha, RunOn(c, s, 6).history);
+}
+
+// Every invocation and completion carries a seq: one total order that follows each client's own
+// sequence and never contradicts time.
+TEST(Driver, RecordedSeqsAreOneOrderOfEveryEvent) {
+  FakeRuntime rt;
+  const DriverResult r = RunOn(rt, Small("mixed"));
+  std::vector<std::pair<uint64_t, core::Nanos>> events;  // (seq, time)
+  std::map<int, uint64_t> last_complete;                  // client -> seq of its last completion.
+  for (const HistoryOp& op : r.history) {                 // in completion order.
+    ASSERT_LT(op.invoke_seq, op.complete_seq);
+    EXPECT_LT(last_complete[op.client], op.invoke_seq) << "client " << op.client;
+    last_complete[op.client] = op.complete_seq;
+    events.emplace_back(op.invoke_seq, op.invoke_ns);
+    events.emplace_back(op.complete_seq, op.complete_ns);
+  }
+  std::sort(events.begin(), events.end());
+  ASSERT_EQ(events.size(), 2 * r.history.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    ASSERT_EQ(events[i].first, i + 1);  // no gaps, no repeats.
+    if (i > 0) {
+      ASSERT_LE(events[i - 1].second, events[i].second);  // time never runs back along seqs.
+    }
+  }
+}
+
+// Issue 10: the driver records a completion and the client's next invocation at one instant. A
+// server that hides a put from a get started at the instant it completed is caught, with the
+// recorded seqs and without them (a client's own ops never overlap).
+TEST(Driver, ClientsOwnStaleReadAtTheInstantItsPutCompletedIsCaught) {
+  FakeRuntime rt;
+  rt.hide_puts_of_this_instant = true;
+  Scenario s = *FindScenario("latency");
+  s.keys = 1;
+  s.ops = 200;
+  s.mix = OpMix{.read = 0.5, .update = 0.5};
+  DriverResult r = RunOn(rt, s);
+  const CheckResult check = CheckLinearizable(r.history);
+  ASSERT_FALSE(check.ok);
+  const std::vector<HistoryOp>& witness = check.violations[0].ops;
+  EXPECT_EQ(witness.back().op, "get");
+  EXPECT_EQ(witness.back().invoke_ns, witness[witness.size() - 2].complete_ns);
+  for (HistoryOp& op : r.history) op.invoke_seq = op.complete_seq = 0;
+  EXPECT_FALSE(CheckLinearizable(r.history).ok);
+  EXPECT_GT(CheckEventual(r.history).staleness.stale_reads, 0u);
 }
 
 TEST(Driver, ReadModifyWriteAndInsertsIssueTheRightRequests) {

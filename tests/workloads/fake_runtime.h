@@ -1,6 +1,7 @@
 // A tiny deterministic Runtime for driver tests: fibers in virtual time over one in-memory
 // "server" with a configurable service time and an optional stall window. Requests are applied
-// atomically when they complete, so recorded histories are linearizable by construction.
+// atomically when they complete, so recorded histories are linearizable by construction (unless
+// a planted bug is switched on).
 #pragma once
 
 #include <functional>
@@ -24,6 +25,9 @@ class FakeRuntime final : public Runtime {
   core::Nanos stall_from = -1;  // requests arriving in [stall_from, stall_until) wait for its end.
   core::Nanos stall_until = -1;
   std::function<Outcome(const core::Command&)> outcome;  // default: always kOk.
+  // A planted bug: a get that starts at the very instant a put of its key completed misses that
+  // put (it reads the previous value). Only the order of events that tie in time shows it.
+  bool hide_puts_of_this_instant = false;
   int in_flight = 0;
   int max_in_flight = 0;
   std::map<std::string, std::string> store;
@@ -66,6 +70,7 @@ class FakeRuntime final : public Runtime {
    public:
     explicit FakeClient(FakeRuntime& rt) : rt_(rt) {}
     ClientResult Execute(core::Command cmd) override {
+      const Hidden hidden = HiddenRead(cmd);
       core::Nanos start = rt_.now_;
       if (start >= rt_.stall_from && start < rt_.stall_until) start = rt_.stall_until;
       const core::Nanos done = start + rt_.service_ns;
@@ -76,16 +81,36 @@ class FakeRuntime final : public Runtime {
       r.outcome = rt_.outcome ? rt_.outcome(cmd) : Outcome::kOk;
       if (r.outcome == Outcome::kFail) return r;
       if (cmd.op == core::Op::kPut) {
-        rt_.store[cmd.keys[0]] = cmd.values[0];
+        Put(cmd.keys[0], cmd.values[0]);
         r.result = core::Result::Ok();
       } else if (cmd.op == core::Op::kGet) {
         auto it = rt_.store.find(cmd.keys[0]);
-        r.result = it == rt_.store.end() ? core::Result::Nil() : core::Result::Value(it->second);
+        std::optional<std::string> value;
+        if (it != rt_.store.end()) value = it->second;
+        if (hidden.active) value = hidden.value;
+        r.result = value ? core::Result::Value(*value) : core::Result::Nil();
       }
       return r;
     }
 
    private:
+    void Put(const std::string& key, const std::string& value) {
+      auto it = rt_.store.find(key);
+      rt_.before_put[key] = {rt_.now_, it == rt_.store.end() ? std::nullopt
+                                                             : std::optional(it->second)};
+      rt_.store[key] = value;
+    }
+    // The planted bug: a get started now reads the value before a put of its key completed now.
+    struct Hidden {
+      bool active = false;
+      std::optional<std::string> value;
+    };
+    Hidden HiddenRead(const core::Command& cmd) const {
+      if (!rt_.hide_puts_of_this_instant || cmd.op != core::Op::kGet) return {};
+      auto it = rt_.before_put.find(cmd.keys[0]);
+      if (it == rt_.before_put.end() || it->second.first != rt_.now_) return {};
+      return {true, it->second.second};
+    }
     FakeRuntime& rt_;
   };
 
@@ -95,6 +120,8 @@ class FakeRuntime final : public Runtime {
   }
 
   using Event = std::tuple<core::Nanos, uint64_t, Fiber*>;
+  // key -> when its last put completed and the value before it.
+  std::map<std::string, std::pair<core::Nanos, std::optional<std::string>>> before_put;
   core::Nanos now_ = 0;
   uint64_t seq_ = 0;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;

@@ -1,0 +1,122 @@
+#include "workloads/history_order.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+#include "core/assert.h"
+
+namespace kvlab::workloads {
+namespace {
+
+// Where an event falls among the events of its instant (history_order.h).
+enum Group : uint8_t {
+  kCallOnly = 0,    // a seq-less call of a client that returns nothing at this instant.
+  kInTurn = 1,      // an event with a seq (ordered by it), or a seq-less event of a client that
+                    // both returns and calls at this instant (ordered by its own op order).
+  kReturnOnly = 2,  // a seq-less return of a client that calls nothing at this instant.
+};
+
+struct Event {
+  core::Nanos time;
+  uint64_t seq;       // 0 = none.
+  core::Nanos other;  // the time of the op's other event.
+  int client;
+  uint32_t op;  // position in the ranked ops.
+  bool is_complete;
+  Group group;
+
+  // The op's place among its client's ops: a sequential client's earlier op has the earlier
+  // (invoke, complete), so its return comes before the next op's call at one instant, and a
+  // zero-length op's call before its return.
+  auto ClientOrder() const {
+    return is_complete ? std::make_tuple(client, other, time, op, is_complete)
+                       : std::make_tuple(client, time, other, op, is_complete);
+  }
+};
+
+class Ranker {
+ public:
+  Ranker(const std::vector<HistoryOp>& history, const std::vector<size_t>& indexes)
+      : history_(history), indexes_(indexes) {}
+
+  EventRanks Run() {
+    std::vector<Event> es = Events();
+    // By time first (one integer: cheap), then each instant's few events by the full rule.
+    std::sort(es.begin(), es.end(), [](const Event& a, const Event& b) { return a.time < b.time; });
+    for (size_t begin = 0, end = 0; begin < es.size(); begin = end) {
+      for (end = begin + 1; end < es.size() && es[end].time == es[begin].time; ++end) {
+      }
+      if (end - begin > 1) OrderInstant(es.begin() + begin, es.begin() + end);
+    }
+    EventRanks ranks;
+    ranks.invoke.resize(indexes_.size());
+    ranks.complete.resize(indexes_.size());
+    for (size_t r = 0; r < es.size(); ++r) {
+      (es[r].is_complete ? ranks.complete : ranks.invoke)[es[r].op] = static_cast<int64_t>(r);
+    }
+    return ranks;
+  }
+
+ private:
+  using It = std::vector<Event>::iterator;
+
+  std::vector<Event> Events() const {
+    KV_ASSERT(indexes_.size() < UINT32_MAX);
+    std::vector<Event> es;
+    es.reserve(2 * indexes_.size());
+    for (uint32_t k = 0; k < indexes_.size(); ++k) {
+      const HistoryOp& h = history_[indexes_[k]];
+      KV_ASSERT(h.invoke_ns <= h.complete_ns);
+      KV_ASSERT((h.invoke_seq == 0) == (h.complete_seq == 0) &&
+                (h.invoke_seq == 0 || h.invoke_seq < h.complete_seq));
+      es.push_back({h.invoke_ns, h.invoke_seq, h.complete_ns, h.client, k, false, kInTurn});
+      es.push_back({h.complete_ns, h.complete_seq, h.invoke_ns, h.client, k, true, kInTurn});
+    }
+    return es;
+  }
+
+  // Orders the events of one instant: by group, then seq, then by client in its own op order.
+  static void OrderInstant(It begin, It end) {
+    std::sort(begin, end,
+              [](const Event& a, const Event& b) { return a.ClientOrder() < b.ClientOrder(); });
+    GroupSeqless(begin, end);
+    std::sort(begin, end, [](const Event& a, const Event& b) {
+      if (a.group != b.group) return a.group < b.group;
+      if (a.seq != b.seq) return a.seq < b.seq;
+      return a.ClientOrder() < b.ClientOrder();
+    });
+  }
+
+  // Gives each seq-less event of the instant its group: kInTurn when its client has both a
+  // seq-less call and a seq-less return here. REQUIRES: [begin, end) sorted by client.
+  static void GroupSeqless(It begin, It end) {
+    for (It first = begin, last = begin; first != end; first = last) {
+      bool calls = false, returns = false;
+      for (last = first; last != end && last->client == first->client; ++last) {
+        if (last->seq == 0) (last->is_complete ? returns : calls) = true;
+      }
+      for (It e = first; e != last; ++e) {
+        if (e->seq != 0) continue;
+        e->group = calls && returns ? kInTurn : e->is_complete ? kReturnOnly : kCallOnly;
+      }
+    }
+  }
+
+  const std::vector<HistoryOp>& history_;
+  const std::vector<size_t>& indexes_;
+};
+
+}  // namespace
+
+EventRanks RankEvents(const std::vector<HistoryOp>& history, const std::vector<size_t>& indexes) {
+  return Ranker(history, indexes).Run();
+}
+
+EventRanks RankEvents(const std::vector<HistoryOp>& history) {
+  std::vector<size_t> all(history.size());
+  std::iota(all.begin(), all.end(), 0);
+  return RankEvents(history, all);
+}
+
+}  // namespace kvlab::workloads

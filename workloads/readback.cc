@@ -1,0 +1,45 @@
+#include "workloads/readback.h"
+
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "core/assert.h"
+
+namespace kvlab::workloads {
+
+std::vector<std::string> WrittenKeys(const std::vector<HistoryOp>& history) {
+  std::set<std::string> keys;
+  for (const HistoryOp& op : history) {
+    if (op.op != "get" && op.result != OpResult::kFail) keys.insert(op.key);
+  }
+  return {keys.begin(), keys.end()};
+}
+
+bool ReadBack(Runtime& rt, const std::vector<std::string>& keys, const ReadBackOptions& options,
+              std::vector<HistoryOp>& history) {
+  KV_ASSERT(options.workload_clients >= 0);
+  HistorySequence sequence = HistorySequence::After(history);
+  std::unique_ptr<Client> client = rt.Connect(0);
+  for (const std::string& key : keys) {
+    while (true) {
+      HistoryOp op;
+      op.client = options.workload_clients;
+      op.op = "get";
+      op.key = key;
+      sequence.Invoke(op, rt.Now());
+      ClientResult r = client->Get(key);
+      sequence.Complete(op, rt.Now());
+      if (r.outcome == Outcome::kOk) {
+        if (r.result.kind == core::ResultKind::kValue) op.value = r.result.value;
+        history.push_back(std::move(op));
+        break;
+      }
+      if (rt.Now() >= options.deadline) return false;
+      rt.SleepUntil(rt.Now() + kReadBackRetryInterval);
+    }
+  }
+  return true;
+}
+
+}  // namespace kvlab::workloads
