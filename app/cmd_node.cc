@@ -18,6 +18,9 @@ void AddNodeCommand(CLI::App& app) {
       ->check(CLI::IsMember({"fsync", "none"}));
   n->add_option("--bind", node->bind, "Address to listen on");
   n->add_option("--requirepass", node->requirepass, "Clients must AUTH with this password");
+  n->add_option("--cluster-token", node->cluster_token,
+                "Salts the cluster id recorded in the data dir at bootstrap (two clusters with the same "
+                "members get different ids)");
   n->callback([node] { SetExitCode(real::RunNode(*node)); });
 
   auto cluster = std::make_shared<real::ClusterFlags>();

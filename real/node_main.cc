@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -25,8 +26,16 @@ constexpr int kExitUsage = 2;
 constexpr int kPeerPortOffset = 1000;  // kvlab cluster: peer port = client port + this.
 
 int Fail(int code, std::string_view what) {
-  std::fprintf(stderr, "kvlab: %s\n", std::string(what).c_str());
+  std::fprintf(stderr, "kvlab %s\n", std::string(what).c_str());
   return code;
+}
+
+// The one line a node that cannot start prints (without the status code's name).
+std::string StartFailure(const NodeFlags& flags, const absl::Status& status) {
+  const std::string msg(status.message());
+  if (absl::StrContains(msg, flags.data_dir)) return absl::StrCat("node ", flags.id, ": ", msg);
+  std::string line = absl::StrCat("node ", flags.id, " cannot start (data dir ", flags.data_dir, "): ", msg);
+  return line;
 }
 
 }  // namespace
@@ -71,14 +80,15 @@ int RunNode(const NodeFlags& flags) {
   options.port = flags.port;
   options.data_dir = flags.data_dir;
   options.requirepass = flags.requirepass;
+  options.cluster_token = flags.cluster_token;
 
   absl::StatusOr<std::unique_ptr<NodeServer>> server = NodeServer::Start(options);
   if (!server.ok()) {
     const int code = server.status().code() == absl::StatusCode::kDataLoss ? kExitDataLoss : kExitUsage;
-    return Fail(code, absl::StrCat("node ", flags.id, " cannot start (data dir ", flags.data_dir, "): ",
-                                  server.status().ToString()));
+    return Fail(code, StartFailure(flags, server.status()));
   }
-  if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, s.ToString());
+  for (const std::string& note : (*server)->startup_notes()) std::fprintf(stderr, "kvlab node %u: %s\n", flags.id, note.c_str());
+  if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, std::string(s.message()));
   const std::string peer_port = (*server)->peer_port() > 0 ? absl::StrCat(", peer port ", (*server)->peer_port()) : "";
   std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s%s)\n", flags.id,
               flags.bind.c_str(), (*server)->port(), flags.policy.c_str(), flags.durability.c_str(),

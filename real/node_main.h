@@ -21,6 +21,7 @@ struct NodeFlags {
   std::string durability = "fsync";
   std::string bind = "127.0.0.1";
   std::string requirepass;
+  std::string cluster_token;     // salts the cluster id recorded at bootstrap.
 };
 
 using PeerAddress = net::PeerEndpoint;

@@ -21,6 +21,7 @@
 namespace kvlab::real {
 namespace {
 
+using testing::CallUntilServed;
 using testing::FreeBasePort;
 using testing::kPeerPortOffset;
 using testing::NodeProcess;
@@ -37,21 +38,6 @@ std::vector<pid_t> NodePids(const std::string& stderr_text) {
 }
 
 bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
-
-// Calls until the reply is not a retryable error (no leader elected yet) or the deadline passes.
-std::optional<net::RespValue> CallUntilServed(int port, const std::vector<std::string>& args) {
-  const auto deadline = std::chrono::steady_clock::now() + testing::kDeadline;
-  std::optional<net::RespValue> reply;
-  while (std::chrono::steady_clock::now() < deadline) {
-    RespClient client(port);
-    if (client.connected()) reply = client.Call(args);
-    if (reply && !(reply->IsError() && (reply->str.rfind("TRYAGAIN", 0) == 0 || reply->str.rfind("UNKNOWN", 0) == 0))) {
-      return reply;
-    }
-    poll(nullptr, 0, 50);  // a bounded retry interval while an election runs, not a wait for a result.
-  }
-  return reply;
-}
 
 TEST(ClusterTest, OneSingleNodeServesAndEveryChildExitsOnSigterm) {
   TempDir dir;

@@ -235,6 +235,21 @@ class RespClient {
   std::string buf_;
 };
 
+// Calls until the reply is not a retryable error (no leader elected yet) or the deadline passes.
+inline std::optional<net::RespValue> CallUntilServed(int port, const std::vector<std::string>& args) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  std::optional<net::RespValue> reply;
+  while (std::chrono::steady_clock::now() < deadline) {
+    RespClient client(port);
+    if (client.connected()) reply = client.Call(args);
+    if (reply && !(reply->IsError() && (reply->str.rfind("TRYAGAIN", 0) == 0 || reply->str.rfind("UNKNOWN", 0) == 0))) {
+      return reply;
+    }
+    poll(nullptr, 0, 50);  // a bounded retry interval while an election runs, not a wait for a result.
+  }
+  return reply;
+}
+
 // Runs a shell command; returns its exit status and fills *out with its stdout.
 inline int RunShell(const std::string& cmd, std::string* out = nullptr) {
   FILE* p = popen(cmd.c_str(), "r");

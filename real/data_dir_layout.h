@@ -1,0 +1,33 @@
+// Which files each policy keeps in a node's data dir, named by the core's own constants
+// (core/kv/kv_store.h, core/raft/raft_storage.h), so that the node's start-up check and
+// `kvlab wal` can tell whose files a directory holds. One table: a policy that keeps files adds
+// its row here.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kvlab::real {
+
+struct PolicyFiles {
+  const char* policy = "";
+  const char* log = "";       // a WAL-format log (core::ReadWal reads it); repairable by cutting.
+  const char* snapshot = "";  // replaced atomically, never cut.
+  bool snapshot_is_wal = false;  // raft's snapshot is one WAL record; single's has its own codec.
+};
+
+// Every policy that keeps files of its own, in a fixed order.
+const std::vector<PolicyFiles>& AllPolicyFiles();
+// The row of `policy`, or nullptr if it keeps no files of its own.
+const PolicyFiles* FilesOf(std::string_view policy);
+
+// A policy's files found in a directory.
+struct FilesFound {
+  std::string policy;
+  std::vector<std::string> files;  // the names present, log first.
+};
+// The policies that have at least one file in `dir` (empty for a new or missing dir).
+std::vector<FilesFound> PoliciesWithFiles(const std::string& dir);
+
+}  // namespace kvlab::real
