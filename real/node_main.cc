@@ -21,8 +21,7 @@
 namespace kvlab::real {
 namespace {
 
-constexpr int kExitDataLoss = 1;
-constexpr int kExitUsage = 2;
+constexpr int kExitUsage = 2;  // also a data dir that must not be served as is (README: input error).
 constexpr int kPeerPortOffset = 1000;  // kvlab cluster: peer port = client port + this.
 
 int Fail(int code, std::string_view what) {
@@ -35,6 +34,10 @@ std::string StartFailure(const NodeFlags& flags, const absl::Status& status) {
   const std::string msg(status.message());
   if (absl::StrContains(msg, flags.data_dir)) return absl::StrCat("node ", flags.id, ": ", msg);
   std::string line = absl::StrCat("node ", flags.id, " cannot start (data dir ", flags.data_dir, "): ", msg);
+  if (status.code() == absl::StatusCode::kDataLoss) {
+    absl::StrAppend(&line, " (inspect it with `kvlab wal check ", flags.data_dir, "`; `kvlab wal repair ",
+                    flags.data_dir, "` cuts a corrupt log at its last good record, after a backup)");
+  }
   return line;
 }
 
@@ -83,10 +86,7 @@ int RunNode(const NodeFlags& flags) {
   options.cluster_token = flags.cluster_token;
 
   absl::StatusOr<std::unique_ptr<NodeServer>> server = NodeServer::Start(options);
-  if (!server.ok()) {
-    const int code = server.status().code() == absl::StatusCode::kDataLoss ? kExitDataLoss : kExitUsage;
-    return Fail(code, StartFailure(flags, server.status()));
-  }
+  if (!server.ok()) return Fail(kExitUsage, StartFailure(flags, server.status()));
   for (const std::string& note : (*server)->startup_notes()) std::fprintf(stderr, "kvlab node %u: %s\n", flags.id, note.c_str());
   if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, std::string(s.message()));
   const std::string peer_port = (*server)->peer_port() > 0 ? absl::StrCat(", peer port ", (*server)->peer_port()) : "";

@@ -15,7 +15,9 @@
 #include "net/resp_writer.h"
 #include "net/tcp.h"
 #include "real/data_dir_check.h"
+#include "real/data_dir_layout.h"
 #include "real/kv_commands.h"
+#include "real/recovery_report.h"
 
 namespace kvlab::real {
 
@@ -71,7 +73,7 @@ absl::Status NodeServer::CheckDataDirRecord() {
 }
 
 // Creates the policy's node (which validates the configuration before anything is recorded),
-// checks the data dir, then recovers the node.
+// checks the data dir, then recovers the node, noting what recovery found.
 absl::Status NodeServer::StartNode() {
   core::NodeConfig config;
   config.self = options_.id;
@@ -86,7 +88,20 @@ absl::Status NodeServer::StartNode() {
     resp_->Reply(handle, [&](std::string* out) { AppendClientReply(reply, out); });
   });
   if (absl::Status st = StartPeers(); !st.ok()) return st;
-  return node_->Start();
+  const PolicyFiles* files = FilesOf(options_.policy);
+  RecoveryFacts facts;
+  if (files != nullptr) {
+    facts.dir = options_.data_dir;
+    facts.files = *files;
+    facts.log_before = InspectLogFile(absl::StrCat(options_.data_dir, "/", files->log));
+  }
+  if (absl::Status st = node_->Start(); !st.ok()) return st;
+  if (files != nullptr) {
+    facts.info = node_->Info();
+    facts.keys = node_->KeyCount();
+    for (std::string& line : RecoveryLines(facts)) startup_notes_.push_back(std::move(line));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NodeServer::StartPeers() {
