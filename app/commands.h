@@ -13,5 +13,6 @@ void AddSimCommand(CLI::App& app);        // app/cmd_sim.cc       kvlab sim, kvl
 void AddNodeCommand(CLI::App& app);       // app/cmd_node.cc      kvlab node, kvlab cluster
 void AddBenchCommand(CLI::App& app);      // app/cmd_bench.cc     kvlab bench
 void AddWorkloadCommands(CLI::App& app);  // app/cmd_workloads.cc kvlab check, kvlab scenarios
+void AddWalCommand(CLI::App& app);        // app/cmd_wal.cc       kvlab wal check, kvlab wal repair
 
 }  // namespace kvlab::app

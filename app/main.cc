@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   kvlab::app::AddNodeCommand(app);
   kvlab::app::AddBenchCommand(app);
   kvlab::app::AddWorkloadCommands(app);
+  kvlab::app::AddWalCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

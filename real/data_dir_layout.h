@@ -8,13 +8,19 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "core/env.h"
+
 namespace kvlab::real {
 
 struct PolicyFiles {
   const char* policy = "";
   const char* log = "";       // a WAL-format log (core::ReadWal reads it); repairable by cutting.
   const char* snapshot = "";  // replaced atomically, never cut.
-  bool snapshot_is_wal = false;  // raft's snapshot is one WAL record; single's has its own codec.
+  // Recovers the policy's durable state from `disk` with the core's own readers, as the node does
+  // at start (it may cut a torn tail: pass a disk that can take it, e.g. an OverlayDisk). A
+  // summary of what was recovered, or the core's error (DataLoss for corruption).
+  absl::StatusOr<std::string> (*recover)(core::Disk& disk) = nullptr;
 };
 
 // Every policy that keeps files of its own, in a fixed order.
