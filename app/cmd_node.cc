@@ -1,7 +1,10 @@
-// kvlab node / kvlab cluster: flag wiring only; the daemon lives in real/ (node_main.h).
+// kvlab node / kvlab cluster: flag wiring only; the daemon and the launcher live in real/
+// (node_main.h, cluster_launcher.h).
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "app/commands.h"
+#include "real/cluster_launcher.h"
 #include "real/node_main.h"
 
 namespace kvlab::app {
@@ -24,12 +27,25 @@ void AddNodeCommand(CLI::App& app) {
   n->callback([node] { SetExitCode(real::RunNode(*node)); });
 
   auto cluster = std::make_shared<real::ClusterFlags>();
-  CLI::App* c = app.add_subcommand("cluster", "Launch N local kvlab node processes");
-  c->add_option("--nodes", cluster->nodes, "Number of nodes");
-  c->add_option("--policy", cluster->policy, "Replication policy");
-  c->add_option("--base-port", cluster->base_port, "Client port of node 1 (node i: base + i - 1)");
-  c->add_option("--data-dir", cluster->data_dir, "Parent directory of the nodes' data dirs");
-  c->add_option("--durability", cluster->durability, "fsync or none")->check(CLI::IsMember({"fsync", "none"}));
+  const real::ClusterFlags d;
+  CLI::App* c = app.add_subcommand(
+      "cluster",
+      absl::StrCat("Launch N local kvlab node processes (with no flags: a ", d.nodes, "-node ", d.policy,
+                   " cluster on client ports ", d.base_port, "..", d.base_port + d.nodes - 1, ", data in ", d.data_dir,
+                   "/). Node i serves clients on base-port + i - 1, talks to its peers on that port + ",
+                   real::kPeerPortOffset, ", and keeps its data in DATA-DIR/node-i. A node that fails to start or "
+                   "dies is named with its last stderr line; with fewer than a majority left the launcher stops the "
+                   "others and exits non-zero"));
+  c->add_option("--nodes", cluster->nodes, "Number of nodes")->capture_default_str();
+  c->add_option("--policy", cluster->policy, "Replication policy")->capture_default_str();
+  c->add_option("--base-port", cluster->base_port,
+                absl::StrCat("Client port of node 1 (node i: base + i - 1; its peer port: that + ", real::kPeerPortOffset, ")"))
+      ->capture_default_str();
+  c->add_option("--data-dir", cluster->data_dir, "Parent directory of the nodes' data dirs (node i: DIR/node-i)")
+      ->capture_default_str();
+  c->add_option("--durability", cluster->durability, "fsync or none")
+      ->check(CLI::IsMember({"fsync", "none"}))
+      ->capture_default_str();
   c->callback([cluster] { SetExitCode(real::RunCluster(*cluster)); });
 }
 

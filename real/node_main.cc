@@ -1,28 +1,18 @@
 #include "real/node_main.h"
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "core/policy/node.h"
 #include "real/node_server.h"
 
 namespace kvlab::real {
 namespace {
 
 constexpr int kExitUsage = 2;  // also a data dir that must not be served as is (README: input error).
-constexpr int kPeerPortOffset = 1000;  // kvlab cluster: peer port = client port + this.
 
 int Fail(int code, std::string_view what) {
   std::fprintf(stderr, "kvlab %s\n", std::string(what).c_str());
@@ -97,76 +87,6 @@ int RunNode(const NodeFlags& flags) {
   (*server)->Run();
   std::printf("kvlab node %u: shut down cleanly\n", flags.id);
   return 0;
-}
-
-int RunCluster(const ClusterFlags& flags) {
-  if (flags.nodes < 1 || flags.nodes > 99) return Fail(kExitUsage, "cluster: --nodes must be 1..99");
-  if (flags.base_port < 1 || flags.base_port + kPeerPortOffset + flags.nodes > 65535) {
-    return Fail(kExitUsage, "cluster: --base-port out of range");
-  }
-  if (flags.data_dir.empty()) return Fail(kExitUsage, "cluster: --data-dir is required");
-  const std::vector<std::string> policies = core::PolicyNames();
-  if (std::find(policies.begin(), policies.end(), flags.policy) == policies.end()) {
-    return Fail(kExitUsage, absl::StrCat("cluster: unknown --policy '", flags.policy, "' (known: ",
-                                        absl::StrJoin(policies, ", "), ")"));
-  }
-  if (flags.policy == "single" && flags.nodes > 1) {
-    return Fail(kExitUsage, absl::StrCat("cluster: policy single runs exactly one node, not --nodes ", flags.nodes,
-                                        " (use --policy raft for a replicated cluster)"));
-  }
-  std::string members;
-  for (int i = 1; i <= flags.nodes; ++i) {
-    absl::StrAppend(&members, i > 1 ? "," : "", i, "=127.0.0.1:", flags.base_port + kPeerPortOffset + i - 1);
-  }
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);  // children unblock by exec'ing a fresh signal mask below.
-  std::vector<pid_t> pids;
-  for (int i = 1; i <= flags.nodes; ++i) {
-    const std::string id = absl::StrCat(i), port = absl::StrCat(flags.base_port + i - 1);
-    const std::string dir = absl::StrCat(flags.data_dir, "/node-", i);
-    const pid_t pid = fork();
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a launcher killed with SIGKILL takes its nodes with it.
-      sigprocmask(SIG_UNBLOCK, &mask, nullptr);
-      std::vector<std::string> argv = {"kvlab", "node", "--id", id, "--port", port, "--data-dir", dir,
-                                       "--policy", flags.policy, "--durability", flags.durability};
-      if (flags.nodes > 1) argv.insert(argv.end(), {"--cluster", members});
-      std::vector<char*> cargv;
-      for (std::string& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      execv("/proc/self/exe", cargv.data());
-      _exit(127);
-    }
-    if (pid > 0) {
-      pids.push_back(pid);
-      std::fprintf(stderr, "kvlab cluster: node %d pid %d\n", i, static_cast<int>(pid));
-    }
-  }
-  std::fprintf(stderr, "kvlab cluster: %d nodes on ports %d..%d; Ctrl-C stops them\n", flags.nodes, flags.base_port,
-               flags.base_port + flags.nodes - 1);
-  int sig = 0;
-  int worst = 0;
-  size_t alive = pids.size();
-  // Wait for a signal (forwarded to every node) or for the nodes to exit by themselves.
-  while (alive > 0) {
-    timespec tick{0, 200'000'000};
-    siginfo_t info;
-    sig = sigtimedwait(&mask, &info, &tick);
-    if (sig > 0) {
-      for (pid_t p : pids) kill(p, SIGTERM);
-    }
-    int status = 0;
-    pid_t done;
-    while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
-      --alive;
-      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-      if (code > worst) worst = code;
-    }
-  }
-  return worst;
 }
 
 }  // namespace kvlab::real

@@ -1,5 +1,5 @@
-// Entry points of `kvlab node` and `kvlab cluster` (app/ only wires flags to these).
-// Both return the process exit code (DESIGN.md: 0 ok, 1 a check failed / data lost,
+// Entry point of `kvlab node` (app/ only wires flags to it; `kvlab cluster` is cluster_launcher.h).
+// It returns the process exit code (DESIGN.md: 0 ok, 1 a check failed / data lost,
 // 2 usage or configuration error) after printing a one-line reason on failure.
 #pragma once
 
@@ -32,17 +32,5 @@ absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::
 // Serves until SIGTERM/SIGINT or SHUTDOWN. Prints "kvlab node N listening on HOST:PORT" on stdout
 // once ready (tests and the cluster launcher wait for that line).
 int RunNode(const NodeFlags& flags);
-
-struct ClusterFlags {
-  int nodes = 3;
-  std::string policy = "single";
-  int base_port = 6380;
-  std::string data_dir = "kvlab-data";
-  std::string durability = "fsync";
-};
-
-// Starts `nodes` local `kvlab node` processes (client ports base_port.., peer ports
-// base_port+1000..), forwards SIGTERM/SIGINT to them and waits for all.
-int RunCluster(const ClusterFlags& flags);
 
 }  // namespace kvlab::real

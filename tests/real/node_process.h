@@ -49,13 +49,15 @@ class NodeProcess {
     args.insert(args.end(), extra.begin(), extra.end());
     Spawn(std::move(args));
   }
-  // Starts `kvlab <args...>` (any subcommand, e.g. cluster).
+  // Starts `kvlab <args...>` (any subcommand, e.g. cluster), in directory `cwd` if not empty.
   struct Kvlab {
+    Kvlab(std::vector<std::string> a, std::string dir = "") : args(std::move(a)), cwd(std::move(dir)) {}
     std::vector<std::string> args;
+    std::string cwd;
   };
   explicit NodeProcess(Kvlab command) {
     command.args.insert(command.args.begin(), KVLAB_BINARY);
-    Spawn(std::move(command.args));
+    Spawn(std::move(command.args), command.cwd);
   }
 
   // Waits until stdout (or stderr) has shown `needle` at least `count` times; false if the
@@ -76,11 +78,12 @@ class NodeProcess {
   pid_t pid() const { return pid_; }
 
  private:
-  void Spawn(std::vector<std::string> args) {
+  void Spawn(std::vector<std::string> args, const std::string& cwd = "") {
     int out[2], err[2];
     if (pipe(out) != 0 || pipe(err) != 0) std::abort();
     pid_ = fork();
     if (pid_ == 0) {
+      if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
       dup2(out[1], 1);
       dup2(err[1], 2);
       std::vector<char*> argv;
