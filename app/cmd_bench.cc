@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/commands.h"
+#include "app/inputs.h"
 #include "real/bench_run.h"
 #include "real/real_runtime.h"
 #include "workloads/history.h"
@@ -37,7 +38,7 @@ int BenchError(const absl::Status& status) {
 
 // The scenario with the command line's overrides applied, validated.
 absl::StatusOr<workloads::Scenario> ScenarioOf(const BenchFlags& f) {
-  absl::StatusOr<workloads::Scenario> scenario = workloads::FindScenario(f.scenario);
+  absl::StatusOr<workloads::Scenario> scenario = FindScenarioArg("--scenario", f.scenario);
   if (!scenario.ok()) return scenario.status();
   if (f.ops >= 0) scenario->ops = static_cast<uint64_t>(f.ops);
   if (f.clients > 0) {
@@ -99,7 +100,8 @@ void AddBenchCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Run a scenario against real RESP servers (kvlab node, redis-server, ...)");
   cmd->add_option("--target", flags->targets, "HOST:PORT[,HOST:PORT...]; clients spread over them and fail over")
       ->required();
-  cmd->add_option("--scenario", flags->scenario, "Built-in scenario name (see `kvlab scenarios`) or a TOML file")
+  cmd->add_option("--scenario", flags->scenario,
+                  absl::StrCat("Built-in scenario (", ScenarioNames(), "; see `kvlab scenarios`) or a TOML file"))
       ->capture_default_str();
   cmd->add_option("--json", flags->json_path, "Write the result (one JSON object) to FILE");
   cmd->add_option("--history", flags->history_path, "Write the operation history (JSON lines) to FILE");
