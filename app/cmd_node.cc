@@ -14,9 +14,14 @@ void AddNodeCommand(CLI::App& app) {
   CLI::App* n = app.add_subcommand("node", "Run one kvlab node serving RESP2 (redis-cli, redis-benchmark, ...)");
   n->add_option("--id", node->id, "This node's id (1-based)")->required();
   n->add_option("--port", node->port, "Client (RESP) port; 0 picks a free one")->required();
-  n->add_option("--data-dir", node->data_dir, "Directory of this node's WAL and snapshots")->required();
+  n->add_option("--data-dir", node->data_dir,
+                "Directory of this node's WAL and snapshots; it keeps the policy, id and members it was first started "
+                "with (see `kvlab wal check DIR`)")
+      ->required();
   n->add_option("--policy", node->policy, "Replication policy (single, ...)");
-  n->add_option("--cluster", node->cluster, "Every node's peer address: 1=HOST:PORT,2=HOST:PORT,...");
+  n->add_option("--cluster", node->cluster,
+                "Every node's peer address: 1=HOST:PORT,2=HOST:PORT,... The data dir records the members at its first "
+                "start; later starts must list the same ones (addresses may change): membership is fixed at bootstrap");
   n->add_option("--durability", node->durability, "fsync: acknowledge after fdatasync; none: after write()")
       ->check(CLI::IsMember({"fsync", "none"}));
   n->add_option("--bind", node->bind, "Address to listen on");
