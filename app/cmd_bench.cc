@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/commands.h"
+#include "app/inputs.h"
 #include "real/bench_run.h"
 #include "real/real_runtime.h"
 #include "workloads/history.h"
@@ -28,6 +29,9 @@ struct BenchFlags {
   std::string label = "external";
   std::string model = "linearizable";
   bool flush = false;
+  std::string password;
+  std::string key_prefix;
+  double rate = 0;  // 0: the scenario's own arrival.
 };
 
 int BenchError(const absl::Status& status) {
@@ -37,12 +41,16 @@ int BenchError(const absl::Status& status) {
 
 // The scenario with the command line's overrides applied, validated.
 absl::StatusOr<workloads::Scenario> ScenarioOf(const BenchFlags& f) {
-  absl::StatusOr<workloads::Scenario> scenario = workloads::FindScenario(f.scenario);
+  absl::StatusOr<workloads::Scenario> scenario = FindScenarioArg("--scenario", f.scenario);
   if (!scenario.ok()) return scenario.status();
   if (f.ops >= 0) scenario->ops = static_cast<uint64_t>(f.ops);
   if (f.clients > 0) {
     scenario->clients = f.clients;
     if (scenario->in_flight > f.clients) scenario->in_flight = f.clients;
+  }
+  if (f.rate > 0) {
+    scenario->arrival = workloads::Arrival::kOpen;
+    scenario->rate_ops_s = f.rate;
   }
   if (!f.duration.empty()) {
     absl::StatusOr<core::Nanos> d = workloads::ParseDuration(f.duration);
@@ -70,6 +78,8 @@ int RunBenchCommand(const BenchFlags& f) {
   options.label = f.label;
   options.model = f.model;
   options.flush = f.flush;
+  options.password = f.password;
+  options.key_prefix = f.key_prefix;
   options.progress = true;
   absl::StatusOr<real::BenchOutcome> outcome = real::RunBench(options);
   if (!outcome.ok()) return BenchError(outcome.status());
@@ -97,9 +107,12 @@ int RunBenchCommand(const BenchFlags& f) {
 void AddBenchCommand(CLI::App& app) {
   auto flags = std::make_shared<BenchFlags>();
   CLI::App* cmd = app.add_subcommand("bench", "Run a scenario against real RESP servers (kvlab node, redis-server, ...)");
-  cmd->add_option("--target", flags->targets, "HOST:PORT[,HOST:PORT...]; clients spread over them and fail over")
+  cmd->add_option("--target", flags->targets,
+                  "HOST:PORT[,HOST:PORT...] (HOST: an IPv4 address or a name, e.g. localhost); clients spread over "
+                  "them and fail over")
       ->required();
-  cmd->add_option("--scenario", flags->scenario, "Built-in scenario name (see `kvlab scenarios`) or a TOML file")
+  cmd->add_option("--scenario", flags->scenario,
+                  absl::StrCat("Built-in scenario (", ScenarioNames(), "; see `kvlab scenarios`) or a TOML file"))
       ->capture_default_str();
   cmd->add_option("--json", flags->json_path, "Write the result (one JSON object) to FILE");
   cmd->add_option("--history", flags->history_path, "Write the operation history (JSON lines) to FILE");
@@ -115,6 +128,12 @@ void AddBenchCommand(CLI::App& app) {
       ->check(CLI::IsMember({"linearizable", "eventual"}))
       ->capture_default_str();
   cmd->add_flag("--flush", flags->flush, "FLUSHALL the first target before the run (so the check starts empty)");
+  cmd->add_option("--password", flags->password, "AUTH with this password on every connection before the run");
+  cmd->add_option("--key-prefix", flags->key_prefix,
+                  "Prepend this to every key, so the run never overwrites other keys (e.g. a real Redis's); the "
+                  "check assumes the run's keys start absent: use a prefix no earlier run used");
+  cmd->add_option("--rate", flags->rate, "Open loop: start requests at this total rate (ops/s) whatever the replies")
+      ->check(CLI::Range(0.001, 1e9));
   cmd->callback([flags] { SetExitCode(RunBenchCommand(*flags)); });
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "app/commands.h"
+#include "app/inputs.h"
 #include "core/policy/registry.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
@@ -34,6 +35,7 @@ struct SimFlags {
   std::string history_path;
   std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
   std::string timeline_csv_path;    // the timeline of a single run as CSV.
+  bool shard_given = false;         // --shard was on the command line.
 };
 
 // Writes `text` to `path`; InvalidArgument naming the path on failure.
@@ -78,7 +80,10 @@ void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outco
 }
 
 int RunSim(const SimFlags& f) {
-  auto scenario = workloads::FindScenario(f.scenario);
+  if (f.shard_given && f.seeds.empty()) {
+    return UsageError("sim", absl::InvalidArgumentError("--shard I/N splits a --seeds A..B sweep: give --seeds too"));
+  }
+  auto scenario = FindScenarioArg("--scenario", f.scenario);
   if (!scenario.ok()) return UsageError("sim", scenario.status());
   auto policy = ChoosePolicy(f.policy, f.params);
   if (!policy.ok()) return UsageError("sim", policy.status());
@@ -157,7 +162,8 @@ int RunSim(const SimFlags& f) {
 void AddSim(CLI::App& app) {
   auto flags = std::make_shared<SimFlags>();
   CLI::App* cmd = app.add_subcommand("sim", "Run a scenario in the deterministic simulator");
-  cmd->add_option("--scenario", flags->scenario, "Built-in scenario name (see `kvlab scenarios`) or a TOML file")
+  cmd->add_option("--scenario", flags->scenario,
+                  absl::StrCat("Built-in scenario (", ScenarioNames(), "; see `kvlab scenarios`) or a TOML file"))
       ->capture_default_str();
   cmd->add_option("--policy", flags->policy,
                   absl::StrCat("Replication policy, optionally with parameters (NAME[:param=value...]): ",
@@ -167,7 +173,8 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--nodes", flags->nodes, "Cluster size (default: the policy's; `kvlab policies` lists sizes)");
   cmd->add_option("--seed", flags->seed, "Run seed")->capture_default_str();
   cmd->add_option("--seeds", flags->seeds, "Sweep seeds A..B (inclusive)");
-  cmd->add_option("--shard", flags->shard, "Run only shard I of N of the sweep (I/N)")->capture_default_str();
+  CLI::Option* shard = cmd->add_option("--shard", flags->shard, "Run only shard I of N of the --seeds sweep (I/N)")
+                           ->capture_default_str();
   cmd->add_option("--faults", flags->faults, "Random faults: none|crash|partition|disk|clock|network|random")
       ->capture_default_str();
   cmd->add_option("--json", flags->json_path, "Write the result (one JSON object per line) to FILE");
@@ -176,7 +183,11 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--benchmark-json", flags->benchmark_json_path,
                   "Write Google-benchmark-compatible JSON (for CI regression tools) to FILE");
   cmd->add_option("--timeline-csv", flags->timeline_csv_path, "Write the run's timeline (per 100 ms) as CSV to FILE");
-  cmd->callback([flags] { SetExitCode(RunSim(*flags)); });
+  cmd->footer(FaultModesHelp());
+  cmd->callback([flags, shard] {
+    flags->shard_given = shard->count() > 0;
+    SetExitCode(RunSim(*flags));
+  });
 }
 
 // --- kvlab compare -------------------------------------------------------------------------------
@@ -222,7 +233,7 @@ int RunCompare(const CompareFlags& f) {
     }
   } else {
     for (const std::string& name : std::vector<std::string>(absl::StrSplit(f.scenarios, ','))) {
-      auto s = workloads::FindScenario(name);
+      auto s = FindScenarioArg("--scenarios", name);
       if (!s.ok()) return UsageError("compare", s.status());
       scenarios.push_back(*s);
     }
@@ -231,6 +242,9 @@ int RunCompare(const CompareFlags& f) {
   if (!range.ok()) return UsageError("compare", range.status());
   auto mode = sim::ParseFaultMode(f.faults);
   if (!mode.ok()) return UsageError("compare", mode.status());
+  if (!f.out_dir.empty()) {
+    if (absl::Status s = MakeOutputDir("--out", f.out_dir); !s.ok()) return UsageError("compare", s);
+  }
 
   std::vector<workloads::RunReport> reports;
   int failed = 0;
@@ -281,10 +295,13 @@ void AddCompare(CLI::App& app) {
   cmd->add_option("--policies", flags->policies,
                   "Comma-separated policies, each NAME[:param=value...], e.g. raft,raft:election_timeout_ms=50..100 "
                   "(default: every policy)");
-  cmd->add_option("--scenarios", flags->scenarios, "all (the six) or comma-separated names/files")->capture_default_str();
+  cmd->add_option("--scenarios", flags->scenarios,
+                  absl::StrCat("all (DESIGN.md's six) or comma-separated names (", ScenarioNames(), ") or TOML files"))
+      ->capture_default_str();
   cmd->add_option("--seeds", flags->seeds, "Seeds A..B")->capture_default_str();
   cmd->add_option("--faults", flags->faults, "Random faults for every run")->capture_default_str();
-  cmd->add_option("--out", flags->out_dir, "Write compare.json and compare.md into this folder");
+  cmd->add_option("--out", flags->out_dir, "Write compare.json and compare.md into this folder (created if needed)");
+  cmd->footer(FaultModesHelp());
   cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
 }
 
@@ -293,6 +310,9 @@ void AddTraceDiff(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("trace-diff", "Name the first event where two --trace logs diverge");
   cmd->add_option("traces", *paths, "Two trace files")->required()->expected(2);
   cmd->callback([paths] {
+    for (const std::string& path : *paths) {
+      if (absl::Status s = CheckInputFile("trace", path); !s.ok()) return SetExitCode(UsageError("trace-diff", s));
+    }
     auto diff = sim::FirstDivergence((*paths)[0], (*paths)[1]);
     if (!diff.ok()) {
       SetExitCode(UsageError("trace-diff", diff.status()));

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/inputs.h"
 #include "workloads/checker.h"
 #include "workloads/history.h"
 #include "workloads/scenario.h"
@@ -12,6 +13,10 @@ namespace {
 
 // Exit codes (DESIGN.md): 0 consistent, 1 violation, 2 bad input.
 int RunCheck(const std::string& path, const std::string& model) {
+  if (absl::Status s = CheckInputFile("history file", path); !s.ok()) {
+    std::fprintf(stderr, "kvlab check: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
   auto history = workloads::ReadHistoryFile(path);
   if (!history.ok()) {
     std::fprintf(stderr, "kvlab check: %s\n", std::string(history.status().message()).c_str());
@@ -26,7 +31,7 @@ int RunCheck(const std::string& path, const std::string& model) {
 
 int ListScenarios(const std::string& toml_of) {
   if (!toml_of.empty()) {
-    auto scenario = workloads::FindScenario(toml_of);
+    auto scenario = FindScenarioArg("--toml", toml_of);
     if (!scenario.ok()) {
       std::fprintf(stderr, "kvlab scenarios: %s\n", std::string(scenario.status().message()).c_str());
       return 2;
@@ -55,6 +60,7 @@ void AddWorkloadCommands(CLI::App& app) {
   auto toml_of = std::make_shared<std::string>();
   scenarios->add_option("--toml", *toml_of,
                         "print this scenario (built-in or file) as TOML, a start for custom ones");
+  scenarios->footer(ScheduledFaultsHelp());
   scenarios->callback([toml_of] { SetExitCode(ListScenarios(*toml_of)); });
 }
 

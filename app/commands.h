@@ -14,5 +14,6 @@ void AddNodeCommand(CLI::App& app);       // app/cmd_node.cc      kvlab node, kv
 void AddBenchCommand(CLI::App& app);      // app/cmd_bench.cc     kvlab bench
 void AddWorkloadCommands(CLI::App& app);  // app/cmd_workloads.cc kvlab check, kvlab scenarios
 void AddPoliciesCommand(CLI::App& app);   // app/cmd_policies.cc  kvlab policies
+void AddWalCommand(CLI::App& app);        // app/cmd_wal.cc       kvlab wal check, kvlab wal repair
 
 }  // namespace kvlab::app

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
+#include "app/inputs.h"
 
 namespace kvlab::app {
 namespace {
@@ -13,11 +14,13 @@ void SetExitCode(int code) { exit_code = code; }
 int main(int argc, char** argv) {
   CLI::App app{"kvlab: a replicated key-value store and its deterministic simulator"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", kvlab::app::VersionLine(), "Print the version and exit");
   kvlab::app::AddSimCommand(app);
   kvlab::app::AddNodeCommand(app);
   kvlab::app::AddBenchCommand(app);
   kvlab::app::AddWorkloadCommands(app);
   kvlab::app::AddPoliciesCommand(app);
+  kvlab::app::AddWalCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

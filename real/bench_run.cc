@@ -1,5 +1,8 @@
 #include "real/bench_run.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +75,27 @@ bool RunReadBack(RealRuntime& rt, const std::vector<std::string>& keys, int work
 
 }  // namespace
 
+absl::Status ResolveTargets(std::vector<Target>* targets) {
+  for (Target& t : *targets) {
+    in_addr address{};
+    if (inet_pton(AF_INET, t.host.c_str(), &address) == 1) continue;
+    addrinfo hints{};
+    hints.ai_family = AF_INET;  // the workload client connects over IPv4.
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const int rc = getaddrinfo(t.host.c_str(), nullptr, &hints, &found);
+    if (rc != 0 || found == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("--target '", FormatTarget(t), "': cannot resolve '", t.host,
+                                                     "' to an IPv4 address (", gai_strerror(rc), ")"));
+    }
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr, text, sizeof(text));
+    freeaddrinfo(found);
+    t.host = text;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
   const workloads::Scenario& scenario = options.scenario;
   if (absl::Status valid = scenario.Validate(); !valid.ok()) return valid;
@@ -79,9 +103,16 @@ absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
   if (options.model != "linearizable" && options.model != "eventual") {
     return absl::InvalidArgumentError(absl::StrCat("model '", options.model, "': linearizable or eventual"));
   }
-  absl::StatusOr<std::unique_ptr<RealRuntime>> rt_or = RealRuntime::Create(options.targets, scenario.request_timeout);
+  if (options.flush && !options.key_prefix.empty()) {
+    return absl::InvalidArgumentError(
+        "--flush empties the whole server, --key-prefix keeps the run off other keys: use one of them");
+  }
+  std::vector<Target> targets = options.targets;
+  if (absl::Status s = ResolveTargets(&targets); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<RealRuntime>> rt_or = RealRuntime::Create(std::move(targets), scenario.request_timeout);
   if (!rt_or.ok()) return rt_or.status();
   RealRuntime& rt = **rt_or;
+  rt.set_connection_options(ConnectionOptions{options.password, options.key_prefix});
   if (absl::Status s = ProbeTargets(rt); !s.ok()) return s;
   if (options.flush) {
     core::Command flush;

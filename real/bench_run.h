@@ -34,6 +34,8 @@ struct BenchOptions {
   std::string label = "external";
   std::string model = "linearizable";  // or "eventual": the consistency checker to run.
   bool flush = false;                  // FLUSHALL the first target before the run.
+  std::string password;                // AUTH on every connection before anything else.
+  std::string key_prefix;              // prepended to every key (never with flush: FLUSHALL empties all).
   bool progress = false;               // progress lines on stderr.
   core::Nanos run_limit = kDefaultBenchRunLimit;
 };
@@ -47,8 +49,12 @@ struct BenchOutcome {
   bool ok() const { return problems.empty() && (!report.check || report.check->ok); }
 };
 
-// kInvalidArgument for a bad scenario or options; kUnavailable naming the first target that does
-// not answer ("target 127.0.0.1:1 is unreachable: ...").
+// kInvalidArgument for a bad scenario or options (a target name that does not resolve); kUnavailable
+// naming the first target that does not answer ("target 127.0.0.1:1 is unreachable: ...").
 absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options);
+
+// Replaces host names with their IPv4 address (getaddrinfo); addresses stay. kInvalidArgument
+// naming the target whose name does not resolve.
+absl::Status ResolveTargets(std::vector<Target>* targets);
 
 }  // namespace kvlab::real

@@ -1,18 +1,11 @@
 #include "real/node_main.h"
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/policy/registry.h"
 #include "real/node_server.h"
@@ -20,13 +13,23 @@
 namespace kvlab::real {
 namespace {
 
-constexpr int kExitDataLoss = 1;
-constexpr int kExitUsage = 2;
-constexpr int kPeerPortOffset = 1000;  // kvlab cluster: peer port = client port + this.
+constexpr int kExitUsage = 2;  // also a data dir that must not be served as is (README: input error).
 
 int Fail(int code, std::string_view what) {
-  std::fprintf(stderr, "kvlab: %s\n", std::string(what).c_str());
+  std::fprintf(stderr, "kvlab %s\n", std::string(what).c_str());
   return code;
+}
+
+// The one line a node that cannot start prints (without the status code's name).
+std::string StartFailure(const NodeFlags& flags, const absl::Status& status) {
+  const std::string msg(status.message());
+  if (absl::StrContains(msg, flags.data_dir)) return absl::StrCat("node ", flags.id, ": ", msg);
+  std::string line = absl::StrCat("node ", flags.id, " cannot start (data dir ", flags.data_dir, "): ", msg);
+  if (status.code() == absl::StatusCode::kDataLoss) {
+    absl::StrAppend(&line, " (inspect it with `kvlab wal check ", flags.data_dir, "`; `kvlab wal repair ",
+                    flags.data_dir, "` cuts a corrupt log at its last good record, after a backup)");
+  }
+  return line;
 }
 
 }  // namespace
@@ -50,7 +53,6 @@ absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::
   return out;
 }
 
-// --policy (with its parameters) and --param; the default depends on the cluster's size.
 absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const std::vector<std::string>& params,
                                                 int nodes) {
   if (!policy.empty()) return core::ParsePolicyChoice(policy, params);
@@ -82,14 +84,12 @@ int RunNode(const NodeFlags& flags) {
   options.port = flags.port;
   options.data_dir = flags.data_dir;
   options.requirepass = flags.requirepass;
+  options.cluster_token = flags.cluster_token;
 
   absl::StatusOr<std::unique_ptr<NodeServer>> server = NodeServer::Start(options);
-  if (!server.ok()) {
-    const int code = server.status().code() == absl::StatusCode::kDataLoss ? kExitDataLoss : kExitUsage;
-    return Fail(code, absl::StrCat("node ", flags.id, " cannot start (data dir ", flags.data_dir, "): ",
-                                  server.status().ToString()));
-  }
-  if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, s.ToString());
+  if (!server.ok()) return Fail(kExitUsage, StartFailure(flags, server.status()));
+  for (const std::string& note : (*server)->startup_notes()) std::fprintf(stderr, "kvlab node %u: %s\n", flags.id, note.c_str());
+  if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, std::string(s.message()));
   const std::string peer_port = (*server)->peer_port() > 0 ? absl::StrCat(", peer port ", (*server)->peer_port()) : "";
   std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s%s)\n", flags.id,
               flags.bind.c_str(), (*server)->port(), options.policy.label().c_str(), flags.durability.c_str(),
@@ -98,72 +98,6 @@ int RunNode(const NodeFlags& flags) {
   (*server)->Run();
   std::printf("kvlab node %u: shut down cleanly\n", flags.id);
   return 0;
-}
-
-int RunCluster(const ClusterFlags& flags) {
-  if (flags.nodes < 1 || flags.nodes > 99) return Fail(kExitUsage, "cluster: --nodes must be 1..99");
-  if (flags.base_port < 1 || flags.base_port + kPeerPortOffset + flags.nodes > 65535) {
-    return Fail(kExitUsage, "cluster: --base-port out of range");
-  }
-  if (flags.data_dir.empty()) return Fail(kExitUsage, "cluster: --data-dir is required");
-  absl::StatusOr<core::PolicyChoice> policy = ChoosePolicy(flags.policy, flags.params, flags.nodes);
-  if (!policy.ok()) return Fail(kExitUsage, absl::StrCat("cluster: ", policy.status().message()));
-  if (absl::Status s = core::CheckClusterSize(*policy->info, flags.nodes); !s.ok()) {
-    return Fail(kExitUsage, absl::StrCat("cluster: ", s.message(), " (`kvlab policies` lists each policy's sizes)"));
-  }
-  std::string members;
-  for (int i = 1; i <= flags.nodes; ++i) {
-    absl::StrAppend(&members, i > 1 ? "," : "", i, "=127.0.0.1:", flags.base_port + kPeerPortOffset + i - 1);
-  }
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);  // children unblock by exec'ing a fresh signal mask below.
-  std::vector<pid_t> pids;
-  for (int i = 1; i <= flags.nodes; ++i) {
-    const std::string id = absl::StrCat(i), port = absl::StrCat(flags.base_port + i - 1);
-    const std::string dir = absl::StrCat(flags.data_dir, "/node-", i);
-    const pid_t pid = fork();
-    if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);  // a launcher killed with SIGKILL takes its nodes with it.
-      sigprocmask(SIG_UNBLOCK, &mask, nullptr);
-      std::vector<std::string> argv = {"kvlab", "node", "--id", id, "--port", port, "--data-dir", dir,
-                                       "--policy", policy->label(), "--durability", flags.durability};
-      if (flags.nodes > 1) argv.insert(argv.end(), {"--cluster", members});
-      std::vector<char*> cargv;
-      for (std::string& a : argv) cargv.push_back(a.data());
-      cargv.push_back(nullptr);
-      execv("/proc/self/exe", cargv.data());
-      _exit(127);
-    }
-    if (pid > 0) {
-      pids.push_back(pid);
-      std::fprintf(stderr, "kvlab cluster: node %d pid %d\n", i, static_cast<int>(pid));
-    }
-  }
-  std::fprintf(stderr, "kvlab cluster: %d nodes on ports %d..%d; Ctrl-C stops them\n", flags.nodes, flags.base_port,
-               flags.base_port + flags.nodes - 1);
-  int sig = 0;
-  int worst = 0;
-  size_t alive = pids.size();
-  // Wait for a signal (forwarded to every node) or for the nodes to exit by themselves.
-  while (alive > 0) {
-    timespec tick{0, 200'000'000};
-    siginfo_t info;
-    sig = sigtimedwait(&mask, &info, &tick);
-    if (sig > 0) {
-      for (pid_t p : pids) kill(p, SIGTERM);
-    }
-    int status = 0;
-    pid_t done;
-    while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
-      --alive;
-      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-      if (code > worst) worst = code;
-    }
-  }
-  return worst;
 }
 
 }  // namespace kvlab::real

@@ -1,13 +1,15 @@
-// Entry points of `kvlab node` and `kvlab cluster` (app/ only wires flags to these).
-// Both return the process exit code (DESIGN.md: 0 ok, 1 a check failed / data lost,
+// Entry point of `kvlab node` (app/ only wires flags to it; `kvlab cluster` is cluster_launcher.h).
+// It returns the process exit code (DESIGN.md: 0 ok, 1 a check failed / data lost,
 // 2 usage or configuration error) after printing a one-line reason on failure.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/policy/registry.h"
 #include "core/types.h"
 #include "net/peer_link.h"
 
@@ -23,6 +25,7 @@ struct NodeFlags {
   std::string durability = "fsync";
   std::string bind = "127.0.0.1";
   std::string requirepass;
+  std::string cluster_token;     // salts the cluster id recorded at bootstrap.
 };
 
 using PeerAddress = net::PeerEndpoint;
@@ -30,21 +33,13 @@ using PeerAddress = net::PeerEndpoint;
 // Parses --cluster. InvalidArgument (with the offending item) on a malformed list or duplicates.
 absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::string& flag);
 
+// --policy (NAME[:param=value...]) plus --param flags; an empty --policy means the registry's
+// default for a cluster of `nodes`. InvalidArgument with a one-line reason.
+absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const std::vector<std::string>& params,
+                                                int nodes);
+
 // Serves until SIGTERM/SIGINT or SHUTDOWN. Prints "kvlab node N listening on HOST:PORT" on stdout
 // once ready (tests and the cluster launcher wait for that line).
 int RunNode(const NodeFlags& flags);
-
-struct ClusterFlags {
-  int nodes = 3;
-  std::string policy;  // empty: the default replicated policy (or the default one for --nodes 1).
-  std::vector<std::string> params;
-  int base_port = 6380;
-  std::string data_dir = "kvlab-data";
-  std::string durability = "fsync";
-};
-
-// Starts `nodes` local `kvlab node` processes (client ports base_port.., peer ports
-// base_port+1000..), forwards SIGTERM/SIGINT to them and waits for all.
-int RunCluster(const ClusterFlags& flags);
 
 }  // namespace kvlab::real

@@ -12,7 +12,10 @@
 #include "core/assert.h"
 #include "net/resp_writer.h"
 #include "net/tcp.h"
+#include "real/data_dir_check.h"
+#include "real/data_dir_layout.h"
 #include "real/kv_commands.h"
+#include "real/recovery_report.h"
 
 namespace kvlab::real {
 
@@ -21,33 +24,11 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOp
   absl::StatusOr<std::unique_ptr<net::EventLoop>> loop = net::EventLoop::Create();
   if (!loop.ok()) return loop.status();
   s->loop_ = *std::move(loop);
-  PosixDiskOptions disk_options;
-  // The logs are synced on every write turn: preallocated, their fdatasync has no metadata to
-  // write. (Without fsync there is no fdatasync to shorten.) Both readers stop at a zero tail.
-  if (options.fsync) {
-    for (std::string_view file : options.policy.info->log_files) disk_options.preallocate.emplace_back(file);
-  }
-  absl::StatusOr<std::unique_ptr<PosixDisk>> disk = PosixDisk::Open(options.data_dir, std::move(disk_options));
-  if (!disk.ok()) return disk.status();
-  s->disk_ = *std::move(disk);
+  if (absl::Status st = s->OpenDataDir(); !st.ok()) return st;
   // Real-world randomness need not replay: seed from the node id and the clock.
   const uint64_t seed = (static_cast<uint64_t>(options.id) << 48) ^ static_cast<uint64_t>(net::EventLoop::MonotonicNow());
   s->env_ = std::make_unique<RealEnv>(options.id, *s->loop_, *s->disk_, seed);
-
-  core::NodeConfig config;
-  config.self = options.id;
-  config.members = options.members.empty() ? std::vector<core::NodeId>{options.id} : options.members;
-  config.fsync = options.fsync;
-  absl::StatusOr<std::unique_ptr<core::Node>> node = core::MakeNode(options.policy, config, *s->env_);
-  if (!node.ok()) return node.status();
-  s->node_ = *std::move(node);
-  NodeServer* self = s.get();
-  s->env_->set_node(s->node_.get());
-  s->env_->set_reply_sink([self](core::ReplyHandle handle, core::ClientReply reply) {
-    self->resp_->Reply(handle, [&](std::string* out) { AppendClientReply(reply, out); });
-  });
-  if (absl::Status st = s->StartPeers(); !st.ok()) return st;
-  if (absl::Status st = s->node_->Start(); !st.ok()) return st;
+  if (absl::Status st = s->StartNode(); !st.ok()) return st;
 
   net::RaiseFileLimit();  // 1000+ clients need more than the usual 1024 descriptors.
   net::RespServerOptions resp_options;
@@ -57,9 +38,70 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOp
   absl::StatusOr<std::unique_ptr<net::RespServer>> resp = net::RespServer::Start(*s->loop_, *s, resp_options);
   if (!resp.ok()) return resp.status();
   s->resp_ = *std::move(resp);
+  NodeServer* self = s.get();
   s->loop_->AddEndOfTurnHook([self] { self->EndOfTurn(); });
   s->started_at_ = net::EventLoop::MonotonicNow();
   return s;
+}
+
+// Takes the data dir's lock (nothing reads or writes the policy's files before the check).
+absl::Status NodeServer::OpenDataDir() {
+  PosixDiskOptions disk_options;
+  // The logs are synced on every write turn: preallocated, their fdatasync has no metadata to
+  // write. (Without fsync there is no fdatasync to shorten.) Both readers stop at a zero tail.
+  if (options_.fsync && !options_.policy.info->log_file.empty()) {
+    disk_options.preallocate.emplace_back(options_.policy.info->log_file);
+  }
+  absl::StatusOr<std::unique_ptr<PosixDisk>> disk = PosixDisk::Open(options_.data_dir, std::move(disk_options));
+  if (!disk.ok()) return disk.status();
+  disk_ = *std::move(disk);
+  return absl::OkStatus();
+}
+
+// Compares the data dir's record with the options, or records them (data_dir_check.h).
+absl::Status NodeServer::CheckDataDirRecord() {
+  std::map<core::NodeId, std::string> members;
+  for (core::NodeId id : options_.members.empty() ? std::vector<core::NodeId>{options_.id} : options_.members) {
+    auto peer = options_.peers.find(id);
+    members[id] = peer == options_.peers.end() ? "" : absl::StrCat(peer->second.host, ":", peer->second.port);
+  }
+  const DataDirMeta flags = MetaOfFlags(std::string(options_.policy.info->name), options_.id, std::move(members), options_.cluster_token);
+  absl::StatusOr<DataDirCheck> check = CheckDataDir(*disk_, options_.data_dir, flags, !options_.cluster_token.empty());
+  if (!check.ok()) return check.status();
+  startup_notes_ = std::move(check->notes);
+  return absl::OkStatus();
+}
+
+// Creates the policy's node (which validates the configuration before anything is recorded),
+// checks the data dir, then recovers the node, noting what recovery found.
+absl::Status NodeServer::StartNode() {
+  core::NodeConfig config;
+  config.self = options_.id;
+  config.members = options_.members.empty() ? std::vector<core::NodeId>{options_.id} : options_.members;
+  config.fsync = options_.fsync;
+  absl::StatusOr<std::unique_ptr<core::Node>> node = core::MakeNode(options_.policy, config, *env_);
+  if (!node.ok()) return node.status();
+  node_ = *std::move(node);
+  if (absl::Status st = CheckDataDirRecord(); !st.ok()) return st;
+  env_->set_node(node_.get());
+  env_->set_reply_sink([this](core::ReplyHandle handle, core::ClientReply reply) {
+    resp_->Reply(handle, [&](std::string* out) { AppendClientReply(reply, out); });
+  });
+  if (absl::Status st = StartPeers(); !st.ok()) return st;
+  const PolicyFiles* files = FilesOf(options_.policy.info->name);
+  RecoveryFacts facts;
+  if (files != nullptr) {
+    facts.dir = options_.data_dir;
+    facts.files = *files;
+    facts.log_before = InspectLogFile(absl::StrCat(options_.data_dir, "/", files->log));
+  }
+  if (absl::Status st = node_->Start(); !st.ok()) return st;
+  if (files != nullptr) {
+    facts.info = node_->Info();
+    facts.keys = node_->KeyCount();
+    for (std::string& line : RecoveryLines(facts)) startup_notes_.push_back(std::move(line));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NodeServer::StartPeers() {

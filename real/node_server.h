@@ -36,15 +36,22 @@ struct NodeServerOptions {
   int port = 6380;                    // 0: any free port.
   std::string data_dir;
   std::string requirepass;            // empty: no AUTH needed.
+  std::string cluster_token;          // salts the cluster id recorded at bootstrap (data_dir_meta.h).
   size_t max_bulk_bytes = net::kDefaultMaxBulkBytes;
 };
 
 class NodeServer final : public net::RespHandler {
  public:
-  // Opens the data directory, recovers the node (a corrupt WAL fails here, naming file and
-  // offset) and starts listening. Nothing is served until Run().
+  // Opens the data directory, checks it against the options (FailedPrecondition naming both
+  // configurations when it was bootstrapped with another policy, id or membership: see
+  // data_dir_check.h), recovers the node (DataLoss for a corrupt WAL, naming file and offset) and
+  // starts listening. Nothing is served until Run().
   static absl::StatusOr<std::unique_ptr<NodeServer>> Start(const NodeServerOptions& options);
   ~NodeServer() override;
+
+  // What start-up did, one fact a line, for the node's log: bootstrap or adoption of the data dir,
+  // moved peers, and what recovery found (snapshot, records replayed, keys, a torn tail cut).
+  const std::vector<std::string>& startup_notes() const { return startup_notes_; }
 
   int port() const { return resp_->port(); }
   // The peer port (0 without peers).
@@ -65,6 +72,9 @@ class NodeServer final : public net::RespHandler {
   explicit NodeServer(const NodeServerOptions& options) : options_(options) {}
   void EndOfTurn();
   absl::Status StartPeers();
+  absl::Status OpenDataDir();
+  absl::Status CheckDataDirRecord();
+  absl::Status StartNode();
   void ReplyError(net::ReplyToken token, std::string_view text);
   // Server-side commands (server_commands.cc). False if `name` is not one of them.
   bool ServerCommand(std::string_view name, net::RespConnection& conn, net::ReplyToken token,
@@ -88,6 +98,7 @@ class NodeServer final : public net::RespHandler {
   core::Nanos started_at_ = 0;
   std::string name_;  // the current command's lowercased name (reused: no allocation per request).
   uint64_t disk_errors_ = 0;
+  std::vector<std::string> startup_notes_;
 };
 
 }  // namespace kvlab::real

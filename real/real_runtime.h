@@ -36,6 +36,12 @@ std::string FormatTarget(const Target& t);
 // "HOST:PORT[,HOST:PORT...]" -> targets. kInvalidArgument names the bad entry.
 absl::StatusOr<std::vector<Target>> ParseTargets(const std::string& text);
 
+// How every client connection is set up (kvlab bench --password, --key-prefix).
+struct ConnectionOptions {
+  std::string password;    // non-empty: AUTH with it first on every connection.
+  std::string key_prefix;  // prepended to every key a client sends (a run never touches other keys).
+};
+
 class RealRuntime final : public workloads::Runtime {
  public:
   // REQUIRES: !targets.empty(). `request_timeout` bounds every client call (connect included).
@@ -64,6 +70,9 @@ class RealRuntime final : public workloads::Runtime {
   bool AllFinished() const { return fibers_.AllFinished(); }
   net::EventLoop& loop() { return *loop_; }
   const std::vector<Target>& targets() const { return targets_; }
+  // REQUIRES: before the first client connects (Preconnect, Connect).
+  void set_connection_options(ConnectionOptions options) { connection_ = std::move(options); }
+  const ConnectionOptions& connection_options() const { return connection_; }
   core::Nanos request_timeout() const { return request_timeout_; }
 
  private:
@@ -73,6 +82,7 @@ class RealRuntime final : public workloads::Runtime {
   std::unique_ptr<net::EventLoop> loop_;
   std::vector<Target> targets_;
   core::Nanos request_timeout_;
+  ConnectionOptions connection_;
   workloads::FiberSet fibers_;
   std::vector<std::deque<std::unique_ptr<RespClient>>> idle_;  // pre-opened, per target.
 };

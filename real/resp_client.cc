@@ -37,7 +37,13 @@ void AppendArgs(std::string* out, const std::vector<std::string>& args) {
 
 }  // namespace
 
-std::string SerializeCommand(const core::Command& cmd) {
+std::string SerializeCommand(const core::Command& command, std::string_view key_prefix) {
+  core::Command prefixed;
+  if (!key_prefix.empty()) {
+    prefixed = command;
+    for (std::string& key : prefixed.keys) key.insert(0, key_prefix);
+  }
+  const core::Command& cmd = key_prefix.empty() ? command : prefixed;
   std::vector<std::string> args;
   auto with_keys = [&](const char* name) {
     args.push_back(name);
@@ -133,6 +139,7 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
   int fd = -1;
   net::EventLoop::WatchId watch = 0;
   bool connecting = false;
+  bool auth_reply_expected = false;  // the connection's first reply answers its AUTH.
   std::string out;  // request bytes not yet written.
   std::string in;   // reply bytes not yet parsed.
   uint64_t connects = 0;
@@ -150,6 +157,7 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
     ::close(fd);
     fd = -1;
     connecting = false;
+    auth_reply_expected = false;
     out.clear();
     in.clear();
   }
@@ -181,6 +189,10 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
       return w.status();
     }
     watch = *w;
+    if (const std::string& password = rt->connection_options().password; !password.empty()) {
+      AppendArgs(&out, {"AUTH", password});
+      auth_reply_expected = true;
+    }
     return absl::OkStatus();
   }
 
@@ -252,6 +264,12 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
       }
       if (used == 0) break;
       in.erase(0, used);
+      if (auth_reply_expected) {
+        auth_reply_expected = false;
+        if (reply.type != net::RespValue::Type::kError) continue;
+        Lost(absl::StrCat("AUTH failed: ", reply.str));
+        return false;
+      }
       if (!pending) {  // a reply nobody asked for: the stream is out of step.
         Lost("unexpected reply");
         return false;
@@ -310,7 +328,7 @@ workloads::ClientResult RespClient::Execute(core::Command cmd) {
   }
   s.pending = true;
   const uint64_t call = ++s.call;
-  s.out += SerializeCommand(cmd);
+  s.out += SerializeCommand(cmd, s.rt->connection_options().key_prefix);
   std::weak_ptr<State> weak = state_;
   s.rt->loop().AddTimer(s.rt->request_timeout(), [weak, call] {
     if (std::shared_ptr<State> alive = weak.lock()) alive->OnTimeout(call);

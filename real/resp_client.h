@@ -7,7 +7,8 @@
 // the request was sent and a connection dropped mid-request -> kUnknown. After a timeout or a lost
 // connection the connection is closed (RESP has no request ids, so a late reply could otherwise be
 // taken for the next request's) and the next call reconnects, to the next target when there are
-// several (failover).
+// several (failover). With a password (ConnectionOptions), AUTH goes first on every connection;
+// a refused AUTH drops the connection and the call is kUnknown (the command was pipelined behind it).
 #pragma once
 
 #include <cstddef>
@@ -31,8 +32,8 @@ inline constexpr size_t kClientReadChunkBytes = 64 * 1024;
 static_assert(kClientReadChunkBytes <= kMaxClientReplyBytes);
 
 // The RESP2 request for `cmd` (a multibulk array): GET, SET [NX|XX] [PXAT ms], DEL, EXISTS,
-// INCRBY, MGET, MSET, DBSIZE, FLUSHALL.
-std::string SerializeCommand(const core::Command& cmd);
+// INCRBY, MGET, MSET, DBSIZE, FLUSHALL; every key prefixed with `key_prefix`.
+std::string SerializeCommand(const core::Command& cmd, std::string_view key_prefix = "");
 // The outcome a reply stands for (see the header comment).
 workloads::ClientResult ReplyToResult(const net::RespValue& reply);
 

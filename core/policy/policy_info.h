@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,8 +42,15 @@ struct PolicyInfo {
   int (*max_faulty)(int nodes) = nullptr;
   // Fault kinds (sim::FaultMode names) it claims to survive; the conformance suite sweeps each.
   std::vector<std::string_view> survives;
-  // Files written on every write turn and synced (preallocated by the real node under fsync).
-  std::vector<std::string_view> log_files;
+  // Its files in a node's data dir (empty: none). The log is written on every write turn and
+  // synced (the real node preallocates it under fsync; `kvlab wal repair` may cut it at its last
+  // good record); the snapshot is replaced atomically, never cut. Both must be string literals.
+  std::string_view log_file;
+  std::string_view snapshot_file;
+  // Recovers its durable state from `disk` with its own readers, as a node does at start (it may
+  // cut a torn tail: pass a disk that can take that), and summarises it in one line for `kvlab wal
+  // check`; or the recovery error (DataLoss for corruption). Absent for a policy without files.
+  absl::StatusOr<std::string> (*inspect)(Disk& disk) = nullptr;
   std::vector<ParamSpec> params;
   // Decodes one of its peer messages and encodes it again (absent for a policy without peer
   // messages). Any bytes give a message or an error, never a crash; what decodes re-encodes to a

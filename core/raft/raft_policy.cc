@@ -24,6 +24,24 @@ absl::Status CheckRaftParams(const PolicyParams& params) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> InspectRaft(Disk& disk) {
+  RaftStorage storage(disk, /*fsync=*/false);
+  absl::StatusOr<RaftRecovered> rec = storage.Recover();
+  if (!rec.ok()) return rec.status();
+  size_t keys = 0;
+  if (rec->snapshot_index > 0) {
+    ByteReader r(rec->snapshot_state);
+    absl::StatusOr<KvState> state = KvState::DecodeSnapshot(r);
+    if (!state.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("raft snapshot: file '", kRaftSnapshotFile, "': ", state.status().message()));
+    }
+    keys = state->size();
+  }
+  return absl::StrCat("term ", rec->hard_state.term, ", log entries up to ", rec->log.last_index(), " (", rec->records,
+                      " records), snapshot at index ", rec->snapshot_index, " with ", keys, " keys");
+}
+
 absl::StatusOr<PeerMessage> ReencodeRaft(const PeerMessage& m) {
   absl::StatusOr<RaftMessage> decoded = DecodeRaftMessage(m);
   if (!decoded.ok()) return decoded.status();
@@ -46,7 +64,9 @@ PolicyInfo MakeInfo() {
   p.durable = true;
   p.max_faulty = Minority;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
-  p.log_files = {kRaftLogFile};
+  p.log_file = kRaftLogFile;
+  p.snapshot_file = kRaftSnapshotFile;
+  p.inspect = InspectRaft;
   p.params = {
       RangeParam("election_timeout_ms", "150..300", 10, 60'000, "randomized election timeout (§5.2)"),
       IntParam("heartbeat_ms", "50", 1, 10'000, "leader heartbeat period when idle"),

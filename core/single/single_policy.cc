@@ -1,5 +1,6 @@
 #include "core/single/single_policy.h"
 
+#include "absl/strings/str_cat.h"
 #include "core/kv/kv_store.h"
 #include "core/single/single_node.h"
 
@@ -10,6 +11,14 @@ namespace {
 constexpr uint8_t kSinglePolicyTag = 1;
 
 int NoFaultyNode(int) { return 0; }
+
+absl::StatusOr<std::string> InspectSingle(Disk& disk) {
+  absl::StatusOr<std::unique_ptr<KvStore>> store = KvStore::Open(disk, {.fsync = false});
+  if (!store.ok()) return store.status();
+  const KvStoreStats& s = (*store)->stats();
+  return absl::StrCat((*store)->state().size(), " keys at LSN ", (*store)->last_lsn(), " (snapshot at LSN ",
+                      s.snapshot_lsn, ", ", s.recovered_records, " records replayed)");
+}
 
 absl::StatusOr<std::unique_ptr<Node>> MakeSingle(const NodeConfig& config, const PolicyParams&, Env& env) {
   return std::unique_ptr<Node>(new SingleNode(config, env));
@@ -26,7 +35,9 @@ PolicyInfo MakeInfo() {
   // Its only copy: a crash is survived (the WAL), a corrupt disk is detected and refused.
   p.max_faulty = NoFaultyNode;
   p.survives = {"crash", "clock"};
-  p.log_files = {kWalFileName};
+  p.log_file = kWalFileName;
+  p.snapshot_file = kSnapshotFileName;
+  p.inspect = InspectSingle;
   p.make = MakeSingle;
   return p;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 namespace kvlab::real {
 namespace {
 
+using testing::CallUntilServed;
 using testing::FreeBasePort;
 using testing::kPeerPortOffset;
 using testing::NodeProcess;
@@ -37,21 +39,6 @@ std::vector<pid_t> NodePids(const std::string& stderr_text) {
 }
 
 bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
-
-// Calls until the reply is not a retryable error (no leader elected yet) or the deadline passes.
-std::optional<net::RespValue> CallUntilServed(int port, const std::vector<std::string>& args) {
-  const auto deadline = std::chrono::steady_clock::now() + testing::kDeadline;
-  std::optional<net::RespValue> reply;
-  while (std::chrono::steady_clock::now() < deadline) {
-    RespClient client(port);
-    if (client.connected()) reply = client.Call(args);
-    if (reply && !(reply->IsError() && (reply->str.rfind("TRYAGAIN", 0) == 0 || reply->str.rfind("UNKNOWN", 0) == 0))) {
-      return reply;
-    }
-    poll(nullptr, 0, 50);  // a bounded retry interval while an election runs, not a wait for a result.
-  }
-  return reply;
-}
 
 TEST(ClusterTest, OneSingleNodeServesAndEveryChildExitsOnSigterm) {
   TempDir dir;
@@ -116,6 +103,94 @@ TEST(ClusterTest, RaftClusterOfThreeReplicatesOverPeerPorts) {
   launcher.Signal(SIGTERM);
   EXPECT_EQ(launcher.WaitExit(), 0);
   for (pid_t pid : pids) EXPECT_TRUE(ProcessGone(pid));
+}
+
+// The defaults (but the port: 6380 may be taken on a shared machine) start a working 3-node raft
+// cluster with its data under ./kvlab-data.
+TEST(ClusterTest, DefaultsStartAThreeNodeRaftClusterInKvlabData) {
+  TempDir dir;
+  const int base = FreeBasePort(3);
+  ASSERT_NE(base, 0);
+  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--base-port", std::to_string(base)}, dir.path()});
+  ASSERT_TRUE(launcher.WaitOutput("listening on 127.0.0.1:", 3)) << launcher.stderr_text();
+  EXPECT_NE(launcher.stdout_text().find("policy raft"), std::string::npos) << launcher.stdout_text();
+  std::optional<net::RespValue> set = CallUntilServed(base, {"SET", "defaults", "work"});
+  ASSERT_TRUE(set.has_value());
+  EXPECT_EQ(set->str, "OK");
+  std::optional<net::RespValue> got = CallUntilServed(base + 2, {"GET", "defaults"});
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->str, "work");
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_TRUE(std::filesystem::exists(dir.path() + "/kvlab-data/node-" + std::to_string(i) + "/kvlab_meta"));
+  }
+  launcher.Signal(SIGTERM);
+  EXPECT_EQ(launcher.WaitExit(), 0) << launcher.stderr_text();
+}
+
+TEST(ClusterTest, HelpShowsTheDefaultsAndThePeerPortRule) {
+  std::string help;
+  ASSERT_EQ(testing::RunShell(std::string(KVLAB_BINARY) + " cluster --help", &help), 0);
+  for (const char* want : {"--nodes INT=3", "(default: raft;", "--base-port INT=6380", "--data-dir TEXT=kvlab-data",
+                           "its peer port: that + 1000", "3-node raft cluster on client ports 6380..6382"}) {
+    EXPECT_NE(help.find(want), std::string::npos) << want << " in:\n" << help;
+  }
+}
+
+// Issue 12: `kvlab cluster` relaunched on the same --data-dir with another --nodes. Each node that
+// holds a data dir of the 3-node cluster refuses it; the launcher names them, with their reason,
+// and as the two new nodes are no majority of five, stops them and exits non-zero.
+TEST(ClusterTest, RelaunchWithAnotherNodeCountRefusesNamingTheNodesAndWhy) {
+  TempDir dir;
+  const int base = FreeBasePort(5);
+  ASSERT_NE(base, 0);
+  const std::vector<std::string> flags = {"cluster", "--policy", "raft", "--base-port", std::to_string(base),
+                                          "--data-dir", dir.path() + "/c", "--durability", "none"};
+  {
+    std::vector<std::string> three = flags;
+    three.insert(three.end(), {"--nodes", "3"});
+    NodeProcess launcher(NodeProcess::Kvlab{three});
+    ASSERT_TRUE(launcher.WaitOutput("listening on 127.0.0.1:", 3)) << launcher.stderr_text();
+    ASSERT_EQ(CallUntilServed(base, {"SET", "k", "v"})->str, "OK");
+    launcher.Signal(SIGTERM);
+    ASSERT_EQ(launcher.WaitExit(), 0) << launcher.stderr_text();
+  }
+  std::vector<std::string> five = flags;
+  five.insert(five.end(), {"--nodes", "5"});
+  NodeProcess relaunched(NodeProcess::Kvlab{five});
+  EXPECT_EQ(relaunched.WaitExit(), 2);
+  const std::string& err = relaunched.stderr_text();
+  for (int id = 1; id <= 3; ++id) {
+    EXPECT_NE(err.find("kvlab cluster: node " + std::to_string(id) + " (pid "), std::string::npos) << err;
+  }
+  EXPECT_NE(err.find(") exited with code 2: kvlab node 1: data dir "), std::string::npos) << err;
+  EXPECT_NE(err.find("the flags say members 1,2,3,4,5: refusing to start"), std::string::npos) << err;
+  EXPECT_NE(err.find("2 of 5 nodes left, fewer than the 3 the cluster needs to serve: stopping"), std::string::npos)
+      << err;
+}
+
+TEST(ClusterTest, DeadNodeIsNamedAndWithoutAMajorityTheLauncherStops) {
+  TempDir dir;
+  const int base = FreeBasePort(3);
+  ASSERT_NE(base, 0);
+  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "3", "--policy", "raft", "--base-port",
+                                           std::to_string(base), "--data-dir", dir.path() + "/c", "--durability",
+                                           "none"}});
+  ASSERT_TRUE(launcher.WaitOutput("listening on 127.0.0.1:", 3)) << launcher.stderr_text();
+  ASSERT_TRUE(launcher.WaitOutput(" pid ", 3, /*from_stderr=*/true));
+  const std::vector<pid_t> pids = NodePids(launcher.stderr_text());
+  ASSERT_EQ(pids.size(), 3u);
+  kill(pids[2], SIGKILL);
+  ASSERT_TRUE(launcher.WaitOutput("kvlab cluster: node 3 (pid " + std::to_string(pids[2]) + ") was killed by signal 9",
+                                  1, /*from_stderr=*/true))
+      << launcher.stderr_text();
+  // Two of three still serve.
+  EXPECT_EQ(CallUntilServed(base, {"SET", "k", "v"})->str, "OK");
+  kill(pids[1], SIGKILL);
+  EXPECT_EQ(launcher.WaitExit(), 1);
+  EXPECT_NE(launcher.stderr_text().find("1 of 3 nodes left, fewer than the 2 the cluster needs to serve"),
+            std::string::npos)
+      << launcher.stderr_text();
+  EXPECT_TRUE(ProcessGone(pids[0]));
 }
 
 }  // namespace

@@ -49,13 +49,15 @@ class NodeProcess {
     args.insert(args.end(), extra.begin(), extra.end());
     Spawn(std::move(args));
   }
-  // Starts `kvlab <args...>` (any subcommand, e.g. cluster).
+  // Starts `kvlab <args...>` (any subcommand, e.g. cluster), in directory `cwd` if not empty.
   struct Kvlab {
+    Kvlab(std::vector<std::string> a, std::string dir = "") : args(std::move(a)), cwd(std::move(dir)) {}
     std::vector<std::string> args;
+    std::string cwd;
   };
   explicit NodeProcess(Kvlab command) {
     command.args.insert(command.args.begin(), KVLAB_BINARY);
-    Spawn(std::move(command.args));
+    Spawn(std::move(command.args), command.cwd);
   }
 
   // Waits until stdout (or stderr) has shown `needle` at least `count` times; false if the
@@ -76,11 +78,12 @@ class NodeProcess {
   pid_t pid() const { return pid_; }
 
  private:
-  void Spawn(std::vector<std::string> args) {
+  void Spawn(std::vector<std::string> args, const std::string& cwd = "") {
     int out[2], err[2];
     if (pipe(out) != 0 || pipe(err) != 0) std::abort();
     pid_ = fork();
     if (pid_ == 0) {
+      if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
       dup2(out[1], 1);
       dup2(err[1], 2);
       std::vector<char*> argv;
@@ -234,6 +237,21 @@ class RespClient {
   bool connected_ = false;
   std::string buf_;
 };
+
+// Calls until the reply is not a retryable error (no leader elected yet) or the deadline passes.
+inline std::optional<net::RespValue> CallUntilServed(int port, const std::vector<std::string>& args) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  std::optional<net::RespValue> reply;
+  while (std::chrono::steady_clock::now() < deadline) {
+    RespClient client(port);
+    if (client.connected()) reply = client.Call(args);
+    if (reply && !(reply->IsError() && (reply->str.rfind("TRYAGAIN", 0) == 0 || reply->str.rfind("UNKNOWN", 0) == 0))) {
+      return reply;
+    }
+    poll(nullptr, 0, 50);  // a bounded retry interval while an election runs, not a wait for a result.
+  }
+  return reply;
+}
 
 // Runs a shell command; returns its exit status and fills *out with its stdout.
 inline int RunShell(const std::string& cmd, std::string* out = nullptr) {

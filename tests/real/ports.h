@@ -7,10 +7,11 @@
 #include "absl/status/statusor.h"
 #include "core/assert.h"
 #include "net/tcp.h"
+#include "real/cluster_launcher.h"
 
 namespace kvlab::real::testing {
 
-inline constexpr int kPeerPortOffset = 1000;  // as in real/node_main.cc.
+inline constexpr int kPeerPortOffset = real::kPeerPortOffset;  // as `kvlab cluster` lays them out.
 
 inline bool PortFree(int port) {
   absl::StatusOr<net::Listening> l = net::ListenTcp("127.0.0.1", port);

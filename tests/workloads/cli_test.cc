@@ -1,5 +1,8 @@
-// `kvlab check` and `kvlab scenarios` through the real binary: exit codes are the contract.
+// The `kvlab` command line through the real binary: exit codes and one-line reasons are the
+// contract. Inputs that must not pass (issue 12) exit 2 with one line, never "OK".
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,6 +16,28 @@ int RunKvlab(const std::string& args) {
   const std::string cmd = std::string(KVLAB_BINARY) + " " + args + " >/dev/null 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Runs `kvlab ARGS`; fills *out with stdout and stderr together; returns the exit code.
+int RunKvlabOutput(const std::string& args, std::string* out) {
+  out->clear();
+  const std::string cmd = std::string(KVLAB_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out->append(buf, n);
+  const int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Exit 2 with exactly one line that contains `why`, and no verdict.
+void ExpectBadInput(const std::string& args, const std::string& why) {
+  std::string out;
+  EXPECT_EQ(RunKvlabOutput(args, &out), 2) << args << ": " << out;
+  EXPECT_NE(out.find(why), std::string::npos) << args << ": " << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << args << ": not one line: " << out;
+  EXPECT_EQ(out.find("OK"), std::string::npos) << args << ": " << out;
 }
 
 std::string WriteFile(const std::string& name, const std::string& text) {
@@ -66,6 +91,63 @@ TEST(KvlabScenarios, DumpsABuiltinAsTomlThatLoadsBack) {
   ASSERT_EQ(std::system(dump.c_str()), 0);
   EXPECT_EQ(RunKvlab("scenarios --toml " + path), 0);
   EXPECT_EQ(RunKvlab("scenarios --toml no_such_scenario"), 2);
+}
+
+TEST(KvlabCheck, DirectoryOrEmptyFileIsBadInputNeverOk) {
+  ExpectBadInput("check " + ::testing::TempDir(), "is a directory, not a file");
+  ExpectBadInput("check " + WriteFile("empty.jsonl", ""), "is empty");
+}
+
+TEST(KvlabTraceDiff, DirectoriesAreBadInput) {
+  const std::string dir = ::testing::TempDir();
+  ExpectBadInput("trace-diff " + dir + " " + dir, "trace '" + dir + "' is a directory");
+}
+
+TEST(KvlabScenarioArg, DirectoryIsBadInputForEveryCommand) {
+  const std::string dir = ::testing::TempDir();
+  ExpectBadInput("sim --scenario " + dir, "--scenario '" + dir + "' is a directory");
+  ExpectBadInput("compare --scenarios " + dir, "--scenarios '" + dir + "' is a directory");
+  ExpectBadInput("bench --target 127.0.0.1:1 --scenario " + dir, "--scenario '" + dir + "' is a directory");
+  ExpectBadInput("scenarios --toml " + dir, "--toml '" + dir + "' is a directory");
+  ExpectBadInput("sim --scenario " + WriteFile("empty.toml", ""), "is empty");
+}
+
+TEST(KvlabSim, ShardWithoutSeedsIsBadInput) {
+  ExpectBadInput("sim --shard 1/4", "--shard I/N splits a --seeds A..B sweep");
+}
+
+TEST(KvlabCompare, OutCreatesTheFolderAndItsParents) {
+  const std::string out_dir = ::testing::TempDir() + "/compare-out/a/b";
+  std::filesystem::remove_all(::testing::TempDir() + "/compare-out");
+  std::string out;
+  ASSERT_EQ(RunKvlabOutput("compare --policies single --scenarios latency --seeds 1 --out " + out_dir, &out), 0) << out;
+  EXPECT_TRUE(std::filesystem::exists(out_dir + "/compare.json")) << out;
+  EXPECT_TRUE(std::filesystem::exists(out_dir + "/compare.md")) << out;
+}
+
+TEST(KvlabHelp, ListsScenariosAndFaultKindsOneLineEach) {
+  std::string sim, scenarios, bench;
+  ASSERT_EQ(RunKvlabOutput("sim --help", &sim), 0);
+  for (const char* mode : {"none", "crash", "partition", "disk", "clock", "network", "random"}) {
+    EXPECT_NE(sim.find(std::string("\n  ") + mode + " "), std::string::npos) << mode << " in:\n" << sim;
+  }
+  for (const char* name : {"throughput", "latency", "hot_cold", "mixed", "high_concurrency", "failure", "ycsb_a"}) {
+    EXPECT_NE(sim.find(name), std::string::npos) << name;
+  }
+  ASSERT_EQ(RunKvlabOutput("bench --help", &bench), 0);
+  EXPECT_NE(bench.find("high_concurrency"), std::string::npos) << bench;
+  ASSERT_EQ(RunKvlabOutput("scenarios --help", &scenarios), 0);
+  for (const char* kind : {"crash", "restart", "pause", "resume", "partition", "heal", "disk_fail", "disk_heal",
+                           "clock_skew", "crash_leader", "restart_all"}) {
+    EXPECT_NE(scenarios.find(std::string("\n  ") + kind + " "), std::string::npos) << kind << " in:\n" << scenarios;
+  }
+}
+
+TEST(KvlabVersion, PrintsOneLineAndExitsZero) {
+  std::string out;
+  EXPECT_EQ(RunKvlabOutput("--version", &out), 0) << out;
+  EXPECT_EQ(out.rfind("kvlab ", 0), 0u) << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << out;
 }
 
 }  // namespace
