@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/policy/registry.h"
+#include "core/raft/raft_policy.h"
 #include "tests/core/raft/raft_test_env.h"
 
 namespace kvlab::core {
@@ -86,6 +88,22 @@ struct Solo {
     ASSERT_EQ(node->role(), RaftRole::kLeader);
   }
 };
+
+// Issue 11's comparison `raft,raft:election_timeout_ms=50..100`: a shorter election timeout is a
+// valid setting by itself, its heartbeat following it unless raft.heartbeat_ms is given.
+TEST(RaftPolicyTest, HeartbeatFollowsTheElectionTimeoutUnlessGiven) {
+  absl::StatusOr<PolicyChoice> defaults = ParsePolicyChoice("raft");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(RaftOptionsFrom(defaults->params).heartbeat, kRaftHeartbeat);
+  absl::StatusOr<PolicyChoice> fast = ParsePolicyChoice("raft:election_timeout_ms=50..100");
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  EXPECT_EQ(RaftOptionsFrom(fast->params).heartbeat, Millis(16));
+  EXPECT_EQ(fast->label(), "raft:election_timeout_ms=50..100");
+  absl::StatusOr<PolicyChoice> given = ParsePolicyChoice("raft:election_timeout_ms=50..100:heartbeat_ms=20");
+  ASSERT_TRUE(given.ok()) << given.status();
+  EXPECT_EQ(RaftOptionsFrom(given->params).heartbeat, Millis(20));
+  EXPECT_FALSE(ParsePolicyChoice("raft:election_timeout_ms=50..100:heartbeat_ms=25").ok());
+}
 
 TEST(RaftNodeTest, FollowerAppendsEntriesAndAcksWithMatchIndex) {
   Solo s;
