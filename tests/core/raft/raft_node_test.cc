@@ -209,6 +209,23 @@ TEST(RaftNodeTest, VoterGrantsAtMostOneVotePerTerm) {
   EXPECT_EQ(s.node->voted_for(), 2u);
 }
 
+// §5.2, one leader per term as each node sees it: two senders of one term's appends mean two
+// leaders of that term, a safety violation upstream; the follower stops rather than follow both.
+TEST(RaftNodeTest, AppendsOfOneTermFromASecondLeaderAreAnAssertion) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  ASSERT_EQ(s.node->leader(), 2u);
+  EXPECT_DEATH(s.Append(3, RaftAppend{.term = 1, .prev_index = 1, .prev_term = 1, .entries = {}}), "leader_ == from");
+}
+
+TEST(RaftNodeTest, AppendsOfAHigherTermFromAnotherLeaderAreFollowed) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  s.Append(3, RaftAppend{.term = 2, .prev_index = 1, .prev_term = 1, .entries = {}});
+  EXPECT_EQ(s.node->leader(), 3u);
+  EXPECT_TRUE(s.LastAppendReply().success);
+}
+
 TEST(RaftNodeTest, TermAndVoteAreDurableBeforeVoteReply) {
   Solo s;
   s.node->OnMessage(Msg(2, 1, RaftVoteRequest{5, false, 0, 0}));
