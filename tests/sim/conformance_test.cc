@@ -80,6 +80,16 @@ TEST_P(PolicyConformance, DeclarationIsCoherent) {
   for (std::string_view mode : info().survives) {
     EXPECT_TRUE(ParseFaultMode(mode).ok()) << "survives '" << mode << "': not a --faults mode";
   }
+  // A data dir made before the dir kept a record is told apart by its files (real/
+  // data_dir_layout), so no two policies may keep a file of the same name.
+  for (const core::PolicyInfo* other : core::Policies()) {
+    if (other == &info()) continue;
+    for (std::string_view mine : {info().log_file, info().snapshot_file}) {
+      if (mine.empty()) continue;
+      EXPECT_NE(mine, other->log_file) << "'" << mine << "' is also " << other->name << "'s log";
+      EXPECT_NE(mine, other->snapshot_file) << "'" << mine << "' is also " << other->name << "'s snapshot";
+    }
+  }
 }
 
 // DESIGN.md determinism rule 5: a run is a pure function of (scenario, policy, seed).
