@@ -29,7 +29,7 @@ struct CompareOptions {
 // One (scenario, policy) over every seed of the comparison.
 struct CompareRow {
   std::string scenario;
-  std::string policy;  // the choice's label: "raft" or "raft:election_timeout_ms=50..100".
+  std::string policy;  // PolicyChoice::label(): the name, with the parameters that differ from defaults.
   int runs = 0;
   int failed = 0;
   uint64_t errors = 0;
