@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "app/commands.h"
 #include "app/inputs.h"
 #include "core/policy/registry.h"
+#include "sim/compare.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
 #include "sim/trace.h"
@@ -79,30 +79,88 @@ void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outco
   std::printf("replay: %s\n", sim::ReplayCommand(options).c_str());
 }
 
-int RunSim(const SimFlags& f) {
+// What a `kvlab sim` command line asks for, parsed and checked before any run.
+struct SimPlan {
+  workloads::Scenario scenario;
+  core::PolicyChoice policy;
+  sim::FaultMode faults = sim::FaultMode::kNone;
+  std::vector<uint64_t> seeds;
+  bool sweep = false;  // --seeds: one line per run instead of the full report.
+};
+
+absl::StatusOr<SimPlan> PlanSim(const SimFlags& f) {
   if (f.shard_given && f.seeds.empty()) {
-    return UsageError("sim", absl::InvalidArgumentError("--shard I/N splits a --seeds A..B sweep: give --seeds too"));
+    return absl::InvalidArgumentError("--shard I/N splits a --seeds A..B sweep: give --seeds too");
   }
+  SimPlan plan;
   auto scenario = FindScenarioArg("--scenario", f.scenario);
-  if (!scenario.ok()) return UsageError("sim", scenario.status());
+  if (!scenario.ok()) return scenario.status();
+  plan.scenario = *std::move(scenario);
   auto policy = ChoosePolicy(f.policy, f.params);
-  if (!policy.ok()) return UsageError("sim", policy.status());
+  if (!policy.ok()) return policy.status();
+  plan.policy = *std::move(policy);
   auto mode = sim::ParseFaultMode(f.faults);
-  if (!mode.ok()) return UsageError("sim", mode.status());
+  if (!mode.ok()) return mode.status();
+  plan.faults = *mode;
   auto shard = sim::ParseShard(f.shard);
-  if (!shard.ok()) return UsageError("sim", shard.status());
+  if (!shard.ok()) return shard.status();
   sim::SeedRange range{f.seed, f.seed};
   if (!f.seeds.empty()) {
     auto parsed = sim::ParseSeedRange(f.seeds);
-    if (!parsed.ok()) return UsageError("sim", parsed.status());
+    if (!parsed.ok()) return parsed.status();
     range = *parsed;
   }
-  const std::vector<uint64_t> seeds = sim::SeedsOfShard(range, *shard);
-  const bool sweep = !f.seeds.empty();
-  if (sweep && (!f.trace_path.empty() || !f.history_path.empty() || !f.timeline_csv_path.empty())) {
-    return UsageError("sim", absl::InvalidArgumentError(
-                                 "--trace, --history and --timeline-csv take one --seed, not a --seeds sweep"));
+  plan.seeds = sim::SeedsOfShard(range, *shard);
+  plan.sweep = !f.seeds.empty();
+  if (plan.sweep && (!f.trace_path.empty() || !f.history_path.empty() || !f.timeline_csv_path.empty())) {
+    return absl::InvalidArgumentError("--trace, --history and --timeline-csv take one --seed, not a --seeds sweep");
   }
+  return plan;
+}
+
+sim::SimRunOptions RunOptions(const SimFlags& f, const SimPlan& plan, uint64_t seed) {
+  sim::SimRunOptions options;
+  options.scenario = plan.scenario;
+  options.scenario_arg = f.scenario;
+  options.policy = plan.policy;
+  options.nodes = f.nodes;
+  options.seed = seed;
+  options.faults = plan.faults;
+  options.trace_path = f.trace_path;
+  options.progress = !plan.sweep;
+  return options;
+}
+
+// The files a run writes besides --benchmark-json: its --json line, --history, --timeline-csv.
+absl::Status WriteRunFiles(const SimFlags& f, const sim::SimRunOutcome& outcome, std::ofstream& json) {
+  if (json.is_open()) {
+    if (absl::Status s = AppendJsonLine(json, outcome.report); !s.ok()) return s;
+  }
+  if (!f.history_path.empty()) {
+    if (absl::Status s = workloads::WriteHistoryFile(outcome.history, f.history_path); !s.ok()) return s;
+  }
+  if (!f.timeline_csv_path.empty()) {
+    return WriteTextFile(f.timeline_csv_path, workloads::TimelineCsv(outcome.report));
+  }
+  return absl::OkStatus();
+}
+
+// A sweep's line for one seed, with the replay command and the problems of a failed run.
+void PrintSweepLine(const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
+  const auto& r = outcome.report;
+  std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(options.seed),
+              static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors),
+              outcome.ok() ? "ok" : "FAILED", sim::Hex64(r.trace_hash.value_or(0)).c_str(),
+              outcome.ok() ? "" : absl::StrCat("  replay: ", sim::ReplayCommand(options)).c_str());
+  if (!outcome.ok()) {
+    for (const std::string& p : outcome.problems) std::printf("  PROBLEM: %s\n", p.c_str());
+    std::fputs(outcome.check_details.c_str(), stdout);
+  }
+}
+
+int RunSim(const SimFlags& f) {
+  absl::StatusOr<SimPlan> plan = PlanSim(f);
+  if (!plan.ok()) return UsageError("sim", plan.status());
   std::ofstream json;
   if (!f.json_path.empty()) {
     json.open(f.json_path);
@@ -110,42 +168,16 @@ int RunSim(const SimFlags& f) {
   }
   int failed = 0;
   std::vector<workloads::RunReport> reports;
-  for (uint64_t seed : seeds) {
-    sim::SimRunOptions options;
-    options.scenario = *scenario;
-    options.scenario_arg = f.scenario;
-    options.policy = *policy;
-    options.nodes = f.nodes;
-    options.seed = seed;
-    options.faults = *mode;
-    options.trace_path = f.trace_path;
-    options.progress = !sweep;
+  for (uint64_t seed : plan->seeds) {
+    const sim::SimRunOptions options = RunOptions(f, *plan, seed);
     auto outcome = sim::RunSimulation(options);
     if (!outcome.ok()) return UsageError("sim", outcome.status());
-    if (json.is_open()) {
-      if (absl::Status s = AppendJsonLine(json, outcome->report); !s.ok()) return UsageError("sim", s);
-    }
-    if (!f.history_path.empty()) {
-      if (absl::Status s = workloads::WriteHistoryFile(outcome->history, f.history_path); !s.ok()) return UsageError("sim", s);
-    }
-    if (!f.timeline_csv_path.empty()) {
-      if (absl::Status s = WriteTextFile(f.timeline_csv_path, workloads::TimelineCsv(outcome->report)); !s.ok()) {
-        return UsageError("sim", s);
-      }
-    }
+    if (absl::Status s = WriteRunFiles(f, *outcome, json); !s.ok()) return UsageError("sim", s);
     if (!f.benchmark_json_path.empty()) reports.push_back(outcome->report);
-    if (!sweep) {
-      PrintRun(options, *outcome);
+    if (plan->sweep) {
+      PrintSweepLine(options, *outcome);
     } else {
-      const auto& r = outcome->report;
-      std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(seed),
-                  static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors),
-                  outcome->ok() ? "ok" : "FAILED", sim::Hex64(r.trace_hash.value_or(0)).c_str(),
-                  outcome->ok() ? "" : absl::StrCat("  replay: ", sim::ReplayCommand(options)).c_str());
-      if (!outcome->ok()) {
-        for (const std::string& p : outcome->problems) std::printf("  PROBLEM: %s\n", p.c_str());
-        std::fputs(outcome->check_details.c_str(), stdout);
-      }
+      PrintRun(options, *outcome);
     }
     if (!outcome->ok()) ++failed;
   }
@@ -153,9 +185,7 @@ int RunSim(const SimFlags& f) {
     const std::string text = workloads::ToBenchmarkJson(reports).dump(2) + "\n";
     if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("sim", s);
   }
-  if (sweep) {
-    std::printf("%zu passed, %d failed\n", seeds.size() - failed, failed);
-  }
+  if (plan->sweep) std::printf("%zu passed, %d failed\n", plan->seeds.size() - failed, failed);
   return failed == 0 ? 0 : 1;
 }
 
@@ -200,93 +230,76 @@ struct CompareFlags {
   std::string out_dir;
 };
 
-std::string MarkdownTable(const std::vector<workloads::RunReport>& reports) {
-  std::string md =
-      "| scenario | policy | nodes | seed | ops | errors | ops/s (virtual) | p50 us | p99 us | max us | check | trace_hash |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& r : reports) {
-    absl::StrAppendFormat(&md, "| %s | %s | %d | %d | %d | %d | %.0f | %.0f | %.0f | %.0f | %s | %s |\n", r.scenario,
-                          r.policy, r.nodes, r.seed, r.ops, r.errors, r.throughput_ops_s, r.latency.p50_us,
-                          r.latency.p99_us, r.latency.max_us, r.check && r.check->ok ? "ok" : "FAILED",
-                          sim::Hex64(r.trace_hash.value_or(0)));
+// --policies: every registered policy when empty.
+absl::StatusOr<std::vector<core::PolicyChoice>> ParsePolicies(const std::string& text) {
+  std::vector<std::string> names;
+  if (text.empty()) {
+    for (const core::PolicyInfo* p : core::Policies()) names.emplace_back(p->name);
+  } else {
+    names = absl::StrSplit(text, ',');
   }
-  return md;
+  std::vector<core::PolicyChoice> policies;
+  for (const std::string& name : names) {
+    auto choice = core::ParsePolicyChoice(name);
+    if (!choice.ok()) return choice.status();
+    policies.push_back(*std::move(choice));
+  }
+  return policies;
+}
+
+// --scenarios: "all" is DESIGN.md's six (the built-ins without YCSB), or names and TOML files.
+absl::StatusOr<std::vector<workloads::Scenario>> ParseScenarios(const std::string& text) {
+  std::vector<workloads::Scenario> scenarios;
+  if (text == "all") {
+    for (const auto& s : workloads::BuiltinScenarios()) {
+      if (s.name.rfind("ycsb", 0) != 0) scenarios.push_back(s);
+    }
+    return scenarios;
+  }
+  for (const std::string& name : std::vector<std::string>(absl::StrSplit(text, ','))) {
+    auto s = FindScenarioArg("--scenarios", name);
+    if (!s.ok()) return s.status();
+    scenarios.push_back(*std::move(s));
+  }
+  return scenarios;
+}
+
+absl::StatusOr<sim::CompareOptions> PlanCompare(const CompareFlags& f) {
+  sim::CompareOptions options;
+  auto policies = ParsePolicies(f.policies);
+  if (!policies.ok()) return policies.status();
+  options.policies = *std::move(policies);
+  auto scenarios = ParseScenarios(f.scenarios);
+  if (!scenarios.ok()) return scenarios.status();
+  options.scenarios = *std::move(scenarios);
+  auto range = sim::ParseSeedRange(f.seeds);
+  if (!range.ok()) return range.status();
+  options.seeds = *range;
+  auto mode = sim::ParseFaultMode(f.faults);
+  if (!mode.ok()) return mode.status();
+  options.faults = *mode;
+  return options;
 }
 
 int RunCompare(const CompareFlags& f) {
-  std::vector<core::PolicyChoice> policies;
-  std::vector<std::string> names;
-  if (f.policies.empty()) {
-    for (const core::PolicyInfo* p : core::Policies()) names.emplace_back(p->name);
-  } else {
-    names = absl::StrSplit(f.policies, ',');
-  }
-  for (const std::string& name : names) {
-    auto choice = core::ParsePolicyChoice(name);
-    if (!choice.ok()) return UsageError("compare", choice.status());
-    policies.push_back(*std::move(choice));
-  }
-  std::vector<workloads::Scenario> scenarios;
-  if (f.scenarios == "all") {
-    for (const auto& s : workloads::BuiltinScenarios()) {
-      if (s.name.rfind("ycsb", 0) != 0) scenarios.push_back(s);  // "all" = DESIGN.md's six.
-    }
-  } else {
-    for (const std::string& name : std::vector<std::string>(absl::StrSplit(f.scenarios, ','))) {
-      auto s = FindScenarioArg("--scenarios", name);
-      if (!s.ok()) return UsageError("compare", s.status());
-      scenarios.push_back(*s);
-    }
-  }
-  auto range = sim::ParseSeedRange(f.seeds);
-  if (!range.ok()) return UsageError("compare", range.status());
-  auto mode = sim::ParseFaultMode(f.faults);
-  if (!mode.ok()) return UsageError("compare", mode.status());
+  absl::StatusOr<sim::CompareOptions> options = PlanCompare(f);
+  if (!options.ok()) return UsageError("compare", options.status());
   if (!f.out_dir.empty()) {
     if (absl::Status s = MakeOutputDir("--out", f.out_dir); !s.ok()) return UsageError("compare", s);
   }
-
-  std::vector<workloads::RunReport> reports;
-  int failed = 0;
-  for (const auto& scenario : scenarios) {
-    for (const core::PolicyChoice& policy : policies) {
-      for (uint64_t seed : sim::SeedsOfShard(*range, sim::Shard{})) {
-        sim::SimRunOptions options;
-        options.scenario = scenario;
-        options.policy = policy;
-        options.seed = seed;
-        options.faults = *mode;
-        auto outcome = sim::RunSimulation(options);
-        if (!outcome.ok()) return UsageError("compare", outcome.status());
-        const auto& r = outcome->report;
-        std::printf("%-17s %-7s seed %-4llu %8.0f ops/s  p50 %8.0f us  p99 %8.0f us  errors %-5llu check %s\n",
-                    scenario.name.c_str(), policy.label().c_str(), static_cast<unsigned long long>(seed), r.throughput_ops_s,
-                    r.latency.p50_us, r.latency.p99_us, static_cast<unsigned long long>(r.errors),
-                    outcome->ok() ? "ok" : "FAILED");
-        for (const std::string& p : outcome->problems) std::printf("  PROBLEM: %s\n", p.c_str());
-        if (!outcome->ok()) {
-          ++failed;
-          std::printf("  replay: %s\n", sim::ReplayCommand(options).c_str());
-        }
-        reports.push_back(r);
-      }
-    }
-  }
-  const std::string table = MarkdownTable(reports);
-  std::printf("\n%s", table.c_str());
+  absl::StatusOr<sim::CompareResult> result =
+      sim::RunCompare(*options, [](const sim::SimRunOptions& run, const sim::SimRunOutcome& outcome) {
+        std::fputs(sim::FormatCompareRun(run, outcome).c_str(), stdout);
+      });
+  if (!result.ok()) return UsageError("compare", result.status());
+  std::printf("\n%s", sim::SummaryTable(result->rows).c_str());
   if (!f.out_dir.empty()) {
-    nlohmann::json all = nlohmann::json::array();
-    for (const auto& r : reports) all.push_back(workloads::ToJson(r));
-    std::ofstream json(f.out_dir + "/compare.json");
-    std::ofstream md(f.out_dir + "/compare.md");
-    json << all.dump(2) << "\n";
-    md << "# Simulated comparison (`kvlab compare --scenarios " << f.scenarios << " --seeds " << f.seeds
-       << "`)\n\nThroughput is in virtual time, from the simulator's calibrated cost model.\n\n"
-       << table;
-    if (!json || !md) return UsageError("compare", absl::InvalidArgumentError(absl::StrCat("cannot write results to '", f.out_dir, "'")));
+    const std::string command = absl::StrCat("kvlab compare --policies ", f.policies.empty() ? "(all)" : f.policies,
+                                             " --scenarios ", f.scenarios, " --seeds ", f.seeds, " --faults ", f.faults);
+    if (absl::Status s = sim::WriteCompareResults(f.out_dir, command, *result); !s.ok()) return UsageError("compare", s);
     std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
   }
-  return failed == 0 ? 0 : 1;
+  return result->failed == 0 ? 0 : 1;
 }
 
 void AddCompare(CLI::App& app) {

@@ -96,9 +96,10 @@ absl::Status ResolveTargets(std::vector<Target>* targets) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
-  const workloads::Scenario& scenario = options.scenario;
-  if (absl::Status valid = scenario.Validate(); !valid.ok()) return valid;
+namespace {
+
+absl::Status CheckOptions(const BenchOptions& options) {
+  if (absl::Status valid = options.scenario.Validate(); !valid.ok()) return valid;
   if (options.targets.empty()) return absl::InvalidArgumentError("--target: at least one HOST:PORT is needed");
   if (options.model != "linearizable" && options.model != "eventual") {
     return absl::InvalidArgumentError(absl::StrCat("model '", options.model, "': linearizable or eventual"));
@@ -107,6 +108,13 @@ absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
     return absl::InvalidArgumentError(
         "--flush empties the whole server, --key-prefix keeps the run off other keys: use one of them");
   }
+  return absl::OkStatus();
+}
+
+// A runtime connected to the resolved targets, each of which answered; emptied with --flush; with
+// every connection the run needs opened in advance.
+absl::StatusOr<std::unique_ptr<RealRuntime>> ConnectTargets(const BenchOptions& options) {
+  const workloads::Scenario& scenario = options.scenario;
   std::vector<Target> targets = options.targets;
   if (absl::Status s = ResolveTargets(&targets); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<RealRuntime>> rt_or = RealRuntime::Create(std::move(targets), scenario.request_timeout);
@@ -123,7 +131,6 @@ absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
                                                  r.ok() ? r->error : std::string(r.status().message())));
     }
   }
-
   // Every client gets a connection opened before the run (and each preload writer one more), so
   // the measured run does not time the servers' TCP accept queues.
   net::RaiseFileLimit();
@@ -131,13 +138,12 @@ absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
                                                      {static_cast<uint64_t>(scenario.clients), scenario.keys, kPreloadWriters}))
                                                : 0;
   rt.Preconnect(scenario.clients + preload_writers, scenario.request_timeout);
+  return rt_or;
+}
 
-  BenchOutcome outcome;
-  if (!scenario.faults.empty()) {
-    outcome.notes.push_back(absl::StrCat("the scenario's ", scenario.faults.size(),
-                                         " scheduled faults were not applied: kvlab bench does not control "
-                                         "external servers (use kvlab sim for fault runs)"));
-  }
+// Runs the workload and the read-back; problems go to `outcome`.
+workloads::DriverResult DriveWorkload(RealRuntime& rt, const BenchOptions& options, BenchOutcome& outcome) {
+  const workloads::Scenario& scenario = options.scenario;
   workloads::ProgressLine progress(stderr, isatty(STDERR_FILENO) != 0, absl::StrCat(scenario.name, " on ",
                                                                                    options.label));
   workloads::DriverOptions driver_options;
@@ -150,25 +156,44 @@ absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
   }
   if (options.progress) progress.Finish();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
-  std::vector<HistoryOp>& history = result.history;
-  const std::vector<std::string> keys = workloads::WrittenKeys(history);
-  if (driver.Done() && !RunReadBack(rt, keys, scenario.clients, history)) {
+  const std::vector<std::string> keys = workloads::WrittenKeys(result.history);
+  if (driver.Done() && !RunReadBack(rt, keys, scenario.clients, result.history)) {
     outcome.problems.push_back(absl::StrCat("the read-back of ", keys.size(), " written keys did not finish within ",
                                             kBenchReadbackDeadline / core::kNanosPerSecond, " s"));
   }
+  return result;
+}
 
+// Names the run in its report and checks its history against the model asked for.
+void ReportAndCheck(const BenchOptions& options, workloads::DriverResult result, BenchOutcome& outcome) {
   workloads::RunReport& report = result.report;
-  report.scenario = scenario.name;
+  report.scenario = options.scenario.name;
   report.policy = options.label;
   report.world = "real";
   report.seed = options.seed;
   report.nodes = static_cast<int>(options.targets.size());
-  const workloads::CheckResult check = options.model == "eventual" ? workloads::CheckEventual(history)
-                                                                   : workloads::CheckLinearizable(history);
+  const workloads::CheckResult check = options.model == "eventual" ? workloads::CheckEventual(result.history)
+                                                                   : workloads::CheckLinearizable(result.history);
   report.check = workloads::Summarize(check);
   if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
   outcome.report = std::move(report);
-  outcome.history = std::move(history);
+  outcome.history = std::move(result.history);
+}
+
+}  // namespace
+
+absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
+  if (absl::Status s = CheckOptions(options); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<RealRuntime>> rt = ConnectTargets(options);
+  if (!rt.ok()) return rt.status();
+  BenchOutcome outcome;
+  if (!options.scenario.faults.empty()) {
+    outcome.notes.push_back(absl::StrCat("the scenario's ", options.scenario.faults.size(),
+                                         " scheduled faults were not applied: kvlab bench does not control "
+                                         "external servers (use kvlab sim for fault runs)"));
+  }
+  workloads::DriverResult result = DriveWorkload(**rt, options, outcome);
+  ReportAndCheck(options, std::move(result), outcome);
   return outcome;
 }
 

@@ -22,7 +22,12 @@ inline constexpr Nanos kRaftElectionMax = Millis(300);
 inline constexpr Nanos kRaftForwardTimeout = Seconds(1);
 inline constexpr Nanos kRaftReadTimeout = Seconds(1);
 
+// With raft.heartbeat_ms unset (0), the heartbeat is the election timeout's low end over this, so
+// a shorter election timeout (raft:election_timeout_ms=50..100) keeps its heartbeats per timeout.
+inline constexpr int64_t kRaftHeartbeatsPerElectionMin = 3;
+
 static_assert(kRaftTick <= kRaftHeartbeat);
+static_assert(kRaftElectionMin / kRaftHeartbeatsPerElectionMin == kRaftHeartbeat, "the derived default is the default");
 static_assert(kRaftHeartbeat * 2 < kRaftElectionMin, "followers must hear several heartbeats per timeout");
 static_assert(kRaftElectionMin < kRaftElectionMax);
 static_assert(kRaftForwardTimeout > 2 * kRaftElectionMax);

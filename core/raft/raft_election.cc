@@ -52,6 +52,9 @@ void RaftNode::OnVoteRequest(NodeId from, const RaftVoteRequest& m) {
     if (hard_.voted_for != from) SetHardState(hard_.term, from);  // durable before the reply leaves.
     ResetElectionDeadline();
   }
+  // §5.2: at most one vote per term. A granted vote is the one recorded (and synced before this
+  // reply leaves), so a second candidate of the term is refused even after a restart.
+  KV_ASSERT(!grant || hard_.voted_for == from);
   Send(from, RaftVoteReply{hard_.term, false, grant});
 }
 
@@ -68,6 +71,7 @@ void RaftNode::OnVoteReply(NodeId from, const RaftVoteReply& m) {
   }
   if (m.term > hard_.term) return BecomeFollower(m.term, kNoNode);
   if (role_ != RaftRole::kCandidate || m.term != hard_.term || !m.granted) return;
+  KV_ASSERT(hard_.voted_for == config_.self);  // a candidate votes for itself in its term (§5.2).
   votes_.insert(from);
   if (votes_.size() >= Majority()) BecomeLeader();
 }

@@ -25,6 +25,14 @@ void RaftLog::Append(RaftEntry e) {
   entries_.push_back(std::move(e));
 }
 
+void RaftLog::AppendAfter(RaftEntry e, uint64_t prev_term) {
+  // Log matching (§5.3): the follower checked prev_index/prev_term and truncated conflicts, so
+  // the entry before this one is the one the leader has there. A mismatch means the consistency
+  // check or the truncation is broken, and the two logs would silently diverge from here on.
+  KV_ASSERT(TermAt(e.index - 1) == prev_term);
+  Append(std::move(e));
+}
+
 void RaftLog::TruncateFrom(uint64_t index) {
   KV_ASSERT(index > base_index_);
   if (index > last_index()) return;

@@ -27,6 +27,9 @@ class RaftLog {
 
   // REQUIRES: e.index == last_index() + 1 and e.term >= last_term().
   void Append(RaftEntry e);
+  // Append for an entry a leader sent, which it claims follows an entry of `prev_term`.
+  // REQUIRES (asserted, Raft §5.3 log matching): the entry at e.index - 1 has term `prev_term`.
+  void AppendAfter(RaftEntry e, uint64_t prev_term);
   // Drops the entries at `index` and after. REQUIRES: index > base_index().
   void TruncateFrom(uint64_t index);
   // Drops the entries up to `index` (now covered by a snapshot). REQUIRES: TermAt(index) known.

@@ -1,5 +1,6 @@
 #include "core/raft/raft_policy.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -11,10 +12,18 @@ namespace {
 
 int Minority(int nodes) { return (nodes - 1) / 2; }
 
+// raft.heartbeat_ms, or when it is 0 (the default) a fixed fraction of the election timeout's low
+// end, never below 1 ms.
+int64_t HeartbeatMs(const PolicyParams& params) {
+  const int64_t given = params.Int("heartbeat_ms");
+  if (given != 0) return given;
+  return std::max<int64_t>(1, params.Range("election_timeout_ms").first / kRaftHeartbeatsPerElectionMin);
+}
+
 // Relations between parameters that their bounds alone cannot express.
 absl::Status CheckRaftParams(const PolicyParams& params) {
   const auto [election_lo, election_hi] = params.Range("election_timeout_ms");
-  const int64_t heartbeat = params.Int("heartbeat_ms");
+  const int64_t heartbeat = HeartbeatMs(params);
   if (2 * heartbeat >= election_lo) {
     return absl::InvalidArgumentError(absl::StrCat(
         "raft.heartbeat_ms=", heartbeat, ": must be below half of raft.election_timeout_ms's low end (", election_lo,
@@ -69,7 +78,8 @@ PolicyInfo MakeInfo() {
   p.inspect = InspectRaft;
   p.params = {
       RangeParam("election_timeout_ms", "150..300", 10, 60'000, "randomized election timeout (§5.2)"),
-      IntParam("heartbeat_ms", "50", 1, 10'000, "leader heartbeat period when idle"),
+      IntParam("heartbeat_ms", "0", 0, 10'000,
+               "leader heartbeat period when idle; 0: a third of election_timeout_ms's low end (50 by default)"),
       IntParam("max_append_entries", "512", 1, static_cast<int64_t>(kRaftMaxEntriesPerAppend),
                "entries per AppendEntries"),
       IntParam("max_inflight_appends", "4", 1, static_cast<int64_t>(kRaftMaxInflightAppends),
@@ -97,7 +107,7 @@ RaftOptions RaftOptionsFrom(const PolicyParams& params) {
   const auto [lo, hi] = params.Range("election_timeout_ms");
   o.election_min = Millis(lo);
   o.election_max = Millis(hi);
-  o.heartbeat = Millis(params.Int("heartbeat_ms"));
+  o.heartbeat = Millis(HeartbeatMs(params));
   o.max_entries_per_append = static_cast<size_t>(params.Int("max_append_entries"));
   o.max_inflight_appends = static_cast<size_t>(params.Int("max_inflight_appends"));
   o.snapshot_every_entries = static_cast<uint64_t>(params.Int("snapshot_entries"));

@@ -85,6 +85,8 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
     return;
   }
   KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));  // §5.2: one leader per term.
+  // §5.2 as this node sees it: a term's leader, once known, is the only sender of its appends.
+  KV_ASSERT(m.term > hard_.term || leader_ == kNoNode || leader_ == from);
   if (m.term > hard_.term || role_ != RaftRole::kFollower || leader_ != from) BecomeFollower(m.term, from);
   last_leader_contact_ = env_.Now();
   ResetElectionDeadline();
@@ -102,7 +104,9 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
     Send(from, reply);
     return;
   }
+  uint64_t prev_term = m.prev_term;  // the term the leader says precedes each entry.
   for (const RaftEntry& e : m.entries) {
+    const uint64_t claimed_prev_term = std::exchange(prev_term, e.term);
     if (e.index <= log_.base_index()) continue;
     if (e.index <= log_.last_index()) {
       if (log_.TermAt(e.index) == e.term) continue;  // already have it (a duplicate or old append).
@@ -112,10 +116,11 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
     }
     KV_ASSERT(e.index == log_.last_index() + 1);
     Persist(storage_.AppendEntry(e));
-    log_.Append(e);
+    log_.AppendAfter(e, claimed_prev_term);
   }
   const uint64_t match = m.prev_index + m.entries.size();
   commit_ = std::max(commit_, std::min(m.commit_index, match));
+  KV_ASSERT(commit_ <= log_.last_index());  // only what this log holds can be committed.
   reply.success = true;
   reply.match_index = match;
   Send(from, reply);  // held until EndTurn synced the entries.
@@ -166,6 +171,7 @@ void RaftNode::AdvanceCommit() {
   std::sort(matches.begin(), matches.end(), std::greater<>());
   const uint64_t n = matches[Majority() - 1];
   if (n > commit_ && log_.TermAt(n) == hard_.term) commit_ = n;
+  KV_ASSERT(commit_ <= log_.last_index());  // a majority's match never passes the leader's log.
 }
 
 void RaftNode::ApplyCommitted() {

@@ -51,6 +51,7 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
     return;
   }
   KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));
+  KV_ASSERT(m.term > hard_.term || leader_ == kNoNode || leader_ == from);  // one leader per term.
   if (m.term > hard_.term || role_ != RaftRole::kFollower || leader_ != from) BecomeFollower(m.term, from);
   last_leader_contact_ = env_.Now();
   ResetElectionDeadline();

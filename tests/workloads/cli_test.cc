@@ -125,6 +125,23 @@ TEST(KvlabCompare, OutCreatesTheFolderAndItsParents) {
   EXPECT_TRUE(std::filesystem::exists(out_dir + "/compare.md")) << out;
 }
 
+// Issue 11: two settings of one policy compare as two policies, each summary row with the
+// unavailability windows of its runs (the failure scenario crashes node 1 at 10 s).
+TEST(KvlabCompare, TwoSettingsOfOnePolicyAreTwoRowsWithTheirUnavailability) {
+  std::string out;
+  ASSERT_EQ(RunKvlabOutput("compare --policies raft,raft:election_timeout_ms=50..100 --scenarios failure --seeds 1..2",
+                           &out),
+            0)
+      << out;
+  for (const std::string policy : {"raft", "raft:election_timeout_ms=50..100"}) {
+    const size_t row = out.find("| failure | " + policy + " | 2 | 0 |");
+    ASSERT_NE(row, std::string::npos) << policy << " in:\n" << out;
+    const std::string line = out.substr(row, out.find('\n', row) - row);
+    EXPECT_NE(line.find("| median "), std::string::npos) << line;
+    EXPECT_NE(line.find("(2 runs) |"), std::string::npos) << line;
+  }
+}
+
 TEST(KvlabHelp, ListsScenariosAndFaultKindsOneLineEach) {
   std::string sim, scenarios, bench;
   ASSERT_EQ(RunKvlabOutput("sim --help", &sim), 0);

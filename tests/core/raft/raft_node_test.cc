@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/policy/registry.h"
+#include "core/raft/raft_policy.h"
 #include "tests/core/raft/raft_test_env.h"
 
 namespace kvlab::core {
@@ -86,6 +88,22 @@ struct Solo {
     ASSERT_EQ(node->role(), RaftRole::kLeader);
   }
 };
+
+// Issue 11's comparison `raft,raft:election_timeout_ms=50..100`: a shorter election timeout is a
+// valid setting by itself, its heartbeat following it unless raft.heartbeat_ms is given.
+TEST(RaftPolicyTest, HeartbeatFollowsTheElectionTimeoutUnlessGiven) {
+  absl::StatusOr<PolicyChoice> defaults = ParsePolicyChoice("raft");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(RaftOptionsFrom(defaults->params).heartbeat, kRaftHeartbeat);
+  absl::StatusOr<PolicyChoice> fast = ParsePolicyChoice("raft:election_timeout_ms=50..100");
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  EXPECT_EQ(RaftOptionsFrom(fast->params).heartbeat, Millis(16));
+  EXPECT_EQ(fast->label(), "raft:election_timeout_ms=50..100");
+  absl::StatusOr<PolicyChoice> given = ParsePolicyChoice("raft:election_timeout_ms=50..100:heartbeat_ms=20");
+  ASSERT_TRUE(given.ok()) << given.status();
+  EXPECT_EQ(RaftOptionsFrom(given->params).heartbeat, Millis(20));
+  EXPECT_FALSE(ParsePolicyChoice("raft:election_timeout_ms=50..100:heartbeat_ms=25").ok());
+}
 
 TEST(RaftNodeTest, FollowerAppendsEntriesAndAcksWithMatchIndex) {
   Solo s;
@@ -189,6 +207,23 @@ TEST(RaftNodeTest, VoterGrantsAtMostOneVotePerTerm) {
   EXPECT_TRUE(votes[0].granted);
   EXPECT_FALSE(votes[1].granted);
   EXPECT_EQ(s.node->voted_for(), 2u);
+}
+
+// §5.2, one leader per term as each node sees it: two senders of one term's appends mean two
+// leaders of that term, a safety violation upstream; the follower stops rather than follow both.
+TEST(RaftNodeTest, AppendsOfOneTermFromASecondLeaderAreAnAssertion) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  ASSERT_EQ(s.node->leader(), 2u);
+  EXPECT_DEATH(s.Append(3, RaftAppend{.term = 1, .prev_index = 1, .prev_term = 1, .entries = {}}), "leader_ == from");
+}
+
+TEST(RaftNodeTest, AppendsOfAHigherTermFromAnotherLeaderAreFollowed) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  s.Append(3, RaftAppend{.term = 2, .prev_index = 1, .prev_term = 1, .entries = {}});
+  EXPECT_EQ(s.node->leader(), 3u);
+  EXPECT_TRUE(s.LastAppendReply().success);
 }
 
 TEST(RaftNodeTest, TermAndVoteAreDurableBeforeVoteReply) {

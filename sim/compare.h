@@ -1,0 +1,70 @@
+// `kvlab compare`: the same scenarios and seeds for several policies (or several parameter settings
+// of one policy, told apart by their labels), run in the simulator and laid side by side: one line
+// per run, one summary row per (scenario, policy) with its unavailability windows, and the results
+// written as compare.json and compare.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/policy/registry.h"
+#include "sim/faults.h"
+#include "sim/run.h"
+#include "sim/seed_range.h"
+#include "workloads/report.h"
+#include "workloads/scenario.h"
+
+namespace kvlab::sim {
+
+struct CompareOptions {
+  std::vector<core::PolicyChoice> policies;
+  std::vector<workloads::Scenario> scenarios;
+  SeedRange seeds;
+  FaultMode faults = FaultMode::kNone;
+};
+
+// One (scenario, policy) over every seed of the comparison.
+struct CompareRow {
+  std::string scenario;
+  std::string policy;  // PolicyChoice::label(): the name, with the parameters that differ from defaults.
+  int runs = 0;
+  int failed = 0;
+  uint64_t errors = 0;
+  double mean_ops_s = 0;
+  double median_p50_us = 0;
+  double median_p99_us = 0;
+  // The runs' unavailability windows (sim/run.h: the worst window of a run's crashes, from the
+  // crash to the first success of a request sent after it), in seconds, sorted; empty when no run
+  // had a crash with a later success.
+  std::vector<double> unavailability_s;
+};
+
+struct CompareResult {
+  std::vector<workloads::RunReport> reports;  // scenario-major, then policy, then seed.
+  std::vector<CompareRow> rows;               // scenario-major, then policy.
+  int failed = 0;                             // runs whose verdict failed.
+};
+
+// Called after each run, for progress output.
+using CompareRunHook = std::function<void(const SimRunOptions& options, const SimRunOutcome& outcome)>;
+
+// Runs every scenario x policy x seed. InvalidArgument (from RunSimulation) stops it.
+absl::StatusOr<CompareResult> RunCompare(const CompareOptions& options, const CompareRunHook& on_run = nullptr);
+
+// One line for a finished run: throughput, latency, errors, unavailability and the verdict.
+std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& outcome);
+// "median 2.13 s, max 4.01 s (20 runs)", or "-" for none.
+std::string FormatUnavailability(const std::vector<double>& windows_s);
+// The summary: one markdown row per (scenario, policy).
+std::string SummaryTable(const std::vector<CompareRow>& rows);
+// Every run: one markdown row each.
+std::string RunsTable(const std::vector<workloads::RunReport>& reports);
+
+// Writes DIR/compare.json (every run's report) and DIR/compare.md (`command` as its title line,
+// the summary and every run). InvalidArgument naming DIR when a file cannot be written.
+absl::Status WriteCompareResults(const std::string& dir, const std::string& command, const CompareResult& result);
+
+}  // namespace kvlab::sim
