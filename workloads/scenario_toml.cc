@@ -13,6 +13,7 @@
 //   rate = 1000                     # ops/s, open loop
 //   [mix]   read = 0.7  update = 0.3  insert = 0  rmw = 0   (get/put are aliases)
 //   [[faults]]  at = "10s"  kind = "crash"  node = 2
+//   [[faults]]  at = "12s"  kind = "hold"  node = 1  duration = "2s"
 //   [sim]   net_latency_us = 100 ...
 #include <fstream>
 #include <functional>
@@ -184,6 +185,12 @@ absl::Status ApplyFault(const Reader& r, const toml::table& t, const std::string
        }},
       {"one_way", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
          return r.Bool(n, k, &f.one_way);
+       }},
+      {"buffered", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
+         return r.Bool(n, k, &f.buffered);
+       }},
+      {"duration", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
+         return r.Duration(n, k, &f.duration);
        }},
       {"amount", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
          return r.Int(n, k, INT64_MIN, INT64_MAX, &f.amount);
