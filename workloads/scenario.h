@@ -89,6 +89,9 @@ struct Scenario {
 
   std::vector<FaultSpec> faults;  // sorted by `at`.
   SimParams sim;
+  // Policy parameters from a [policy] table, "policy.key=value" (as --param takes them), in
+  // key order. A run applies those of its policy (others are ignored), before --param flags, which win.
+  std::vector<std::string> policy_params;
 
   // OK, or kInvalidArgument naming the first bad field.
   absl::Status Validate() const;
