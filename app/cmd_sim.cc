@@ -56,6 +56,20 @@ absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const
   return core::ParsePolicyChoice(policy.empty() ? std::string(core::DefaultPolicy().name) : std::string_view(policy), params);
 }
 
+// As ChoosePolicy, with the scenario's [policy] parameters for this policy first: flags win.
+absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const std::vector<std::string>& params,
+                                                const workloads::Scenario& scenario) {
+  absl::StatusOr<core::PolicyChoice> chosen = ChoosePolicy(policy, params);
+  if (!chosen.ok() || scenario.policy_params.empty()) return chosen;
+  const std::string prefix = absl::StrCat(std::string(chosen->info->name), ".");
+  std::vector<std::string> merged;
+  for (const std::string& p : scenario.policy_params) {
+    if (p.rfind(prefix, 0) == 0) merged.push_back(p);
+  }
+  merged.insert(merged.end(), params.begin(), params.end());
+  return ChoosePolicy(policy, merged);
+}
+
 // Appends one compact JSON object per line: sweeps and shards merge by concatenation.
 absl::Status AppendJsonLine(std::ofstream& out, const workloads::RunReport& report) {
   out << workloads::ToJson(report).dump() << "\n";
@@ -96,7 +110,7 @@ absl::StatusOr<SimPlan> PlanSim(const SimFlags& f) {
   auto scenario = FindScenarioArg("--scenario", f.scenario);
   if (!scenario.ok()) return scenario.status();
   plan.scenario = *std::move(scenario);
-  auto policy = ChoosePolicy(f.policy, f.params);
+  auto policy = ChoosePolicy(f.policy, f.params, plan.scenario);
   if (!policy.ok()) return policy.status();
   plan.policy = *std::move(policy);
   auto mode = sim::ParseFaultMode(f.faults);

@@ -1,6 +1,7 @@
 #include "sim/faults.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,7 @@ constexpr KindName kKindNames[] = {
     {FaultKind::kBlockLink, "block"}, {FaultKind::kHeal, "heal"},            {FaultKind::kBitFlip, "bitflip"},
     {FaultKind::kClockJump, "clock"}, {FaultKind::kLossy, "lossy"},          {FaultKind::kCalm, "calm"},
     {FaultKind::kCrashLeader, "crash_leader"}, {FaultKind::kRestartAll, "restart_all"},
+    {FaultKind::kHold, "hold"},       {FaultKind::kRelease, "release"},
 };
 
 // The node that leads with the highest term (NodeStatus::leads), or kNoNode. A simulator control:
@@ -36,6 +38,19 @@ core::NodeId CurrentLeader(Simulator& sim) {
     }
   }
   return leader;
+}
+
+bool IsNetworkFault(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kIsolate:
+    case FaultKind::kBlockLink:
+    case FaultKind::kHold:
+    case FaultKind::kRelease:
+    case FaultKind::kHeal:
+    case FaultKind::kLossy:
+    case FaultKind::kCalm: return true;
+    default: return false;
+  }
 }
 
 struct ModeName {
@@ -83,9 +98,35 @@ std::string_view FaultModeName(FaultMode mode) {
 }
 
 FaultInjector::FaultInjector(Simulator& sim, FaultMode mode, std::vector<FaultAction> schedule,
-                             RandomFaultParams params)
+                             RandomFaultParams params, int max_faulty)
     : sim_(sim), mode_(mode), actions_(std::move(schedule)), params_(params), calm_network_(sim.config().network) {
+  const int minority = (sim.node_count() - 1) / 2;
+  corruption_budget_ = std::max(1, max_faulty >= 0 ? max_faulty : minority);
+  KV_ASSERT(max_faulty < sim.node_count());
   sim_.SetFaultHandler([this](uint64_t arg) { OnEvent(arg); });
+}
+
+bool FaultInjector::WithinCorruptionBudget(core::NodeId node) {
+  if (std::find(corrupted_.begin(), corrupted_.end(), node) != corrupted_.end()) return true;
+  if (corrupted_.size() < static_cast<size_t>(corruption_budget_)) {
+    corrupted_.push_back(node);
+    return true;
+  }
+  records_.push_back(FaultRecord{sim_.now(), "skipped", node,
+                                 absl::StrCat("bitflip over the budget of ", corruption_budget_, " corrupted node",
+                                              corruption_budget_ == 1 ? "" : "s")});
+  sim_.trace().Record("fault_skipped", sim_.now(), {static_cast<uint64_t>(FaultKind::kBitFlip), node});
+  return false;
+}
+
+void FaultInjector::Restart(core::NodeId node, FaultRecord& record) {
+  absl::Status booted = sim_.RestartNode(node);
+  if (booted.ok()) {
+    refusals_.erase(node);
+    return;
+  }
+  record.detail = std::string(booted.message());
+  refusals_[node] = booted;
 }
 
 void FaultInjector::Start(core::Nanos start, core::Nanos stop) {
@@ -119,14 +160,18 @@ FaultKind FaultInjector::DrawKind() {
   core::Rng& rng = sim_.fault_rng();
   switch (mode_) {
     case FaultMode::kCrash: return FaultKind::kCrash;
-    case FaultMode::kPartition: return rng.Uniform(2) == 0 ? FaultKind::kIsolate : FaultKind::kBlockLink;
+    case FaultMode::kPartition: {
+      constexpr FaultKind kNet[] = {FaultKind::kIsolate, FaultKind::kBlockLink, FaultKind::kHold};
+      return kNet[rng.Uniform(3)];
+    }
     case FaultMode::kDisk: return rng.Uniform(4) == 0 ? FaultKind::kBitFlip : FaultKind::kTornCrash;
     case FaultMode::kClock: return FaultKind::kClockJump;
-    case FaultMode::kNetwork: return FaultKind::kLossy;
+    case FaultMode::kNetwork: return rng.Uniform(2) == 0 ? FaultKind::kLossy : FaultKind::kHold;
     case FaultMode::kRandom: {
       constexpr FaultKind kAll[] = {FaultKind::kCrash,     FaultKind::kTornCrash, FaultKind::kPause,
                                     FaultKind::kIsolate,   FaultKind::kBlockLink, FaultKind::kClockJump,
-                                    FaultKind::kLossy,     FaultKind::kCrash,     FaultKind::kIsolate};
+                                    FaultKind::kLossy,     FaultKind::kCrash,     FaultKind::kIsolate,
+                                    FaultKind::kHold,      FaultKind::kHold};
       return kAll[rng.Uniform(sizeof(kAll) / sizeof(kAll[0]))];
     }
     case FaultMode::kNone: break;
@@ -147,9 +192,16 @@ void FaultInjector::DrawRandomFault() {
   fault.peer = static_cast<core::NodeId>((fault.node + rng.Uniform(n > 1 ? n - 1 : 1)) % n + 1);
   fault.amount = rng.UniformRange(0, core::Millis(200));  // clock jump
   fault.amount2 = rng.UniformRange(-200, 200);            // drift ppm
-  const core::Nanos duration = rng.UniformRange(params_.min_duration_ns, params_.max_duration_ns);
+  core::Nanos duration = rng.UniformRange(params_.min_duration_ns, params_.max_duration_ns);
+  const core::Nanos hold = rng.UniformRange(params_.min_hold_ns, params_.max_hold_ns);
+  fault.buffered = rng.Uniform(2) == 0;      // partitions: TCP-like (held) or dropping.
+  const bool hold_every_link = rng.Uniform(2) == 0;
   if (fault.kind == FaultKind::kLossy) fault.amount = params_.lossy_ppm;
-  if (fault.kind == FaultKind::kBlockLink && n == 1) fault.kind = FaultKind::kPause;
+  if (fault.kind == FaultKind::kHold) {
+    fault.amount = duration = hold;
+    if (hold_every_link) fault.peer = 0;
+  }
+  if ((fault.kind == FaultKind::kBlockLink || fault.kind == FaultKind::kHold) && n == 1) fault.kind = FaultKind::kPause;
   Apply(fault);
 
   FaultAction undo = fault;
@@ -164,84 +216,123 @@ void FaultInjector::DrawRandomFault() {
     case FaultKind::kIsolate:
     case FaultKind::kBlockLink: undo.kind = FaultKind::kHeal; break;
     case FaultKind::kLossy: undo.kind = FaultKind::kCalm; break;
+    case FaultKind::kHold: undo.kind = FaultKind::kRelease; break;
     default: return;
   }
   ScheduleAction(undo);
 }
 
-void FaultInjector::Apply(const FaultAction& action) {
+// Turns an action into one on a known node: restart_all restarts each crashed node (and returns
+// nothing more to do), crash_leader names the leader now, and a bit flip over the corruption
+// budget is skipped.
+std::optional<FaultAction> FaultInjector::Resolve(const FaultAction& action) {
   FaultAction a = action;
   if (a.kind == FaultKind::kRestartAll) {
     for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim_.node_count()); ++id) {
-      if (!sim_.node(id).up()) Apply(FaultAction{a.at, FaultKind::kRestart, id, 0, 0, 0});
+      if (!sim_.node(id).up()) Apply(FaultAction{a.at, FaultKind::kRestart, id, 0, 0, 0, false});
     }
-    return;
+    return std::nullopt;
   }
   if (a.kind == FaultKind::kCrashLeader) {
     const core::NodeId leader = CurrentLeader(sim_);
-    if (leader == core::kNoNode) return;  // nobody leads right now: nothing to crash.
+    if (leader == core::kNoNode) return std::nullopt;  // nobody leads right now: nothing to crash.
     a.kind = FaultKind::kCrash;
     a.node = leader;
   }
-  if (a.node < 1 || a.node > static_cast<core::NodeId>(sim_.node_count())) return;
-  if (a.kind == FaultKind::kBitFlip) {
-    const size_t budget = std::max(1, (sim_.node_count() - 1) / 2);
-    const bool already = std::find(corrupted_.begin(), corrupted_.end(), a.node) != corrupted_.end();
-    if (!already && corrupted_.size() >= budget) {
-      a.kind = FaultKind::kTornCrash;
-    } else if (!already) {
-      corrupted_.push_back(a.node);
-    }
-  }
-  FaultRecord record{sim_.now(), std::string(FaultKindName(a.kind)), a.node, ""};
+  if (a.node < 1 || a.node > static_cast<core::NodeId>(sim_.node_count())) return std::nullopt;
+  if (a.kind == FaultKind::kBitFlip && sim_.node(a.node).up() && !WithinCorruptionBudget(a.node)) return std::nullopt;
+  return a;
+}
+
+// Process, disk and clock faults of one node. False when there was nothing to do (e.g. crashing a
+// node that is down).
+bool FaultInjector::ApplyNodeFault(const FaultAction& a, FaultRecord& record) {
   SimNode& node = sim_.node(a.node);
   switch (a.kind) {
     case FaultKind::kCrash:
     case FaultKind::kTornCrash:
-      if (!node.up()) return;
+      if (!node.up()) return false;
       sim_.CrashNode(a.node, a.kind == FaultKind::kTornCrash);
-      break;
+      return true;
     case FaultKind::kBitFlip:
-      if (!node.up()) return;
+      if (!node.up()) return false;
       sim_.FlipDiskBit(a.node);
       sim_.CrashNode(a.node, false);
-      break;
-    case FaultKind::kRestart: {
-      if (node.up()) return;
-      absl::Status booted = sim_.RestartNode(a.node);
-      if (!booted.ok()) record.detail = std::string(booted.message());
-      break;
-    }
+      return true;
+    case FaultKind::kRestart:
+      if (node.up()) return false;
+      Restart(a.node, record);
+      return true;
     case FaultKind::kPause:
-      if (!node.up() || node.paused()) return;
+      if (!node.up() || node.paused()) return false;
       sim_.PauseNode(a.node);
-      break;
+      return true;
     case FaultKind::kResume:
-      if (!node.paused()) return;
+      if (!node.paused()) return false;
       sim_.ResumeNode(a.node);
-      break;
-    case FaultKind::kIsolate: sim_.IsolateNode(a.node); break;
-    case FaultKind::kBlockLink:
-      if (a.peer == a.node || a.peer == 0) return;
-      sim_.BlockLink(a.node, a.peer);
-      record.detail = absl::StrCat("to ", a.peer);
-      break;
-    case FaultKind::kHeal: sim_.HealNetwork(); break;
+      return true;
     case FaultKind::kClockJump:
       node.JumpClock(a.amount, a.amount2);
       record.detail = absl::StrCat("+", a.amount / core::kNanosPerMicro, "us drift ", a.amount2, "ppm");
-      break;
+      return true;
+    default: KV_ASSERT(false);  // network faults go to ApplyNetworkFault.
+  }
+  return false;
+}
+
+bool FaultInjector::ApplyNetworkFault(const FaultAction& a, FaultRecord& record) {
+  switch (a.kind) {
+    case FaultKind::kIsolate:
+      sim_.IsolateNode(a.node, a.buffered);
+      if (a.buffered) record.detail = "buffered";
+      return true;
+    case FaultKind::kBlockLink:
+      if (a.peer == a.node || a.peer == 0) return false;
+      sim_.BlockLink(a.node, a.peer, a.buffered);
+      record.detail = absl::StrCat("to ", a.peer, a.buffered ? " buffered" : "");
+      return true;
+    case FaultKind::kHold:
+    case FaultKind::kRelease:
+      if (a.peer == a.node) return false;
+      HoldOrRelease(a.node, a.peer, a.kind == FaultKind::kHold);
+      record.detail = a.peer == 0 ? "all links" : absl::StrCat("to ", a.peer);
+      if (a.kind == FaultKind::kHold) absl::StrAppend(&record.detail, " for ", a.amount / core::kNanosPerMilli, "ms");
+      return true;
+    case FaultKind::kHeal: sim_.HealNetwork(); return true;
     case FaultKind::kLossy: {
       NetworkModel& m = sim_.network().model();
       m.loss_ppm = m.duplicate_ppm = m.reorder_ppm = static_cast<uint32_t>(a.amount);
-      break;
+      return true;
     }
-    case FaultKind::kCalm: sim_.network().model() = calm_network_; break;
-    case FaultKind::kCrashLeader:
-    case FaultKind::kRestartAll: KV_ASSERT(false);  // resolved above.
+    case FaultKind::kCalm: sim_.network().model() = calm_network_; return true;
+    default: KV_ASSERT(false);  // node faults go to ApplyNodeFault.
   }
-  sim_.trace().Record("fault", sim_.now(), {static_cast<uint64_t>(a.kind), a.node});
+  return false;
+}
+
+void FaultInjector::Apply(const FaultAction& action) {
+  const std::optional<FaultAction> a = Resolve(action);
+  if (!a.has_value()) return;
+  FaultRecord record{sim_.now(), std::string(FaultKindName(a->kind)), a->node, ""};
+  const bool applied = IsNetworkFault(a->kind) ? ApplyNetworkFault(*a, record) : ApplyNodeFault(*a, record);
+  if (!applied) return;
+  sim_.trace().Record("fault", sim_.now(), {static_cast<uint64_t>(a->kind), a->node});
   records_.push_back(std::move(record));
+}
+
+// A hold buffers node -> peer, or with peer 0 every link of node both ways; a release reopens the
+// same links (whatever blocks them by then) and the simulator delivers what they held.
+void FaultInjector::HoldOrRelease(core::NodeId node, core::NodeId peer, bool hold) {
+  for (core::NodeId other = 1; other <= static_cast<core::NodeId>(sim_.node_count()); ++other) {
+    if (other == node || (peer != 0 && other != peer)) continue;
+    if (hold) {
+      sim_.BlockLink(node, other, true);
+      if (peer == 0) sim_.BlockLink(other, node, true);
+    } else {
+      sim_.OpenLink(node, other);
+      if (peer == 0) sim_.OpenLink(other, node);
+    }
+  }
 }
 
 void FaultInjector::Quiesce() {
@@ -252,8 +343,9 @@ void FaultInjector::Quiesce() {
     SimNode& node = sim_.node(id);
     if (node.paused()) sim_.ResumeNode(id);
     if (!node.up()) {
-      absl::Status booted = sim_.RestartNode(id);
-      records_.push_back(FaultRecord{sim_.now(), "restart", id, booted.ok() ? "" : std::string(booted.message())});
+      FaultRecord record{sim_.now(), "restart", id, ""};
+      Restart(id, record);
+      records_.push_back(std::move(record));
     }
   }
   if (!records_.empty()) records_.push_back(FaultRecord{sim_.now(), "quiesce", 0, ""});

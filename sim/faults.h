@@ -1,14 +1,16 @@
 // Fault injection for a simulated run: a fixed schedule (from the scenario) and/or a random fault
-// process (`--faults crash|partition|disk|clock|random`). Every random choice comes from the
+// process (`--faults crash|partition|disk|clock|network|random`). Every random choice comes from the
 // simulator's fault stream and depends only on the seed and the cluster size, never on the
 // policy: two policies run with the same seed face the same faults at the same times.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "core/types.h"
 #include "sim/simulator.h"
@@ -21,9 +23,12 @@ enum class FaultKind : uint8_t {
   kRestart,     // boot from disk.
   kPause,       // process stops serving (GC pause, SIGSTOP); inputs queue.
   kResume,
-  kIsolate,     // symmetric partition: node cut off from every other node.
-  kBlockLink,   // one-way partition: node -> peer dropped.
-  kHeal,        // every partition healed.
+  kIsolate,     // symmetric partition: node cut off from every other node (`buffered`: held).
+  kBlockLink,   // one-way partition: node -> peer dropped (`buffered`: held until healed).
+  kHeal,        // every partition healed; what buffered links held arrives late.
+  kHold,        // node -> peer (peer 0: every link of node, both ways) held for `amount` ns,
+                // then released: the held messages arrive late and out of order.
+  kRelease,     // the links of a hold reopen (scheduled by the hold itself).
   kBitFlip,     // one bit of the node's synced disk flipped.
   kClockJump,   // node clock jumps forward by `amount` ns and drifts by `amount2` ppm.
   kLossy,       // network loss/duplication/reordering raised to `amount` ppm each.
@@ -42,6 +47,7 @@ struct FaultAction {
   core::NodeId peer = 0;
   int64_t amount = 0;
   int64_t amount2 = 0;
+  bool buffered = false;  // partitions: hold messages until healed instead of dropping them.
 };
 
 enum class FaultMode : uint8_t { kNone, kCrash, kPartition, kDisk, kClock, kNetwork, kRandom };
@@ -63,12 +69,17 @@ struct RandomFaultParams {
   core::Nanos min_duration_ns = core::Millis(50);
   core::Nanos max_duration_ns = core::Millis(500);
   int64_t lossy_ppm = 50'000;
+  // Holds last long enough to span elections: a held message arrives after a leadership change.
+  core::Nanos min_hold_ns = core::Millis(200);
+  core::Nanos max_hold_ns = core::Seconds(3);
 };
 
 class FaultInjector {
  public:
+  // `max_faulty`: how many nodes the policy claims to survive losing (core::PolicyInfo), the
+  // budget of nodes whose synced data may be corrupted; negative: a minority of the cluster.
   FaultInjector(Simulator& sim, FaultMode mode, std::vector<FaultAction> schedule,
-                RandomFaultParams params = {});
+                RandomFaultParams params = {}, int max_faulty = -1);
 
   // Schedules the first events. Random faults start at `start` and stop being drawn at `stop`.
   void Start(core::Nanos start, core::Nanos stop);
@@ -77,13 +88,25 @@ class FaultInjector {
   void Quiesce();
 
   const std::vector<FaultRecord>& records() const { return records_; }
+  // Nodes whose synced disk had a bit flipped, in order, and the fault budget for them.
+  const std::vector<core::NodeId>& corrupted() const { return corrupted_; }
+  int corruption_budget() const { return corruption_budget_; }
+  // Nodes that failed to boot at their last restart, with the error (DataLoss for corruption).
+  const absl::btree_map<core::NodeId, absl::Status>& refusals() const { return refusals_; }
 
  private:
   void OnEvent(uint64_t arg);
   void Apply(const FaultAction& action);
+  std::optional<FaultAction> Resolve(const FaultAction& action);
+  bool ApplyNodeFault(const FaultAction& a, FaultRecord& record);
+  bool ApplyNetworkFault(const FaultAction& a, FaultRecord& record);
   void DrawRandomFault();
   FaultKind DrawKind();
   void ScheduleAction(FaultAction action);
+  void HoldOrRelease(core::NodeId node, core::NodeId peer, bool hold);
+  // False (and the skip recorded) when a bit flip on `node` would exceed the corruption budget.
+  bool WithinCorruptionBudget(core::NodeId node);
+  void Restart(core::NodeId node, FaultRecord& record);
 
   Simulator& sim_;
   FaultMode mode_;
@@ -94,9 +117,13 @@ class FaultInjector {
   bool quiesced_ = false;
   std::vector<FaultRecord> records_;
   // Nodes whose synced disk got a flipped bit. A node that finds corruption at recovery refuses
-  // to start (as etcd does: an operator replaces it), so at most a minority may be corrupted,
-  // else no protocol could stay available; further flips become torn crashes.
+  // to start (as etcd does: an operator replaces it), so at most the policy's max_faulty nodes
+  // are corrupted; further flips are skipped (recorded, never turned into another fault, so the
+  // draws stay the same whatever the policy). A policy that survives no faulty node (one copy of
+  // the data) still gets one: detecting it and refusing to start is its correct outcome.
   std::vector<core::NodeId> corrupted_;
+  int corruption_budget_ = 1;
+  absl::btree_map<core::NodeId, absl::Status> refusals_;
 };
 
 inline constexpr uint64_t kRandomFaultTick = UINT64_MAX;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/assert.h"
+
 namespace kvlab::sim {
 
 core::Nanos Network::OneWayDelay() {
@@ -20,6 +22,10 @@ absl::InlinedVector<core::Nanos, 2> Network::Route(core::Nanos now, Endpoint fro
   const bool lost = rng_.ChancePpm(model_.loss_ppm);
   const bool duplicated = rng_.ChancePpm(model_.duplicate_ppm) && may_duplicate;
   const bool reordered = rng_.ChancePpm(model_.reorder_ppm);
+  if (IsHeld(from, to)) {
+    ++stats_.held;
+    return arrivals;
+  }
   if (IsBlocked(from, to)) {
     ++stats_.blocked;
     return arrivals;
@@ -50,6 +56,48 @@ absl::InlinedVector<core::Nanos, 2> Network::Route(core::Nanos now, Endpoint fro
   }
   stats_.delivered += arrivals.size();
   return arrivals;
+}
+
+bool Network::IsHeld(Endpoint from, Endpoint to) const {
+  auto it = blocked_.find(Key(from, to));
+  return it != blocked_.end() && it->second;
+}
+
+void Network::Park(Endpoint from, Endpoint to, uint64_t token) {
+  KV_ASSERT(IsHeld(from, to));
+  held_[Key(from, to)].push_back(token);
+}
+
+size_t Network::held_now() const {
+  size_t n = 0;
+  for (const auto& [key, tokens] : held_) n += tokens.size();
+  return n;
+}
+
+void Network::ReleaseLink(uint64_t key, core::Nanos now, std::vector<Released>& out) {
+  auto it = held_.find(key);
+  if (it == held_.end()) return;
+  for (uint64_t token : it->second) {
+    core::Nanos arrival = now + OneWayDelay();
+    if (model_.release_spread_ns > 0) arrival += rng_.UniformRange(0, model_.release_spread_ns);
+    out.push_back(Released{.token = token, .arrival = arrival});
+    ++stats_.released;
+  }
+  held_.erase(it);
+}
+
+std::vector<Network::Released> Network::Unblock(Endpoint from, Endpoint to, core::Nanos now) {
+  std::vector<Released> out;
+  blocked_.erase(Key(from, to));
+  ReleaseLink(Key(from, to), now, out);
+  return out;
+}
+
+std::vector<Network::Released> Network::HealAll(core::Nanos now) {
+  std::vector<Released> out;
+  blocked_.clear();
+  while (!held_.empty()) ReleaseLink(held_.begin()->first, now, out);
+  return out;
 }
 
 }  // namespace kvlab::sim

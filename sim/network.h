@@ -1,13 +1,14 @@
 // The simulated network between endpoints (nodes 1..N and clients): per-link latency (base +
 // jitter), bandwidth (a link serialises its messages), loss, duplication, reordering and
-// partitions (one-way blocks; a symmetric partition is two). Links are FIFO unless a message is
-// picked for reordering, like TCP connections that occasionally reconnect.
+// partitions (one-way blocks; a symmetric partition is two) that drop or buffer. Links are FIFO
+// unless a message is picked for reordering, like TCP connections that occasionally reconnect.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "core/rng.h"
 #include "core/types.h"
@@ -22,6 +23,8 @@ struct NetworkStats {
   uint64_t delivered = 0;  // deliveries scheduled (a duplicate counts twice).
   uint64_t lost = 0;
   uint64_t blocked = 0;    // dropped by a partition.
+  uint64_t held = 0;       // held by a buffering block (a stalled link).
+  uint64_t released = 0;   // held messages delivered after their link reopened.
   uint64_t duplicated = 0;
   uint64_t reordered = 0;
   uint64_t bytes = 0;
@@ -31,18 +34,37 @@ class Network {
  public:
   Network(const NetworkModel& model, core::Rng rng) : model_(model), rng_(rng) {}
 
-  // The arrival times of a message of `bytes` sent now: none (lost or blocked), one, or two
-  // (duplicated). Draws from the network's own random stream only. `may_duplicate` is false on
+  // The arrival times of a message of `bytes` sent now: none (lost, blocked or held), one, or two
+  // (duplicated). A held message (IsHeld) is the caller's to Park. Draws from the network's own
+  // random stream only. `may_duplicate` is false on
   // client connections: a client's TCP stream never hands the server a request twice, while peer
   // messages (retransmissions, reconnects) may arrive twice.
   absl::InlinedVector<core::Nanos, 2> Route(core::Nanos now, Endpoint from, Endpoint to, size_t bytes,
                                             bool may_duplicate = true);
 
-  // One-way block: messages from `from` to `to` are dropped until healed.
-  void Block(Endpoint from, Endpoint to) { blocked_.insert(Key(from, to)); }
-  void Unblock(Endpoint from, Endpoint to) { blocked_.erase(Key(from, to)); }
-  void HealAll() { blocked_.clear(); }
+  // One-way block of the link `from` -> `to` until it is reopened. A dropping block loses what is
+  // sent (a cut cable, a firewall); a buffering one holds it, as a stalled TCP connection does,
+  // and delivers it after the link reopens. Blocking a blocked link sets its kind; what it holds
+  // stays held.
+  void Block(Endpoint from, Endpoint to, bool buffered = false) { blocked_[Key(from, to)] = buffered; }
   bool IsBlocked(Endpoint from, Endpoint to) const { return blocked_.contains(Key(from, to)); }
+  bool IsHeld(Endpoint from, Endpoint to) const;
+  // Keeps `token` (the caller's handle of a held message) until its link reopens.
+  // REQUIRES: IsHeld(from, to).
+  void Park(Endpoint from, Endpoint to, uint64_t token);
+
+  // A held message's new arrival time, drawn when its link reopened at `now`: the link delay plus
+  // uniform [0, release_spread_ns], so held messages arrive late, out of order with each other
+  // and with messages sent after the release.
+  struct Released {
+    uint64_t token = 0;
+    core::Nanos arrival = 0;
+  };
+  // Reopens one link / every link; returns the messages they held, in the order they were sent
+  // per link and links in (from, to) order.
+  std::vector<Released> Unblock(Endpoint from, Endpoint to, core::Nanos now);
+  std::vector<Released> HealAll(core::Nanos now);
+  size_t held_now() const;
 
   // Fault knobs that may change mid-run (random fault mode raises and restores them).
   NetworkModel& model() { return model_; }
@@ -61,7 +83,10 @@ class Network {
   NetworkStats stats_;
   // Lookups only, never iterated: hash order cannot leak into behaviour.
   absl::flat_hash_map<uint64_t, LinkState> links_;
-  absl::flat_hash_set<uint64_t> blocked_;
+  absl::flat_hash_map<uint64_t, bool> blocked_;  // link -> buffered.
+  // Held messages per link; iterated on release, so ordered.
+  absl::btree_map<uint64_t, std::vector<uint64_t>> held_;
+  void ReleaseLink(uint64_t key, core::Nanos now, std::vector<Released>& out);
 };
 
 }  // namespace kvlab::sim

@@ -7,10 +7,12 @@
 
 #include <unistd.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
 #include "sim/sim_runtime.h"
 #include "sim/simulator.h"
+#include "sim/verdict.h"
 #include "workloads/checker.h"
 #include "workloads/driver.h"
 #include "workloads/readback.h"
@@ -48,10 +50,15 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
       for (core::NodeId in : group) {
         for (core::NodeId out = 1; out <= static_cast<core::NodeId>(nodes); ++out) {
           if (group.contains(out)) continue;
-          actions.push_back(FaultAction{a.at, FaultKind::kBlockLink, in, out, 0, 0});
-          if (!spec.one_way) actions.push_back(FaultAction{a.at, FaultKind::kBlockLink, out, in, 0, 0});
+          actions.push_back(FaultAction{a.at, FaultKind::kBlockLink, in, out, 0, 0, spec.buffered});
+          if (!spec.one_way) actions.push_back(FaultAction{a.at, FaultKind::kBlockLink, out, in, 0, 0, spec.buffered});
         }
       }
+      continue;
+    }
+    if (spec.kind == "hold") {  // every link of the node, then their release.
+      actions.push_back(FaultAction{a.at, FaultKind::kHold, spec.node, 0, spec.duration, 0, false});
+      actions.push_back(FaultAction{a.at + spec.duration, FaultKind::kRelease, spec.node, 0, 0, 0, false});
       continue;
     }
     if (spec.kind == "crash") a.kind = FaultKind::kCrash;
@@ -126,6 +133,24 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
     if (first_success >= 0) worst = std::max(worst, static_cast<double>(first_success - f.at) / 1e9);
   }
   if (worst >= 0) report.metrics["unavailability_s"] = worst;
+  // Snapshot counters the policies publish in Info() (live nodes, since their last start).
+  for (const char* name : {"snapshots_taken", "snapshots_installed"}) {
+    double total = 0;
+    for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
+      core::Node* node = sim.node(id).node();
+      if (node == nullptr) continue;
+      for (const auto& [key, value] : node->Info()) {
+        int64_t n = 0;
+        if (key == name && absl::SimpleAtoi(value, &n)) total += static_cast<double>(n);
+      }
+    }
+    if (total > 0) report.metrics[name] = total;
+  }
+  const NetworkStats& net = sim.network().stats();
+  if (net.held > 0) {  // messages stalled by holds and buffered partitions, and delivered late.
+    report.metrics["messages_held"] = static_cast<double>(net.held);
+    report.metrics["messages_released"] = static_cast<double>(net.released);
+  }
 }
 
 }  // namespace
@@ -152,6 +177,11 @@ namespace {
 
 int NodesOf(const SimRunOptions& o) { return o.nodes > 0 ? o.nodes : o.policy.info->default_nodes; }
 
+// How many of `nodes` the policy survives losing (0 if it does not say).
+int MaxFaulty(const SimRunOptions& o, int nodes) {
+  return o.policy.info->max_faulty != nullptr ? o.policy.info->max_faulty(nodes) : 0;
+}
+
 }  // namespace
 
 std::string ReplayCommand(const SimRunOptions& o) {
@@ -161,6 +191,104 @@ std::string ReplayCommand(const SimRunOptions& o) {
   if (o.faults != FaultMode::kNone) absl::StrAppend(&cmd, " --faults ", std::string(FaultModeName(o.faults)));
   return cmd;
 }
+
+namespace {
+
+// Runs the fibers spawned so far until they finish or virtual time passes `limit`.
+absl::Status RunFibers(Simulator& sim, SimRuntime& runtime, core::Nanos limit) {
+  return sim.RunUntil([&] { return runtime.AllFinished(); }, limit);
+}
+
+// Progress once faults healed: a probe write and read through every live node within
+// kProgressBound (sim/verdict.h).
+void CheckProgress(Simulator& sim, SimRuntime& runtime, SimRunOutcome& outcome) {
+  const core::Nanos deadline = sim.now() + kProgressBound;
+  ProbeResult probe;
+  const std::vector<core::NodeId> live = LiveNodes(sim);
+  runtime.Spawn([&] { probe = ProbeProgress(runtime, live, deadline); });
+  const absl::Status ran = RunFibers(sim, runtime, deadline + core::Seconds(10));
+  if (ran.ok() && probe.ok) {
+    outcome.report.metrics["progress_probe_s"] = static_cast<double>(probe.took_ns) / 1e9;
+    return;
+  }
+  outcome.problems.push_back(absl::StrCat("no progress after faults healed: ",
+                                          probe.failure.empty() ? std::string(ran.message()) : probe.failure,
+                                          " within ", kProgressBound / core::kNanosPerSecond, " s of virtual time"));
+}
+
+// Every key an acknowledged write touched is read once more into the history (the checker then
+// sees a lost write), within kRecoveryDeadline.
+void ReadBackWrittenKeys(Simulator& sim, SimRuntime& runtime, int workload_clients, std::vector<HistoryOp>& history,
+                         SimRunOutcome& outcome) {
+  const std::vector<std::string> keys = workloads::WrittenKeys(history);
+  const core::Nanos deadline = sim.now() + kRecoveryDeadline;
+  bool verified = false;
+  runtime.Spawn([&] {
+    verified = workloads::ReadBack(runtime, keys, {.workload_clients = workload_clients, .deadline = deadline}, history);
+  });
+  const absl::Status ran = RunFibers(sim, runtime, deadline + core::Seconds(10));
+  if (ran.ok() && verified) return;
+  outcome.problems.push_back(absl::StrCat("no progress after faults healed: the read-back of ", keys.size(),
+                                          " written keys did not finish within ",
+                                          kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
+}
+
+// The verdicts once faults stopped: refusals judged against the faults that caused them; then,
+// unless more nodes refused corrupt data than the policy survives (then nothing can serve by
+// design, and the refusal is the run's correct outcome), progress, read-back and convergence.
+void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& injector, const SimRunOptions& options,
+                     int nodes, std::vector<HistoryOp>& history, SimRunOutcome& outcome) {
+  RefusalVerdict refusals = JudgeRefusals(injector);
+  for (std::string& n : refusals.notes) outcome.notes.push_back(std::move(n));
+  for (std::string& p : refusals.problems) outcome.problems.push_back(std::move(p));
+  if (refusals.justified > MaxFaulty(options, nodes)) {
+    outcome.notes.push_back(absl::StrCat(refusals.justified, " of ", nodes, " nodes refused corrupt data, more than the ",
+                                         MaxFaulty(options, nodes),
+                                         " the policy survives: progress and read-back are not required"));
+    return;
+  }
+  CheckProgress(sim, runtime, outcome);
+  ReadBackWrittenKeys(sim, runtime, options.scenario.clients, history, outcome);
+  for (std::string& p : CheckConvergence(sim, kSettleBound)) outcome.problems.push_back(std::move(p));
+}
+
+// With no fault at all, every request must succeed.
+void CheckNoFaultErrors(const SimRunOptions& options, const workloads::RunReport& report, SimRunOutcome& outcome) {
+  if (options.faults != FaultMode::kNone || !options.scenario.faults.empty() || report.errors == 0) return;
+  outcome.problems.push_back(absl::StrCat(report.errors, " of ", report.ops,
+                                          " requests failed in a run with no faults (every request must succeed)"));
+}
+
+void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptions& options, int nodes,
+                core::Nanos measured_start, double sim_wall_s, const std::vector<HistoryOp>& history,
+                workloads::RunReport& report, SimRunOutcome& outcome) {
+  report.policy = options.policy.label();
+  report.world = "sim";
+  report.seed = options.seed;
+  report.nodes = nodes;
+  for (const FaultRecord& f : injector.records()) {
+    report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
+  }
+  AddMetrics(sim, injector, history, report);
+  for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
+  const workloads::CheckResult check = options.policy.info->promise == core::Consistency::kEventual
+                                           ? workloads::CheckEventual(history)
+                                           : workloads::CheckLinearizable(history);
+  report.check = workloads::Summarize(check);
+  if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
+  report.trace_hash = sim.trace().hash();
+  report.events = sim.events();
+  report.wall_s = sim_wall_s;
+  CheckNoFaultErrors(options, report, outcome);
+}
+
+NodeFactory FactoryOf(const SimRunOptions& options) {
+  if (options.node_factory != nullptr) return options.node_factory;
+  const core::PolicyChoice policy = options.policy;
+  return [policy](const core::NodeConfig& config, core::Env& env) { return core::MakeNode(policy, config, env); };
+}
+
+}  // namespace
 
 absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   const auto wall_start = std::chrono::steady_clock::now();
@@ -173,9 +301,8 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   // Validate the fault schedule before any fiber starts: an early return leaves none running.
   if (auto checked = ScheduledFaults(scenario, nodes, 0); !checked.ok()) return checked.status();
 
-  const core::PolicyChoice& policy = options.policy;
-  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout), policy.label(), nodes, options.seed,
-                [&policy](const core::NodeConfig& config, core::Env& env) { return core::MakeNode(policy, config, env); });
+  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout), options.policy.label(), nodes, options.seed,
+                FactoryOf(options));
   if (!options.trace_path.empty()) {
     if (absl::Status s = sim.trace().OpenLog(options.trace_path); !s.ok()) return s;
   }
@@ -205,55 +332,23 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   const core::Nanos measured_start = driver.measured_start() >= 0 ? driver.measured_start() : sim.now();
   absl::StatusOr<std::vector<FaultAction>> schedule = ScheduledFaults(scenario, nodes, measured_start);
   if (!schedule.ok()) return schedule.status();
-  FaultInjector injector(sim, options.faults, *std::move(schedule));
+  FaultInjector injector(sim, options.faults, *std::move(schedule), RandomFaultParams{},
+                         MaxFaulty(options, nodes));
   injector.Start(measured_start, kDefaultVirtualTimeLimit);
   if (absl::Status s = sim.RunUntil([&] { return driver.Done(); }); !s.ok()) {
     outcome.problems.push_back(absl::StrCat("workload: ", s.message()));
   }
-  // Faults stop; the cluster must recover and still hold every acknowledged write.
+  // Faults stop; the cluster must recover, make progress, still hold every acknowledged write and
+  // converge.
   injector.Quiesce();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
-  std::vector<HistoryOp>& history = result.history;
-  const std::vector<std::string> keys = workloads::WrittenKeys(history);
-  const core::Nanos deadline = sim.now() + kRecoveryDeadline;
-  bool verified = false;
-  runtime.Spawn([&] {
-    verified = workloads::ReadBack(runtime, keys, {.workload_clients = scenario.clients, .deadline = deadline},
-                                   history);
-  });
-  const absl::Status readback = sim.RunUntil([&] { return runtime.AllFinished(); }, deadline + core::Seconds(10));
-  // A node that found its disk corrupt and refused to start did the right thing; it is a problem
-  // only when the cluster could not make progress without it.
-  std::set<std::string> refusals(sim.node_errors().begin(), sim.node_errors().end());
-  for (const std::string& e : refusals) outcome.notes.push_back(absl::StrCat("refused to start: ", e));
-  if (!readback.ok() || !verified) {
-    for (const std::string& e : refusals) outcome.problems.push_back(absl::StrCat("recovery failed: ", e));
-    outcome.problems.push_back(absl::StrCat("no progress after faults healed: the read-back of ", keys.size(),
-                                            " written keys did not finish within ",
-                                            kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
-  }
+  VerifyAfterHeal(sim, runtime, injector, options, nodes, result.history, outcome);
 
   // Wall time of the simulation itself; the consistency check below is not simulator speed.
   const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  workloads::RunReport& report = result.report;
-  report.policy = options.policy.label();
-  report.world = "sim";
-  report.seed = options.seed;
-  report.nodes = nodes;
-  for (const FaultRecord& f : injector.records()) {
-    report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
-  }
-  AddMetrics(sim, injector, history, report);
-  const workloads::CheckResult check = options.policy.info->promise == core::Consistency::kEventual
-                                           ? workloads::CheckEventual(history)
-                                           : workloads::CheckLinearizable(history);
-  report.check = workloads::Summarize(check);
-  if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
-  report.trace_hash = sim.trace().hash();
-  report.events = sim.events();
-  report.wall_s = sim_wall_s;
-  outcome.report = std::move(report);
-  outcome.history = std::move(history);
+  FillReport(sim, injector, options, nodes, measured_start, sim_wall_s, result.history, result.report, outcome);
+  outcome.report = std::move(result.report);
+  outcome.history = std::move(result.history);
   return outcome;
 }
 

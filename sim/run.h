@@ -13,6 +13,7 @@
 #include "core/policy/registry.h"
 #include "sim/faults.h"
 #include "sim/sim_config.h"
+#include "sim/simulator.h"
 #include "workloads/history.h"
 #include "workloads/report.h"
 #include "workloads/scenario.h"
@@ -34,6 +35,9 @@ struct SimRunOptions {
   FaultMode faults = FaultMode::kNone;
   std::string trace_path;    // event log, if not empty.
   bool progress = false;     // print progress lines to stderr.
+  // Tests: builds the nodes instead of the policy (which still names the run, its promise and its
+  // fault budget), e.g. a node planted with a bug the verdicts must catch.
+  NodeFactory node_factory;
 };
 
 struct SimRunOutcome {

@@ -17,6 +17,9 @@ struct NetworkModel {
   uint32_t duplicate_ppm = 0;            // probability a message is delivered twice.
   uint32_t reorder_ppm = 0;              // probability a message may overtake earlier ones.
   core::Nanos reorder_extra_ns = 200'000;  // extra delay of a reordered message: uniform [0, this].
+  // Messages a buffering block held arrive this much apart at most after the link reopens (uniform
+  // [0, this] on top of the link delay), so they interleave with newer messages and each other.
+  core::Nanos release_spread_ns = 20'000'000;
 };
 
 struct CpuModel {

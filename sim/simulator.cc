@@ -91,7 +91,15 @@ void Simulator::Send(Endpoint from, Endpoint to, core::Message&& msg, core::Nano
   const bool client_link = from >= kFirstClientEndpoint || to >= kFirstClientEndpoint;
   if (!client_link) ++peer_messages_;
   const auto arrivals = network_.Route(at, from, to, frame.size(), !client_link);
-  trace_.Record("send", at, {from, to, static_cast<uint64_t>(msg.type), frame.size(), body_checksum, arrivals.size()});
+  const bool held = arrivals.empty() && network_.IsHeld(from, to);
+  trace_.Record("send", at,
+                {from, to, static_cast<uint64_t>(msg.type), frame.size(), body_checksum, arrivals.size(), held});
+  if (held) {  // parked in its slot until the link reopens.
+    const uint64_t slot = TakeSlot();
+    in_flight_[slot] = InFlight{.from = from, .to = to, .bytes = frame.size(), .msg = std::move(msg)};
+    network_.Park(from, to, slot);
+    return;
+  }
   for (size_t i = 0; i < arrivals.size(); ++i) {
     // Written straight into its slot: the last (usually only) arrival takes the message itself.
     const uint64_t slot = TakeSlot();
@@ -208,14 +216,25 @@ void Simulator::ResumeNode(core::NodeId id) {
   node(id).Resume();
 }
 
-void Simulator::IsolateNode(core::NodeId id) {
-  trace_.Record("isolate", now(), {id});
+void Simulator::IsolateNode(core::NodeId id, bool buffered) {
+  trace_.Record("isolate", now(), {id, buffered});
   for (core::NodeId other = 1; other <= nodes_.size(); ++other) {
     if (other == id) continue;
-    network_.Block(id, other);
-    network_.Block(other, id);
+    network_.Block(id, other, buffered);
+    network_.Block(other, id, buffered);
   }
 }
+
+void Simulator::ScheduleReleased(const std::vector<Network::Released>& released) {
+  for (const Network::Released& r : released) {
+    trace_.Record("release", now(), {in_flight_[r.token].from, in_flight_[r.token].to, static_cast<uint64_t>(r.arrival)});
+    Schedule(EventKind::kDeliver, r.arrival, in_flight_[r.token].to, 0, r.token);
+  }
+}
+
+void Simulator::OpenLink(core::NodeId from, core::NodeId to) { ScheduleReleased(network_.Unblock(from, to, now())); }
+
+void Simulator::HealNetwork() { ScheduleReleased(network_.HealAll(now())); }
 
 bool Simulator::FlipDiskBit(core::NodeId id) {
   trace_.Record("bitflip", now(), {id});

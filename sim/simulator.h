@@ -84,10 +84,14 @@ class Simulator {
   absl::Status RestartNode(core::NodeId id);
   void PauseNode(core::NodeId id);
   void ResumeNode(core::NodeId id);
-  // Cuts `id` off from every other node (both directions); clients still reach it.
-  void IsolateNode(core::NodeId id);
-  void BlockLink(core::NodeId from, core::NodeId to) { network_.Block(from, to); }
-  void HealNetwork() { network_.HealAll(); }
+  // Cuts `id` off from every other node (both directions); clients still reach it. A buffered
+  // cut holds what is sent and delivers it after the heal (TCP-like), else it is dropped.
+  void IsolateNode(core::NodeId id, bool buffered = false);
+  void BlockLink(core::NodeId from, core::NodeId to, bool buffered = false) { network_.Block(from, to, buffered); }
+  // Reopens one link; what it held is delivered late (Network::Unblock).
+  void OpenLink(core::NodeId from, core::NodeId to);
+  // Reopens every link; what they held is delivered late.
+  void HealNetwork();
   bool FlipDiskBit(core::NodeId id);
 
   int node_count() const { return static_cast<int>(nodes_.size()); }
@@ -116,6 +120,7 @@ class Simulator {
   };
   void Dispatch(const Event& ev);
   void Deliver(uint64_t slot);
+  void ScheduleReleased(const std::vector<Network::Released>& released);
   // A free payload slot (reused or new); the caller fills it.
   uint64_t TakeSlot();
 

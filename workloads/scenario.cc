@@ -105,7 +105,7 @@ absl::Status Invalid(const std::string& field, const std::string& why) {
 bool IsKnownFaultKind(const std::string& kind) {
   static const char* const kKinds[] = {"crash",       "restart",    "pause",     "resume",
                                        "partition",   "heal",       "disk_fail", "disk_heal",
-                                       "clock_skew",  "crash_leader", "restart_all"};
+                                       "clock_skew",  "crash_leader", "restart_all", "hold"};
   return std::any_of(std::begin(kKinds), std::end(kKinds),
                      [&](const char* k) { return kind == k; });
 }
@@ -146,6 +146,7 @@ absl::Status Scenario::Validate() const {
     if (f.at < 0) return Invalid(field, "'at' must be >= 0");
     if (i > 0 && f.at < faults[i - 1].at) return Invalid(field, "faults must be sorted by 'at'");
     if (f.kind == "partition" && f.nodes.empty()) return Invalid(field, "partition needs 'nodes'");
+    if (f.kind == "hold" && f.duration <= 0) return Invalid(field, "hold needs a 'duration' > 0");
     if (f.kind != "partition" && f.kind != "heal" && f.kind != "crash_leader" && f.kind != "restart_all" &&
         f.node == core::kNoNode) {
       return Invalid(field, "needs 'node'");

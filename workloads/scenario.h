@@ -30,12 +30,15 @@ static_assert(kMaxClients <= static_cast<int>(kMaxOps));
 struct FaultSpec {
   core::Nanos at = 0;  // since the start of the measured run (after preload).
   // crash | restart | pause | resume | partition | heal | disk_fail | disk_heal | clock_skew |
-  // crash_leader (whichever node leads then; needs no `node`) | restart_all (every crashed node).
+  // crash_leader (whichever node leads then; needs no `node`) | restart_all (every crashed node) |
+  // hold (every link of `node` stalls for `duration`; what it held then arrives late).
   std::string kind;
-  core::NodeId node = core::kNoNode;  // the target of crash/restart/pause/resume/disk/clock.
+  core::NodeId node = core::kNoNode;  // the target of crash/restart/pause/resume/disk/clock/hold.
   std::vector<core::NodeId> nodes;    // partition: this group is cut off from the others.
   bool one_way = false;               // partition: only messages from `nodes` out are dropped.
+  bool buffered = false;              // partition: held (TCP-like) and delivered after the heal.
   int64_t amount = 0;                 // clock_skew: offset in ns.
+  core::Nanos duration = 0;           // hold: how long the links stall.
 
   bool operator==(const FaultSpec&) const = default;
 };
@@ -86,6 +89,9 @@ struct Scenario {
 
   std::vector<FaultSpec> faults;  // sorted by `at`.
   SimParams sim;
+  // Policy parameters from a [policy] table, "policy.key=value" (as --param takes them), in
+  // key order. A run applies those of its policy (others are ignored), before --param flags, which win.
+  std::vector<std::string> policy_params;
 
   // OK, or kInvalidArgument naming the first bad field.
   absl::Status Validate() const;

@@ -13,6 +13,7 @@
 //   rate = 1000                     # ops/s, open loop
 //   [mix]   read = 0.7  update = 0.3  insert = 0  rmw = 0   (get/put are aliases)
 //   [[faults]]  at = "10s"  kind = "crash"  node = 2
+//   [[faults]]  at = "12s"  kind = "hold"  node = 1  duration = "2s"
 //   [sim]   net_latency_us = 100 ...
 #include <fstream>
 #include <functional>
@@ -185,6 +186,12 @@ absl::Status ApplyFault(const Reader& r, const toml::table& t, const std::string
       {"one_way", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
          return r.Bool(n, k, &f.one_way);
        }},
+      {"buffered", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
+         return r.Bool(n, k, &f.buffered);
+       }},
+      {"duration", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
+         return r.Duration(n, k, &f.duration);
+       }},
       {"amount", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
          return r.Int(n, k, INT64_MIN, INT64_MAX, &f.amount);
        }}};
@@ -208,6 +215,30 @@ absl::Status ApplyFaults(const Reader& r, const toml::node& n, const std::string
   }
   std::stable_sort(s.faults.begin(), s.faults.end(),
                    [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+  return absl::OkStatus();
+}
+
+// [policy] with one sub-table per policy: `raft.snapshot_entries = 50` or [policy.raft]. Values
+// are integers or strings (ranges like "50..100"); the policy checks them when a run chooses it.
+absl::Status ApplyPolicy(const Reader& r, const toml::node& n, const std::string& key, Scenario& s) {
+  const toml::table* t = n.as_table();
+  if (!t) return r.Error(n, key, "must be a table of policies ([policy] raft.snapshot_entries = 50)");
+  s.policy_params.clear();
+  for (const auto& [policy, params] : *t) {
+    const std::string policy_key = absl::StrCat(key, ".", std::string(policy.str()));
+    const toml::table* pt = params.as_table();
+    if (!pt) return r.Error(params, policy_key, "must be a table of parameters (e.g. raft.snapshot_entries = 50)");
+    for (const auto& [name, value] : *pt) {
+      const std::string param_key = absl::StrCat(policy_key, ".", std::string(name.str()));
+      std::string text;
+      if (value.is_integer()) {
+        text = absl::StrCat(*value.value_exact<int64_t>());
+      } else if (!value.is_string() || !r.String(value, param_key, &text).ok()) {
+        return r.Error(value, param_key, "must be an integer or a string");
+      }
+      s.policy_params.push_back(absl::StrCat(std::string(policy.str()), ".", std::string(name.str()), "=", text));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -292,6 +323,7 @@ const HandlerTable& TopLevelHandlers() {
       {"timeline_interval",
        [](R r, N n, K k, Scenario& s) { return r.Duration(n, k, &s.timeline_interval); }},
       {"faults", ApplyFaults},
+      {"policy", ApplyPolicy},
       {"sim", ApplySim}};
   return *h;
 }

@@ -58,7 +58,14 @@ std::string ScenarioToToml(const Scenario& s) {
       out << "]\n";
     }
     if (f.one_way) out << "one_way = true\n";
+    if (f.buffered) out << "buffered = true\n";
     if (f.amount != 0) out << "amount = " << f.amount << "\n";
+    if (f.duration != 0) out << "duration = \"" << FormatDuration(f.duration) << "\"\n";
+  }
+  if (!s.policy_params.empty()) out << "\n[policy]\n";
+  for (const std::string& param : s.policy_params) {  // "policy.key=value"; the value as a string.
+    const size_t eq = param.find('=');
+    out << param.substr(0, eq) << " = " << Quoted(param.substr(eq + 1)) << "\n";
   }
   const SimParams& p = s.sim;
   out << "\n[sim]\n"

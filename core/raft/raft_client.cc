@@ -89,7 +89,12 @@ void RaftNode::StartReadRound() {
   if (reads_unstarted_.empty()) return;
   if (commit_ < noop_index_) return;  // no entry of this term committed yet: commit_ may be stale.
   ReadRound round;
-  round.seq = ++read_seq_;
+  // A round's seq carries the term in its high bits, so a seq echoed from another leadership, of
+  // this process or of one before a crash (read_seq_ restarts at 0), never matches this one's.
+  KV_ASSERT(hard_.term <= kRaftMaxReadSeqTerm);
+  round.seq = read_seq_ == 0 ? (hard_.term << kRaftReadSeqTermShift) | 1 : read_seq_ + 1;
+  KV_ASSERT(ReadSeqTerm(round.seq) == hard_.term);  // at most 2^32 - 1 rounds per term.
+  read_seq_ = round.seq;
   round.read_index = commit_;
   round.reads = std::move(reads_unstarted_);
   reads_unstarted_.clear();

@@ -42,6 +42,10 @@ inline constexpr size_t kRaftSnapshotChunkBytes = 64 * 1024;   // InstallSnapsho
 inline constexpr uint64_t kRaftSnapshotEveryEntries = 10'000;  // default compaction threshold.
 inline constexpr size_t kRaftForwardDedupWindow = 65'536;      // remembered forwarded request ids.
 inline constexpr size_t kRaftMaxMembers = 9;
+// ReadIndex round seqs: the leader's term in the high bits, a count of its rounds in the low ones.
+inline constexpr int kRaftReadSeqTermShift = 32;
+inline constexpr uint64_t kRaftMaxReadSeqTerm = (uint64_t{1} << (64 - kRaftReadSeqTermShift)) - 1;
+constexpr uint64_t ReadSeqTerm(uint64_t read_seq) { return read_seq >> kRaftReadSeqTermShift; }
 
 static_assert(kRaftMaxAppendBytes + kMaxValueBytes + kMaxKeyBytes < kMaxMessageBytes);
 static_assert(kRaftSnapshotChunkBytes < kMaxMessageBytes);

@@ -246,6 +246,7 @@ void RaftNode::BecomeLeader() {
   leader_ = config_.self;
   const Nanos now = env_.Now();
   leader_since_ = now;
+  read_seq_ = 0;  // no read round issued in this leadership yet.
   for (Peer& p : peers_) {
     const NodeId id = p.id;
     p = Peer();

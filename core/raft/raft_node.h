@@ -206,7 +206,7 @@ class RaftNode final : public Node {
   std::vector<Request> reads_unstarted_;                // leader: wait for the next round.
   std::deque<ReadRound> read_rounds_;                   // leader: awaiting majority acks.
   std::vector<std::pair<uint64_t, Request>> reads_ready_;  // confirmed, wait for apply.
-  uint64_t read_seq_ = 0;
+  uint64_t read_seq_ = 0;  // last read round's seq in this leadership (term << 32 | count), or 0.
   uint64_t forward_epoch_ = 0;  // random per incarnation: forward ids never repeat across restarts.
   uint64_t next_forward_id_ = 1;
   absl::btree_set<std::pair<NodeId, uint64_t>> seen_forwards_;  // duplicate suppression.

@@ -78,12 +78,14 @@ void RaftNode::SendAppend(Peer& p, bool heartbeat) {
 
 void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
   RaftAppendReply reply;
-  reply.read_seq = m.read_seq;
   if (m.term < hard_.term) {
-    reply.term = hard_.term;  // tells a stale leader to step down.
+    // Tells a stale leader to step down. Its read_seq is not echoed: the reply carries our term,
+    // which may be its next incarnation's, and must confirm none of that leader's read rounds.
+    reply.term = hard_.term;
     Send(from, reply);
     return;
   }
+  reply.read_seq = m.read_seq;
   KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));  // §5.2: one leader per term.
   // §5.2 as this node sees it: a term's leader, once known, is the only sender of its appends.
   KV_ASSERT(m.term > hard_.term || leader_ == kNoNode || leader_ == from);
@@ -128,6 +130,9 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
 
 void RaftNode::NotePeerAck(Peer& p, uint64_t read_seq) {
   p.last_ack = env_.Now();
+  // §6.4: only acks of heartbeats this leadership sent confirm its rounds. A seq of another term
+  // (or beyond what it issued, since read_seq_ restarts with the process) is someone else's echo.
+  if (read_seq == 0 || ReadSeqTerm(read_seq) != hard_.term || read_seq > read_seq_) return;
   p.acked_read_seq = std::max(p.acked_read_seq, read_seq);
 }
 

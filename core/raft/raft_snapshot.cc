@@ -43,13 +43,13 @@ void RaftNode::SendSnapshotChunk(Peer& p) {
 
 void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
   RaftSnapshotReply reply;
-  reply.read_seq = m.read_seq;
   reply.last_index = m.last_index;
   if (m.term < hard_.term) {
-    reply.term = hard_.term;
+    reply.term = hard_.term;  // no read_seq echo for a stale leader (see OnAppend).
     Send(from, reply);
     return;
   }
+  reply.read_seq = m.read_seq;
   KV_ASSERT(!(role_ == RaftRole::kLeader && m.term == hard_.term));
   KV_ASSERT(m.term > hard_.term || leader_ == kNoNode || leader_ == from);  // one leader per term.
   if (m.term > hard_.term || role_ != RaftRole::kFollower || leader_ != from) BecomeFollower(m.term, from);

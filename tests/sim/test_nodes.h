@@ -2,6 +2,8 @@
 // expectation follows from reading them.
 #pragma once
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -10,7 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "core/policy/node.h"
 #include "core/types.h"
+#include "core/policy/registry.h"
 #include "sim/sim_config.h"
+#include "sim/simulator.h"
 
 namespace kvlab::sim::testing {
 
@@ -79,6 +83,76 @@ inline SimConfig EchoConfig() {
   c.network.jitter_ns = core::Micros(20);
   c.client_timeout_ns = core::Millis(50);
   return c;
+}
+
+// A node planted with a bug that only the run's verdicts catch, wrapping a real policy node.
+// kRefuseWrites: every write is answered TRYAGAIN (reads are served): a store that never makes
+// progress, yet whose history is trivially linearizable. kDiverge (on node `victim`): its applied
+// state shows one key with another value, as a replica that applied something else would.
+// kNeverCatchUp (on `victim`): it reports an applied index that never moves past 1.
+// kRefuseRestart (on `victim`): after its first boot it refuses to start with DataLoss, though no
+// fault corrupted anything.
+enum class PlantedBug { kRefuseWrites, kDiverge, kNeverCatchUp, kRefuseRestart };
+
+class PlantedBugNode final : public core::Node {
+ public:
+  PlantedBugNode(std::unique_ptr<core::Node> inner, core::Env& env, PlantedBug bug, bool victim, int boot)
+      : inner_(std::move(inner)), env_(env), bug_(bug), victim_(victim), boot_(boot) {}
+
+  absl::Status Start() override {
+    if (bug_ == PlantedBug::kRefuseRestart && victim_ && boot_ > 1) return absl::DataLossError("planted: log corrupt");
+    return inner_->Start();
+  }
+  void OnClientRequest(core::ReplyHandle handle, core::Command cmd) override {
+    if (bug_ == PlantedBug::kRefuseWrites && !core::IsReadOnly(cmd.op)) {
+      core::ClientReply reply;
+      reply.status = core::ReplyStatus::kTryAgain;
+      reply.message = "TRYAGAIN planted bug";
+      env_.Reply(handle, std::move(reply));
+      return;
+    }
+    inner_->OnClientRequest(handle, std::move(cmd));
+  }
+  void OnMessage(const core::Message& msg) override { inner_->OnMessage(msg); }
+  void OnTimer(core::TimerToken token) override { inner_->OnTimer(token); }
+  void EndTurn() override { inner_->EndTurn(); }
+  std::vector<std::pair<std::string, std::string>> Info() const override { return inner_->Info(); }
+  core::NodeStatus Status() const override {
+    core::NodeStatus s = inner_->Status();
+    if (bug_ == PlantedBug::kNeverCatchUp && victim_) s.applied_index = std::min<uint64_t>(s.applied_index, 1);
+    return s;
+  }
+  const core::KvState* AppliedState() const override {
+    const core::KvState* state = inner_->AppliedState();
+    if (bug_ != PlantedBug::kDiverge || !victim_ || state == nullptr) return state;
+    diverged_ = *state;
+    (void)diverged_.Apply(core::Command::Put("kvlab-diverged", "x"), 0);
+    return &diverged_;
+  }
+  size_t KeyCount() const override { return inner_->KeyCount(); }
+  bool Ready() const override { return inner_->Ready(); }
+
+ private:
+  std::unique_ptr<core::Node> inner_;
+  core::Env& env_;
+  PlantedBug bug_;
+  bool victim_;
+  int boot_;  // 1 for the node's first boot.
+  mutable core::KvState diverged_;
+};
+
+// Factory for SimRunOptions::node_factory: the policy's nodes, planted with `bug` (on node
+// `victim` where the bug hits one node).
+inline NodeFactory PlantBug(core::PolicyChoice policy, PlantedBug bug, core::NodeId victim = 2) {
+  auto boots = std::make_shared<std::map<core::NodeId, int>>();
+  return [policy, bug, victim, boots](const core::NodeConfig& config, core::Env& env)
+             -> absl::StatusOr<std::unique_ptr<core::Node>> {
+    absl::StatusOr<std::unique_ptr<core::Node>> inner = core::MakeNode(policy, config, env);
+    if (!inner.ok()) return inner.status();
+    const int boot = ++(*boots)[config.self];
+    return std::unique_ptr<core::Node>(
+        std::make_unique<PlantedBugNode>(*std::move(inner), env, bug, config.self == victim, boot));
+  };
 }
 
 }  // namespace kvlab::sim::testing

@@ -160,6 +160,24 @@ TEST(KvlabHelp, ListsScenariosAndFaultKindsOneLineEach) {
   }
 }
 
+// A scenario's [policy] table sets the policy's parameters; --param wins. The snapshot sweep's
+// run snapshots (every 50 entries) and installs snapshots on followers that fell behind.
+TEST(KvlabSim, ScenarioPolicyTableSetsParamsAndFlagsWin) {
+  const std::string scenario = std::string(KVLAB_SOURCE_DIR) + "/scenarios/sweep_snapshot.toml";
+  std::string out;
+  ASSERT_EQ(RunKvlabOutput("sim --scenario " + scenario + " --policy raft --faults random --seed 3", &out), 0) << out;
+  EXPECT_NE(out.find("policy raft:snapshot_entries=50 "), std::string::npos) << out;
+  EXPECT_NE(out.find("\nsnapshots_installed: "), std::string::npos) << out;
+  ASSERT_EQ(RunKvlabOutput("sim --scenario " + scenario + " --policy raft --param raft.snapshot_entries=10000 --seed 3",
+                           &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("policy raft "), std::string::npos) << out;
+  EXPECT_EQ(out.find("snapshots_taken"), std::string::npos) << out;
+  // Another policy ignores raft's parameters.
+  EXPECT_EQ(RunKvlabOutput("sim --scenario " + scenario + " --policy single --seed 3", &out), 0) << out;
+}
+
 TEST(KvlabVersion, PrintsOneLineAndExitsZero) {
   std::string out;
   EXPECT_EQ(RunKvlabOutput("--version", &out), 0) << out;

@@ -174,11 +174,33 @@ TEST(ScenarioToToml, CustomFieldsRoundTrip) {
   p.kind = "partition";
   p.nodes = {2, 3};
   p.one_way = true;
+  p.buffered = true;
   s.faults.push_back(p);
+  FaultSpec hold;
+  hold.at = core::Seconds(26);
+  hold.kind = "hold";
+  hold.node = 1;
+  hold.duration = core::Millis(1500);
+  s.faults.push_back(hold);
+  s.policy_params = {"raft.election_timeout_ms=50..100", "raft.snapshot_entries=50"};
   s.sim.net_loss_ppm = 10;
   const auto loaded = LoadScenarioString(ScenarioToToml(s), "custom.toml");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(*loaded, s);
+}
+
+// Issue 10 point 7: a scenario sets policy parameters (the run merges them under --param).
+TEST(LoadScenario, PolicyTableGivesParamsInParamSyntax) {
+  const auto s = LoadScenarioString(
+      "[policy]\nraft.snapshot_entries = 50\nraft.election_timeout_ms = \"50..100\"\n[policy.other]\nx = 1\n",
+      "p.toml");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->policy_params,
+            (std::vector<std::string>{"other.x=1", "raft.election_timeout_ms=50..100", "raft.snapshot_entries=50"}));
+  const auto bad = LoadScenarioString("[policy]\nraft.snapshot_entries = true\n", "p.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(std::string(bad.status().message()).find("policy.raft.snapshot_entries"), std::string::npos)
+      << bad.status();
 }
 
 TEST(LoadScenario, MissingFileIsNotFound) {

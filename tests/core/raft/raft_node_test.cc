@@ -410,6 +410,55 @@ TEST(RaftNodeTest, ReadsWaitForTheLeadersNoOpToCommit) {
   EXPECT_EQ(s.env.replies.count(8), 1u);
 }
 
+// Issue 10 point 4: a stale leader's delayed AppendEntries (or snapshot chunk) must not have its
+// read_seq echoed, or the new leader of that node's next incarnation could count it as a
+// confirmation of a ReadIndex round it never started.
+TEST(RaftNodeTest, FollowerDoesNotEchoReadSeqOfAppendItRejectsForItsTerm) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 3, .entries = {}});
+  s.env.sent.clear();
+  s.Append(3, RaftAppend{.term = 2, .read_seq = 7, .entries = {}});
+  RaftAppendReply r = s.LastAppendReply();
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.term, 3u);
+  EXPECT_EQ(r.read_seq, 0u) << "a rejected append confirms no read round";
+}
+
+TEST(RaftNodeTest, FollowerDoesNotEchoReadSeqOfSnapshotChunkItRejectsForItsTerm) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 3, .entries = {}});
+  s.env.sent.clear();
+  s.Deliver(Msg(3, 1, RaftSnapshotChunk{.term = 2, .last_index = 5, .last_term = 2, .read_seq = 7, .data = {}}));
+  auto replies = SentOf<RaftSnapshotReply>(s.env);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].term, 3u);
+  EXPECT_EQ(replies[0].read_seq, 0u) << "a rejected chunk confirms no read round";
+}
+
+// The leader side of the same hole: read_seq restarts after a crash, so a reply of the current
+// term may carry a seq this leadership never issued (echoed from a previous incarnation's
+// message). Only seqs issued in this leadership confirm a round.
+TEST(RaftNodeTest, LeaderIgnoresReadSeqItDidNotIssueInThisLeadership) {
+  Solo s;
+  s.BecomeLeader();
+  const uint64_t term = s.node->term();
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = term, .success = true, .match_index = 1}));
+  ASSERT_EQ(s.node->commit_index(), 1u);
+  s.env.sent.clear();
+  s.node->OnClientRequest(8, Command::Get("a"));
+  s.node->EndTurn();
+  // A delayed reply to the previous incarnation's heartbeat (seq 7), rejected by node 3 for its
+  // old term, arrives carrying node 3's term, which is the leader's current term.
+  s.Deliver(Msg(3, 1, RaftAppendReply{.term = term, .success = false, .read_seq = 7}));
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = term, .success = true, .match_index = 1, .read_seq = 7}));
+  EXPECT_TRUE(s.env.replies.empty()) << "the read was served on confirmations of a round never sent";
+  // The round's own seq still confirms it.
+  auto beats = SentOf<RaftAppend>(s.env);
+  ASSERT_FALSE(beats.empty());
+  s.Deliver(Msg(3, 1, RaftAppendReply{.term = term, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
+  EXPECT_EQ(s.env.replies.count(8), 1u);
+}
+
 TEST(RaftNodeTest, RequestWithNoLeaderFailsWithTryAgainAfterBoundedWait) {
   Solo s;
   s.node->OnClientRequest(3, Command::Put("a", "1"));

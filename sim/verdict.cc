@@ -1,0 +1,143 @@
+#include "sim/verdict.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/kv/kv_state.h"
+#include "workloads/client.h"
+
+namespace kvlab::sim {
+namespace {
+
+std::string ProbeKey(core::NodeId node) { return absl::StrCat("kvlab-probe-", node); }
+
+// Runs `op` until it succeeds or `deadline` passes; false and the last error otherwise.
+template <typename Op>
+bool Retry(workloads::Runtime& rt, core::Nanos deadline, Op op, std::string* last_error) {
+  while (true) {
+    workloads::ClientResult r = op();
+    if (r.outcome == workloads::Outcome::kOk) return true;
+    *last_error = r.error;
+    if (rt.Now() >= deadline) return false;
+    rt.SleepUntil(std::min(deadline, rt.Now() + kProbeRetryInterval));
+  }
+}
+
+bool ProbeNode(workloads::Runtime& rt, core::NodeId node, core::Nanos deadline, std::string* failure) {
+  std::unique_ptr<workloads::Client> client = rt.Connect(static_cast<int>(node) - 1);
+  const std::string key = ProbeKey(node);
+  std::string error;
+  if (!Retry(rt, deadline, [&] { return client->Put(key, "probe"); }, &error)) {
+    *failure = absl::StrCat("the probe write through node ", node, " did not succeed (last error: ", error, ")");
+    return false;
+  }
+  workloads::ClientResult read;
+  if (!Retry(rt, deadline, [&] { return read = client->Get(key); }, &error)) {
+    *failure = absl::StrCat("the probe read through node ", node, " did not succeed (last error: ", error, ")");
+    return false;
+  }
+  if (read.result.kind != core::ResultKind::kValue || read.result.value != "probe") {
+    *failure = absl::StrCat("the probe read through node ", node, " missed the probe write it followed");
+    return false;
+  }
+  return true;
+}
+
+// The smallest key whose entry differs between two states (ForEach order is a hash order: sort).
+std::string FirstDifferingKey(const core::KvState& a, const core::KvState& b) {
+  std::map<std::string, std::pair<const core::KvState::Entry*, const core::KvState::Entry*>> keys;
+  a.ForEach([&](const std::string& k, const core::KvState::Entry& e) { keys[k].first = &e; });
+  b.ForEach([&](const std::string& k, const core::KvState::Entry& e) { keys[k].second = &e; });
+  for (const auto& [key, entries] : keys) {
+    const auto& [x, y] = entries;
+    if (x == nullptr || y == nullptr || !(*x == *y)) return key;
+  }
+  return "(none: the states differ only in their encoding)";
+}
+
+uint64_t MaxApplied(Simulator& sim, const std::vector<core::NodeId>& nodes) {
+  uint64_t max = 0;
+  for (core::NodeId id : nodes) max = std::max(max, sim.node(id).node()->Status().applied_index);
+  return max;
+}
+
+}  // namespace
+
+std::vector<core::NodeId> LiveNodes(Simulator& sim) {
+  std::vector<core::NodeId> live;
+  for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
+    core::Node* node = sim.node(id).node();
+    if (node != nullptr && !sim.node(id).paused() && !node->Status().failed) live.push_back(id);
+  }
+  return live;
+}
+
+ProbeResult ProbeProgress(workloads::Runtime& rt, const std::vector<core::NodeId>& nodes, core::Nanos deadline) {
+  ProbeResult result;
+  const core::Nanos start = rt.Now();
+  for (core::NodeId node : nodes) {
+    if (!ProbeNode(rt, node, deadline, &result.failure)) return result;
+  }
+  result.ok = true;
+  result.took_ns = rt.Now() - start;
+  return result;
+}
+
+std::vector<std::string> CheckConvergence(Simulator& sim, core::Nanos settle) {
+  std::vector<core::NodeId> live = LiveNodes(sim);
+  if (live.size() < 2 || MaxApplied(sim, live) == 0) return {};
+  const core::Nanos deadline = sim.now() + settle;
+  auto caught_up = [&] {
+    live = LiveNodes(sim);
+    const uint64_t max = MaxApplied(sim, live);
+    return std::all_of(live.begin(), live.end(),
+                       [&](core::NodeId id) { return sim.node(id).node()->Status().applied_index == max; });
+  };
+  (void)sim.RunUntil(caught_up, deadline);  // a deadline is judged below, node by node.
+  live = LiveNodes(sim);
+  const uint64_t max = MaxApplied(sim, live);
+  std::vector<std::string> problems;
+  const core::KvState* reference = nullptr;
+  core::NodeId reference_node = core::kNoNode;
+  for (core::NodeId id : live) {
+    const core::Node& node = *sim.node(id).node();
+    const uint64_t applied = node.Status().applied_index;
+    if (applied != max) {
+      problems.push_back(absl::StrCat("replica node ", id, " did not catch up: applied index ", applied, " < ", max,
+                                      " after ", settle / core::kNanosPerSecond, " s of settling"));
+      continue;
+    }
+    const core::KvState* state = node.AppliedState();
+    if (reference == nullptr) {
+      reference = state;
+      reference_node = id;
+    } else if (state->Checksum() != reference->Checksum()) {
+      problems.push_back(absl::StrCat("replicas diverge: nodes ", reference_node, " and ", id, " at applied index ",
+                                      max, " differ at key '", FirstDifferingKey(*reference, *state), "'"));
+    }
+  }
+  return problems;
+}
+
+RefusalVerdict JudgeRefusals(const FaultInjector& injector) {
+  RefusalVerdict v;
+  const std::vector<core::NodeId>& corrupted = injector.corrupted();
+  for (const auto& [node, status] : injector.refusals()) {
+    const bool flipped = std::find(corrupted.begin(), corrupted.end(), node) != corrupted.end();
+    if (flipped && status.code() == absl::StatusCode::kDataLoss) {
+      ++v.justified;
+      v.notes.push_back(absl::StrCat("detected and refused: node ", node, " found its corrupted data and refused to start (",
+                                     status.message(), ")"));
+    } else {
+      v.problems.push_back(absl::StrCat("node ", node, " refused to start ",
+                                        flipped ? "with a non-DataLoss error" : "without a fault that corrupts synced data",
+                                        ": ", status.ToString()));
+    }
+  }
+  return v;
+}
+
+}  // namespace kvlab::sim
