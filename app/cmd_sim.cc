@@ -301,9 +301,10 @@ int RunCompare(const CompareFlags& f) {
   if (!f.out_dir.empty()) {
     if (absl::Status s = MakeOutputDir("--out", f.out_dir); !s.ok()) return UsageError("compare", s);
   }
+  const int label_width = sim::LabelWidth(options->policies);
   absl::StatusOr<sim::CompareResult> result =
-      sim::RunCompare(*options, [](const sim::SimRunOptions& run, const sim::SimRunOutcome& outcome) {
-        std::fputs(sim::FormatCompareRun(run, outcome).c_str(), stdout);
+      sim::RunCompare(*options, [label_width](const sim::SimRunOptions& run, const sim::SimRunOutcome& outcome) {
+        std::fputs(sim::FormatCompareRun(run, outcome, label_width).c_str(), stdout);
       });
   if (!result.ok()) return UsageError("compare", result.status());
   std::printf("\n%s", sim::SummaryTable(result->rows).c_str());

@@ -85,12 +85,18 @@ std::string FormatUnavailability(const std::vector<double>& windows_s) {
                          *std::max_element(windows_s.begin(), windows_s.end()), windows_s.size());
 }
 
-std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& outcome) {
+int LabelWidth(const std::vector<core::PolicyChoice>& policies) {
+  size_t width = 0;
+  for (const core::PolicyChoice& p : policies) width = std::max(width, p.label().size());
+  return static_cast<int>(width);
+}
+
+std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& outcome, int label_width) {
   const workloads::RunReport& r = outcome.report;
   const auto unavailable = r.metrics.find("unavailability_s");
   std::string line = absl::StrFormat(
-      "%-17s %-7s seed %-4d %8.0f ops/s  p50 %8.0f us  p99 %8.0f us  errors %-5d unavailable %s  check %s\n",
-      options.scenario.name, options.policy.label(), options.seed, r.throughput_ops_s, r.latency.p50_us,
+      "%-17s %-*s seed %-4d %8.0f ops/s  p50 %8.0f us  p99 %8.0f us  errors %-5d unavailable %s  check %s\n",
+      options.scenario.name, label_width, options.policy.label(), options.seed, r.throughput_ops_s, r.latency.p50_us,
       r.latency.p99_us, r.errors,
       unavailable == r.metrics.end() ? std::string("-") : absl::StrFormat("%.3f s", unavailable->second),
       outcome.ok() ? "ok" : "FAILED");

@@ -54,8 +54,11 @@ using CompareRunHook = std::function<void(const SimRunOptions& options, const Si
 // Runs every scenario x policy x seed. InvalidArgument (from RunSimulation) stops it.
 absl::StatusOr<CompareResult> RunCompare(const CompareOptions& options, const CompareRunHook& on_run = nullptr);
 
-// One line for a finished run: throughput, latency, errors, unavailability and the verdict.
-std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& outcome);
+// One line for a finished run: throughput, latency, errors, unavailability and the verdict. The
+// policy label is padded to `label_width` (LabelWidth) so the columns line up.
+std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& outcome, int label_width);
+// The widest label among `policies`.
+int LabelWidth(const std::vector<core::PolicyChoice>& policies);
 // "median 2.13 s, max 4.01 s (20 runs)", or "-" for none.
 std::string FormatUnavailability(const std::vector<double>& windows_s);
 // The summary: one markdown row per (scenario, policy).
