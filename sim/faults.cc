@@ -19,6 +19,7 @@ constexpr KindName kKindNames[] = {
     {FaultKind::kBlockLink, "block"}, {FaultKind::kHeal, "heal"},            {FaultKind::kBitFlip, "bitflip"},
     {FaultKind::kClockJump, "clock"}, {FaultKind::kLossy, "lossy"},          {FaultKind::kCalm, "calm"},
     {FaultKind::kCrashLeader, "crash_leader"}, {FaultKind::kRestartAll, "restart_all"},
+    {FaultKind::kIoError, "io_error"},
 };
 
 // The node that leads with the highest term (NodeStatus::leads), or kNoNode. A simulator control:
@@ -120,13 +121,17 @@ FaultKind FaultInjector::DrawKind() {
   switch (mode_) {
     case FaultMode::kCrash: return FaultKind::kCrash;
     case FaultMode::kPartition: return rng.Uniform(2) == 0 ? FaultKind::kIsolate : FaultKind::kBlockLink;
-    case FaultMode::kDisk: return rng.Uniform(4) == 0 ? FaultKind::kBitFlip : FaultKind::kTornCrash;
+    case FaultMode::kDisk: {
+      const uint64_t dice = rng.Uniform(5);
+      return dice == 0 ? FaultKind::kBitFlip : dice == 1 ? FaultKind::kIoError : FaultKind::kTornCrash;
+    }
     case FaultMode::kClock: return FaultKind::kClockJump;
     case FaultMode::kNetwork: return FaultKind::kLossy;
     case FaultMode::kRandom: {
       constexpr FaultKind kAll[] = {FaultKind::kCrash,     FaultKind::kTornCrash, FaultKind::kPause,
                                     FaultKind::kIsolate,   FaultKind::kBlockLink, FaultKind::kClockJump,
-                                    FaultKind::kLossy,     FaultKind::kCrash,     FaultKind::kIsolate};
+                                    FaultKind::kLossy,     FaultKind::kCrash,     FaultKind::kIsolate,
+                                    FaultKind::kIoError};
       return kAll[rng.Uniform(sizeof(kAll) / sizeof(kAll[0]))];
     }
     case FaultMode::kNone: break;
@@ -149,6 +154,7 @@ void FaultInjector::DrawRandomFault() {
   fault.amount2 = rng.UniformRange(-200, 200);            // drift ppm
   const core::Nanos duration = rng.UniformRange(params_.min_duration_ns, params_.max_duration_ns);
   if (fault.kind == FaultKind::kLossy) fault.amount = params_.lossy_ppm;
+  if (fault.kind == FaultKind::kIoError) fault.amount %= 2;  // writes or syncs, from the same draw.
   if (fault.kind == FaultKind::kBlockLink && n == 1) fault.kind = FaultKind::kPause;
   Apply(fault);
 
@@ -158,6 +164,7 @@ void FaultInjector::DrawRandomFault() {
     case FaultKind::kCrash:
     case FaultKind::kTornCrash:
     case FaultKind::kBitFlip:  // a flipped bit is found by the recovery that follows a crash.
+    case FaultKind::kIoError:  // the failing disk is replaced: crash, then restart (see Apply).
       undo.kind = FaultKind::kRestart;
       break;
     case FaultKind::kPause: undo.kind = FaultKind::kResume; break;
@@ -207,6 +214,8 @@ void FaultInjector::Apply(const FaultAction& action) {
       sim_.CrashNode(a.node, false);
       break;
     case FaultKind::kRestart: {
+      // A node still up on a failing disk is taken down first: restarting is its repair.
+      if (node.up() && node.sim_disk().injecting_errors()) sim_.CrashNode(a.node, false);
       if (node.up()) return;
       absl::Status booted = sim_.RestartNode(a.node);
       if (!booted.ok()) record.detail = std::string(booted.message());
@@ -237,6 +246,11 @@ void FaultInjector::Apply(const FaultAction& action) {
       break;
     }
     case FaultKind::kCalm: sim_.network().model() = calm_network_; break;
+    case FaultKind::kIoError:
+      if (!node.up()) return;
+      sim_.InjectIoError(a.node, a.amount != 0);
+      record.detail = a.amount != 0 ? "syncs" : "writes";
+      break;
     case FaultKind::kCrashLeader:
     case FaultKind::kRestartAll: KV_ASSERT(false);  // resolved above.
   }
@@ -251,6 +265,7 @@ void FaultInjector::Quiesce() {
   for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim_.node_count()); ++id) {
     SimNode& node = sim_.node(id);
     if (node.paused()) sim_.ResumeNode(id);
+    if (node.up() && node.sim_disk().injecting_errors()) sim_.CrashNode(id, false);
     if (!node.up()) {
       absl::Status booted = sim_.RestartNode(id);
       records_.push_back(FaultRecord{sim_.now(), "restart", id, booted.ok() ? "" : std::string(booted.message())});

@@ -89,6 +89,8 @@ class Simulator {
   void BlockLink(core::NodeId from, core::NodeId to) { network_.Block(from, to); }
   void HealNetwork() { network_.HealAll(); }
   bool FlipDiskBit(core::NodeId id);
+  // The node's disk answers every write (or, with `syncs`, every sync) with EIO until it crashes.
+  void InjectIoError(core::NodeId id, bool syncs);
 
   int node_count() const { return static_cast<int>(nodes_.size()); }
   SimNode& node(core::NodeId id);
