@@ -69,6 +69,7 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
       absl::StatusOr<FaultKind> kind = ParseFaultKind(spec.kind);
       if (!kind.ok()) return kind.status();
       a.kind = *kind;
+      if (a.kind == FaultKind::kIoError) a.amount = spec.amount != 0 ? 1 : 0;
     }
     actions.push_back(a);
   }

@@ -30,12 +30,13 @@ static_assert(kMaxClients <= static_cast<int>(kMaxOps));
 struct FaultSpec {
   core::Nanos at = 0;  // since the start of the measured run (after preload).
   // crash | restart | pause | resume | partition | heal | disk_fail | disk_heal | clock_skew |
-  // crash_leader (whichever node leads then; needs no `node`) | restart_all (every crashed node).
+  // crash_leader (whichever node leads then; needs no `node`) | restart_all (every crashed node) |
+  // io_error (the node's disk fails writes, or syncs with amount 1, until it is restarted).
   std::string kind;
   core::NodeId node = core::kNoNode;  // the target of crash/restart/pause/resume/disk/clock.
   std::vector<core::NodeId> nodes;    // partition: this group is cut off from the others.
   bool one_way = false;               // partition: only messages from `nodes` out are dropped.
-  int64_t amount = 0;                 // clock_skew: offset in ns.
+  int64_t amount = 0;                 // clock_skew: offset in ns; io_error: 0 writes, 1 syncs.
 
   bool operator==(const FaultSpec&) const = default;
 };
