@@ -136,6 +136,8 @@ void RaftNode::OnSyncDone(SyncToken token, absl::Status status) {
 void RaftNode::EndTurn() {
   if (!started_) return;
   if (failed_.ok()) {
+    // Nothing unsynced and no sync under way (always so with fsync off): the whole log counts.
+    if (storage_.all_durable()) synced_index_ = log_.last_index();
     if (role_ == RaftRole::kLeader) {
       StartReadRound();
       Replicate(force_heartbeat_);

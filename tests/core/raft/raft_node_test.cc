@@ -385,6 +385,21 @@ TEST(RaftNodeTest, LeaderDoesNotCountItsUnsyncedEntriesTowardCommit) {
   EXPECT_EQ(s.env.replies[7].status, ReplyStatus::kOk);
 }
 
+TEST(RaftNodeTest, WithFsyncOffTheLeaderCountsItsWholeLog) {
+  Solo s;
+  NodeConfig config = Members(1, 3);
+  config.fsync = false;  // --durability none: nothing is ever synced, nothing waits for it.
+  s.node = std::make_unique<RaftNode>(config, s.env);
+  ASSERT_TRUE(s.node->Start().ok());
+  s.BecomeLeader();
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();
+  EXPECT_EQ(s.env.mem_disk.pending_syncs(), 0u);
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  EXPECT_EQ(s.node->commit_index(), 2u) << "leader + node 2 are a majority";
+  EXPECT_EQ(s.env.replies.count(7), 1u);
+}
+
 TEST(RaftNodeTest, LeaderWhoseOwnWriteFailsNeverCountsItselfTowardCommit) {
   Solo s;
   s.BecomeLeader();
