@@ -17,7 +17,7 @@ namespace kvlab::core {
 
 // A node's private storage: a flat namespace of append-only files.
 // Crash semantics (the contract the simulator enforces and the real world approximates with
-// fdatasync): after a crash, a file holds what the last successful Sync() covered, possibly
+// fdatasync): after a crash, a file holds what the last successful sync covered, possibly
 // followed by a prefix of later appends (a torn write) — never anything else. Rename is atomic
 // and durable once it returns.
 class Disk {
@@ -26,8 +26,14 @@ class Disk {
 
   // Appends bytes at the end of `file`, creating it if needed. Not durable until Sync(file).
   virtual absl::Status Append(std::string_view file, std::string_view bytes) = 0;
-  // Makes every earlier Append/Truncate of `file` durable.
+  // Makes every earlier Append/Truncate of `file` durable, blocking until it is: for rare paths
+  // such as a snapshot's temp file before its rename, and recovery. The node path uses StartSync.
   virtual absl::Status Sync(std::string_view file) = 0;
+  // Starts making every earlier Append/Truncate of `file` durable and returns at once; the
+  // runtime later calls Node::OnSyncDone(token, status) exactly once, in a later turn. Syncs
+  // complete in the order they were started (one device queue). A crash before completion keeps
+  // only what earlier completed syncs covered, possibly followed by a prefix of later appends.
+  virtual void StartSync(std::string_view file, SyncToken token) = 0;
   // Whole contents of `file`; NotFound if it does not exist.
   virtual absl::StatusOr<std::string> Read(std::string_view file) = 0;
   // Cuts `file` to `size` bytes (size <= current size). Not durable until Sync(file).
@@ -46,13 +52,9 @@ class Env {
   // The node's clock: monotonic, but in the simulator possibly skewed and drifting.
   virtual Nanos Now() = 0;
   // Best effort: the message may be lost, delayed, duplicated or reordered. Messages sent during
-  // a turn leave when the turn ends, after Node::EndTurn (and its disk sync), unless released
-  // earlier by FlushSends.
+  // a turn leave when the turn ends (after Node::EndTurn). A policy holds back the ones that vouch
+  // for durable state itself, and sends them in the turn whose Node::OnSyncDone covers that state.
   virtual void Send(NodeId to, Message msg) = 0;
-  // Lets the messages sent so far this turn leave now, ahead of the disk work still to come in
-  // the turn (a leader replicating while its own log write runs: Raft thesis §10.2.1). The
-  // caller vouches that none of them depends on that disk work. Replies are not affected.
-  virtual void FlushSends() {}
   // Fires Node::OnTimer(token) once, `delay` from now on this node's clock. Timers cannot be
   // cancelled: the core ignores tokens it no longer cares about.
   virtual void SetTimer(Nanos delay, TimerToken token) = 0;

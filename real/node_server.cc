@@ -120,7 +120,6 @@ absl::Status NodeServer::StartPeers() {
     if (id != options_.id) peers_->AddPeer(id, endpoint);
   }
   env_->set_send_sink([this](core::NodeId to, core::Message msg) { peers_->Send(to, msg); });
-  env_->set_flush_sink([this] { peers_->Flush(); });
   return absl::OkStatus();
 }
 
@@ -134,6 +133,12 @@ NodeServer::~NodeServer() {
 
 void NodeServer::EndOfTurn() {
   node_->EndTurn();
+  // Minimal asynchronous sync: PosixDisk syncs at once, so completions are delivered here as
+  // turns of their own until none is pending.
+  for (auto done = disk_->TakeSyncCompletions(); !done.empty(); done = disk_->TakeSyncCompletions()) {
+    for (auto& [token, status] : done) node_->OnSyncDone(token, std::move(status));
+    node_->EndTurn();
+  }
   // After EndTurn: in fsync mode the turn is synced already; in none mode this hands the turn's
   // appends to the OS before their replies leave, so a process crash loses no acknowledged write.
   if (absl::Status s = disk_->FlushBuffers(); !s.ok()) {

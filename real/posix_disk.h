@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 #include "absl/status/statusor.h"
 #include "core/env.h"
@@ -47,6 +48,9 @@ class PosixDisk final : public core::Disk {
   absl::Status Truncate(std::string_view file, uint64_t size) override;
   absl::Status Rename(std::string_view from, std::string_view to) override;
   absl::Status Remove(std::string_view file) override;
+  // Minimal: syncs at once and records the completion for TakeSyncCompletions.
+  void StartSync(std::string_view file, core::SyncToken token) override { synced_.emplace_back(token, Sync(file)); }
+  std::vector<std::pair<core::SyncToken, absl::Status>> TakeSyncCompletions() { return std::exchange(synced_, {}); }
 
   // Hands every buffered append to the OS (write, no fsync).
   absl::Status FlushBuffers();
@@ -88,6 +92,7 @@ class PosixDisk final : public core::Disk {
   std::pair<const std::string, OpenFile>* last_ = nullptr;  // files_'s entry used last (map nodes are stable).
   uint64_t fsyncs_ = 0;
   uint64_t preallocations_ = 0;
+  std::vector<std::pair<core::SyncToken, absl::Status>> synced_;
 };
 
 }  // namespace kvlab::real

@@ -24,6 +24,7 @@ enum class EventKind : uint8_t {
   kFiberWake = 4,   // a parked or sleeping fiber becomes runnable; arg = fiber id
   kClientTimeout = 5,  // a client's (possibly superseded) request deadline; target = client
   kFault = 6,       // the fault schedule's next entry; arg = index
+  kSyncDone = 7,    // a node's running disk sync completes; target = node, aux = incarnation
 };
 
 struct Event {

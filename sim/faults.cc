@@ -21,6 +21,7 @@ constexpr KindName kKindNames[] = {
     {FaultKind::kClockJump, "clock"}, {FaultKind::kLossy, "lossy"},          {FaultKind::kCalm, "calm"},
     {FaultKind::kCrashLeader, "crash_leader"}, {FaultKind::kRestartAll, "restart_all"},
     {FaultKind::kHold, "hold"},       {FaultKind::kRelease, "release"},
+    {FaultKind::kIoError, "io_error"},
 };
 
 // The node that leads with the highest term (NodeStatus::leads), or kNoNode. A simulator control:
@@ -164,14 +165,17 @@ FaultKind FaultInjector::DrawKind() {
       constexpr FaultKind kNet[] = {FaultKind::kIsolate, FaultKind::kBlockLink, FaultKind::kHold};
       return kNet[rng.Uniform(3)];
     }
-    case FaultMode::kDisk: return rng.Uniform(4) == 0 ? FaultKind::kBitFlip : FaultKind::kTornCrash;
+    case FaultMode::kDisk: {
+      const uint64_t dice = rng.Uniform(5);
+      return dice == 0 ? FaultKind::kBitFlip : dice == 1 ? FaultKind::kIoError : FaultKind::kTornCrash;
+    }
     case FaultMode::kClock: return FaultKind::kClockJump;
     case FaultMode::kNetwork: return rng.Uniform(2) == 0 ? FaultKind::kLossy : FaultKind::kHold;
     case FaultMode::kRandom: {
       constexpr FaultKind kAll[] = {FaultKind::kCrash,     FaultKind::kTornCrash, FaultKind::kPause,
                                     FaultKind::kIsolate,   FaultKind::kBlockLink, FaultKind::kClockJump,
                                     FaultKind::kLossy,     FaultKind::kCrash,     FaultKind::kIsolate,
-                                    FaultKind::kHold,      FaultKind::kHold};
+                                    FaultKind::kHold,      FaultKind::kHold,      FaultKind::kIoError};
       return kAll[rng.Uniform(sizeof(kAll) / sizeof(kAll[0]))];
     }
     case FaultMode::kNone: break;
@@ -201,6 +205,7 @@ void FaultInjector::DrawRandomFault() {
     fault.amount = duration = hold;
     if (hold_every_link) fault.peer = 0;
   }
+  if (fault.kind == FaultKind::kIoError) fault.amount %= 2;  // writes or syncs, from the same draw.
   if ((fault.kind == FaultKind::kBlockLink || fault.kind == FaultKind::kHold) && n == 1) fault.kind = FaultKind::kPause;
   Apply(fault);
 
@@ -210,6 +215,7 @@ void FaultInjector::DrawRandomFault() {
     case FaultKind::kCrash:
     case FaultKind::kTornCrash:
     case FaultKind::kBitFlip:  // a flipped bit is found by the recovery that follows a crash.
+    case FaultKind::kIoError:  // the failing disk is replaced: crash, then restart (see Apply).
       undo.kind = FaultKind::kRestart;
       break;
     case FaultKind::kPause: undo.kind = FaultKind::kResume; break;
@@ -260,8 +266,15 @@ bool FaultInjector::ApplyNodeFault(const FaultAction& a, FaultRecord& record) {
       sim_.CrashNode(a.node, false);
       return true;
     case FaultKind::kRestart:
+      // A node still up on a failing disk is taken down first: restarting is its repair.
+      if (node.up() && node.sim_disk().injecting_errors()) sim_.CrashNode(a.node, false);
       if (node.up()) return false;
       Restart(a.node, record);
+      return true;
+    case FaultKind::kIoError:
+      if (!node.up()) return false;
+      sim_.InjectIoError(a.node, a.amount != 0);
+      record.detail = a.amount != 0 ? "syncs" : "writes";
       return true;
     case FaultKind::kPause:
       if (!node.up() || node.paused()) return false;
@@ -342,6 +355,7 @@ void FaultInjector::Quiesce() {
   for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim_.node_count()); ++id) {
     SimNode& node = sim_.node(id);
     if (node.paused()) sim_.ResumeNode(id);
+    if (node.up() && node.sim_disk().injecting_errors()) sim_.CrashNode(id, false);
     if (!node.up()) {
       FaultRecord record{sim_.now(), "restart", id, ""};
       Restart(id, record);

@@ -1,5 +1,6 @@
 // Fault injection for a simulated run: a fixed schedule (from the scenario) and/or a random fault
-// process (`--faults crash|partition|disk|clock|network|random`). Every random choice comes from the
+// process (`--faults crash|partition|disk|clock|network|random`; disk draws bit flips, torn crashes
+// and I/O errors). Every random choice comes from the
 // simulator's fault stream and depends only on the seed and the cluster size, never on the
 // policy: two policies run with the same seed face the same faults at the same times.
 #pragma once
@@ -35,6 +36,9 @@ enum class FaultKind : uint8_t {
   kCalm,        // network fault rates restored.
   kCrashLeader, // crash whichever node is the leader now (the highest-term node reporting role:leader).
   kRestartAll,  // boot every crashed node.
+  kIoError,     // the node's disk fails writes (amount 0) or syncs (amount 1) with EIO until the
+                // node is crashed and restarted (its undo). Raft steps down and stops acking;
+                // single answers the writes of the failed batch UNKNOWN and refuses more.
 };
 
 std::string_view FaultKindName(FaultKind kind);

@@ -76,6 +76,7 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
       absl::StatusOr<FaultKind> kind = ParseFaultKind(spec.kind);
       if (!kind.ok()) return kind.status();
       a.kind = *kind;
+      if (a.kind == FaultKind::kIoError) a.amount = spec.amount != 0 ? 1 : 0;
     }
     actions.push_back(a);
   }
@@ -111,11 +112,19 @@ class Progress {
 // the unavailability window (from the crash to the first success of a request sent after it).
 void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector<HistoryOp>& history,
                 workloads::RunReport& report) {
-  uint64_t writes = 0, fsyncs = 0;
+  uint64_t writes = 0, fsyncs = 0, syncs_lost = 0, write_errors = 0, sync_errors = 0;
   for (const HistoryOp& op : history) writes += op.op != "get" && op.result == workloads::OpResult::kOk;
   for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
-    fsyncs += sim.node(id).sim_disk().stats().syncs;
+    const DiskStats& disk = sim.node(id).sim_disk().stats();
+    fsyncs += disk.syncs;
+    syncs_lost += disk.syncs_lost;
+    write_errors += disk.write_errors;
+    sync_errors += disk.sync_errors;
   }
+  // Disk faults that reached the policy: syncs a crash cut off, injected EIO returned.
+  report.metrics["syncs_lost"] = static_cast<double>(syncs_lost);
+  report.metrics["write_errors"] = static_cast<double>(write_errors);
+  report.metrics["sync_errors"] = static_cast<double>(sync_errors);
   if (writes > 0) {
     report.metrics["peer_messages_per_write"] = static_cast<double>(sim.peer_messages()) / static_cast<double>(writes);
     report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);

@@ -12,10 +12,17 @@ SimDisk::File* SimDisk::Find(std::string_view file) {
   return it == files_.end() ? nullptr : &it->second;
 }
 
+absl::Status SimDisk::InjectedWriteError(std::string_view file) {
+  ++stats_.write_errors;
+  return absl::InternalError(absl::StrCat("sim disk: write to '", std::string(file), "': EIO (injected)"));
+}
+
 absl::Status SimDisk::Append(std::string_view file, std::string_view bytes) {
+  if (fail_writes_) return InjectedWriteError(file);
   auto [it, inserted] = files_.try_emplace(file);
   File& f = it->second;
-  f.pending.emplace_back(f.current.size(), bytes.size());
+  f.ops.push_back(Op{.seq = next_seq_++, .truncate = false, .offset = f.current.size(), .length = bytes.size(),
+                     .copied = false, .bytes = {}});
   f.current.Append(bytes);
   ++stats_.appends;
   stats_.bytes_appended += bytes.size();
@@ -32,14 +39,79 @@ absl::Status SimDisk::Append(std::string_view file, std::string_view bytes) {
 absl::Status SimDisk::Sync(std::string_view file) {
   File* f = Find(file);
   if (f == nullptr) return absl::NotFoundError(absl::StrCat("sim disk: sync of missing file '", std::string(file), "'"));
-  f->synced_size = f->current.size();
-  if (f->cut_below_synced) std::string().swap(f->cut_synced);
-  f->pending.clear();
-  f->ever_synced = true;
-  f->cut_below_synced = false;
-  ++stats_.syncs;
   Charge(model_.fsync_latency_ns);
+  if (fail_syncs_) {
+    ++stats_.sync_errors;
+    return absl::InternalError(absl::StrCat("sim disk: sync of '", std::string(file), "': EIO (injected)"));
+  }
+  MakeDurable(*f, UINT64_MAX);
+  ++stats_.syncs;
   return absl::OkStatus();
+}
+
+void SimDisk::StartSync(std::string_view file, core::SyncToken token) {
+  queue_.push_back(QueuedSync{std::string(file), token, next_seq_, false});
+}
+
+core::Nanos SimDisk::BeginNextSync(core::Rng& rng) {
+  KV_ASSERT(DeviceIdleWithWork());
+  queue_.front().running = true;
+  core::Nanos latency = model_.fsync_latency_ns;
+  if (model_.fsync_jitter_ns > 0) latency += rng.UniformRange(0, model_.fsync_jitter_ns);
+  if (model_.fsync_slow_ppm > 0 && rng.Uniform(1'000'000) < model_.fsync_slow_ppm) latency += model_.fsync_slow_ns;
+  return latency;
+}
+
+SyncCompletion SimDisk::CompleteSync() {
+  KV_ASSERT(!queue_.empty() && queue_.front().running);
+  const QueuedSync sync = std::move(queue_.front());
+  queue_.pop_front();
+  SyncCompletion done{sync.token, absl::OkStatus()};
+  if (fail_syncs_) {
+    ++stats_.sync_errors;
+    done.status = absl::InternalError(absl::StrCat("sim disk: sync of '", sync.file, "': EIO (injected)"));
+    return done;
+  }
+  // A file removed (or replaced by a rename of a synced file) since has nothing left to cover.
+  if (File* f = Find(sync.file); f != nullptr) MakeDurable(*f, sync.before_seq);
+  ++stats_.syncs;
+  return done;
+}
+
+void SimDisk::MakeDurable(File& f, uint64_t before_seq) {
+  while (!f.ops.empty() && f.ops.front().seq < before_seq) {
+    ApplyToDurable(f, f.ops.front());
+    f.ops.pop_front();
+  }
+  f.ever_synced = true;
+  if (f.ops.empty()) {  // the durable image is the file as reads see it: back to one copy.
+    f.durable_copied = false;
+    std::string().swap(f.durable);
+    f.durable_size = f.current.size();
+  }
+}
+
+void SimDisk::ApplyToDurable(File& f, const Op& op) {
+  if (op.truncate) {
+    if (f.durable_copied) {
+      KV_ASSERT(op.offset <= f.durable.size());
+      f.durable.resize(op.offset);
+    } else {
+      KV_ASSERT(op.offset <= f.durable_size);
+      f.durable_size = op.offset;
+    }
+    return;
+  }
+  KV_ASSERT(op.offset == f.DurableSize());
+  if (!f.durable_copied && !op.copied) {
+    f.durable_size += op.length;  // its bytes still follow the durable prefix in `current`.
+    return;
+  }
+  if (!f.durable_copied) {
+    f.durable = f.current.Copy(0, f.durable_size);
+    f.durable_copied = true;
+  }
+  f.durable += op.copied ? op.bytes : f.current.Copy(op.offset, op.length);
 }
 
 absl::StatusOr<std::string> SimDisk::Read(std::string_view file) {
@@ -55,14 +127,20 @@ absl::Status SimDisk::Truncate(std::string_view file, uint64_t size) {
     return absl::InvalidArgumentError(
         absl::StrCat("sim disk: truncate of '", std::string(file), "' to ", size, " beyond its size ", f->current.size()));
   }
-  if (!f->cut_below_synced && size < f->synced_size) {
-    f->cut_synced = f->current.Copy(0, f->synced_size);  // keep what a crash would restore.
-    f->cut_below_synced = true;
+  if (fail_writes_) return InjectedWriteError(file);
+  // Keep what the cut removes but a crash (or a sync covering less) may still need.
+  if (!f->durable_copied && size < f->durable_size) {
+    f->durable = f->current.Copy(0, f->durable_size);
+    f->durable_copied = true;
   }
+  for (Op& op : f->ops) {
+    if (!op.truncate && !op.copied && op.offset + op.length > size) {
+      op.bytes = f->current.Copy(op.offset, op.length);
+      op.copied = true;
+    }
+  }
+  f->ops.push_back(Op{.seq = next_seq_++, .truncate = true, .offset = size, .length = 0, .copied = false, .bytes = {}});
   f->current.Truncate(size);
-  // Appends wholly past the cut vanish; one spanning it is clipped.
-  std::erase_if(f->pending, [size](const auto& p) { return p.first >= size; });
-  for (auto& p : f->pending) p.second = std::min(p.second, size - p.first);
   Charge(model_.write_latency_ns);
   return absl::OkStatus();
 }
@@ -90,48 +168,56 @@ core::Nanos SimDisk::TakeCost() {
   return cost;
 }
 
-std::vector<std::string> SimDisk::TearCandidates() const {
-  std::vector<std::string> out;
-  for (const auto& [name, f] : files_) {
-    // A torn write extends the synced contents; only the first unsynced append can be torn.
-    if (!f.cut_below_synced && !f.pending.empty() && f.pending.front().first == f.synced_size &&
-        f.pending.front().second > 0) {
-      out.push_back(name);
-    }
+void SimDisk::RevertToDurable(File& f) {
+  if (f.durable_copied) {
+    f.current.Assign(f.durable);
+    std::string().swap(f.durable);
+    f.durable_copied = false;
+  } else {
+    f.current.Truncate(f.durable_size);
   }
-  return out;
+  f.durable_size = f.current.size();
+  f.ops.clear();
+}
+
+void SimDisk::TearFile(File& f, core::Rng& rng) {
+  const size_t kept = rng.Uniform(f.ops.size() + 1);  // whole operations that reached the media.
+  std::string torn;  // then a strict prefix of the next one, if it is an append.
+  if (kept < f.ops.size() && !f.ops[kept].truncate && f.ops[kept].length > 0) {
+    const Op& op = f.ops[kept];
+    const uint64_t length = rng.Uniform(op.length);
+    torn = op.copied ? op.bytes.substr(0, length) : f.current.Copy(op.offset, length);
+  }
+  const uint64_t before_seq = kept < f.ops.size() ? f.ops[kept].seq : UINT64_MAX;
+  MakeDurable(f, before_seq);
+  RevertToDurable(f);
+  f.current.Append(torn);
+  f.durable_size = f.current.size();  // the torn bytes are on the media: a later crash keeps them.
 }
 
 void SimDisk::Crash(core::Rng& rng, bool tear) {
-  std::string torn_file, torn_bytes;
+  stats_.syncs_lost += queue_.size();
+  queue_.clear();
+  fail_writes_ = fail_syncs_ = false;
+  std::string torn_file;
   if (tear) {
-    const std::vector<std::string> candidates = TearCandidates();
+    std::vector<std::string> candidates;  // in name order.
+    for (const auto& [name, f] : files_) {
+      if (!f.ops.empty()) candidates.push_back(name);
+    }
     if (!candidates.empty()) {
       torn_file = candidates[rng.Uniform(candidates.size())];
-      const File& f = files_.find(torn_file)->second;
-      const auto [offset, length] = f.pending.front();
-      torn_bytes = f.current.Copy(offset, rng.Uniform(length));  // strict prefix, maybe empty.
+      TearFile(files_.find(torn_file)->second, rng);
       ++stats_.torn_writes;
     }
   }
   for (auto it = files_.begin(); it != files_.end();) {
     File& f = it->second;
-    if (!f.ever_synced && it->first != torn_file) {
+    if (!f.ever_synced) {
       it = files_.erase(it);
       continue;
     }
-    if (f.cut_below_synced) {
-      f.current.Assign(f.cut_synced);
-      std::string().swap(f.cut_synced);
-    } else {
-      f.current.Truncate(f.synced_size);
-    }
-    if (it->first == torn_file) f.current.Append(torn_bytes);
-    // The torn bytes are on the media now: they are what a later crash keeps too.
-    f.synced_size = f.current.size();
-    f.ever_synced = true;
-    f.pending.clear();
-    f.cut_below_synced = false;
+    RevertToDurable(f);
     ++it;
   }
 }
@@ -139,15 +225,15 @@ void SimDisk::Crash(core::Rng& rng, bool tear) {
 bool SimDisk::FlipRandomBit(core::Rng& rng) {
   std::vector<File*> nonempty;
   for (auto& [name, f] : files_) {
-    if (f.SyncedSize() > 0) nonempty.push_back(&f);
+    if (f.DurableSize() > 0) nonempty.push_back(&f);
   }
   if (nonempty.empty()) return false;
   File& f = *nonempty[rng.Uniform(nonempty.size())];
-  const uint64_t bit = rng.Uniform(f.SyncedSize() * 8);
+  const uint64_t bit = rng.Uniform(f.DurableSize() * 8);
   const char mask = static_cast<char>(1u << (bit % 8));
-  // The volatile view shares the synced prefix unless a truncate cut into it.
-  if (f.cut_below_synced) {
-    f.cut_synced[bit / 8] ^= mask;
+  // The volatile view shares the durable prefix unless it was copied out.
+  if (f.durable_copied) {
+    f.durable[bit / 8] ^= mask;
   } else {
     KV_ASSERT(bit / 8 < f.current.size());
     f.current[bit / 8] ^= mask;

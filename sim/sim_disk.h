@@ -1,10 +1,16 @@
-// SimDisk: the simulated node disk (core::Disk). It models what survives a crash — exactly the
-// synced contents, plus optionally a torn prefix of the first unsynced append — and the time
-// writes and fsyncs cost, which the simulator charges to the node's CPU via TakeCost().
-// Deterministic: files live in an absl::btree_map and every random choice comes from the caller's Rng.
+// SimDisk: the simulated node disk (core::Disk). Per file it keeps a durable image and the log of
+// operations (appends, truncates) issued since; what a crash keeps is the durable image, plus for
+// a torn crash an in-order prefix of one file's pending operations whose last append may be cut.
+// An asynchronous sync (StartSync) waits in the node's device queue (FIFO, one at a time); the
+// runtime starts it (BeginNextSync draws its latency) and completes it (CompleteSync), which makes
+// durable exactly the operations issued before the StartSync. A blocking Sync is durable at once
+// and charges its time to the node's CPU (TakeCost), like writes. Injected I/O errors (EIO) fail
+// writes or syncs until the next crash. Deterministic: files live in an absl::btree_map and every
+// random choice comes from the caller's Rng.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +28,9 @@ struct DiskModel {
   core::Nanos write_latency_ns = 10'000;        // per Append (and per Truncate) call.
   uint64_t write_bytes_per_sec = 1'000'000'000;  // 0 = infinite bandwidth.
   core::Nanos fsync_latency_ns = 1'000'000;      // per Sync, Rename, Remove (1 ms, an SSD fsync).
+  core::Nanos fsync_jitter_ns = 250'000;         // an asynchronous sync adds uniform [0, this].
+  uint32_t fsync_slow_ppm = 2'000;               // probability a sync is slow, parts per million,
+  core::Nanos fsync_slow_ns = 30'000'000;        // and then adds this (a device hiccup).
 };
 
 struct DiskStats {
@@ -30,6 +39,15 @@ struct DiskStats {
   uint64_t bytes_appended = 0;
   uint64_t torn_writes = 0;
   uint64_t bit_flips = 0;
+  uint64_t syncs_lost = 0;    // queued or running syncs a crash cut off.
+  uint64_t write_errors = 0;  // injected write/truncate failures returned.
+  uint64_t sync_errors = 0;   // injected sync failures returned.
+};
+
+// The outcome of one asynchronous sync, for Node::OnSyncDone.
+struct SyncCompletion {
+  core::SyncToken token = 0;
+  absl::Status status;
 };
 
 class SimDisk final : public core::Disk {
@@ -43,15 +61,31 @@ class SimDisk final : public core::Disk {
   absl::Status Truncate(std::string_view file, uint64_t size) override;
   absl::Status Rename(std::string_view from, std::string_view to) override;
   absl::Status Remove(std::string_view file) override;
+  void StartSync(std::string_view file, core::SyncToken token) override;
+
+  // The device queue. True when a sync waits and none is running: the runtime should start it.
+  bool DeviceIdleWithWork() const { return !queue_.empty() && !queue_.front().running; }
+  // Starts the sync at the queue's head; returns its latency, drawn from `rng`.
+  core::Nanos BeginNextSync(core::Rng& rng);
+  // Completes the running sync: its file's operations issued before its StartSync become durable
+  // (unless syncs fail now: then nothing does, and the status is EIO).
+  SyncCompletion CompleteSync();
+  size_t queued_syncs() const { return queue_.size(); }
+
+  // Injected I/O errors (EIO) on every Append/Truncate, or every sync, until the next crash.
+  void FailWrites(bool fail) { fail_writes_ = fail; }
+  void FailSyncs(bool fail) { fail_syncs_ = fail; }
+  bool injecting_errors() const { return fail_writes_ || fail_syncs_; }
 
   // Returns, and resets to zero, the modelled busy time of the calls since the last TakeCost.
   core::Nanos TakeCost();
   // The modelled busy time since the last TakeCost, without resetting it.
   core::Nanos PendingCost() const { return cost_ns_; }
 
-  // A power loss: every file reverts to its synced contents; a file never synced disappears.
-  // With `tear`, ONE random file among those with unsynced appends keeps a random strict prefix
-  // of its first unsynced append (a torn write).
+  // A power loss: every file reverts to its durable image; a file never synced disappears; the
+  // device queue is lost (syncs_lost). With `tear`, ONE random file among those with pending
+  // operations keeps a random in-order prefix of them, the last append cut to a random strict
+  // prefix (a torn write). Clears injected errors (the node restarts on healthy hardware).
   void Crash(core::Rng& rng, bool tear);
 
   // Media corruption: flips one random bit of the synced contents of a random non-empty file.
@@ -63,30 +97,53 @@ class SimDisk final : public core::Disk {
   const DiskStats& stats() const { return stats_; }
 
  private:
-  // What a crash keeps is `current`'s first `synced_size` bytes, unless an unsynced Truncate cut
-  // into them: then a copy saved at the cut (`cut_synced`) holds them. One copy of the data in the
-  // common case, so a Sync costs O(1), not a copy of what it makes durable.
+  // An operation not yet covered by a completed sync.
+  struct Op {
+    uint64_t seq = 0;        // issue order, over all files.
+    bool truncate = false;
+    uint64_t offset = 0;     // append: where it went; truncate: the new size.
+    uint64_t length = 0;     // append: how many bytes.
+    bool copied = false;     // a later truncate cut into it: its bytes are in `bytes`.
+    std::string bytes;
+  };
+  // The durable image is `current`'s first durable_size bytes, unless a truncate cut into them
+  // or an append a truncate cut into became durable: then it is the explicit copy `durable`.
+  // One copy of the data in the common case, so completing a sync costs O(operations).
   struct File {
     ChunkedBytes current;  // what reads see.
-    uint64_t synced_size = 0;
-    std::string cut_synced;  // the synced contents, only while cut_below_synced.
-    // (offset, length) in `current` of each append since the last sync, oldest first.
-    std::vector<std::pair<uint64_t, uint64_t>> pending;
+    uint64_t durable_size = 0;
+    bool durable_copied = false;
+    std::string durable;
+    std::deque<Op> ops;
     bool ever_synced = false;
-    // An unsynced Truncate cut into the synced part: a crash cannot tear on top of it.
-    bool cut_below_synced = false;
 
-    uint64_t SyncedSize() const { return cut_below_synced ? cut_synced.size() : synced_size; }
+    uint64_t DurableSize() const { return durable_copied ? durable.size() : durable_size; }
+  };
+  struct QueuedSync {
+    std::string file;
+    core::SyncToken token = 0;
+    uint64_t before_seq = 0;  // covers the operations issued before this.
+    bool running = false;
   };
 
   File* Find(std::string_view file);
   void Charge(core::Nanos ns) { cost_ns_ += ns; }
-  // Index-ordered list of files that a torn write could hit.
-  std::vector<std::string> TearCandidates() const;
+  absl::Status InjectedWriteError(std::string_view file);
+  // Makes the operations of `f` issued before `before_seq` durable, in order.
+  static void MakeDurable(File& f, uint64_t before_seq);
+  static void ApplyToDurable(File& f, const Op& op);
+  // Sets `current` to the durable image and forgets the pending operations.
+  static void RevertToDurable(File& f);
+  // A torn crash of `f`: keeps a random prefix of its pending operations.
+  static void TearFile(File& f, core::Rng& rng);
 
   DiskModel model_;
   absl::btree_map<std::string, File, std::less<>> files_;
   core::Nanos cost_ns_ = 0;
+  uint64_t next_seq_ = 1;
+  std::deque<QueuedSync> queue_;
+  bool fail_writes_ = false;
+  bool fail_syncs_ = false;
   DiskStats stats_;
 };
 

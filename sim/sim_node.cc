@@ -9,8 +9,8 @@
 
 namespace kvlab::sim {
 
-SimNode::SimNode(Simulator& sim, core::NodeConfig config, core::Rng rng)
-    : sim_(sim), config_(std::move(config)), rng_(rng), disk_(sim.config().disk) {}
+SimNode::SimNode(Simulator& sim, core::NodeConfig config, core::Rng rng, core::Rng disk_rng)
+    : sim_(sim), config_(std::move(config)), rng_(rng), disk_rng_(disk_rng), disk_(sim.config().disk) {}
 
 absl::Status SimNode::Boot() {
   KV_ASSERT(node_ == nullptr);
@@ -29,6 +29,7 @@ absl::Status SimNode::Boot() {
   }
   busy_until_ = turn_start_ + cost;
   FlushOutbox(busy_until_);
+  PumpDisk(busy_until_);
   if (!InboxEmpty()) ScheduleRun();
   return absl::OkStatus();
 }
@@ -98,7 +99,7 @@ void SimNode::DeliverMessage(core::Message&& msg, size_t bytes) {
 void SimNode::FireTimer(uint32_t incarnation, core::TimerToken token) {
   if (!up() || incarnation != incarnation_) return;  // timers die with the process.
   Input input;
-  input.is_timer = true;
+  input.kind = InputKind::kTimer;
   input.token = token;
   Enqueue(std::move(input));
 }
@@ -150,12 +151,33 @@ void SimNode::RunTurn(uint32_t incarnation) {
   stats_.busy_ns += cost;
   busy_until_ = turn_start_ + cost;
   FlushOutbox(busy_until_);
+  PumpDisk(busy_until_);  // a sync the turn started begins once the turn's writes are issued.
   ScheduleRun();
 }
 
+void SimNode::PumpDisk(core::Nanos at) {
+  if (!up() || !disk_.DeviceIdleWithWork()) return;
+  const core::Nanos latency = disk_.BeginNextSync(disk_rng_);
+  sim_.trace().Record("sync", at, {config_.self, static_cast<uint64_t>(latency)});
+  sim_.Schedule(EventKind::kSyncDone, at + latency, config_.self, incarnation_, 0);
+}
+
+void SimNode::CompleteSync(uint32_t incarnation) {
+  if (!up() || incarnation != incarnation_) return;  // the crash lost it with the device queue.
+  SyncCompletion done = disk_.CompleteSync();
+  Input input;
+  input.kind = InputKind::kSyncDone;
+  input.token = done.token;
+  input.status = std::move(done.status);
+  Enqueue(std::move(input));
+  PumpDisk(sim_.now());
+}
+
 void SimNode::Handle(Input& input) {
-  if (input.is_timer) {
+  if (input.kind == InputKind::kTimer) {
     node_->OnTimer(input.token);
+  } else if (input.kind == InputKind::kSyncDone) {
+    node_->OnSyncDone(input.token, std::move(input.status));
   } else if (input.msg.type == core::MessageType::kClientRequest) {
     HandleClientRequest(input.msg);
   } else {
@@ -176,25 +198,6 @@ void SimNode::HandleClientRequest(core::Message& msg) {
     return;
   }
   node_->OnClientRequest(handle, std::move(req.command));
-}
-
-void SimNode::FlushSends() {
-  // Early messages leave once the CPU has handled the turn's inputs and the disk has taken the
-  // writes issued so far; the sync still to come runs while they are in flight.
-  FlushPeerMessages(turn_start_ + turn_cpu_ns_ + disk_.PendingCost());
-}
-
-void SimNode::FlushPeerMessages(core::Nanos at) {
-  size_t kept = 0;
-  for (Outgoing& out : outbox_) {
-    if (out.to_endpoint >= kFirstClientEndpoint) {
-      if (&outbox_[kept] != &out) outbox_[kept] = std::move(out);
-      ++kept;
-      continue;
-    }
-    sim_.Send(config_.self, out.to_endpoint, std::move(out.msg), at);
-  }
-  outbox_.resize(kept);
 }
 
 void SimNode::FlushOutbox(core::Nanos at) {

@@ -1,8 +1,9 @@
 // One simulated node: a core::Node (the policy state machine) hosted on a simulated CPU, clock
 // and disk. SimNode is the node's core::Env. Inputs (messages, timers, client requests) queue in
 // an inbox; the CPU serves them one turn at a time: a turn handles up to CpuModel::max_batch
-// inputs, then EndTurn (group commit), and costs per-input time plus the disk time it used. Its
-// outputs leave when the turn ends, so queueing and fsync latency show up in throughput.
+// inputs, then EndTurn, and costs per-input time plus the disk time it used. Its outputs leave
+// when the turn ends, so queueing shows up in throughput. A sync the node starts runs on its disk
+// device meanwhile (one at a time, in order); its completion is one more input (OnSyncDone).
 #pragma once
 
 #include <memory>
@@ -30,7 +31,9 @@ struct NodeStats {
 
 class SimNode final : public core::Env {
  public:
-  SimNode(Simulator& sim, core::NodeConfig config, core::Rng rng);
+  // `disk_rng` draws sync latencies: a stream of its own, so the node's and the fault stream's
+  // draws do not depend on how many syncs the policy makes.
+  SimNode(Simulator& sim, core::NodeConfig config, core::Rng rng, core::Rng disk_rng);
 
   // Creates the policy state machine and recovers it from disk. On error the node stays down.
   absl::Status Boot();
@@ -44,6 +47,8 @@ class SimNode final : public core::Env {
   void FireTimer(uint32_t incarnation, core::TimerToken token);
   // The CPU event: serve one turn.
   void RunTurn(uint32_t incarnation);
+  // The disk event: the running sync completes now.
+  void CompleteSync(uint32_t incarnation);
 
   bool up() const { return node_ != nullptr; }
   bool paused() const { return paused_; }
@@ -63,16 +68,17 @@ class SimNode final : public core::Env {
   void Send(core::NodeId to, core::Message msg) override;
   void SetTimer(core::Nanos delay, core::TimerToken token) override;
   void Reply(core::ReplyHandle handle, core::ClientReply reply) override;
-  void FlushSends() override;
   core::Disk& disk() override { return disk_; }
   core::Rng& rng() override { return rng_; }
 
  private:
+  enum class InputKind : uint8_t { kMessage, kTimer, kSyncDone };
   struct Input {
-    bool is_timer = false;
-    core::TimerToken token = 0;
+    InputKind kind = InputKind::kMessage;
+    uint64_t token = 0;  // a TimerToken or a SyncToken.
     core::Message msg;
     size_t bytes = 0;
+    absl::Status status;  // kSyncDone.
   };
   struct Outgoing {
     uint32_t to_endpoint;
@@ -96,12 +102,13 @@ class SimNode final : public core::Env {
   void Handle(Input& input);
   void HandleClientRequest(core::Message& msg);
   void FlushOutbox(core::Nanos at);
-  // Sends the outbox's messages to nodes at `at`; client replies stay for the turn's end.
-  void FlushPeerMessages(core::Nanos at);
+  // Starts the device's next queued sync at `at`, if it is idle.
+  void PumpDisk(core::Nanos at);
 
   Simulator& sim_;
   core::NodeConfig config_;
   core::Rng rng_;
+  core::Rng disk_rng_;
   SimDisk disk_;
   std::unique_ptr<core::Node> node_;
   bool paused_ = false;

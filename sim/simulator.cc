@@ -21,8 +21,8 @@ Simulator::Simulator(SimConfig config, std::string label, int nodes, uint64_t se
   core::Rng clock_rng = core::Rng::Derive(seed, "clocks");
   for (int i = 1; i <= nodes; ++i) {
     node_config.self = static_cast<core::NodeId>(i);
-    auto node = std::make_unique<SimNode>(*this, node_config,
-                                          core::Rng::Derive(seed, absl::StrCat("node/", i)));
+    auto node = std::make_unique<SimNode>(*this, node_config, core::Rng::Derive(seed, absl::StrCat("node/", i)),
+                                          core::Rng::Derive(seed, absl::StrCat("disk/", i)));
     const ClockModel& clock = config_.clock;
     // Two statements, not two arguments: argument evaluation order differs between compilers
     // (g++ right to left, clang left to right), and so would the draws.
@@ -171,6 +171,10 @@ void Simulator::Dispatch(const Event& ev) {
     case EventKind::kFault:
       if (fault_handler_ != nullptr) fault_handler_(ev.arg);
       return;
+    case EventKind::kSyncDone:
+      trace_.Record("synced", ev.time, {ev.target, ev.aux});
+      node(ev.target).CompleteSync(ev.aux);
+      return;
   }
 }
 
@@ -240,6 +244,16 @@ bool Simulator::FlipDiskBit(core::NodeId id) {
   trace_.Record("bitflip", now(), {id});
   core::Rng disk_rng(fault_rng_.Next());
   return node(id).sim_disk().FlipRandomBit(disk_rng);
+}
+
+void Simulator::InjectIoError(core::NodeId id, bool syncs) {
+  trace_.Record("ioerror", now(), {id, syncs});
+  SimDisk& disk = node(id).sim_disk();
+  if (syncs) {
+    disk.FailSyncs(true);
+  } else {
+    disk.FailWrites(true);
+  }
 }
 
 }  // namespace kvlab::sim

@@ -93,6 +93,8 @@ class Simulator {
   // Reopens every link; what they held is delivered late.
   void HealNetwork();
   bool FlipDiskBit(core::NodeId id);
+  // The node's disk answers every write (or, with `syncs`, every sync) with EIO until it crashes.
+  void InjectIoError(core::NodeId id, bool syncs);
 
   int node_count() const { return static_cast<int>(nodes_.size()); }
   SimNode& node(core::NodeId id);

@@ -105,7 +105,8 @@ absl::Status Invalid(const std::string& field, const std::string& why) {
 bool IsKnownFaultKind(const std::string& kind) {
   static const char* const kKinds[] = {"crash",       "restart",    "pause",     "resume",
                                        "partition",   "heal",       "disk_fail", "disk_heal",
-                                       "clock_skew",  "crash_leader", "restart_all", "hold"};
+                                       "clock_skew",  "crash_leader", "restart_all", "hold",
+                                       "io_error"};
   return std::any_of(std::begin(kKinds), std::end(kKinds),
                      [&](const char* k) { return kind == k; });
 }

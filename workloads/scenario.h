@@ -31,13 +31,14 @@ struct FaultSpec {
   core::Nanos at = 0;  // since the start of the measured run (after preload).
   // crash | restart | pause | resume | partition | heal | disk_fail | disk_heal | clock_skew |
   // crash_leader (whichever node leads then; needs no `node`) | restart_all (every crashed node) |
-  // hold (every link of `node` stalls for `duration`; what it held then arrives late).
+  // hold (every link of `node` stalls for `duration`; what it held then arrives late) |
+  // io_error (the node's disk fails writes, or syncs with amount 1, until it is restarted).
   std::string kind;
   core::NodeId node = core::kNoNode;  // the target of crash/restart/pause/resume/disk/clock/hold.
   std::vector<core::NodeId> nodes;    // partition: this group is cut off from the others.
   bool one_way = false;               // partition: only messages from `nodes` out are dropped.
   bool buffered = false;              // partition: held (TCP-like) and delivered after the heal.
-  int64_t amount = 0;                 // clock_skew: offset in ns.
+  int64_t amount = 0;                 // clock_skew: offset in ns; io_error: 0 writes, 1 syncs.
   core::Nanos duration = 0;           // hold: how long the links stall.
 
   bool operator==(const FaultSpec&) const = default;

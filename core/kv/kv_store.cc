@@ -123,17 +123,44 @@ Result KvStore::Apply(const Command& cmd, int64_t now_ms) {
   }
   last_lsn_ = lsn;
   ++stats_.records;
-  dirty_ = true;
+  gate_.Wrote();
   return state_.Apply(cmd, now_ms);
 }
 
 absl::Status KvStore::Sync() {
   if (!failure_.ok()) return failure_;
-  if (dirty_ && options_.fsync) {
+  if (dirty() && options_.fsync) {
     if (absl::Status s = wal_.Sync(); !s.ok()) return Fail(s);
     ++stats_.fsyncs;
   }
-  dirty_ = false;
+  gate_.CoverAll();
+  return MaybeSnapshot();
+}
+
+bool KvStore::StartSync() {
+  if (!failure_.ok() || !gate_.NeedsSync()) return false;
+  wal_.StartSync(gate_.Begin());
+  ++stats_.fsyncs;
+  return true;
+}
+
+absl::Status KvStore::OnSyncDone(SyncToken token, const absl::Status& status) {
+  if (!status.ok()) {
+    if (gate_.Failed(token)) {
+      wal_.SyncFailed(status);
+      Fail(status).IgnoreError();  // Recorded in failure_, returned below.
+    }
+    return failure_;
+  }
+  gate_.Done(token);
+  if (!failure_.ok()) return failure_;
+  return MaybeSnapshot();
+}
+
+// Only with no sync in flight: the snapshot and the emptied log then replace the whole file, and
+// the writes a later completion would have covered are durable in the snapshot already.
+absl::Status KvStore::MaybeSnapshot() {
+  if (!failure_.ok() || gate_.in_flight()) return failure_;
   if (wal_.size() > options_.snapshot_threshold_bytes && wal_.size() > stats_.snapshot_bytes) {
     return TakeSnapshot();
   }
@@ -154,7 +181,7 @@ absl::Status KvStore::TakeSnapshot() {
   ++stats_.snapshots;
   stats_.snapshot_lsn = last_lsn_;
   stats_.snapshot_bytes = bytes.size();
-  dirty_ = false;
+  gate_.CoverAll();  // every write is in the durable snapshot now.
   return absl::OkStatus();
 }
 

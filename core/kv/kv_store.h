@@ -1,8 +1,10 @@
 // KvStore: the durable single-node storage engine. Every write is logged to the WAL (unsynced)
-// and then applied to the in-memory KvState; Sync() is the group commit that makes every write
-// since the previous Sync durable with one Disk::Sync. When the log grows past a threshold (and
-// past the size of the last snapshot, so the log stays proportional to the data), Sync() writes a
-// snapshot and empties the log.
+// and then applied to the in-memory KvState. StartSync() is the group commit: one asynchronous
+// Disk::StartSync covers every write since the previous one; OnSyncDone() reports it, and the
+// write marks (write_mark/durable_mark) say which writes it made durable. Sync() does the same,
+// blocking, for tools and tests. When the log grows past a threshold (and past the size of the
+// last snapshot, so the log stays proportional to the data) and no sync is in flight, the store
+// writes a snapshot and empties the log.
 //
 // Files on the Disk: "wal" (records: u64 LSN | i64 now_ms | Command), "snapshot" (magic | LSN
 // covered | KvState | checksum), and "snapshot.tmp" while one is being written. Recovery = load
@@ -20,6 +22,7 @@
 #include "core/constants.h"
 #include "core/env.h"
 #include "core/kv/kv_state.h"
+#include "core/sync_gate.h"
 #include "core/kv/wal.h"
 
 namespace kvlab::core {
@@ -53,13 +56,23 @@ class KvStore {
   // next successful Sync(). If the disk failed, writes return a kError result and Sync() the error.
   Result Apply(const Command& cmd, int64_t now_ms);
 
-  // Group commit: one Disk::Sync covering every Apply since the last Sync; no disk call when
+  // Group commit, blocking: one Disk::Sync covering every Apply so far; no disk call when
   // nothing is dirty or fsync is off. May take a snapshot (see the header comment).
   absl::Status Sync();
+  // Group commit, asynchronous: starts one Disk::StartSync covering every Apply so far, unless
+  // one is in flight, nothing is dirty, fsync is off or the store failed. True if it started one.
+  bool StartSync();
+  // The node's OnSyncDone for a sync StartSync started. A failed sync fails the store. May take
+  // a snapshot. Returns failure().
+  absl::Status OnSyncDone(SyncToken token, const absl::Status& status);
   // Writes a snapshot of the current state now and empties the WAL.
   absl::Status TakeSnapshot();
 
-  bool dirty() const { return dirty_; }
+  bool dirty() const { return gate_.written() > gate_.durable(); }
+  // Write marks: every logged write bumps write_mark(); it is durable once durable_mark() >= it.
+  SyncGate::Mark write_mark() const { return gate_.written(); }
+  SyncGate::Mark durable_mark() const { return gate_.durable(); }
+  bool sync_in_flight() const { return gate_.in_flight(); }
   const KvState& state() const { return state_; }
   uint64_t wal_bytes() const { return wal_.size(); }
   uint64_t last_lsn() const { return last_lsn_; }
@@ -69,19 +82,21 @@ class KvStore {
 
  private:
   KvStore(Disk& disk, KvStoreOptions options)
-      : disk_(disk), options_(options), wal_(disk, kWalFileName, 0) {}
+      : disk_(disk), options_(options), wal_(disk, kWalFileName, 0), gate_(options.fsync) {}
 
   absl::Status Recover();
   absl::Status LoadSnapshot();
   absl::Status Replay(const WalContents& contents);
   absl::Status Fail(absl::Status s);
+  // Takes a snapshot if the log is large enough and no sync is in flight.
+  absl::Status MaybeSnapshot();
 
   Disk& disk_;
   KvStoreOptions options_;
   WalWriter wal_;
   KvState state_;
   uint64_t last_lsn_ = 0;  // LSN of the last write applied (logged or replayed).
-  bool dirty_ = false;
+  SyncGate gate_;
   absl::Status failure_;
   KvStoreStats stats_;
 };

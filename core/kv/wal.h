@@ -40,8 +40,15 @@ class WalWriter {
     encode(&record_);
     return AppendRecordBuffer();
   }
-  // Makes every appended record durable. No disk call when nothing was appended since.
+  // Makes every appended record durable, blocking. No disk call when nothing was appended since.
   absl::Status Sync();
+  // Starts making every appended record durable (Disk::StartSync); the outcome comes back to the
+  // node as OnSyncDone(token, ...), which reports a failure here with SyncFailed.
+  void StartSync(SyncToken token) { disk_->StartSync(file_, token); }
+  // A started sync failed: the records it covered may be lost, so the writer is broken.
+  void SyncFailed(const absl::Status& s) {
+    if (broken_.ok()) broken_ = s;
+  }
   // Empties the log durably (after a snapshot made its records redundant).
   absl::Status Reset();
 

@@ -11,6 +11,17 @@ namespace kvlab::core {
 
 namespace {
 constexpr TimerToken kTickToken = 1;
+
+// Messages a crash must not be able to take back: term and vote are persisted before a
+// RequestVote or a vote leaves; a successful append reply and a snapshot reply promise that the
+// entries or the snapshot are on disk. A PreVote changes nothing, and AppendEntries, heartbeats
+// and rejections depend on nothing the sender has not made durable before.
+bool VouchesForDurableState(const RaftMessage& m) {
+  if (const auto* v = std::get_if<RaftVoteRequest>(&m)) return !v->pre_vote;
+  if (const auto* v = std::get_if<RaftVoteReply>(&m)) return !v->pre_vote;
+  if (const auto* a = std::get_if<RaftAppendReply>(&m)) return a->success;
+  return std::holds_alternative<RaftSnapshotReply>(m);
+}
 }  // namespace
 
 const char* RaftRoleName(RaftRole role) {
@@ -50,7 +61,7 @@ absl::Status RaftNode::Start() {
   snapshot_index_ = commit_ = applied_ = rec->snapshot_index;
   snapshot_term_ = rec->snapshot_term;
   snapshot_state_ = std::move(rec->snapshot_state);
-  synced_index_ = log_.last_index();
+  synced_index_ = syncing_index_ = log_.last_index();
   torn_tail_cut_ = rec->torn_tail_cut;
   forward_epoch_ = env_.rng().Next() & 0xFFFF'FFFFull;
   started_ = true;
@@ -115,24 +126,33 @@ void RaftNode::Tick() {
   }
 }
 
+void RaftNode::OnSyncDone(SyncToken token, absl::Status status) {
+  if (!started_ || !failed_.ok()) return;
+  if (absl::Status s = storage_.OnSyncDone(token, status); !s.ok()) return Fail(s);
+  if (!storage_.sync_in_flight()) synced_index_ = std::max(synced_index_, syncing_index_);
+  // EndTurn follows: it releases the messages now durable and lets the leader count itself.
+}
+
 void RaftNode::EndTurn() {
   if (!started_) return;
-  if (failed_.ok() && role_ == RaftRole::kLeader) {
-    const size_t held = out_messages_.size();
-    StartReadRound();
-    Replicate(force_heartbeat_);
-    force_heartbeat_ = false;
-    ReleaseLeaderMessages(held);
-  }
-  // Group commit: one sync covers every record of the turn (term, vote, entries) before any
-  // message or reply that depends on them leaves.
-  if (failed_.ok()) Persist(storage_.Sync());
   if (failed_.ok()) {
-    synced_index_ = log_.last_index();
-    if (role_ == RaftRole::kLeader) AdvanceCommit();
+    // Nothing unsynced and no sync under way (always so with fsync off): the whole log counts.
+    if (storage_.all_durable()) synced_index_ = log_.last_index();
+    if (role_ == RaftRole::kLeader) {
+      StartReadRound();
+      Replicate(force_heartbeat_);
+      force_heartbeat_ = false;
+      AdvanceCommit();
+    }
     ApplyCommitted();
     ServeReadyReads();
     MaybeSnapshot();
+    // Group commit: one sync covers every record so far (term, vote, entries); the messages that
+    // vouch for them leave in the turn whose OnSyncDone covers them.
+    StartSync();
+    held_messages_.Release(storage_.durable(), [this](std::pair<NodeId, Message> m) {
+      out_messages_.push_back(std::move(m));
+    });
   }
   std::vector<std::pair<NodeId, Message>> messages = std::move(out_messages_);
   std::vector<std::pair<ReplyHandle, ClientReply>> replies = std::move(out_replies_);
@@ -144,15 +164,18 @@ void RaftNode::EndTurn() {
   for (auto& [handle, reply] : replies) env_.Reply(handle, std::move(reply));
 }
 
-void RaftNode::ReleaseLeaderMessages(size_t from) {
-  // The appends and heartbeats of the turn's end need not wait for the leader's own log write
-  // (Raft thesis §10.2.1): its term has been durable since it campaigned (the vote for itself
-  // was synced before any RequestVote left), and it counts itself toward a commit only up to
-  // synced_index_, which moves after the sync. Sent now, the followers' writes overlap the
-  // leader's. Messages the turn's inputs produced before `from` still wait for the sync.
-  for (size_t i = from; i < out_messages_.size(); ++i) env_.Send(out_messages_[i].first, std::move(out_messages_[i].second));
-  out_messages_.erase(out_messages_.begin() + static_cast<std::ptrdiff_t>(from), out_messages_.end());
-  env_.FlushSends();
+void RaftNode::StartSync() {
+  if (storage_.StartSync()) syncing_index_ = log_.last_index();
+}
+
+void RaftNode::CapSyncedIndex(uint64_t last) {
+  synced_index_ = std::min(synced_index_, last);
+  syncing_index_ = std::min(syncing_index_, last);
+}
+
+void RaftNode::NoteLogRewritten() {
+  CapSyncedIndex(log_.last_index());
+  synced_index_ = log_.last_index();
 }
 
 void RaftNode::Send(NodeId to, const RaftMessage& m) {
@@ -161,7 +184,11 @@ void RaftNode::Send(NodeId to, const RaftMessage& m) {
   msg.from = config_.self;
   msg.to = to;
   msg.body = EncodeRaftMessage(m);
-  out_messages_.emplace_back(to, std::move(msg));
+  if (VouchesForDurableState(m)) {
+    held_messages_.Hold(storage_.mark(), {to, std::move(msg)});
+  } else {
+    out_messages_.emplace_back(to, std::move(msg));
+  }
 }
 
 void RaftNode::SendClientMessage(NodeId to, MessageType type, MessageBody body) {
@@ -199,10 +226,12 @@ void RaftNode::Persist(absl::Status s) {
   if (!s.ok() && failed_.ok()) Fail(s);
 }
 
-// A storage error: the node can no longer promise durability, so it stops taking part. Messages
-// held this turn are dropped (they may depend on the failed write); clients get an answer.
+// A storage error: the node can no longer promise durability, so it steps down and stops taking
+// part (no acks, no votes). Held messages are dropped (they may depend on the failed write);
+// clients get an answer.
 void RaftNode::Fail(const absl::Status& s) {
   failed_ = s;
+  held_messages_.DropAll([](std::pair<NodeId, Message>) {});
   if (role_ == RaftRole::kLeader) AbandonLeaderWork();
   role_ = RaftRole::kFollower;
   leader_ = kNoNode;
@@ -323,6 +352,8 @@ std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
       {"fsync", config_.fsync ? "yes" : "no"},
       {"log_bytes", absl::StrCat(storage_.log_bytes())},
       {"fsyncs", absl::StrCat(storage_.syncs())},
+      {"sync_in_flight", storage_.sync_in_flight() ? "yes" : "no"},
+      {"held_messages", absl::StrCat(held_messages_.size())},
       {"elections", absl::StrCat(elections_)},
       {"snapshots_taken", absl::StrCat(snapshots_taken_)},
       {"snapshots_installed", absl::StrCat(snapshots_installed_)},

@@ -3,9 +3,15 @@
 // fast back-tracking, commit by majority of current-term entries, ReadIndex reads, snapshots with
 // chunked InstallSnapshot, and forwarding of client requests from followers to the leader.
 //
-// Durability: every outgoing message and client reply of a turn is held until EndTurn has synced
-// the turn's log records (term/vote included), so nothing leaves that depends on state a crash
-// could lose. Handlers live in raft_{node,election,replication,snapshot,client}.cc.
+// Durability: EndTurn starts one asynchronous sync of the log records written so far (term/vote
+// included; at most one in flight, later records wait for the next). Messages that vouch for
+// durable state (RequestVote, a vote, a successful append reply, a snapshot reply) are held until
+// the sync covering the state they vouch for completes; the rest (AppendEntries, heartbeats,
+// PreVote) leave when the turn ends, so a leader replicates in parallel with its own fsync
+// (thesis §10.2.1) and counts itself toward a commit only up to what its own disk has synced.
+// Client replies leave once committed and applied (a majority holds the entry durably). A failed
+// sync or write stops the node (Status().failed) until it is restarted.
+// Handlers live in raft_{node,election,replication,snapshot,client}.cc.
 #pragma once
 
 #include <cstdint>
@@ -80,6 +86,7 @@ class RaftNode final : public Node {
   void OnClientRequest(ReplyHandle handle, Command cmd) override;
   void OnMessage(const Message& msg) override;
   void OnTimer(TimerToken token) override;
+  void OnSyncDone(SyncToken token, absl::Status status) override;
   void EndTurn() override;
   std::vector<std::pair<std::string, std::string>> Info() const override;
   NodeStatus Status() const override;
@@ -97,6 +104,9 @@ class RaftNode final : public Node {
   const RaftLog& log() const { return log_; }
   const KvState& state() const { return state_; }
   uint64_t snapshot_index() const { return snapshot_index_; }
+  uint64_t synced_index() const { return synced_index_; }
+  size_t held_messages() const { return held_messages_.size(); }
+  bool sync_in_flight() const { return storage_.sync_in_flight(); }
   size_t pending_requests() const;
 
  private:
@@ -112,8 +122,12 @@ class RaftNode final : public Node {
   // Raft's own messages, and client messages to a peer (forwarded requests and their replies).
   void Send(NodeId to, const RaftMessage& m);
   void SendClientMessage(NodeId to, MessageType type, MessageBody body);
-  // A leader's end-of-turn messages (out_messages_ from index `from` on) leave before its sync.
-  void ReleaseLeaderMessages(size_t from);
+  // Starts the sync of the records written so far (if needed), noting the log index it covers.
+  void StartSync();
+  // The log was cut or replaced: no sync can vouch for entries after `last` any more.
+  void CapSyncedIndex(uint64_t last);
+  // Everything in the log is durable (it was rewritten and renamed into place).
+  void NoteLogRewritten();
   void SendReply(const Origin& origin, ClientReply reply);
   void ReplyError(const Origin& origin, core::ReplyStatus status, std::string message);
   void SetHardState(uint64_t term, NodeId voted_for);
@@ -191,7 +205,8 @@ class RaftNode final : public Node {
   absl::btree_set<NodeId> votes_;
   std::vector<Peer> peers_;  // every member but self, in id order.
   uint64_t noop_index_ = 0;  // this leader's first entry; reads wait until it is committed.
-  uint64_t synced_index_ = 0;  // last log index covered by a completed Sync (the leader counts itself).
+  uint64_t synced_index_ = 0;   // last log index covered by a completed sync (the leader counts itself).
+  uint64_t syncing_index_ = 0;  // last log index the sync in flight covers.
   bool force_heartbeat_ = false;
 
   // Follower side of an InstallSnapshot transfer.
@@ -212,9 +227,11 @@ class RaftNode final : public Node {
   absl::btree_set<std::pair<NodeId, uint64_t>> seen_forwards_;  // duplicate suppression.
   std::deque<std::pair<NodeId, uint64_t>> seen_order_;
 
-  // Effects held until the turn's records are durable.
+  // The turn's effects, sent when it ends; messages vouching for durable state wait in
+  // held_messages_ for the write mark they need.
   std::vector<std::pair<NodeId, Message>> out_messages_;
   std::vector<std::pair<ReplyHandle, ClientReply>> out_replies_;
+  HeldEffects<std::pair<NodeId, Message>> held_messages_;
 
   uint64_t elections_ = 0;
   uint64_t snapshots_taken_ = 0;

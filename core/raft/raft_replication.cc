@@ -115,6 +115,7 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
       KV_ASSERT(e.index > commit_);                  // committed entries are never overwritten.
       Persist(storage_.AppendTruncate(e.index));
       log_.TruncateFrom(e.index);
+      CapSyncedIndex(e.index - 1);
     }
     KV_ASSERT(e.index == log_.last_index() + 1);
     Persist(storage_.AppendEntry(e));
@@ -125,7 +126,7 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
   KV_ASSERT(commit_ <= log_.last_index());  // only what this log holds can be committed.
   reply.success = true;
   reply.match_index = match;
-  Send(from, reply);  // held until EndTurn synced the entries.
+  Send(from, reply);  // held until a sync covers the entries (and any term change).
 }
 
 void RaftNode::NotePeerAck(Peer& p, uint64_t read_seq) {

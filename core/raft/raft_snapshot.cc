@@ -8,9 +8,10 @@
 
 namespace kvlab::core {
 
-// Runs after the turn's sync, so every entry the rewritten log keeps is already durable.
+// Only with no sync in flight (the brief's "all durable" point): the snapshot and the rewritten
+// log then replace the files whole and durably, so every record so far is durable afterwards.
 void RaftNode::MaybeSnapshot() {
-  if (applied_ - snapshot_index_ < options_.snapshot_every_entries) return;
+  if (applied_ - snapshot_index_ < options_.snapshot_every_entries || storage_.sync_in_flight()) return;
   const uint64_t index = applied_;
   const uint64_t term = *log_.TermAt(index);
   std::string bytes;
@@ -18,6 +19,7 @@ void RaftNode::MaybeSnapshot() {
   state_.EncodeSnapshot(w);
   log_.CompactTo(index);
   Persist(storage_.SaveSnapshot(index, term, bytes, log_, hard_));
+  NoteLogRewritten();
   snapshot_index_ = index;
   snapshot_term_ = term;
   snapshot_state_ = std::move(bytes);
@@ -94,6 +96,7 @@ void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) 
     log_.Reset(index, term);
   }
   Persist(storage_.SaveSnapshot(index, term, data, log_, hard_));
+  NoteLogRewritten();
   state_ = *std::move(decoded);
   commit_ = std::max(commit_, index);
   applied_ = index;

@@ -129,16 +129,41 @@ absl::StatusOr<RaftRecovered> RaftStorage::Recover() {
   return out;
 }
 
-absl::Status RaftStorage::AppendHardState(const RaftHardState& hs) { return wal_.Append(HardStateRecord(hs)); }
+absl::Status RaftStorage::AppendRecord(std::string_view record) {
+  absl::Status s = wal_.Append(record);
+  if (s.ok()) gate_.Wrote();
+  return s;
+}
 
-absl::Status RaftStorage::AppendEntry(const RaftEntry& e) { return wal_.Append(EntryRecord(e)); }
+absl::Status RaftStorage::AppendHardState(const RaftHardState& hs) { return AppendRecord(HardStateRecord(hs)); }
 
-absl::Status RaftStorage::AppendTruncate(uint64_t index) { return wal_.Append(PairRecord(kTruncate, index, 0)); }
+absl::Status RaftStorage::AppendEntry(const RaftEntry& e) { return AppendRecord(EntryRecord(e)); }
+
+absl::Status RaftStorage::AppendTruncate(uint64_t index) { return AppendRecord(PairRecord(kTruncate, index, 0)); }
 
 absl::Status RaftStorage::Sync() {
   if (!fsync_ || !wal_.unsynced()) return absl::OkStatus();
   ++syncs_;
-  return wal_.Sync();
+  absl::Status s = wal_.Sync();
+  if (s.ok()) gate_.CoverAll();
+  return s;
+}
+
+bool RaftStorage::StartSync() {
+  if (!gate_.NeedsSync()) return false;
+  ++syncs_;
+  wal_.StartSync(gate_.Begin());
+  return true;
+}
+
+absl::Status RaftStorage::OnSyncDone(SyncToken token, const absl::Status& status) {
+  if (status.ok()) {
+    gate_.Done(token);
+    return absl::OkStatus();
+  }
+  if (!gate_.Failed(token)) return absl::OkStatus();  // stale: not the sync in flight.
+  wal_.SyncFailed(status);
+  return status;
 }
 
 absl::Status RaftStorage::WriteAtomically(std::string_view file, const std::vector<std::string>& records) {
@@ -167,6 +192,7 @@ absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::strin
   uint64_t size = 0;
   for (const std::string& r : records) size += EncodeWalRecord(r).size();
   wal_ = WalWriter(disk_, kRaftLogFile, size);
+  gate_.CoverAll();  // the rewritten log holds every record, durably.
   return absl::OkStatus();
 }
 

@@ -5,7 +5,9 @@
 //                  tear its tail, which recovery cuts off.
 //   raft_snapshot  one WAL record: last included index and term + the KvState encoding. Written
 //                  atomically (tmp file, sync, rename); the log is rewritten after it the same way.
-// Group commit: records are appended during a turn and made durable by one Sync() in EndTurn.
+// Group commit: records are appended during turns; EndTurn starts one asynchronous sync
+// (StartSync) covering all of them unless one is in flight, and OnSyncDone reports it. The write
+// marks (mark/durable) of its SyncGate say which records are durable.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include "core/env.h"
 #include "core/raft/raft_log.h"
 #include "core/kv/wal.h"
+#include "core/sync_gate.h"
 
 namespace kvlab::core {
 
@@ -43,7 +46,7 @@ struct RaftRecovered {
 class RaftStorage {
  public:
   // With fsync false (--durability none) nothing is synced except the tmp files renames need.
-  RaftStorage(Disk& disk, bool fsync) : disk_(disk), fsync_(fsync), wal_(disk, kRaftLogFile, 0) {}
+  RaftStorage(Disk& disk, bool fsync) : disk_(disk), fsync_(fsync), wal_(disk, kRaftLogFile, 0), gate_(fsync) {}
 
   // Loads the snapshot and replays the log. DataLoss for a corrupt record (not a torn tail) or a
   // log that contradicts itself (an entry index out of sequence).
@@ -53,9 +56,19 @@ class RaftStorage {
   absl::Status AppendEntry(const RaftEntry& e);
   // Records that entries at `index` and after are gone (a follower's conflicting suffix, §5.3).
   absl::Status AppendTruncate(uint64_t index);
-  // Makes every appended record durable; no disk call when nothing changed.
+  // Makes every appended record durable, blocking; no disk call when nothing changed.
   absl::Status Sync();
-  bool unsynced() const { return wal_.unsynced(); }
+  // Starts an asynchronous sync of every record appended so far, unless one is in flight or
+  // nothing needs it. True if it started one.
+  bool StartSync();
+  // The node's OnSyncDone: OK, or the error that broke the log (a failed sync, whose records
+  // may be lost). A stale token is ignored.
+  absl::Status OnSyncDone(SyncToken token, const absl::Status& status);
+  // Write marks: each appended record bumps mark(); records up to durable() are durable.
+  SyncGate::Mark mark() const { return gate_.written(); }
+  SyncGate::Mark durable() const { return gate_.durable(); }
+  bool sync_in_flight() const { return gate_.in_flight(); }
+  bool all_durable() const { return gate_.AllDurable(); }
 
   // Durably replaces the snapshot (tmp, sync, rename), then rewrites the log as `log` (which must
   // be based at the snapshot) plus `hs`, the same way. A crash between the two leaves a new
@@ -69,10 +82,12 @@ class RaftStorage {
  private:
   absl::Status WriteAtomically(std::string_view file, const std::vector<std::string>& records);
   absl::Status ReadSnapshot(RaftRecovered* out);
+  absl::Status AppendRecord(std::string_view record);
 
   Disk& disk_;
   bool fsync_;
   WalWriter wal_;
+  SyncGate gate_;
   uint64_t syncs_ = 0;
 };
 

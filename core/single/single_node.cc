@@ -22,6 +22,10 @@ void SingleNode::ReplyNow(ReplyHandle handle, ReplyStatus status, std::string me
 
 void SingleNode::OnClientRequest(ReplyHandle handle, Command cmd) {
   if (store_ == nullptr) return ReplyNow(handle, ReplyStatus::kTryAgain, "node not started");
+  if (failed()) {
+    return ReplyNow(handle, ReplyStatus::kTryAgain,
+                    absl::StrCat("TRYAGAIN node storage failed: ", store_->failure().message()));
+  }
   if (absl::Status s = ValidateCommand(cmd); !s.ok()) {
     return ReplyNow(handle, ReplyStatus::kInvalid, std::string(s.message()));
   }
@@ -29,7 +33,8 @@ void SingleNode::OnClientRequest(ReplyHandle handle, Command cmd) {
     return ReplyNow(handle, ReplyStatus::kBusy, "too many pending requests");
   }
   const int64_t now_ms = env_.Now() / kNanosPerMilli;
-  held_.push_back(Held{handle, store_->Apply(cmd, now_ms)});
+  Result result = store_->Apply(cmd, now_ms);
+  held_.Hold(store_->write_mark(), Held{handle, IsReadOnly(cmd.op), std::move(result)});
 }
 
 void SingleNode::OnMessage(const Message& msg) {
@@ -37,27 +42,36 @@ void SingleNode::OnMessage(const Message& msg) {
   ++ignored_messages_;
 }
 
+void SingleNode::OnSyncDone(SyncToken token, absl::Status status) {
+  if (store_ == nullptr) return;
+  store_->OnSyncDone(token, status).IgnoreError();  // A failure stays in store_->failure().
+  if (failed()) return FailHeld();
+  ReleaseDurable();
+}
+
 void SingleNode::EndTurn() {
-  // Every write holds a reply, so with none held nothing is dirty.
-  if (store_ == nullptr || held_.empty()) return;
-  const absl::Status synced = store_->Sync();
-  // held_ and the spare trade places each turn, so neither reallocates in the steady state.
-  std::vector<Held> held = std::move(spare_);
-  held.clear();
-  held.swap(held_);
-  for (Held& h : held) {
+  if (store_ == nullptr) return;
+  if (failed()) return FailHeld();
+  ReleaseDurable();  // reads of durable state, and every write when fsync is off.
+  store_->StartSync();
+}
+
+void SingleNode::ReleaseDurable() {
+  held_.Release(store_->durable_mark(), [this](Held h) {
     ClientReply reply;
-    if (synced.ok()) {
-      reply.result = std::move(h.result);
-    } else {
-      // The write is applied in memory and may or may not have reached the disk.
-      reply.status = ReplyStatus::kUnknown;
-      reply.message = absl::StrCat("storage sync failed: ", synced.message());
-    }
+    reply.result = std::move(h.result);
     env_.Reply(h.handle, std::move(reply));
-  }
-  held.clear();
-  spare_ = std::move(held);
+  });
+}
+
+void SingleNode::FailHeld() {
+  const std::string why(store_->failure().message());
+  held_.DropAll([&](Held h) {
+    // A write is applied in memory and may or may not have reached the disk; a read may have
+    // seen such a write, so it is refused (reads have no effect: retrying is safe).
+    if (h.read_only) return ReplyNow(h.handle, ReplyStatus::kTryAgain, "TRYAGAIN storage failed: " + why);
+    ReplyNow(h.handle, ReplyStatus::kUnknown, "storage failed: " + why);
+  });
 }
 
 NodeStatus SingleNode::Status() const {
@@ -78,6 +92,7 @@ std::vector<std::pair<std::string, std::string>> SingleNode::Info() const {
       {"fsync", config_.fsync ? "yes" : "no"},
       {"started", store_ ? "yes" : "no"},
       {"pending_replies", absl::StrCat(held_.size())},
+      {"sync_in_flight", store_ != nullptr && store_->sync_in_flight() ? "yes" : "no"},
       {"ignored_messages", absl::StrCat(ignored_messages_)},
   };
   if (store_ != nullptr) {

@@ -207,6 +207,35 @@ TEST(SimRunTest, SameFaultScheduleWhateverTheWorkload) {
   }
 }
 
+// Issue 10 point 8: a disk that fails writes or syncs. Single answers the batch UNKNOWN and stops
+// serving; the restart (crash + boot) repairs it; the checker accepts either fate of the writes.
+TEST(SimRunTest, IoErrorFailsTheBatchUnknownAndARestartRepairsTheNode) {
+  for (const char* policy : {"single", "raft"}) {
+    for (int64_t syncs : {0, 1}) {
+      SCOPED_TRACE(::testing::Message() << policy << (syncs ? " syncs" : " writes"));
+      workloads::Scenario s = Small();
+      workloads::FaultSpec io;
+      io.at = core::Millis(5);
+      io.kind = "io_error";
+      io.node = 1;
+      io.amount = syncs;
+      workloads::FaultSpec restart;
+      restart.at = core::Millis(40);
+      restart.kind = "restart";
+      restart.node = 1;
+      s.faults = {io, restart};
+      const SimRunOutcome outcome = RunOnce(s, 3, FaultMode::kNone, policy);
+      EXPECT_TRUE(outcome.ok()) << outcome.check_details;
+      EXPECT_GT(outcome.report.metrics.at(syncs ? "sync_errors" : "write_errors"), 0);
+      size_t failed_ops = 0;
+      for (const auto& op : outcome.history) failed_ops += op.result != workloads::OpResult::kOk;
+      if (std::string(policy) == "single") {
+        EXPECT_GT(failed_ops, 0u) << "the failed batch is not acknowledged";
+      }
+    }
+  }
+}
+
 TEST(SimRunTest, BadFaultScheduleNamesTheNode) {
   workloads::Scenario s = Small();
   workloads::FaultSpec crash;

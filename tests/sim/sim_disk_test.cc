@@ -32,8 +32,10 @@ TEST(SimDiskTest, NeverSyncedFileVanishesOnCrash) {
   EXPECT_EQ(disk.Read("f").status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST(SimDiskTest, TornCrashKeepsStrictPrefixOfFirstUnsyncedAppend) {
-  for (uint64_t seed = 0; seed < 50; ++seed) {
+TEST(SimDiskTest, TornCrashKeepsAnInOrderPrefixOfPendingAppends) {
+  const std::string all = "base0123456789later";
+  bool cut_first = false, kept_both = false;
+  for (uint64_t seed = 0; seed < 60; ++seed) {
     SimDisk disk;
     core::Rng rng(seed);
     ASSERT_TRUE(disk.Append("f", "base").ok());
@@ -43,12 +45,102 @@ TEST(SimDiskTest, TornCrashKeepsStrictPrefixOfFirstUnsyncedAppend) {
     disk.Crash(rng, /*tear=*/true);
     const std::string got = ReadOrDie(disk, "f");
     ASSERT_GE(got.size(), 4u);
-    ASSERT_LT(got.size(), 14u) << "strict prefix of the first unsynced append only";
-    EXPECT_EQ(got, std::string("base0123456789").substr(0, got.size()));
+    EXPECT_EQ(got, all.substr(0, got.size())) << "in order, never a hole";
+    cut_first |= got.size() > 4 && got.size() < 14;
+    kept_both |= got.size() > 14;
     // What survived is durable: a second crash keeps it.
     disk.Crash(rng, true);
     EXPECT_EQ(ReadOrDie(disk, "f"), got);
   }
+  EXPECT_TRUE(cut_first);
+  EXPECT_TRUE(kept_both);
+}
+
+TEST(SimDiskTest, AsyncSyncCompletesLaterAndCoversOnlyEarlierWrites) {
+  SimDisk disk;
+  core::Rng rng(1);
+  ASSERT_TRUE(disk.Append("f", "abc").ok());
+  disk.StartSync("f", 7);
+  ASSERT_TRUE(disk.Append("f", "def").ok());  // after the StartSync: not covered.
+  EXPECT_TRUE(disk.DeviceIdleWithWork());
+  const core::Nanos latency = disk.BeginNextSync(rng);
+  EXPECT_GE(latency, DiskModel{}.fsync_latency_ns);
+  EXPECT_FALSE(disk.DeviceIdleWithWork());
+  const SyncCompletion done = disk.CompleteSync();
+  EXPECT_EQ(done.token, 7u);
+  EXPECT_TRUE(done.status.ok());
+  disk.Crash(rng, /*tear=*/false);
+  EXPECT_EQ(ReadOrDie(disk, "f"), "abc");
+}
+
+TEST(SimDiskTest, SyncNotCompletedIsLostOnCrash) {
+  SimDisk disk;
+  core::Rng rng(1);
+  ASSERT_TRUE(disk.Append("f", "abc").ok());
+  ASSERT_TRUE(disk.Sync("f").ok());
+  ASSERT_TRUE(disk.Append("f", "def").ok());
+  disk.StartSync("f", 1);
+  (void)disk.BeginNextSync(rng);  // running, not completed.
+  disk.Crash(rng, false);
+  EXPECT_EQ(ReadOrDie(disk, "f"), "abc");
+  EXPECT_EQ(disk.stats().syncs_lost, 1u);
+  EXPECT_EQ(disk.queued_syncs(), 0u);
+}
+
+TEST(SimDiskTest, DeviceCompletesSyncsOneAtATimeInOrder) {
+  SimDisk disk;
+  core::Rng rng(1);
+  ASSERT_TRUE(disk.Append("a", "1").ok());
+  disk.StartSync("a", 1);
+  ASSERT_TRUE(disk.Append("b", "2").ok());
+  disk.StartSync("b", 2);
+  EXPECT_EQ(disk.queued_syncs(), 2u);
+  (void)disk.BeginNextSync(rng);
+  EXPECT_FALSE(disk.DeviceIdleWithWork()) << "one sync runs at a time";
+  EXPECT_EQ(disk.CompleteSync().token, 1u);
+  EXPECT_TRUE(disk.DeviceIdleWithWork());
+  (void)disk.BeginNextSync(rng);
+  EXPECT_EQ(disk.CompleteSync().token, 2u);
+  EXPECT_EQ(disk.queued_syncs(), 0u);
+}
+
+TEST(SimDiskTest, AsyncSyncAfterTruncateKeepsTheCoveredState) {
+  SimDisk disk;
+  core::Rng rng(1);
+  ASSERT_TRUE(disk.Append("f", "abcdef").ok());
+  ASSERT_TRUE(disk.Sync("f").ok());
+  ASSERT_TRUE(disk.Append("f", "gh").ok());
+  ASSERT_TRUE(disk.Truncate("f", 2).ok());
+  disk.StartSync("f", 1);
+  ASSERT_TRUE(disk.Append("f", "XY").ok());
+  (void)disk.BeginNextSync(rng);
+  ASSERT_TRUE(disk.CompleteSync().status.ok());
+  disk.Crash(rng, false);
+  EXPECT_EQ(ReadOrDie(disk, "f"), "ab");
+}
+
+TEST(SimDiskTest, InjectedErrorsFailWritesAndSyncsUntilCrash) {
+  SimDisk disk;
+  core::Rng rng(1);
+  ASSERT_TRUE(disk.Append("f", "abc").ok());
+  disk.FailWrites(true);
+  EXPECT_EQ(disk.Append("f", "x").code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(disk.Truncate("f", 0).code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(disk.stats().write_errors, 2u);
+  disk.FailWrites(false);
+  disk.FailSyncs(true);
+  EXPECT_EQ(disk.Sync("f").code(), absl::StatusCode::kInternal);
+  disk.StartSync("f", 3);
+  (void)disk.BeginNextSync(rng);
+  const SyncCompletion done = disk.CompleteSync();
+  EXPECT_EQ(done.token, 3u);
+  EXPECT_EQ(done.status.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(disk.stats().sync_errors, 2u);
+  EXPECT_TRUE(disk.injecting_errors());
+  disk.Crash(rng, false);
+  EXPECT_FALSE(disk.injecting_errors());
+  EXPECT_EQ(disk.Read("f").status().code(), absl::StatusCode::kNotFound) << "nothing was ever synced";
+  EXPECT_TRUE(disk.Append("f", "ok").ok());
 }
 
 TEST(SimDiskTest, TearHitsOnlyOneFile) {
@@ -73,7 +165,7 @@ TEST(SimDiskTest, UnsyncedTruncateIsUndoneByCrash) {
   ASSERT_TRUE(disk.Truncate("f", 2).ok());
   ASSERT_TRUE(disk.Append("f", "XY").ok());
   EXPECT_EQ(ReadOrDie(disk, "f"), "abXY");
-  disk.Crash(rng, true);
+  disk.Crash(rng, false);
   EXPECT_EQ(ReadOrDie(disk, "f"), "abcdef");
   EXPECT_EQ(disk.Truncate("f", 100).code(), absl::StatusCode::kInvalidArgument);
 }
@@ -110,7 +202,12 @@ TEST(SimDiskTest, FlipRandomBitChangesExactlyOneBit) {
 }
 
 TEST(SimDiskTest, CostModelChargesWritesAndSyncs) {
-  SimDisk disk(DiskModel{.write_latency_ns = 100, .write_bytes_per_sec = 1'000'000'000, .fsync_latency_ns = 5000});
+  SimDisk disk(DiskModel{.write_latency_ns = 100,
+                         .write_bytes_per_sec = 1'000'000'000,
+                         .fsync_latency_ns = 5000,
+                         .fsync_jitter_ns = 0,
+                         .fsync_slow_ppm = 0,
+                         .fsync_slow_ns = 0});
   ASSERT_TRUE(disk.Append("f", std::string(1000, 'x')).ok());  // 100 + 1000 ns
   ASSERT_TRUE(disk.Sync("f").ok());                            // 5000 ns
   EXPECT_EQ(disk.TakeCost(), 6100);

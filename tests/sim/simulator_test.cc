@@ -14,6 +14,8 @@ namespace {
 using testing::EchoNode;
 using testing::EchoConfig;
 using testing::MakeEchoNode;
+using testing::MakeSyncingNode;
+using testing::SyncingNode;
 
 struct RunResult {
   uint64_t hash = 0;
@@ -102,6 +104,30 @@ TEST(SimulatorTest, CrashKeepsOnlySyncedDiskContents) {
   ASSERT_TRUE(sim.node(1).sim_disk().Append("log", "unsynced").ok());
   sim.CrashNode(1, false);
   EXPECT_EQ(*sim.node(1).sim_disk().Read("log"), "xxxxx");
+}
+
+TEST(SimulatorTest, CrashDuringASyncLosesTheDataItWouldHaveMadeDurable) {
+  SimConfig config = EchoConfig();
+  config.disk.fsync_slow_ppm = 0;  // latency in [1 ms, 1.25 ms]: the sync runs at 1.5 ms.
+  Simulator sim(config, "syncing", 1, 5, MakeSyncingNode);
+  ASSERT_TRUE(sim.Start().ok());
+  (void)sim.RunUntil([] { return false; }, core::Micros(1500));  // every event up to 1.5 ms.
+  EXPECT_EQ(sim.node(1).sim_disk().queued_syncs(), 1u);
+  EXPECT_EQ(static_cast<SyncingNode*>(sim.node(1).node())->syncs_done, 0);
+  sim.CrashNode(1, false);
+  EXPECT_EQ(sim.node(1).sim_disk().Read("log").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(sim.node(1).sim_disk().stats().syncs_lost, 1u);
+}
+
+TEST(SimulatorTest, CompletedSyncIsDeliveredAsAnInputAndSurvivesCrash) {
+  SimConfig config = EchoConfig();
+  config.disk.fsync_slow_ppm = 0;
+  Simulator sim(config, "syncing", 1, 5, MakeSyncingNode);
+  ASSERT_TRUE(sim.Start().ok());
+  (void)sim.RunUntil([] { return false; }, core::Millis(3));
+  EXPECT_EQ(static_cast<SyncingNode*>(sim.node(1).node())->syncs_done, 1);
+  sim.CrashNode(1, false);
+  EXPECT_EQ(*sim.node(1).sim_disk().Read("log"), "x");
 }
 
 TEST(SimulatorTest, TimersFollowTheNodesDriftingClock) {

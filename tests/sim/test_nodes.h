@@ -37,6 +37,7 @@ class EchoNode final : public core::Node {
     env_.Reply(handle, std::move(reply));
   }
   void OnMessage(const core::Message&) override { ++pings_received; }
+  void OnSyncDone(core::SyncToken, absl::Status) override {}  // it syncs blocking, in EndTurn.
   void OnTimer(core::TimerToken token) override {
     ++timers_fired;
     timer_times.push_back(env_.Now());
@@ -74,6 +75,42 @@ class EchoNode final : public core::Node {
 
 inline absl::StatusOr<std::unique_ptr<core::Node>> MakeEchoNode(const core::NodeConfig& config, core::Env& env) {
   return std::unique_ptr<core::Node>(std::make_unique<EchoNode>(config, env));
+}
+
+// On its first timer (1 ms) appends "x" to its "log" file and starts an asynchronous sync of it;
+// counts the syncs that completed.
+class SyncingNode final : public core::Node {
+ public:
+  explicit SyncingNode(core::Env& env) : env_(env) {}
+  absl::Status Start() override {
+    env_.SetTimer(core::Millis(1), 1);
+    return absl::OkStatus();
+  }
+  void OnClientRequest(core::ReplyHandle, core::Command) override {}
+  void OnMessage(const core::Message&) override {}
+  void OnTimer(core::TimerToken) override {
+    (void)env_.disk().Append("log", "x");
+    env_.disk().StartSync("log", 42);
+  }
+  void OnSyncDone(core::SyncToken token, absl::Status status) override {
+    EXPECT_EQ(token, 42u);
+    syncs_done += status.ok() ? 1 : 0;
+  }
+  void EndTurn() override {}
+  std::vector<std::pair<std::string, std::string>> Info() const override { return {}; }
+  core::NodeStatus Status() const override { return {}; }
+  const core::KvState* AppliedState() const override { return &state_; }
+  size_t KeyCount() const override { return 0; }
+
+  int syncs_done = 0;
+
+ private:
+  core::Env& env_;
+  core::KvState state_;
+};
+
+inline absl::StatusOr<std::unique_ptr<core::Node>> MakeSyncingNode(const core::NodeConfig&, core::Env& env) {
+  return std::unique_ptr<core::Node>(std::make_unique<SyncingNode>(env));
 }
 
 // A fast network and a short client timeout, for runs of echo nodes.

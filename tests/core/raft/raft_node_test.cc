@@ -68,10 +68,13 @@ struct Solo {
     absl::Status st = node->Start();
     EXPECT_TRUE(st.ok()) << st;
   }
+  // One turn for message `m`, then (unless holding syncs) the turns completing its syncs.
   void Deliver(Message m) {
     node->OnMessage(m);
     node->EndTurn();
+    if (!hold_syncs) env.CompleteSyncs(*node);
   }
+  bool hold_syncs = false;
   void Append(NodeId leader, RaftAppend a) { Deliver(Msg(leader, 1, std::move(a))); }
   RaftAppendReply LastAppendReply() {
     auto replies = SentOf<RaftAppendReply>(env);
@@ -83,6 +86,7 @@ struct Solo {
     env.now += kRaftElectionMax + kRaftTick;
     node->OnTimer(1);
     node->EndTurn();
+    env.CompleteSyncs(*node);
     Deliver(Msg(2, 1, RaftVoteReply{node->term() + 1, true, true}));
     Deliver(Msg(2, 1, RaftVoteReply{node->term(), false, true}));
     ASSERT_EQ(node->role(), RaftRole::kLeader);
@@ -161,19 +165,59 @@ TEST(RaftNodeTest, DuplicateOldAppendDoesNotTruncateMatchingEntries) {
   EXPECT_EQ(s.LastAppendReply().match_index, 1u);
 }
 
-TEST(RaftNodeTest, AppendsAreAckedOnlyAfterSync) {
+TEST(RaftNodeTest, FollowerAcksAppendOnlyAfterItsSyncCompletes) {
   Solo s;
   s.node->OnMessage(Msg(2, 1, RaftAppend{.term = 1, .entries = {Entry(1, 1)}}));
-  EXPECT_TRUE(s.env.sent.empty()) << "the ack must wait for the turn's sync";
-  const int syncs = s.env.mem_disk.syncs;
   s.node->EndTurn();
-  EXPECT_TRUE(s.env.flushes.empty()) << "a follower releases nothing ahead of its sync";
-  EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
+  EXPECT_TRUE(SentOf<RaftAppendReply>(s.env).empty()) << "the ack must wait for the sync";
+  EXPECT_EQ(s.env.mem_disk.pending_syncs(), 1u);
+  EXPECT_EQ(s.node->held_messages(), 1u);
+  EXPECT_EQ(s.env.CompleteSyncs(*s.node), 1);
   EXPECT_TRUE(s.LastAppendReply().success);
   s.node.reset();
   s.env.mem_disk.Crash();
   s.Boot();
   EXPECT_EQ(s.node->log().last_index(), 1u);
+}
+
+TEST(RaftNodeTest, CrashBeforeTheSyncLosesTheEntryAndNoAckLeft) {
+  Solo s;
+  s.node->OnMessage(Msg(2, 1, RaftAppend{.term = 1, .entries = {Entry(1, 1)}}));
+  s.node->EndTurn();
+  s.node.reset();
+  s.env.mem_disk.Crash();  // the sync in flight is lost with the power.
+  EXPECT_TRUE(SentOf<RaftAppendReply>(s.env).empty());
+  s.Boot();
+  EXPECT_EQ(s.node->log().last_index(), 0u);
+}
+
+TEST(RaftNodeTest, AppendsArrivingDuringASyncAreCoveredByTheNext) {
+  Solo s;
+  s.hold_syncs = true;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  s.Append(2, RaftAppend{.term = 1, .prev_index = 1, .prev_term = 1, .entries = {Entry(1, 2)}});
+  EXPECT_EQ(s.env.mem_disk.pending_syncs(), 1u) << "one sync in flight at a time";
+  MemDisk::Completion first = s.env.mem_disk.CompleteOldestSync();
+  s.node->OnSyncDone(first.token, first.status);
+  s.node->EndTurn();  // releases the first ack, starts the sync covering entry 2.
+  std::vector<RaftAppendReply> acks = SentOf<RaftAppendReply>(s.env);
+  ASSERT_EQ(acks.size(), 1u);
+  EXPECT_EQ(acks[0].match_index, 1u);
+  EXPECT_EQ(s.env.mem_disk.pending_syncs(), 1u);
+  s.env.CompleteSyncs(*s.node);
+  acks = SentOf<RaftAppendReply>(s.env);
+  ASSERT_EQ(acks.size(), 2u);
+  EXPECT_EQ(acks[1].match_index, 2u);
+}
+
+TEST(RaftNodeTest, FollowerWhoseSyncFailsStopsAcking) {
+  Solo s;
+  s.env.mem_disk.fail_syncs = true;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});
+  EXPECT_TRUE(s.node->Status().failed);
+  EXPECT_TRUE(SentOf<RaftAppendReply>(s.env).empty());
+  s.Append(2, RaftAppend{.term = 1, .prev_index = 1, .prev_term = 1, .entries = {}});
+  EXPECT_TRUE(s.env.sent.empty()) << "a failed node sends nothing";
 }
 
 TEST(RaftNodeTest, FollowerAppliesOnlyUpToLeaderCommit) {
@@ -229,8 +273,9 @@ TEST(RaftNodeTest, AppendsOfAHigherTermFromAnotherLeaderAreFollowed) {
 TEST(RaftNodeTest, TermAndVoteAreDurableBeforeVoteReply) {
   Solo s;
   s.node->OnMessage(Msg(2, 1, RaftVoteRequest{5, false, 0, 0}));
-  EXPECT_TRUE(s.env.sent.empty()) << "no vote may leave before term and vote are synced";
   s.node->EndTurn();
+  EXPECT_TRUE(s.env.sent.empty()) << "no vote may leave before term and vote are synced";
+  s.env.CompleteSyncs(*s.node);
   ASSERT_EQ(SentOf<RaftVoteReply>(s.env).size(), 1u);
   EXPECT_TRUE(SentOf<RaftVoteReply>(s.env)[0].granted);
   s.node.reset();
@@ -345,21 +390,49 @@ TEST(RaftNodeTest, LeaderSendsItsAppendsBeforeItsOwnLogWriteIsSynced) {
   Solo s;
   s.BecomeLeader();
   s.env.sent.clear();
-  s.env.flushes.clear();
-  const int syncs = s.env.mem_disk.syncs;
   s.node->OnClientRequest(7, Command::Put("a", "1"));
   s.node->EndTurn();
-  // Released once, before the turn's sync, with the append that carries the write.
-  ASSERT_EQ(s.env.flushes.size(), 1u);
-  EXPECT_EQ(s.env.flushes[0].syncs, syncs);
-  EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
+  // The append carrying the write left at the turn's end, while the leader's own sync runs.
+  EXPECT_EQ(s.env.mem_disk.pending_syncs(), 1u);
   bool carried = false;
-  for (size_t i = 0; i < s.env.flushes[0].sent; ++i) {
-    const std::optional<RaftAppend> append = RaftOf<RaftAppend>(s.env.sent[i]);
-    if (!append) continue;
-    for (const RaftEntry& e : append->entries) carried |= e.command.keys == std::vector<std::string>{"a"};
+  for (const RaftAppend& append : SentOf<RaftAppend>(s.env)) {
+    for (const RaftEntry& e : append.entries) carried |= e.command.keys == std::vector<std::string>{"a"};
   }
   EXPECT_TRUE(carried);
+}
+
+TEST(RaftNodeTest, LeaderDoesNotCountItsUnsyncedEntriesTowardCommit) {
+  Solo s;
+  s.BecomeLeader();
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1}));
+  s.hold_syncs = true;
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();
+  // Node 2 holds entry 2; the leader's copy is not synced yet: 1 of 3, not a majority.
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  EXPECT_EQ(s.node->commit_index(), 1u);
+  EXPECT_EQ(s.env.replies.count(7), 0u);
+  EXPECT_EQ(s.node->synced_index(), 1u);
+  s.env.CompleteSyncs(*s.node);
+  EXPECT_EQ(s.node->synced_index(), 2u);
+  EXPECT_EQ(s.node->commit_index(), 2u);
+  ASSERT_EQ(s.env.replies.count(7), 1u);
+  EXPECT_EQ(s.env.replies[7].status, ReplyStatus::kOk);
+}
+
+TEST(RaftNodeTest, WithFsyncOffTheLeaderCountsItsWholeLog) {
+  Solo s;
+  NodeConfig config = Members(1, 3);
+  config.fsync = false;  // --durability none: nothing is ever synced, nothing waits for it.
+  s.node = std::make_unique<RaftNode>(config, s.env);
+  ASSERT_TRUE(s.node->Start().ok());
+  s.BecomeLeader();
+  s.node->OnClientRequest(7, Command::Put("a", "1"));
+  s.node->EndTurn();
+  EXPECT_EQ(s.env.mem_disk.pending_syncs(), 0u);
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
+  EXPECT_EQ(s.node->commit_index(), 2u) << "leader + node 2 are a majority";
+  EXPECT_EQ(s.env.replies.count(7), 1u);
 }
 
 TEST(RaftNodeTest, LeaderWhoseOwnWriteFailsNeverCountsItselfTowardCommit) {
@@ -367,7 +440,7 @@ TEST(RaftNodeTest, LeaderWhoseOwnWriteFailsNeverCountsItselfTowardCommit) {
   s.BecomeLeader();
   s.env.mem_disk.fail_syncs = true;
   s.node->OnClientRequest(7, Command::Put("a", "1"));
-  s.node->EndTurn();  // the append left; the leader's own sync failed.
+  s.node->EndTurn();  // the append left; the leader's own sync is under way (it will fail).
   // One follower holds the entry: with the leader's unsynced copy that would look like 2 of 3.
   s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 2}));
   ASSERT_EQ(s.env.replies.count(7), 1u);

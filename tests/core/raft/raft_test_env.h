@@ -1,5 +1,6 @@
 // Test harness for the raft policy's unit tests: a fake Env per node (MemDisk, manual clock,
-// captured messages and replies) and a tiny in-memory cluster that delivers messages on demand.
+// captured messages and replies) and a tiny in-memory cluster that delivers messages on demand
+// and completes every sync a node starts at the end of each delivery round (unless holding them).
 #pragma once
 
 #include <map>
@@ -10,52 +11,14 @@
 
 #include "core/env.h"
 #include "core/raft/raft_node.h"
-#include "tests/support/mem_disk.h"
+#include "tests/support/fake_env.h"
 
 namespace kvlab::core::raft_test {
 
-class FakeEnv : public Env {
+// The shared fake env; node ids 1..N seed their Rng as 100 + id.
+class FakeEnv : public core::FakeEnv {
  public:
-  explicit FakeEnv(NodeId id) : id_(id), rng_(100 + id) {}
-  NodeId self() const override { return id_; }
-  Nanos Now() override { return now; }
-  void Send(NodeId to, Message msg) override {
-    msg.from = id_;
-    msg.to = to;
-    sent.push_back(std::move(msg));
-  }
-  void FlushSends() override {
-    flushes.push_back(Flush{sent.size(), mem_disk.syncs});
-  }
-  void SetTimer(Nanos, TimerToken) override {}
-  void Reply(ReplyHandle handle, ClientReply reply) override {
-    EXPECT_EQ(replies.count(handle), 0u) << "replied twice to " << handle;
-    replies[handle] = std::move(reply);
-  }
-  Disk& disk() override { return mem_disk; }
-  Rng& rng() override { return rng_; }
-
-  // Messages sent so far, removed from the env.
-  std::vector<Message> TakeSent() {
-    std::vector<Message> out = std::move(sent);
-    sent.clear();
-    return out;
-  }
-
-  // What FlushSends saw: messages sent so far, and syncs done so far.
-  struct Flush {
-    size_t sent;
-    int syncs;
-  };
-  std::vector<Flush> flushes;
-  Nanos now = 0;
-  MemDisk mem_disk;
-  std::vector<Message> sent;
-  std::map<ReplyHandle, ClientReply> replies;
-
- private:
-  NodeId id_;
-  Rng rng_;
+  explicit FakeEnv(NodeId id) : core::FakeEnv(id, 100 + id) {}
 };
 
 inline NodeConfig Members(NodeId self, int n) {
@@ -94,6 +57,7 @@ class Cluster {
 
   void Deliver(int max_rounds = 1000) {
     for (int round = 0; round < max_rounds; ++round) {
+      CompleteSyncs();
       std::vector<Message> all;
       for (auto& e : envs_) {
         for (Message& m : e->TakeSent()) all.push_back(std::move(m));
@@ -137,6 +101,21 @@ class Cluster {
     }
     return found;
   }
+  // Completes the pending syncs of every node whose syncs are not held.
+  void CompleteSyncs() {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      const NodeId id = static_cast<NodeId>(i + 1);
+      if (nodes_[i] && !hold_syncs_.count(id)) env(id).CompleteSyncs(*nodes_[i]);
+    }
+  }
+  // While held, `id`'s syncs stay pending (a slow disk).
+  void HoldSyncs(NodeId id, bool hold) {
+    if (hold) {
+      hold_syncs_[id] = true;
+    } else {
+      hold_syncs_.erase(id);
+    }
+  }
   void Cut(NodeId id) { cut_[id] = true; }
   void Heal() { cut_.clear(); }
 
@@ -145,6 +124,7 @@ class Cluster {
   std::vector<std::unique_ptr<FakeEnv>> envs_;
   std::vector<std::unique_ptr<RaftNode>> nodes_;
   std::map<NodeId, bool> cut_;
+  std::map<NodeId, bool> hold_syncs_;
 };
 
 }  // namespace kvlab::core::raft_test

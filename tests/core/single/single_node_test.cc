@@ -9,7 +9,7 @@
 
 #include "core/constants.h"
 #include "core/policy/registry.h"
-#include "tests/support/mem_disk.h"
+#include "tests/support/fake_env.h"
 
 namespace kvlab::core {
 namespace {
@@ -17,29 +17,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::Contains;
-
-// A tiny Env: records replies, owns a MemDisk, time set by the test.
-class FakeEnv : public Env {
- public:
-  NodeId self() const override { return 1; }
-  Nanos Now() override { return now; }
-  void Send(NodeId, Message) override { ++sent; }
-  void SetTimer(Nanos, TimerToken) override {}
-  void Reply(ReplyHandle handle, ClientReply reply) override {
-    EXPECT_EQ(replies.count(handle), 0u) << "replied twice to " << handle;
-    replies[handle] = std::move(reply);
-  }
-  Disk& disk() override { return mem_disk; }
-  Rng& rng() override { return rng_; }
-
-  Nanos now = 0;
-  int sent = 0;
-  MemDisk mem_disk;
-  std::map<ReplyHandle, ClientReply> replies;
-
- private:
-  Rng rng_{1};
-};
 
 NodeConfig OneNode() { return NodeConfig{.self = 1, .members = {1}, .fsync = true}; }
 
@@ -50,14 +27,17 @@ std::unique_ptr<Node> StartedNode(FakeEnv& env) {
   return *std::move(node);
 }
 
-TEST(SingleNodeTest, RepliesAreHeldUntilEndTurn) {
+TEST(SingleNodeTest, RepliesAreHeldUntilTheSyncCoveringThemCompletes) {
   FakeEnv env;
   auto node = StartedNode(env);
   node->OnClientRequest(1, Command::Put("a", "1"));
   node->OnClientRequest(2, Command::Get("a"));
   EXPECT_TRUE(env.replies.empty());
-  EXPECT_EQ(env.mem_disk.syncs, 0);
   node->EndTurn();
+  EXPECT_TRUE(env.replies.empty()) << "the sync has started, not completed";
+  EXPECT_EQ(env.mem_disk.pending_syncs(), 1u);
+  EXPECT_EQ(env.mem_disk.syncs, 0);
+  EXPECT_EQ(env.CompleteSyncs(*node), 1);
   ASSERT_EQ(env.replies.size(), 2u);
   EXPECT_EQ(env.mem_disk.syncs, 1) << "one fsync covers the turn";
   EXPECT_EQ(env.replies[1].status, ReplyStatus::kOk);
@@ -91,7 +71,11 @@ TEST(SingleNodeTest, AcknowledgedWritesSurviveCrashAndRestart) {
     auto node = StartedNode(env);
     node->OnClientRequest(1, Command::Put("a", "1"));
     node->EndTurn();
-    node->OnClientRequest(2, Command::Put("b", "2"));  // never acknowledged
+    env.CompleteSyncs(*node);
+    node->OnClientRequest(2, Command::Put("b", "2"));  // never acknowledged: its sync is cut off.
+    node->EndTurn();
+    EXPECT_EQ(env.mem_disk.pending_syncs(), 1u);
+    EXPECT_EQ(env.replies.count(2), 0u);
   }
   env.mem_disk.Crash();
   env.replies.clear();
@@ -113,6 +97,7 @@ TEST(SingleNodeTest, ExpiryUsesEnvClock) {
   env.now = Millis(11);
   node->OnClientRequest(2, Command::Get("a"));
   node->EndTurn();
+  env.CompleteSyncs(*node);
   EXPECT_EQ(env.replies[2].result, Result::Nil());
 }
 
@@ -136,7 +121,7 @@ TEST(SingleNodeTest, StrayMessagesAreIgnored) {
   node->OnTimer(99);
   node->EndTurn();
   EXPECT_TRUE(env.replies.empty());
-  EXPECT_EQ(env.sent, 0);
+  EXPECT_TRUE(env.sent.empty());
   EXPECT_EQ(node->KeyCount(), 0u);
 }
 
@@ -156,14 +141,66 @@ TEST(SingleNodeTest, SyncFailureRepliesUnknownAndStopsWrites) {
   auto node = StartedNode(env);
   env.mem_disk.fail_syncs = true;
   node->OnClientRequest(1, Command::Put("a", "1"));
+  node->OnClientRequest(2, Command::Get("a"));
   node->EndTurn();
+  EXPECT_TRUE(env.replies.empty());
+  env.CompleteSyncs(*node);
   EXPECT_EQ(env.replies[1].status, ReplyStatus::kUnknown);
   EXPECT_THAT(env.replies[1].message, HasSubstr("injected sync failure"));
-  // The store is failed for good: later writes are refused, not silently accepted.
+  // The read saw the write whose fate is unknown: it is refused, not answered.
+  EXPECT_EQ(env.replies[2].status, ReplyStatus::kTryAgain);
+  EXPECT_TRUE(node->Status().failed);
+  // The store is failed for good: later requests are refused, not silently accepted.
+  node->OnClientRequest(3, Command::Put("b", "2"));
+  node->EndTurn();
+  EXPECT_EQ(env.replies[3].status, ReplyStatus::kTryAgain);
+  EXPECT_EQ(env.mem_disk.pending_syncs(), 0u);
+  EXPECT_THAT(node->Info(), Contains(Pair("storage_error", HasSubstr("injected"))));
+}
+
+TEST(SingleNodeTest, WritesDuringASyncWaitForTheNextOne) {
+  FakeEnv env;
+  auto node = StartedNode(env);
+  node->OnClientRequest(1, Command::Put("a", "1"));
+  node->EndTurn();
+  node->OnClientRequest(2, Command::Put("b", "2"));
+  node->OnClientRequest(3, Command::Get("a"));  // could see b's write? No, but it is newer: held.
+  node->EndTurn();
+  EXPECT_EQ(env.mem_disk.pending_syncs(), 1u) << "one sync in flight at a time";
+  MemDisk::Completion first = env.mem_disk.CompleteOldestSync();
+  node->OnSyncDone(first.token, first.status);
+  EXPECT_EQ(env.replies.count(1), 1u);
+  EXPECT_EQ(env.replies.count(2), 0u) << "the first sync did not cover b";
+  EXPECT_EQ(env.replies.count(3), 0u);
+  node->EndTurn();  // starts the sync covering b.
+  EXPECT_EQ(env.mem_disk.pending_syncs(), 1u);
+  env.CompleteSyncs(*node);
+  EXPECT_EQ(env.replies[2].result, Result::Ok());
+  EXPECT_EQ(env.replies[3].result, Result::Value("1"));
+}
+
+TEST(SingleNodeTest, ReadOfDurableStateIsAnsweredAtTurnEnd) {
+  FakeEnv env;
+  auto node = StartedNode(env);
+  node->OnClientRequest(1, Command::Put("a", "1"));
+  node->EndTurn();
+  env.CompleteSyncs(*node);
+  node->OnClientRequest(2, Command::Get("a"));
+  node->EndTurn();
+  EXPECT_EQ(env.replies[2].result, Result::Value("1"));
+  EXPECT_EQ(env.mem_disk.pending_syncs(), 0u);
+}
+
+TEST(SingleNodeTest, WriteErrorFailsTheBatchAsUnknown) {
+  FakeEnv env;
+  auto node = StartedNode(env);
+  node->OnClientRequest(1, Command::Put("a", "1"));
+  env.mem_disk.fail_appends = true;
   node->OnClientRequest(2, Command::Put("b", "2"));
   node->EndTurn();
+  EXPECT_EQ(env.replies[1].status, ReplyStatus::kUnknown) << "its sync can no longer be trusted";
   EXPECT_EQ(env.replies[2].status, ReplyStatus::kUnknown);
-  EXPECT_THAT(node->Info(), Contains(Pair("storage_error", HasSubstr("injected"))));
+  EXPECT_TRUE(node->Status().failed);
 }
 
 TEST(SingleNodeTest, PendingRepliesAreBounded) {
