@@ -28,6 +28,11 @@ class Disk {
   virtual absl::Status Append(std::string_view file, std::string_view bytes) = 0;
   // Makes every earlier Append/Truncate of `file` durable.
   virtual absl::Status Sync(std::string_view file) = 0;
+  // Starts making every earlier Append/Truncate of `file` durable and returns at once; the
+  // runtime later calls Node::OnSyncDone(token, status) exactly once, in a later turn. Syncs
+  // complete in the order they were started (one device queue). A crash before completion keeps
+  // only what earlier completed syncs covered, possibly followed by a prefix of later appends.
+  virtual void StartSync(std::string_view file, SyncToken token) = 0;
   // Whole contents of `file`; NotFound if it does not exist.
   virtual absl::StatusOr<std::string> Read(std::string_view file) = 0;
   // Cuts `file` to `size` bytes (size <= current size). Not durable until Sync(file).
@@ -46,13 +51,9 @@ class Env {
   // The node's clock: monotonic, but in the simulator possibly skewed and drifting.
   virtual Nanos Now() = 0;
   // Best effort: the message may be lost, delayed, duplicated or reordered. Messages sent during
-  // a turn leave when the turn ends, after Node::EndTurn (and its disk sync), unless released
-  // earlier by FlushSends.
+  // a turn leave when the turn ends, after Node::EndTurn; a policy holds back the ones that vouch
+  // for durable state until the Node::OnSyncDone that covers it, and sends them then.
   virtual void Send(NodeId to, Message msg) = 0;
-  // Lets the messages sent so far this turn leave now, ahead of the disk work still to come in
-  // the turn (a leader replicating while its own log write runs: Raft thesis §10.2.1). The
-  // caller vouches that none of them depends on that disk work. Replies are not affected.
-  virtual void FlushSends() {}
   // Fires Node::OnTimer(token) once, `delay` from now on this node's clock. Timers cannot be
   // cancelled: the core ignores tokens it no longer cares about.
   virtual void SetTimer(Nanos delay, TimerToken token) = 0;

@@ -10,6 +10,8 @@ using NodeId = uint32_t;       // 1-based; 0 means "no node".
 using Nanos = int64_t;         // a point in time or a duration, in nanoseconds.
 using TimerToken = uint64_t;   // chosen by the core; echoed back by OnTimer.
 using ReplyHandle = uint64_t;  // chosen by the runtime for a client request; opaque to the core.
+// Names one Disk::StartSync; its completion comes back as Node::OnSyncDone with the same token.
+using SyncToken = uint64_t;
 
 inline constexpr NodeId kNoNode = 0;
 inline constexpr Nanos kNanosPerMicro = 1'000;

@@ -42,6 +42,12 @@ absl::Status SimDisk::Sync(std::string_view file) {
   return absl::OkStatus();
 }
 
+// A1 replaces.
+void SimDisk::StartSync(std::string_view file, core::SyncToken token) {
+  absl::Status status = Sync(file);
+  syncs_done_.emplace_back(token, std::move(status));
+}
+
 absl::StatusOr<std::string> SimDisk::Read(std::string_view file) {
   File* f = Find(file);
   if (f == nullptr) return absl::NotFoundError(absl::StrCat("sim disk: no file '", std::string(file), "'"));

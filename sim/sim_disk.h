@@ -39,6 +39,8 @@ class SimDisk final : public core::Disk {
   // core::Disk
   absl::Status Append(std::string_view file, std::string_view bytes) override;
   absl::Status Sync(std::string_view file) override;
+  // A1 replaces: syncs at once and remembers the token as done (no node starts a sync yet).
+  void StartSync(std::string_view file, core::SyncToken token) override;
   absl::StatusOr<std::string> Read(std::string_view file) override;
   absl::Status Truncate(std::string_view file, uint64_t size) override;
   absl::Status Rename(std::string_view from, std::string_view to) override;
@@ -61,6 +63,8 @@ class SimDisk final : public core::Disk {
   // Sorted names of the existing files (for tests and reports).
   std::vector<std::string> FileNames() const;
   const DiskStats& stats() const { return stats_; }
+  // A1 replaces: the syncs StartSync finished, oldest first, removed from the disk.
+  std::vector<std::pair<core::SyncToken, absl::Status>> TakeSyncsDone() { return std::exchange(syncs_done_, {}); }
 
  private:
   // What a crash keeps is `current`'s first `synced_size` bytes, unless an unsynced Truncate cut
@@ -88,6 +92,7 @@ class SimDisk final : public core::Disk {
   absl::btree_map<std::string, File, std::less<>> files_;
   core::Nanos cost_ns_ = 0;
   DiskStats stats_;
+  std::vector<std::pair<core::SyncToken, absl::Status>> syncs_done_;  // A1 replaces
 };
 
 }  // namespace kvlab::sim

@@ -178,25 +178,6 @@ void SimNode::HandleClientRequest(core::Message& msg) {
   node_->OnClientRequest(handle, std::move(req.command));
 }
 
-void SimNode::FlushSends() {
-  // Early messages leave once the CPU has handled the turn's inputs and the disk has taken the
-  // writes issued so far; the sync still to come runs while they are in flight.
-  FlushPeerMessages(turn_start_ + turn_cpu_ns_ + disk_.PendingCost());
-}
-
-void SimNode::FlushPeerMessages(core::Nanos at) {
-  size_t kept = 0;
-  for (Outgoing& out : outbox_) {
-    if (out.to_endpoint >= kFirstClientEndpoint) {
-      if (&outbox_[kept] != &out) outbox_[kept] = std::move(out);
-      ++kept;
-      continue;
-    }
-    sim_.Send(config_.self, out.to_endpoint, std::move(out.msg), at);
-  }
-  outbox_.resize(kept);
-}
-
 void SimNode::FlushOutbox(core::Nanos at) {
   for (Outgoing& out : outbox_) sim_.Send(config_.self, out.to_endpoint, std::move(out.msg), at);
   outbox_.clear();

@@ -63,7 +63,6 @@ class SimNode final : public core::Env {
   void Send(core::NodeId to, core::Message msg) override;
   void SetTimer(core::Nanos delay, core::TimerToken token) override;
   void Reply(core::ReplyHandle handle, core::ClientReply reply) override;
-  void FlushSends() override;
   core::Disk& disk() override { return disk_; }
   core::Rng& rng() override { return rng_; }
 
@@ -96,8 +95,6 @@ class SimNode final : public core::Env {
   void Handle(Input& input);
   void HandleClientRequest(core::Message& msg);
   void FlushOutbox(core::Nanos at);
-  // Sends the outbox's messages to nodes at `at`; client replies stay for the turn's end.
-  void FlushPeerMessages(core::Nanos at);
 
   Simulator& sim_;
   core::NodeConfig config_;

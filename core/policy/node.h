@@ -1,9 +1,10 @@
 // core::Node: a replication policy's state machine as the runtime sees it. The runtime (sim or
 // real) calls these handlers one at a time; every effect goes through the Env given at creation.
 //
-// Turns: the runtime calls handlers for every event that is ready, then EndTurn() once. A policy
-// makes that turn's writes durable in EndTurn (one fsync covers them all: group commit) and only
-// then releases their replies and messages that promise durability.
+// Turns: the runtime calls handlers for every event that is ready, then EndTurn() once. EndTurn
+// starts (at most one) sync covering the turn's writes (Disk::StartSync); replies and messages
+// that promise durability are released in the turn whose OnSyncDone covers them (group commit:
+// writes arriving while a sync is in flight are covered by the next one).
 #pragma once
 
 #include <memory>
@@ -51,6 +52,9 @@ class Node {
   virtual void OnClientRequest(ReplyHandle handle, Command cmd) = 0;
   virtual void OnMessage(const Message& msg) = 0;
   virtual void OnTimer(TimerToken token) = 0;
+  // A Disk::StartSync finished: `status` is OK when everything appended to that file before the
+  // StartSync is durable. Called as a turn's input like a message or timer; EndTurn follows.
+  virtual void OnSyncDone(SyncToken token, absl::Status status) = 0;
   virtual void EndTurn() = 0;
 
   // `field:value` pairs for INFO's replication section and the simulator's reports.

@@ -152,7 +152,6 @@ void RaftNode::ReleaseLeaderMessages(size_t from) {
   // leader's. Messages the turn's inputs produced before `from` still wait for the sync.
   for (size_t i = from; i < out_messages_.size(); ++i) env_.Send(out_messages_[i].first, std::move(out_messages_[i].second));
   out_messages_.erase(out_messages_.begin() + static_cast<std::ptrdiff_t>(from), out_messages_.end());
-  env_.FlushSends();
 }
 
 void RaftNode::Send(NodeId to, const RaftMessage& m) {

@@ -80,6 +80,8 @@ class RaftNode final : public Node {
   void OnClientRequest(ReplyHandle handle, Command cmd) override;
   void OnMessage(const Message& msg) override;
   void OnTimer(TimerToken token) override;
+  // A1 replaces: this branch still syncs blocking in EndTurn and starts no async sync.
+  void OnSyncDone(SyncToken, absl::Status) override {}
   void EndTurn() override;
   std::vector<std::pair<std::string, std::string>> Info() const override;
   NodeStatus Status() const override;

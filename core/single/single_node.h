@@ -22,6 +22,8 @@ class SingleNode final : public Node {
   void OnClientRequest(ReplyHandle handle, Command cmd) override;
   void OnMessage(const Message& msg) override;
   void OnTimer(TimerToken token) override {}  // single arms no timers.
+  // A1 replaces: this branch still syncs blocking in EndTurn and starts no async sync.
+  void OnSyncDone(SyncToken, absl::Status) override {}
   void EndTurn() override;
 
   std::vector<std::pair<std::string, std::string>> Info() const override;

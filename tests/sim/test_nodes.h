@@ -44,6 +44,7 @@ class EchoNode final : public core::Node {
     }
     env_.SetTimer(core::Millis(1), token + 1);
   }
+  void OnSyncDone(core::SyncToken, absl::Status) override {}  // A1 replaces
   void EndTurn() override {
     if (dirty_) (void)env_.disk().Sync("log");
     dirty_ = false;

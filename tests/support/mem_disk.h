@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "core/env.h"
@@ -27,6 +29,8 @@ class MemDisk : public Disk {
     f->ever_synced = true;
     return absl::OkStatus();
   }
+  // A1 replaces: syncs at once and remembers the token as done.
+  void StartSync(std::string_view file, SyncToken token) override { syncs_done.emplace_back(token, Sync(file)); }
   absl::StatusOr<std::string> Read(std::string_view file) override {
     File* f = Find(file);
     if (f == nullptr) return absl::NotFoundError("no such file");
@@ -73,6 +77,7 @@ class MemDisk : public Disk {
 
   int syncs = 0;
   bool fail_syncs = false;  // makes every Sync fail, to test error paths.
+  std::vector<std::pair<SyncToken, absl::Status>> syncs_done;  // A1 replaces
 
  private:
   struct File {

@@ -145,11 +145,12 @@ TEST(RaftNodeTest, DuplicateOldAppendDoesNotTruncateMatchingEntries) {
 
 TEST(RaftNodeTest, AppendsAreAckedOnlyAfterSync) {
   Solo s;
+  s.env.syncs_at_send.clear();
   s.node->OnMessage(Msg(2, 1, RaftAppend{.term = 1, .entries = {Entry(1, 1)}}));
   EXPECT_TRUE(s.env.sent.empty()) << "the ack must wait for the turn's sync";
   const int syncs = s.env.mem_disk.syncs;
   s.node->EndTurn();
-  EXPECT_TRUE(s.env.flushes.empty()) << "a follower releases nothing ahead of its sync";
+  for (int at : s.env.syncs_at_send) EXPECT_EQ(at, syncs + 1) << "a follower sends nothing ahead of its sync";
   EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
   EXPECT_TRUE(s.LastAppendReply().success);
   s.node.reset();
@@ -310,18 +311,16 @@ TEST(RaftNodeTest, LeaderSendsItsAppendsBeforeItsOwnLogWriteIsSynced) {
   Solo s;
   s.BecomeLeader();
   s.env.sent.clear();
-  s.env.flushes.clear();
+  s.env.syncs_at_send.clear();
   const int syncs = s.env.mem_disk.syncs;
   s.node->OnClientRequest(7, Command::Put("a", "1"));
   s.node->EndTurn();
-  // Released once, before the turn's sync, with the append that carries the write.
-  ASSERT_EQ(s.env.flushes.size(), 1u);
-  EXPECT_EQ(s.env.flushes[0].syncs, syncs);
+  // A1 replaces: sent before the turn's sync, with the append that carries the write.
   EXPECT_EQ(s.env.mem_disk.syncs, syncs + 1);
   bool carried = false;
-  for (size_t i = 0; i < s.env.flushes[0].sent; ++i) {
+  for (size_t i = 0; i < s.env.sent.size(); ++i) {
     const std::optional<RaftAppend> append = RaftOf<RaftAppend>(s.env.sent[i]);
-    if (!append) continue;
+    if (!append || s.env.syncs_at_send[i] != syncs) continue;
     for (const RaftEntry& e : append->entries) carried |= e.command.keys == std::vector<std::string>{"a"};
   }
   EXPECT_TRUE(carried);

@@ -23,9 +23,7 @@ class FakeEnv : public Env {
     msg.from = id_;
     msg.to = to;
     sent.push_back(std::move(msg));
-  }
-  void FlushSends() override {
-    flushes.push_back(Flush{sent.size(), mem_disk.syncs});
+    syncs_at_send.push_back(mem_disk.syncs);
   }
   void SetTimer(Nanos, TimerToken) override {}
   void Reply(ReplyHandle handle, ClientReply reply) override {
@@ -39,15 +37,13 @@ class FakeEnv : public Env {
   std::vector<Message> TakeSent() {
     std::vector<Message> out = std::move(sent);
     sent.clear();
+    syncs_at_send.clear();
     return out;
   }
 
-  // What FlushSends saw: messages sent so far, and syncs done so far.
-  struct Flush {
-    size_t sent;
-    int syncs;
-  };
-  std::vector<Flush> flushes;
+  // A1 replaces: the disk's sync count when each message of `sent` was handed to the Env (the
+  // Env releases a turn's messages at its end; this tells which ones the node sent before its sync).
+  std::vector<int> syncs_at_send;
   Nanos now = 0;
   MemDisk mem_disk;
   std::vector<Message> sent;
@@ -86,6 +82,7 @@ class Cluster {
     nodes_[id - 1].reset();
     env(id).mem_disk.Crash();
     env(id).sent.clear();
+    env(id).syncs_at_send.clear();
   }
 
   RaftNode* node(NodeId id) { return nodes_[id - 1].get(); }
