@@ -27,17 +27,12 @@ class RealEnv final : public core::Env {
   void set_reply_sink(ReplySink sink) { reply_ = std::move(sink); }
   // Without a send sink (a one-node cluster), messages are dropped and counted.
   void set_send_sink(SendSink sink) { send_ = std::move(sink); }
-  // Called by FlushSends: hands the messages sent so far to the sockets.
-  void set_flush_sink(absl::AnyInvocable<void()> sink) { flush_ = std::move(sink); }
 
   core::NodeId self() const override { return self_; }
   core::Nanos Now() override;
   void Send(core::NodeId to, core::Message msg) override;
   void SetTimer(core::Nanos delay, core::TimerToken token) override;
   void Reply(core::ReplyHandle handle, core::ClientReply reply) override;
-  void FlushSends() override {
-    if (flush_) flush_();
-  }
   core::Disk& disk() override { return disk_; }
   core::Rng& rng() override { return rng_; }
 
@@ -52,7 +47,6 @@ class RealEnv final : public core::Env {
   core::Node* node_ = nullptr;
   ReplySink reply_;
   SendSink send_;
-  absl::AnyInvocable<void()> flush_;
   uint64_t dropped_messages_ = 0;
 };
 
