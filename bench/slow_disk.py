@@ -208,6 +208,7 @@ def markdown(result):
     return "\n".join([
         "# GETs and heartbeats on a slowed disk (3-node raft)",
         "",
+    ] + ([result["note"], ""] if result.get("note") else []) + [
         "Every fdatasync takes %d ms longer (`--debug-sync-delay-ms %d`); %d writer connections SET on the "
         "leader for %d s while one reader GETs an existing key one at a time on the leader. "
         "raft.election_timeout_ms=%s (with 200 ms syncs the default 150..300 never elects: a vote "
@@ -216,6 +217,18 @@ def markdown(result):
                             result["election_timeout_ms"], result["command"]),
         "",
     ] + rows + [""])
+
+
+def without_note(argv):
+    out, skip = [], False
+    for a in argv:
+        if skip or a.startswith("--note="):
+            skip = False
+            continue
+        skip = a == "--note"
+        if not skip:
+            out.append(a)
+    return out
 
 
 def main():
@@ -232,12 +245,13 @@ def main():
     ap.add_argument("--writers", type=int, default=4)
     ap.add_argument("--base-port", type=int, default=16380)
     ap.add_argument("--out", default=os.path.join(ROOT, "results/real"))
+    ap.add_argument("--note", default="", help="a line written under the title (which build, which commit)")
     args = ap.parse_args()
     runs = {"before": (args.before or args.kvlab, [] if args.before else ["--debug-inline-sync"]),
             "after": (args.kvlab, [])}
     result = {"delay_ms": args.delay_ms, "seconds": args.seconds, "writers": args.writers,
-              "election_timeout_ms": args.election_ms,
-              "command": " ".join(["bench/slow_disk.py"] + sys.argv[1:])}
+              "election_timeout_ms": args.election_ms, "note": args.note,
+              "command": " ".join(["bench/slow_disk.py"] + without_note(sys.argv[1:]))}
     for name, (binary, flags) in runs.items():
         if args.only and name != args.only:
             continue
