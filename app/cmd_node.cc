@@ -7,6 +7,7 @@
 #include "core/policy/registry.h"
 #include "real/cluster_launcher.h"
 #include "real/node_main.h"
+#include "real/sync_thread.h"
 
 namespace kvlab::app {
 
@@ -34,6 +35,12 @@ void AddNodeCommand(CLI::App& app) {
   n->add_option("--cluster-token", node->cluster_token,
                 "Salts the cluster id recorded in the data dir at bootstrap (two clusters with the same "
                 "members get different ids)");
+  n->add_option("--debug-sync-delay-ms", node->debug_sync_delay_ms,
+                 absl::StrCat("Debug/test only: every fdatasync takes N ms longer (a slow disk; 0..",
+                              real::kMaxSyncDelay.count(), ")"));
+  n->add_flag("--debug-inline-sync", node->debug_inline_sync,
+              "Debug/test only: run fdatasync on the event loop, blocking it (the behaviour before syncs moved "
+              "to their own thread), for before/after measurements");
   n->callback([node] { SetExitCode(real::RunNode(*node)); });
 
   auto cluster = std::make_shared<real::ClusterFlags>();

@@ -29,6 +29,7 @@ inline constexpr uint64_t kWalSnapshotThresholdBytes = 64ull * 1024 * 1024;
 
 // --- Timers and client requests ----------------------------------------------------------------
 inline constexpr Nanos kClientRequestTimeout = Seconds(5);
+inline constexpr size_t kMaxTrackedWriteKeys = 100'000;         // single: keys with unsynced writes tracked one by one.
 inline constexpr size_t kMaxPendingClientRequests = 100'000;      // per node, beyond: -BUSY error.
 
 static_assert(kMaxKeyBytes < kMaxValueBytes);

@@ -66,6 +66,9 @@ int RunNode(const NodeFlags& flags) {
   if (flags.durability != "fsync" && flags.durability != "none") {
     return Fail(kExitUsage, absl::StrCat("node: --durability must be fsync or none, not '", flags.durability, "'"));
   }
+  if (flags.debug_sync_delay_ms < 0 || flags.debug_sync_delay_ms > kMaxSyncDelay.count()) {
+    return Fail(kExitUsage, absl::StrCat("node: --debug-sync-delay-ms must be 0..", kMaxSyncDelay.count()));
+  }
   absl::StatusOr<std::map<core::NodeId, PeerAddress>> cluster = ParseClusterFlag(flags.cluster);
   if (!cluster.ok()) return Fail(kExitUsage, absl::StrCat("node: ", cluster.status().message()));
   NodeServerOptions options;
@@ -85,6 +88,8 @@ int RunNode(const NodeFlags& flags) {
   options.data_dir = flags.data_dir;
   options.requirepass = flags.requirepass;
   options.cluster_token = flags.cluster_token;
+  options.async_syncs = !flags.debug_inline_sync;
+  options.sync_delay = std::chrono::milliseconds(flags.debug_sync_delay_ms);
 
   absl::StatusOr<std::unique_ptr<NodeServer>> server = NodeServer::Start(options);
   if (!server.ok()) return Fail(kExitUsage, StartFailure(flags, server.status()));

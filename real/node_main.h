@@ -6,7 +6,6 @@
 #include <map>
 #include <string>
 #include <vector>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/policy/registry.h"
@@ -26,6 +25,8 @@ struct NodeFlags {
   std::string bind = "127.0.0.1";
   std::string requirepass;
   std::string cluster_token;     // salts the cluster id recorded at bootstrap.
+  int debug_sync_delay_ms = 0;    // debug only: each sync takes this much longer (a slow disk).
+  bool debug_inline_sync = false;  // debug only: syncs block the event loop (the old behaviour).
 };
 
 using PeerAddress = net::PeerEndpoint;

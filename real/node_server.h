@@ -2,15 +2,20 @@
 // loop, with its state in a POSIX data directory.
 //
 // A turn of the loop: read every ready client, hand its requests to the node; then EndTurn
-// (group commit: one fdatasync covers the turn's writes, and the node releases their replies),
-// hand buffered appends to the OS, and write every connection's replies in one send each.
+// (group commit: it starts one sync covering the turn's writes), hand buffered appends to the OS,
+// and write every connection's replies in one send each. The sync runs on the data dir's sync
+// thread; its completion wakes the loop (an eventfd) and is handed to the node as a turn's input
+// (Node::OnSyncDone), which releases the replies and messages that waited for it. Meanwhile the
+// loop goes on serving heartbeats, reads and other clients.
 // Server-side commands (PING, INFO, CONFIG GET, CLIENT, HELLO, AUTH, ...) are answered here;
 // key-value commands become core::Commands (see kv_commands.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +43,11 @@ struct NodeServerOptions {
   std::string requirepass;            // empty: no AUTH needed.
   std::string cluster_token;          // salts the cluster id recorded at bootstrap (data_dir_meta.h).
   size_t max_bulk_bytes = net::kDefaultMaxBulkBytes;
+  // Syncs run on a sync thread (false: on the loop, as a blocking fdatasync; for before/after
+  // measurements only: kvlab node --debug-inline-sync).
+  bool async_syncs = true;
+  // Test/debug only (kvlab node --debug-sync-delay-ms): each sync takes this much longer.
+  std::chrono::nanoseconds sync_delay{0};
 };
 
 class NodeServer final : public net::RespHandler {
@@ -57,7 +67,7 @@ class NodeServer final : public net::RespHandler {
   // The peer port (0 without peers).
   int peer_port() const { return peers_ ? peers_->port() : 0; }
   // Serves until Shutdown() (SHUTDOWN command, or SIGTERM/SIGINT when WatchSignals() was called).
-  // The last turn's writes are made durable and its replies written before it returns.
+  // Before it returns, the syncs in flight finish and the replies held for them are written.
   void Run();
   // Stops accepting clients and ends Run() after the current turn.
   void Shutdown();
@@ -71,6 +81,11 @@ class NodeServer final : public net::RespHandler {
  private:
   explicit NodeServer(const NodeServerOptions& options) : options_(options) {}
   void EndOfTurn();
+  // Hands the finished syncs to the node (a turn's input; the end-of-turn hook follows).
+  void DeliverSyncsDone();
+  // After the loop stopped: waits for the syncs in flight and delivers them, turn by turn.
+  void DrainSyncs();
+  absl::Status WatchSyncs();
   absl::Status StartPeers();
   absl::Status OpenDataDir();
   absl::Status CheckDataDirRecord();
@@ -95,6 +110,8 @@ class NodeServer final : public net::RespHandler {
   std::unique_ptr<net::RespServer> resp_;
   std::unique_ptr<net::PeerLink> peers_;  // null in a one-node cluster.
   int signal_fd_ = -1;
+  std::optional<net::EventLoop::WatchId> sync_watch_;  // the sync thread's eventfd.
+  bool sync_delivery_posted_ = false;  // inline completions: a task in the next turn takes them.
   core::Nanos started_at_ = 0;
   std::string name_;  // the current command's lowercased name (reused: no allocation per request).
   uint64_t disk_errors_ = 0;

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/env.h"
@@ -21,15 +23,18 @@ class OverlayDisk final : public core::Disk {
 
   absl::Status Append(std::string_view file, std::string_view bytes) override;
   absl::Status Sync(std::string_view file) override;
+  // Nothing reaches the directory, so there is nothing to sync: the completion is queued at once
+  // (NotFound for a file that does not exist, as Sync), for TakeSyncsDone.
+  void StartSync(std::string_view file, core::SyncToken token) override;
   absl::StatusOr<std::string> Read(std::string_view file) override;
   absl::Status Truncate(std::string_view file, uint64_t size) override;
   absl::Status Rename(std::string_view from, std::string_view to) override;
   absl::Status Remove(std::string_view file) override;
-  // Nothing becomes durable here, and no node runs on this disk to hear of it.
-  void StartSync(std::string_view file, core::SyncToken) override { (void)Sync(file); }
 
   // Replaces the in-memory view of `file` (it need not exist in the directory).
   void Put(std::string_view file, std::string bytes);
+  // The syncs StartSync reported, oldest first, removed.
+  std::vector<std::pair<core::SyncToken, absl::Status>> TakeSyncsDone() { return std::exchange(syncs_done_, {}); }
 
  private:
   // The file's in-memory view, loaded on first use: nullopt if it does not exist (or was removed).
@@ -37,6 +42,7 @@ class OverlayDisk final : public core::Disk {
 
   const std::string dir_;
   std::map<std::string, std::optional<std::string>, std::less<>> files_;
+  std::vector<std::pair<core::SyncToken, absl::Status>> syncs_done_;
 };
 
 }  // namespace kvlab::real

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -89,6 +90,9 @@ absl::StatusOr<std::unique_ptr<PosixDisk>> PosixDisk::Open(const std::string& di
   for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1)) {
     mkdir(dir.substr(0, slash).c_str(), 0755);  // parents; errors surface at the last mkdir.
   }
+  if (options.sync_delay < std::chrono::nanoseconds::zero() || options.sync_delay > kMaxSyncDelay) {
+    return absl::InvalidArgumentError(absl::StrCat("sync delay must be 0..", kMaxSyncDelay.count(), " ms"));
+  }
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return Errno("mkdir", dir);
   const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return Errno("open", dir);
@@ -104,10 +108,17 @@ absl::StatusOr<std::unique_ptr<PosixDisk>> PosixDisk::Open(const std::string& di
     close(dir_fd);
     return absl::FailedPreconditionError(absl::StrCat("data dir ", dir, " is in use by another process"));
   }
-  return std::unique_ptr<PosixDisk>(new PosixDisk(dir, dir_fd, lock_fd, std::move(options)));
+  std::unique_ptr<PosixDisk> disk(new PosixDisk(dir, dir_fd, lock_fd, std::move(options)));
+  if (disk->options_.async_syncs) {
+    absl::StatusOr<std::unique_ptr<SyncThread>> thread = SyncThread::Start(disk->options_.sync_delay);
+    if (!thread.ok()) return thread.status();
+    disk->sync_thread_ = *std::move(thread);
+  }
+  return disk;
 }
 
 PosixDisk::~PosixDisk() {
+  sync_thread_.reset();  // finishes the syncs in flight.
   (void)FlushBuffers();
   while (!files_.empty()) CloseFile(files_.begin()->first);
   close(lock_fd_);
@@ -222,13 +233,54 @@ absl::Status PosixDisk::Append(std::string_view file, std::string_view bytes) {
   return WriteData(file, **f, bytes);
 }
 
+absl::Status PosixDisk::SyncInline(std::string_view file, OpenFile& f) {
+  // Test-only slow disk: the sleep stands for the device's time, on the thread that waits for it.
+  if (options_.sync_delay > std::chrono::nanoseconds::zero()) std::this_thread::sleep_for(options_.sync_delay);
+  if (fdatasync(f.fd) != 0) return Errno("fdatasync", Path(file));
+  ++fsyncs_;
+  return dir_dirty_ ? SyncDir() : absl::OkStatus();
+}
+
 absl::Status PosixDisk::Sync(std::string_view file) {
   absl::StatusOr<OpenFile*> f = OpenForAppend(file);
   if (!f.ok()) return f.status();
   if (absl::Status s = WritePending(file, **f); !s.ok()) return s;
-  if (fdatasync((*f)->fd) != 0) return Errno("fdatasync", Path(file));
-  ++fsyncs_;
-  return dir_dirty_ ? SyncDir() : absl::OkStatus();
+  return SyncInline(file, **f);
+}
+
+// The buffered appends reach the OS here, on the caller's thread: the sync thread only syncs.
+void PosixDisk::StartSync(std::string_view file, core::SyncToken token) {
+  absl::StatusOr<OpenFile*> f = OpenForAppend(file);
+  absl::Status status = f.ok() ? WritePending(file, **f) : f.status();
+  if (status.ok() && sync_thread_ != nullptr && sync_thread_->outstanding() < kMaxSyncsInFlight) {
+    sync_thread_->Submit((*f)->fd, dir_dirty_ ? dir_fd_ : -1, Path(file), token);
+    dir_dirty_ = false;  // the directory's sync is in this request, ahead of any later one.
+    ++fsyncs_;
+    return;
+  }
+  // Inline: after every earlier sync, so completions keep the order the syncs were started in.
+  WaitForSyncs();
+  if (status.ok()) status = SyncInline(file, **f);
+  syncs_done_.push_back(SyncDone{token, std::move(status)});
+}
+
+void PosixDisk::WaitForSyncs() {
+  if (sync_thread_ == nullptr) return;
+  sync_thread_->WaitForDone();
+  for (SyncDone& d : sync_thread_->TakeDone()) syncs_done_.push_back(std::move(d));
+}
+
+std::vector<SyncDone> PosixDisk::TakeSyncsDone() {
+  if (sync_thread_ != nullptr) {
+    for (SyncDone& d : sync_thread_->TakeDone()) syncs_done_.push_back(std::move(d));
+  }
+  std::vector<SyncDone> out;
+  out.swap(syncs_done_);
+  return out;
+}
+
+size_t PosixDisk::syncs_outstanding() const {
+  return syncs_done_.size() + (sync_thread_ != nullptr ? sync_thread_->outstanding() : 0);
 }
 
 absl::StatusOr<std::string> PosixDisk::Read(std::string_view file) {

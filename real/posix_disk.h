@@ -12,17 +12,25 @@
 // write (no inode update) between chunks. Read returns the zero tail too: only for files whose
 // reader treats a zero tail as the end (the WAL: ReadWal cuts it before the first append).
 // Closing the disk cuts the tail, so a clean restart finds no zeros.
+//
+// StartSync (PosixDiskOptions::async_syncs): the turn's buffered appends go to the OS on the
+// caller's thread, then a SyncThread runs the fdatasync, so the event loop goes on serving while
+// the disk works; the node server watches sync_event_fd() and hands TakeSyncsDone() to the node.
+// Without async_syncs (or with kMaxSyncsInFlight syncs already in flight: backpressure), StartSync
+// syncs inline and queues the completion (has_syncs_ready()). Either way completions come out in
+// the order the syncs were started.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 #include "absl/status/statusor.h"
 #include "core/env.h"
+#include "real/sync_thread.h"
 
 namespace kvlab::real {
 
@@ -33,6 +41,11 @@ struct PosixDiskOptions {
   // Names of the files to preallocate (see the header comment), e.g. {core::kWalFileName}.
   std::vector<std::string> preallocate;
   uint64_t preallocate_chunk_bytes = kDefaultPreallocateChunkBytes;
+  // StartSync's fdatasync runs on a SyncThread (the node turns this on); false: it runs inline.
+  bool async_syncs = false;
+  // Test/debug only (kvlab node --debug-sync-delay-ms): every sync, StartSync's on the sync
+  // thread and Sync's on the caller's, takes this much longer: a slow disk. <= kMaxSyncDelay.
+  std::chrono::nanoseconds sync_delay{0};
 };
 
 class PosixDisk final : public core::Disk {
@@ -44,16 +57,25 @@ class PosixDisk final : public core::Disk {
 
   absl::Status Append(std::string_view file, std::string_view bytes) override;
   absl::Status Sync(std::string_view file) override;
+  void StartSync(std::string_view file, core::SyncToken token) override;
   absl::StatusOr<std::string> Read(std::string_view file) override;
   absl::Status Truncate(std::string_view file, uint64_t size) override;
   absl::Status Rename(std::string_view from, std::string_view to) override;
   absl::Status Remove(std::string_view file) override;
-  // Minimal: syncs at once and records the completion for TakeSyncCompletions.
-  void StartSync(std::string_view file, core::SyncToken token) override { synced_.emplace_back(token, Sync(file)); }
-  std::vector<std::pair<core::SyncToken, absl::Status>> TakeSyncCompletions() { return std::exchange(synced_, {}); }
 
   // Hands every buffered append to the OS (write, no fsync).
   absl::Status FlushBuffers();
+  // The syncs StartSync started that have finished, oldest first, removed from the disk.
+  std::vector<SyncDone> TakeSyncsDone();
+  // Started by StartSync and not yet handed out by TakeSyncsDone.
+  size_t syncs_outstanding() const;
+  // TakeSyncsDone has completions that no eventfd announces (inline syncs, errors): the caller
+  // takes them in its next turn without waiting.
+  bool has_syncs_ready() const { return !syncs_done_.empty(); }
+  // Readable when a sync thread's sync finished; -1 without async_syncs.
+  int sync_event_fd() const { return sync_thread_ ? sync_thread_->event_fd() : -1; }
+  // Blocks until every started sync has finished (a clean stop), then TakeSyncsDone has them all.
+  void WaitForSyncs();
   const std::string& dir() const { return dir_; }
   uint64_t fsyncs() const { return fsyncs_; }
   // Chunks of zeros written ahead of preallocated files' data.
@@ -82,6 +104,8 @@ class PosixDisk final : public core::Disk {
   absl::Status FlushFile(std::string_view file);
   void CloseFile(std::string_view file);
   absl::Status SyncDir();
+  // fdatasync on the caller's thread (after the test-only delay), and the directory if dirty.
+  absl::Status SyncInline(std::string_view file, OpenFile& f);
 
   const std::string dir_;
   const int dir_fd_;
@@ -92,7 +116,8 @@ class PosixDisk final : public core::Disk {
   std::pair<const std::string, OpenFile>* last_ = nullptr;  // files_'s entry used last (map nodes are stable).
   uint64_t fsyncs_ = 0;
   uint64_t preallocations_ = 0;
-  std::vector<std::pair<core::SyncToken, absl::Status>> synced_;
+  std::unique_ptr<SyncThread> sync_thread_;  // null without async_syncs.
+  std::vector<SyncDone> syncs_done_;         // finished inline, or taken from the thread early.
 };
 
 }  // namespace kvlab::real

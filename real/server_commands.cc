@@ -258,6 +258,7 @@ std::string NodeServer::InfoText(std::string_view section) {
                       {"durability", options_.fsync ? "fsync" : "none"},
                       {"data_dir", options_.data_dir},
                       {"fsyncs", absl::StrCat(disk_->fsyncs())},
+                      {"syncs_in_flight", absl::StrCat(disk_->syncs_outstanding())},
                       {"disk_errors", absl::StrCat(disk_errors_)}});
   std::vector<std::pair<std::string, std::string>> replication = {{"role", "master"}, {"connected_slaves", "0"}};
   for (auto& kv : node_->Info()) replication.push_back({absl::StrCat("kvlab_", kv.first), kv.second});

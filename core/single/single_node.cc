@@ -1,5 +1,7 @@
 #include "core/single/single_node.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "core/constants.h"
 
@@ -34,7 +36,36 @@ void SingleNode::OnClientRequest(ReplyHandle handle, Command cmd) {
   }
   const int64_t now_ms = env_.Now() / kNanosPerMilli;
   Result result = store_->Apply(cmd, now_ms);
-  held_.Hold(store_->write_mark(), Held{handle, IsReadOnly(cmd.op), std::move(result)});
+  const bool read_only = IsReadOnly(cmd.op);
+  if (!read_only) NoteWrite(cmd);
+  if (read_only && ObservedMark(cmd) <= store_->durable_mark()) {
+    ClientReply reply;
+    reply.result = std::move(result);
+    return env_.Reply(handle, std::move(reply));
+  }
+  // Held in mark order: a read that must wait waits for the newest mark (a little longer than
+  // its keys need, never shorter).
+  held_.Hold(store_->write_mark(), Held{handle, read_only, std::move(result)});
+}
+
+void SingleNode::NoteWrite(const Command& cmd) {
+  const SyncGate::Mark mark = store_->write_mark();
+  if (cmd.keys.empty() || key_marks_.size() + cmd.keys.size() > kMaxTrackedWriteKeys) {
+    all_keys_mark_ = mark;
+    key_marks_.clear();
+    return;
+  }
+  for (const std::string& key : cmd.keys) key_marks_[key] = mark;
+}
+
+SyncGate::Mark SingleNode::ObservedMark(const Command& cmd) const {
+  if (cmd.keys.empty()) return store_->write_mark();  // DBSIZE and the like see every key.
+  SyncGate::Mark mark = all_keys_mark_;
+  for (const std::string& key : cmd.keys) {
+    auto it = key_marks_.find(key);
+    if (it != key_marks_.end()) mark = std::max(mark, it->second);
+  }
+  return mark;
 }
 
 void SingleNode::OnMessage(const Message& msg) {
@@ -57,6 +88,7 @@ void SingleNode::EndTurn() {
 }
 
 void SingleNode::ReleaseDurable() {
+  if (store_->durable_mark() >= store_->write_mark() && !key_marks_.empty()) key_marks_.clear();
   held_.Release(store_->durable_mark(), [this](Held h) {
     ClientReply reply;
     reply.result = std::move(h.result);

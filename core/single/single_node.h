@@ -2,7 +2,8 @@
 // durable KvStore. It is the baseline the replicated policies are compared with, and the
 // reference for group commit: EndTurn starts one sync covering every write so far (unless one is
 // in flight), and each reply is held until the sync covering the newest write it could observe
-// completes. A failed write or sync fails the store: held writes answer kUnknown (they may or
+// completes. A read of keys whose last writes are durable is answered at once, even while a sync
+// for other keys is in flight (a slow fsync does not stall it). A failed write or sync fails the store: held writes answer kUnknown (they may or
 // may not survive), held reads kTryAgain, and the node refuses requests until it is restarted.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/env.h"
 #include "core/kv/kv_store.h"
 #include "core/policy/node.h"
@@ -51,6 +53,10 @@ class SingleNode final : public Node {
   // The store failed: answers every held reply with its indeterminate outcome.
   void FailHeld();
   bool failed() const { return store_ != nullptr && !store_->failure().ok(); }
+  // Remembers which keys `cmd` wrote at the store's current write mark.
+  void NoteWrite(const Command& cmd);
+  // The newest write mark a read of `cmd` could observe.
+  SyncGate::Mark ObservedMark(const Command& cmd) const;
 
   NodeConfig config_;
   Env& env_;
@@ -59,6 +65,11 @@ class SingleNode final : public Node {
   // write they could observe: answering one before that write is durable could show a value a
   // crash then takes back.
   HeldEffects<Held> held_;
+  // The write mark of each key's last write since everything was last durable, and of the last
+  // write that touched every key (FLUSHALL). Cleared whenever everything is durable; bounded by
+  // kMaxTrackedWriteKeys (beyond, a write counts as touching every key: reads just wait more).
+  absl::flat_hash_map<std::string, SyncGate::Mark> key_marks_;
+  SyncGate::Mark all_keys_mark_ = 0;
   uint64_t ignored_messages_ = 0;
 };
 
