@@ -79,15 +79,9 @@ TEST_F(SlowSyncTest, SigtermDuringASlowSyncStillRepliesAndKeepsTheWrite) {
     RespClient writer(port_);
     ASSERT_TRUE(writer.Send({"SET", "k", "v"}));
     RespClient other(port_);
-    std::optional<RespValue> reply;
-    // Before A1's nodes the sync blocks the loop: the reply comes first, and only the stop is tested.
-    if (kNodesSyncOffTheLoop) {
-      ASSERT_TRUE(WaitSyncInFlight(other));
-    } else {
-      reply = writer.Receive();
-    }
+    ASSERT_TRUE(WaitSyncInFlight(other));
     node_->Signal(SIGTERM);
-    if (kNodesSyncOffTheLoop) reply = writer.Receive();
+    std::optional<RespValue> reply = writer.Receive();
     ASSERT_TRUE(reply.has_value()) << node_->stderr_text();
     EXPECT_EQ(reply->str, "OK");
   }
