@@ -68,6 +68,11 @@ struct Peer {
   uint64_t next = 1;
   uint64_t match = 0;
   std::deque<uint64_t> inflight;  // last index of each unacknowledged AppendEntries.
+  // Where the pipeline last restarted after a rejection (none: UINT64_MAX). While it is in flight,
+  // rejections asking for this index or a later one are the rest of the old pipeline answering:
+  // restarting again for each would resend the whole pipeline per rejection (a message storm
+  // that, with one entry per message, never reaches the entry the follower lacks).
+  uint64_t probe = UINT64_MAX;
   Nanos last_progress = 0;        // last send into an empty pipeline or acknowledgement.
   Nanos last_ack = 0;             // any reply in the current term (check quorum).
   uint64_t acked_read_seq = 0;
@@ -151,6 +156,7 @@ class RaftNode final : public Node {
   void Replicate(bool heartbeat);
   void SendAppend(Peer& p, bool heartbeat);
   void OnAppend(NodeId from, const RaftAppend& m);
+  void OnAppendRejected(raft_detail::Peer& p, const RaftAppendReply& m);
   void OnAppendReply(NodeId from, const RaftAppendReply& m);
   void NotePeerAck(Peer& p, uint64_t read_seq);
   void AdvanceCommit();

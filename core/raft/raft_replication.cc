@@ -33,6 +33,7 @@ void RaftNode::Replicate(bool heartbeat) {
       // Lost messages or replies: restart the pipeline from what the follower confirmed.
       p.inflight.clear();
       p.next = p.match + 1;
+      p.probe = UINT64_MAX;
     }
     bool sent = false;
     while (!p.snapshotting && p.inflight.size() < options_.max_inflight_appends && p.next <= log_.last_index()) {
@@ -149,23 +150,35 @@ void RaftNode::OnAppendReply(NodeId from, const RaftAppendReply& m) {
       p.last_progress = env_.Now();
     }
     while (!p.inflight.empty() && p.inflight.front() <= p.match) p.inflight.pop_front();
+    if (p.match >= p.probe) p.probe = UINT64_MAX;  // the follower took the probed entry.
     p.next = std::max(p.next, p.match + 1);
     AdvanceCommit();
-  } else if (!p.snapshotting && m.conflict_index > p.match) {
-    // Fast back-tracking (§5.3): skip the whole conflicting term at once.
-    uint64_t next = m.conflict_index;
-    if (m.conflict_term != 0) {
-      const uint64_t last = log_.LastIndexOfTerm(m.conflict_term);
-      if (last != 0) next = last + 1;
-    }
-    p.next = std::clamp<uint64_t>(next, p.match + 1, log_.last_index() + 1);
-    p.inflight.clear();
-    p.last_progress = env_.Now();
-    while (p.inflight.size() < options_.max_inflight_appends && p.next <= log_.last_index() && !p.snapshotting) {
-      SendAppend(p, false);
-    }
+  } else if (!p.snapshotting) {
+    OnAppendRejected(p, m);
   }
   ConfirmReadRounds();
+}
+
+// Fast back-tracking (§5.3): skip the whole conflicting term at once, never below what the
+// follower confirmed. A follower whose log ends before prev_index asks for its end (conflict_term
+// 0); one holding another term at prev_index names it, and the leader resumes after its own last
+// entry of that term, or, lacking any, just after the confirmed match.
+void RaftNode::OnAppendRejected(Peer& p, const RaftAppendReply& m) {
+  if (m.conflict_term == 0 && m.conflict_index <= p.match) return;  // stale: it has more by now.
+  uint64_t next = m.conflict_index;
+  if (m.conflict_term != 0) {
+    const uint64_t last = log_.LastIndexOfTerm(m.conflict_term);
+    if (last != 0) next = last + 1;
+  }
+  next = std::clamp<uint64_t>(next, p.match + 1, log_.last_index() + 1);
+  if (!p.inflight.empty() && next >= p.probe) return;  // the restarted pipeline is on its way.
+  p.probe = next;
+  p.next = next;
+  p.inflight.clear();
+  p.last_progress = env_.Now();
+  while (p.inflight.size() < options_.max_inflight_appends && p.next <= log_.last_index() && !p.snapshotting) {
+    SendAppend(p, false);
+  }
 }
 
 // §5.4.2: only an entry of the current term commits by counting replicas; earlier ones commit

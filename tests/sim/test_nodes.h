@@ -152,6 +152,7 @@ class PlantedBugNode final : public core::Node {
   }
   void OnMessage(const core::Message& msg) override { inner_->OnMessage(msg); }
   void OnTimer(core::TimerToken token) override { inner_->OnTimer(token); }
+  void OnSyncDone(core::SyncToken token, absl::Status status) override { inner_->OnSyncDone(token, std::move(status)); }
   void EndTurn() override { inner_->EndTurn(); }
   std::vector<std::pair<std::string, std::string>> Info() const override { return inner_->Info(); }
   core::NodeStatus Status() const override {

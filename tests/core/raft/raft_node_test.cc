@@ -347,6 +347,46 @@ TEST(RaftNodeTest, LeaderDoesNotCommitEntryFromPreviousTermByCounting) {
   EXPECT_EQ(s.node->applied_index(), 2u);
 }
 
+// Appends sent to node 2 since `env.sent` was last cleared, as their prev_index.
+std::vector<uint64_t> PrevIndexesSentTo2(FakeEnv& env) {
+  std::vector<uint64_t> out;
+  for (const Message& m : env.sent) {
+    if (m.to != 2) continue;
+    if (std::optional<RaftAppend> a = RaftOf<RaftAppend>(m)) out.push_back(a->prev_index);
+  }
+  return out;
+}
+
+// Found by a sweep (raft:max_append_entries=1, 5 nodes, --faults network): a follower whose log
+// ends in an entry of an older term at match+1 answered the pipeline with "my log ends here"
+// (conflict_term 0) and the probe just before with "term 1 there", which the leader ignored as
+// stale because the follower's first index of term 1 lies below the match. Each "ends here"
+// restarted the whole pipeline, and the follower never got the entry it lacked.
+TEST(RaftNodeTest, LeaderBacktracksPastAConflictBelowItsPipelineWithoutAStorm) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1, "a", "1"), Entry(1, 2, "b", "2")}});
+  s.env.now += kRaftElectionMax * 2;
+  s.BecomeLeader();
+  const uint64_t term = s.node->term();
+  s.node->OnClientRequest(7, Command::Put("c", "3"));
+  s.node->EndTurn();
+  s.env.CompleteSyncs(*s.node);
+  ASSERT_EQ(s.node->log().last_index(), 4u);  // 1, 2 of term 1; no-op 3 and entry 4 of `term`.
+  // Follower 2 holds 1 and 2, then an entry 3 of term 1 that the leader does not have.
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = term, .success = true, .match_index = 2}));
+  s.env.sent.clear();
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = term, .success = false, .conflict_index = 4}));
+  EXPECT_EQ(PrevIndexesSentTo2(s.env), std::vector<uint64_t>({3}));  // from its log's end.
+  s.env.sent.clear();
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = term, .success = false, .conflict_index = 1, .conflict_term = 1}));
+  EXPECT_EQ(PrevIndexesSentTo2(s.env), std::vector<uint64_t>({2})) << "resumes after its last entry of term 1";
+  s.env.sent.clear();
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = term, .success = false, .conflict_index = 4}));
+  EXPECT_TRUE(PrevIndexesSentTo2(s.env).empty()) << "a late rejection of the old pipeline restarts nothing";
+  s.Deliver(Msg(2, 1, RaftAppendReply{.term = term, .success = true, .match_index = 4}));
+  EXPECT_EQ(s.node->commit_index(), 4u);
+}
+
 TEST(RaftNodeTest, LeaderStepsDownWhenItSeesHigherTerm) {
   Solo s;
   s.BecomeLeader();
