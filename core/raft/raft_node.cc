@@ -184,11 +184,20 @@ void RaftNode::Send(NodeId to, const RaftMessage& m) {
   msg.from = config_.self;
   msg.to = to;
   msg.body = EncodeRaftMessage(m);
-  if (VouchesForDurableState(m)) {
+  if (VouchesForDurableState(m) && !CoveredBySyncedLog(m)) {
     held_messages_.Hold(storage_.mark(), {to, std::move(msg)});
   } else {
     out_messages_.emplace_back(to, std::move(msg));
   }
+}
+
+// An append ack vouches only for the entries up to its match_index: when a completed sync already
+// covers them (a heartbeat's ack, mostly), it leaves at once instead of waiting behind the sync
+// of later writes. A slow fsync then no longer delays the leader's ReadIndex rounds and lease.
+// (Its term needs no sync: a term learned from an append carries no vote to take back.)
+bool RaftNode::CoveredBySyncedLog(const RaftMessage& m) const {
+  const auto* a = std::get_if<RaftAppendReply>(&m);
+  return a != nullptr && a->success && a->match_index <= synced_index_;
 }
 
 void RaftNode::SendClientMessage(NodeId to, MessageType type, MessageBody body) {

@@ -156,6 +156,7 @@ class RaftNode final : public Node {
   void Replicate(bool heartbeat);
   void SendAppend(Peer& p, bool heartbeat);
   void OnAppend(NodeId from, const RaftAppend& m);
+  bool CoveredBySyncedLog(const RaftMessage& m) const;
   void OnAppendRejected(raft_detail::Peer& p, const RaftAppendReply& m);
   void OnAppendReply(NodeId from, const RaftAppendReply& m);
   void NotePeerAck(Peer& p, uint64_t read_seq);

@@ -210,6 +210,23 @@ TEST(RaftNodeTest, AppendsArrivingDuringASyncAreCoveredByTheNext) {
   EXPECT_EQ(acks[1].match_index, 2u);
 }
 
+// A slow fsync of new entries must not hold back the ack of a heartbeat for entries already
+// durable: the leader's ReadIndex rounds and check-quorum count on those acks.
+TEST(RaftNodeTest, HeartbeatAckForSyncedEntriesLeavesWhileALaterSyncIsInFlight) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1)}});  // synced and acked.
+  s.hold_syncs = true;
+  s.Append(2, RaftAppend{.term = 1, .prev_index = 1, .prev_term = 1, .entries = {Entry(1, 2)}});
+  ASSERT_EQ(s.env.mem_disk.pending_syncs(), 1u);
+  s.env.sent.clear();
+  s.Append(2, RaftAppend{.term = 1, .prev_index = 1, .prev_term = 1, .read_seq = 5, .entries = {}});
+  RaftAppendReply hb = s.LastAppendReply();
+  EXPECT_TRUE(hb.success);
+  EXPECT_EQ(hb.match_index, 1u);
+  EXPECT_EQ(hb.read_seq, 5u);
+  EXPECT_EQ(s.node->held_messages(), 1u) << "entry 2's ack still waits for its sync";
+}
+
 TEST(RaftNodeTest, FollowerWhoseSyncFailsStopsAcking) {
   Solo s;
   s.env.mem_disk.fail_syncs = true;
