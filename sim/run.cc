@@ -174,6 +174,9 @@ SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout)
   c.network.reorder_ppm = p.net_reorder_ppm;
   c.disk.write_latency_ns = core::Micros(p.disk_write_us);
   c.disk.fsync_latency_ns = core::Micros(p.disk_fsync_us);
+  c.disk.fsync_jitter_ns = core::Micros(p.disk_fsync_jitter_us);
+  c.disk.fsync_slow_ppm = p.disk_fsync_slow_ppm;
+  c.disk.fsync_slow_ns = core::Micros(p.disk_fsync_slow_us);
   c.cpu.per_event_ns = p.cpu_event_ns;
   c.cpu.per_kib_ns = p.cpu_per_byte_ns * 1024;
   c.clock.max_skew_ns = core::Micros(p.clock_max_skew_us);

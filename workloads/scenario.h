@@ -56,6 +56,9 @@ struct SimParams {
   uint32_t net_reorder_ppm = 0;
   int64_t disk_write_us = 10;         // per append.
   int64_t disk_fsync_us = 1'000;      // per fsync.
+  int64_t disk_fsync_jitter_us = 250;     // an asynchronous fsync adds uniform [0, jitter].
+  uint32_t disk_fsync_slow_ppm = 2'000;   // probability an fsync is slow (a device hiccup),
+  int64_t disk_fsync_slow_us = 30'000;    // and then adds this.
   int64_t cpu_event_ns = 2'000;       // fixed cost of handling one message or request.
   int64_t cpu_per_byte_ns = 1;        // plus per payload byte.
   int64_t clock_max_skew_us = 0;      // per-node offset, uniform [-max, +max].
