@@ -69,7 +69,8 @@ int RunBenchCommand(const BenchFlags& f) {
   std::ofstream json;
   if (!f.json_path.empty()) {
     json.open(f.json_path);
-    if (!json) return BenchError(absl::InvalidArgumentError(absl::StrCat("cannot write --json file '", f.json_path, "'")));
+    if (!json)
+      return BenchError(absl::InvalidArgumentError(absl::StrCat("cannot write --json file '", f.json_path, "'")));
   }
   real::BenchOptions options;
   options.scenario = *scenario;
@@ -106,7 +107,8 @@ int RunBenchCommand(const BenchFlags& f) {
 
 void AddBenchCommand(CLI::App& app) {
   auto flags = std::make_shared<BenchFlags>();
-  CLI::App* cmd = app.add_subcommand("bench", "Run a scenario against real RESP servers (kvlab node, redis-server, ...)");
+  CLI::App* cmd =
+      app.add_subcommand("bench", "Run a scenario against real RESP servers (kvlab node, redis-server, ...)");
   cmd->add_option("--target", flags->targets,
                   "HOST:PORT[,HOST:PORT...] (HOST: an IPv4 address or a name, e.g. localhost); clients spread over "
                   "them and fail over")

@@ -36,8 +36,8 @@ void AddNodeCommand(CLI::App& app) {
                 "Salts the cluster id recorded in the data dir at bootstrap (two clusters with the same "
                 "members get different ids)");
   n->add_option("--debug-sync-delay-ms", node->debug_sync_delay_ms,
-                 absl::StrCat("Debug/test only: every fdatasync takes N ms longer (a slow disk; 0..",
-                              real::kMaxSyncDelay.count(), ")"));
+                absl::StrCat("Debug/test only: every fdatasync takes N ms longer (a slow disk; 0..",
+                             real::kMaxSyncDelay.count(), ")"));
   n->add_flag("--debug-inline-sync", node->debug_inline_sync,
               "Debug/test only: run fdatasync on the event loop, blocking it (the behaviour before syncs moved "
               "to their own thread), for before/after measurements");
@@ -51,17 +51,19 @@ void AddNodeCommand(CLI::App& app) {
                    std::string(core::DefaultReplicatedPolicy().name), " cluster on client ports ", d.base_port, "..",
                    d.base_port + d.nodes - 1, ", data in ", d.data_dir,
                    "/). Node i serves clients on base-port + i - 1, talks to its peers on that port + ",
-                   real::kPeerPortOffset, ", and keeps its data in DATA-DIR/node-i. A node that fails to start or "
+                   real::kPeerPortOffset,
+                   ", and keeps its data in DATA-DIR/node-i. A node that fails to start or "
                    "dies is named with its last stderr line; with fewer than a majority left the launcher stops the "
                    "others and exits non-zero"));
   c->add_option("--nodes", cluster->nodes, "Number of nodes")->capture_default_str();
   c->add_option("--policy", cluster->policy,
-                absl::StrCat("Replication policy, NAME[:param=value...]: ", core::PolicyNameList(), " (default: ",
-                             std::string(core::DefaultReplicatedPolicy().name), "; ",
+                absl::StrCat("Replication policy, NAME[:param=value...]: ", core::PolicyNameList(),
+                             " (default: ", std::string(core::DefaultReplicatedPolicy().name), "; ",
                              std::string(core::DefaultPolicy().name), " for --nodes 1)"));
   c->add_option("--param", cluster->params, "A policy parameter (repeatable)");
-  c->add_option("--base-port", cluster->base_port,
-                absl::StrCat("Client port of node 1 (node i: base + i - 1; its peer port: that + ", real::kPeerPortOffset, ")"))
+  c->add_option(
+       "--base-port", cluster->base_port,
+       absl::StrCat("Client port of node 1 (node i: base + i - 1; its peer port: that + ", real::kPeerPortOffset, ")"))
       ->capture_default_str();
   c->add_option("--data-dir", cluster->data_dir, "Parent directory of the nodes' data dirs (node i: DIR/node-i)")
       ->capture_default_str();

@@ -23,7 +23,7 @@ namespace {
 
 struct SimFlags {
   std::string scenario = "mixed";
-  std::string policy;  // empty: the registry's default policy.
+  std::string policy;               // empty: the registry's default policy.
   std::vector<std::string> params;  // --param policy.name=value
   int nodes = 0;
   uint64_t seed = 1;
@@ -53,7 +53,8 @@ int UsageError(const std::string& command, const absl::Status& status) {
 
 // --policy NAME[:param=value...] plus --param flags.
 absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const std::vector<std::string>& params) {
-  return core::ParsePolicyChoice(policy.empty() ? std::string(core::DefaultPolicy().name) : std::string_view(policy), params);
+  return core::ParsePolicyChoice(policy.empty() ? std::string(core::DefaultPolicy().name) : std::string_view(policy),
+                                 params);
 }
 
 // As ChoosePolicy, with the scenario's [policy] parameters for this policy first: flags win.
@@ -178,7 +179,9 @@ int RunSim(const SimFlags& f) {
   std::ofstream json;
   if (!f.json_path.empty()) {
     json.open(f.json_path);
-    if (!json) return UsageError("sim", absl::InvalidArgumentError(absl::StrCat("cannot write --json file '", f.json_path, "'")));
+    if (!json)
+      return UsageError("sim",
+                        absl::InvalidArgumentError(absl::StrCat("cannot write --json file '", f.json_path, "'")));
   }
   int failed = 0;
   std::vector<workloads::RunReport> reports;
@@ -209,10 +212,10 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--scenario", flags->scenario,
                   absl::StrCat("Built-in scenario (", ScenarioNames(), "; see `kvlab scenarios`) or a TOML file"))
       ->capture_default_str();
-  cmd->add_option("--policy", flags->policy,
-                  absl::StrCat("Replication policy, optionally with parameters (NAME[:param=value...]): ",
-                               core::PolicyNameList(), " (default ", std::string(core::DefaultPolicy().name),
-                               "; `kvlab policies` lists them)"));
+  cmd->add_option(
+      "--policy", flags->policy,
+      absl::StrCat("Replication policy, optionally with parameters (NAME[:param=value...]): ", core::PolicyNameList(),
+                   " (default ", std::string(core::DefaultPolicy().name), "; `kvlab policies` lists them)"));
   cmd->add_option("--param", flags->params, "A policy parameter, e.g. raft.election_timeout_ms=50..100 (repeatable)");
   cmd->add_option("--nodes", flags->nodes, "Cluster size (default: the policy's; `kvlab policies` lists sizes)");
   cmd->add_option("--seed", flags->seed, "Run seed")->capture_default_str();
@@ -309,9 +312,11 @@ int RunCompare(const CompareFlags& f) {
   if (!result.ok()) return UsageError("compare", result.status());
   std::printf("\n%s", sim::SummaryTable(result->rows).c_str());
   if (!f.out_dir.empty()) {
-    const std::string command = absl::StrCat("kvlab compare --policies ", f.policies.empty() ? "(all)" : f.policies,
-                                             " --scenarios ", f.scenarios, " --seeds ", f.seeds, " --faults ", f.faults);
-    if (absl::Status s = sim::WriteCompareResults(f.out_dir, command, *result); !s.ok()) return UsageError("compare", s);
+    const std::string command =
+        absl::StrCat("kvlab compare --policies ", f.policies.empty() ? "(all)" : f.policies, " --scenarios ",
+                     f.scenarios, " --seeds ", f.seeds, " --faults ", f.faults);
+    if (absl::Status s = sim::WriteCompareResults(f.out_dir, command, *result); !s.ok())
+      return UsageError("compare", s);
     std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
   }
   return result->failed == 0 ? 0 : 1;

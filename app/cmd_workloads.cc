@@ -22,9 +22,8 @@ int RunCheck(const std::string& path, const std::string& model) {
     std::fprintf(stderr, "kvlab check: %s\n", std::string(history.status().message()).c_str());
     return 2;
   }
-  const workloads::CheckResult result = model == "eventual"
-                                            ? workloads::CheckEventual(*history)
-                                            : workloads::CheckLinearizable(*history);
+  const workloads::CheckResult result =
+      model == "eventual" ? workloads::CheckEventual(*history) : workloads::CheckLinearizable(*history);
   std::fputs(workloads::FormatCheckResult(result).c_str(), stdout);
   return result.ok ? 0 : 1;
 }
@@ -52,14 +51,12 @@ void AddWorkloadCommands(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto model = std::make_shared<std::string>("linearizable");
   check->add_option("history", *path, "history file (JSON lines)")->required();
-  check->add_option("--model", *model, "consistency model")
-      ->check(CLI::IsMember({"linearizable", "eventual"}));
+  check->add_option("--model", *model, "consistency model")->check(CLI::IsMember({"linearizable", "eventual"}));
   check->callback([path, model] { SetExitCode(RunCheck(*path, *model)); });
 
   CLI::App* scenarios = app.add_subcommand("scenarios", "list the built-in scenarios");
   auto toml_of = std::make_shared<std::string>();
-  scenarios->add_option("--toml", *toml_of,
-                        "print this scenario (built-in or file) as TOML, a start for custom ones");
+  scenarios->add_option("--toml", *toml_of, "print this scenario (built-in or file) as TOML, a start for custom ones");
   scenarios->footer(ScheduledFaultsHelp());
   scenarios->callback([toml_of] { SetExitCode(ListScenarios(*toml_of)); });
 }

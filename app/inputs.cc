@@ -20,8 +20,9 @@ struct ChoiceLine {
 constexpr ChoiceLine kFaultModes[] = {
     {"none", "no random faults (a scenario's scheduled faults still apply)"},
     {"crash", "a node crashes (memory lost, synced disk kept), then restarts"},
-    {"partition", "a node is cut off from every other node, or one link blocks one way (dropping or buffering"
-                  " like TCP), or a node's links hold messages 200 ms..3 s and release them late"},
+    {"partition",
+     "a node is cut off from every other node, or one link blocks one way (dropping or buffering"
+     " like TCP), or a node's links hold messages 200 ms..3 s and release them late"},
     {"disk", "a crash that tears the last unsynced write, or a bit flipped in synced data"},
     {"clock", "a node's clock jumps forward and drifts"},
     {"network", "message loss, duplication and reordering rise, then calm down; or links hold, then release"},
@@ -34,8 +35,9 @@ constexpr ChoiceLine kScheduledFaults[] = {
     {"restart", "node `node` boots from its disk"},
     {"pause", "node `node` stops serving (its inputs queue)"},
     {"resume", "node `node` serves again"},
-    {"partition", "the group `nodes` is cut off from the others (one_way: only its outgoing messages drop;"
-                  " buffered: held like a stalled TCP link and delivered after the heal)"},
+    {"partition",
+     "the group `nodes` is cut off from the others (one_way: only its outgoing messages drop;"
+     " buffered: held like a stalled TCP link and delivered after the heal)"},
     {"heal", "every partition heals; what buffered links held arrives late"},
     {"hold", "every link of node `node` stalls for `duration`, then what it held arrives late, out of order"},
     {"disk_fail", "node `node` dies mid-write (its last unsynced write torn)"},
@@ -103,8 +105,6 @@ std::string ScheduledFaultsHelp() {
                      kScheduledFaults, std::size(kScheduledFaults));
 }
 
-std::string VersionLine() {
-  return absl::StrCat("kvlab ", kVersion, " (data dir format ", real::kMetaFormat, ")");
-}
+std::string VersionLine() { return absl::StrCat("kvlab ", kVersion, " (data dir format ", real::kMetaFormat, ")"); }
 
 }  // namespace kvlab::app

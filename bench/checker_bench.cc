@@ -13,8 +13,8 @@ namespace {
 
 std::vector<HistoryOp> History100k() {
   core::Rng rng(9);
-  return AtomicRegisterHistory(rng, {.clients = 100, .ops_per_client = 1000, .keys = 1000,
-                                     .unknown_ppm = 50'000, .fail_ppm = 50'000});
+  return AtomicRegisterHistory(
+      rng, {.clients = 100, .ops_per_client = 1000, .keys = 1000, .unknown_ppm = 50'000, .fail_ppm = 50'000});
 }
 
 void BM_CheckLinearizable100kOps(benchmark::State& state) {
@@ -53,8 +53,8 @@ BENCHMARK(BM_CheckEventual100kOps)->Unit(benchmark::kMillisecond);
 // out of its 5M-state budget here (~40 s); the zone test decides it in milliseconds.
 void BM_CheckLinearizableOneHotKey10kOps(benchmark::State& state) {
   core::Rng rng(3);
-  const std::vector<HistoryOp> history = AtomicRegisterHistory(
-      rng, {.clients = 100, .ops_per_client = 100, .keys = 1, .unknown_ppm = 0, .fail_ppm = 0});
+  const std::vector<HistoryOp> history =
+      AtomicRegisterHistory(rng, {.clients = 100, .ops_per_client = 100, .keys = 1, .unknown_ppm = 0, .fail_ppm = 0});
   for (auto _ : state) benchmark::DoNotOptimize(CheckLinearizable(history));
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(history.size()));
 }

@@ -64,8 +64,8 @@ void RunCluster(benchmark::State& state, const char* policy, int nodes) {
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["virtual_s_per_s"] =
       benchmark::Counter(static_cast<double>(virtual_ns) / 1e9, benchmark::Counter::kIsRate);
-  state.counters["ops_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * clients * kOpsPerClient, benchmark::Counter::kIsRate);
+  state.counters["ops_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()) * clients * kOpsPerClient,
+                                                   benchmark::Counter::kIsRate);
 }
 
 void BM_SingleNodeRun(benchmark::State& state) { RunCluster(state, "single", 1); }

@@ -17,5 +17,4 @@ inline constexpr bool kParanoid = false;
 
 }  // namespace kvlab::core
 
-#define KV_ASSERT(expr) \
-  ((expr) ? static_cast<void>(0) : ::kvlab::core::AssertFailed(#expr, __FILE__, __LINE__))
+#define KV_ASSERT(expr) ((expr) ? static_cast<void>(0) : ::kvlab::core::AssertFailed(#expr, __FILE__, __LINE__))

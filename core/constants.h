@@ -10,27 +10,27 @@
 namespace kvlab::core {
 
 // --- Keys and values -------------------------------------------------------------------------
-inline constexpr size_t kMaxKeyBytes = 64 * 1024;                 // Redis allows 512 MiB; we cap keys lower.
-inline constexpr size_t kMaxValueBytes = 512ull * 1024 * 1024;    // Redis's proto-max-bulk-len default.
-inline constexpr size_t kMaxKeysPerCommand = 1024 * 1024;         // MGET / MSET / DEL fan-in.
+inline constexpr size_t kMaxKeyBytes = 64 * 1024;               // Redis allows 512 MiB; we cap keys lower.
+inline constexpr size_t kMaxValueBytes = 512ull * 1024 * 1024;  // Redis's proto-max-bulk-len default.
+inline constexpr size_t kMaxKeysPerCommand = 1024 * 1024;       // MGET / MSET / DEL fan-in.
 
 // --- Messages ----------------------------------------------------------------------------------
 // A message carries at most one command (or a batch of log entries bounded by kMaxMessageBytes).
 inline constexpr size_t kMaxMessageBytes = kMaxValueBytes + 16 * 1024 * 1024;
-inline constexpr size_t kMessageHeaderBytes = 4 + 1 + 1 + 8;      // length, version, type, checksum.
+inline constexpr size_t kMessageHeaderBytes = 4 + 1 + 1 + 8;  // length, version, type, checksum.
 inline constexpr size_t kMessageHeaderOffsetOfChecksum = 4 + 1 + 1;
 inline constexpr uint8_t kMessageVersion = 2;  // 2: policy-owned peer messages.
 
 // --- Write-ahead log -------------------------------------------------------------------------
-inline constexpr size_t kWalRecordHeaderBytes = 4 + 4 + 8;        // length, length check, checksum.
+inline constexpr size_t kWalRecordHeaderBytes = 4 + 4 + 8;  // length, length check, checksum.
 inline constexpr size_t kMaxWalRecordBytes = kMaxMessageBytes;
 // A snapshot is taken when the log exceeds this size and is larger than the last snapshot.
 inline constexpr uint64_t kWalSnapshotThresholdBytes = 64ull * 1024 * 1024;
 
 // --- Timers and client requests ----------------------------------------------------------------
 inline constexpr Nanos kClientRequestTimeout = Seconds(5);
-inline constexpr size_t kMaxTrackedWriteKeys = 100'000;         // single: keys with unsynced writes tracked one by one.
-inline constexpr size_t kMaxPendingClientRequests = 100'000;      // per node, beyond: -BUSY error.
+inline constexpr size_t kMaxTrackedWriteKeys = 100'000;       // single: keys with unsynced writes tracked one by one.
+inline constexpr size_t kMaxPendingClientRequests = 100'000;  // per node, beyond: -BUSY error.
 
 static_assert(kMaxKeyBytes < kMaxValueBytes);
 static_assert(kMaxWalRecordBytes >= kMaxValueBytes + kMaxKeyBytes);

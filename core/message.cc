@@ -116,7 +116,8 @@ absl::StatusOr<Message> DecodeMessage(std::string_view frame) {
   r.U8(&type);
   r.U64(&checksum);
   if (version != kMessageVersion) return absl::InvalidArgumentError(absl::StrCat("frame: unknown version ", version));
-  if (type == 0 || type > kMaxMessageType) return absl::InvalidArgumentError(absl::StrCat("frame: unknown type ", type));
+  if (type == 0 || type > kMaxMessageType)
+    return absl::InvalidArgumentError(absl::StrCat("frame: unknown type ", type));
   const std::string_view body = frame.substr(kMessageHeaderBytes);
   if (Checksum64(body) != checksum) return absl::DataLossError("frame: checksum mismatch");
 

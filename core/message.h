@@ -14,19 +14,19 @@
 
 #include "absl/status/statusor.h"
 #include "core/bytes.h"
-#include "core/kv/command.h"
 #include "core/constants.h"
+#include "core/kv/command.h"
 #include "core/types.h"
 
 namespace kvlab::core {
 
 // Why a request did not produce a result. Clients retry kTryAgain elsewhere or later.
 enum class ReplyStatus : uint8_t {
-  kOk = 0,           // `result` holds the outcome.
-  kTryAgain = 1,     // no leader / not serving right now; not applied. (-TRYAGAIN)
-  kBusy = 2,         // overloaded; not applied. (-BUSY)
-  kInvalid = 3,      // the command broke a limit; not applied. (-ERR)
-  kUnknown = 4,      // the outcome is unknown (e.g. leadership lost after proposing).
+  kOk = 0,        // `result` holds the outcome.
+  kTryAgain = 1,  // no leader / not serving right now; not applied. (-TRYAGAIN)
+  kBusy = 2,      // overloaded; not applied. (-BUSY)
+  kInvalid = 3,   // the command broke a limit; not applied. (-ERR)
+  kUnknown = 4,   // the outcome is unknown (e.g. leadership lost after proposing).
 };
 inline constexpr uint8_t kMaxReplyStatus = 4;
 

@@ -22,11 +22,11 @@ class Rng {
   // seed so that adding draws to one purpose never shifts the numbers another purpose sees.
   static Rng Derive(uint64_t run_seed, std::string_view purpose);
 
-  uint64_t Next();                                  // uniform over all 64-bit values.
-  uint64_t Uniform(uint64_t bound);                 // uniform in [0, bound); bound > 0.
-  int64_t UniformRange(int64_t lo, int64_t hi);     // uniform in [lo, hi]; lo <= hi.
-  double NextDouble();                              // uniform in [0, 1), 53 random bits.
-  bool Bernoulli(double p);                         // true with probability p (clamped to [0,1]).
+  uint64_t Next();                               // uniform over all 64-bit values.
+  uint64_t Uniform(uint64_t bound);              // uniform in [0, bound); bound > 0.
+  int64_t UniformRange(int64_t lo, int64_t hi);  // uniform in [lo, hi]; lo <= hi.
+  double NextDouble();                           // uniform in [0, 1), 53 random bits.
+  bool Bernoulli(double p);                      // true with probability p (clamped to [0,1]).
   // Probability expressed in parts per million: exact integer arithmetic, no floating point.
   bool ChancePpm(uint32_t ppm);
 

@@ -74,7 +74,7 @@ class EventLoop {
   const int epoll_fd_;
   WatchId next_watch_id_ = 1;
   absl::flat_hash_map<WatchId, std::unique_ptr<Watched>> watched_;
-  std::vector<std::unique_ptr<Watched>> unwatched_;  // destroyed after the turn.
+  std::vector<std::unique_ptr<Watched>> unwatched_;          // destroyed after the turn.
   std::map<std::pair<core::Nanos, uint64_t>, Task> timers_;  // (deadline, sequence) -> task.
   uint64_t timer_seq_ = 0;
   std::vector<Task> posted_;

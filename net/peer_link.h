@@ -40,7 +40,7 @@ struct PeerLinkStats {
   uint64_t connects = 0;           // outbound connections established.
   uint64_t disconnects = 0;        // outbound connections lost or refused.
   uint64_t inbound_accepted = 0;
-  uint64_t inbound_refused = 0;    // above kMaxPeerInboundConnections.
+  uint64_t inbound_refused = 0;  // above kMaxPeerInboundConnections.
 };
 
 class PeerLink {
@@ -50,8 +50,8 @@ class PeerLink {
 
   // Listens on `listen` (port 0: any free port, see port()) for peers. `deliver` must stay valid
   // while the link lives.
-  static absl::StatusOr<std::unique_ptr<PeerLink>> Start(EventLoop& loop, core::NodeId self,
-                                                         const PeerEndpoint& listen, Deliver deliver);
+  static absl::StatusOr<std::unique_ptr<PeerLink>> Start(EventLoop& loop, core::NodeId self, const PeerEndpoint& listen,
+                                                         Deliver deliver);
   ~PeerLink();
   PeerLink(const PeerLink&) = delete;
   PeerLink& operator=(const PeerLink&) = delete;
@@ -79,11 +79,11 @@ class PeerLink {
     PeerEndpoint endpoint;
     int fd = -1;
     EventLoop::WatchId watch = 0;
-    bool connecting = false;  // connect() in progress; connected when fd >= 0 and not this.
-    bool want_write = false;  // EPOLLOUT is watched (the socket buffer was full).
-    bool dirty = false;       // has unsent frames; listed for Flush.
+    bool connecting = false;   // connect() in progress; connected when fd >= 0 and not this.
+    bool want_write = false;   // EPOLLOUT is watched (the socket buffer was full).
+    bool dirty = false;        // has unsent frames; listed for Flush.
     bool down_logged = false;  // the failure was logged; log again only after a success.
-    std::string out;          // queued frames; out[out_pos..] is unsent.
+    std::string out;           // queued frames; out[out_pos..] is unsent.
     size_t out_pos = 0;
     core::Nanos backoff = 0;  // the next re-dial delay.
     size_t Unsent() const { return out.size() - out_pos; }

@@ -14,8 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "core/constants.h"
 #include "core/assert.h"
+#include "core/constants.h"
 #include "net/limits.h"
 #include "net/peer_link.h"
 

@@ -187,8 +187,7 @@ RespRequestParser::State RespRequestParser::ParseBulkHeader(std::string_view in,
   if (cr + 1 >= in.size()) return State::kNeedMore;
   if (in[*pos] != '$') return Fail(absl::StrCat("expected '$', got '", std::string(1, in[*pos]), "'"));
   int64_t len = 0;
-  if (!ParseInt(in.substr(*pos + 1, cr - *pos - 1), &len) || len < 0 ||
-      static_cast<uint64_t>(len) > max_bulk_bytes_) {
+  if (!ParseInt(in.substr(*pos + 1, cr - *pos - 1), &len) || len < 0 || static_cast<uint64_t>(len) > max_bulk_bytes_) {
     return Fail("invalid bulk length");
   }
   request_bytes_ += static_cast<size_t>(len);

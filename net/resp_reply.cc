@@ -32,11 +32,15 @@ struct Reader {
     std::string_view line;
     if (Step s = Line(&line); s != Step::kDone) return s;
     switch (type) {
-      case '+': out->type = RespValue::Type::kSimple; out->str.assign(line); return Step::kDone;
-      case '-': out->type = RespValue::Type::kError; out->str.assign(line); return Step::kDone;
-      case ':':
-        out->type = RespValue::Type::kInteger;
-        return Int(line, &out->integer) ? Step::kDone : Step::kBad;
+      case '+':
+        out->type = RespValue::Type::kSimple;
+        out->str.assign(line);
+        return Step::kDone;
+      case '-':
+        out->type = RespValue::Type::kError;
+        out->str.assign(line);
+        return Step::kDone;
+      case ':': out->type = RespValue::Type::kInteger; return Int(line, &out->integer) ? Step::kDone : Step::kBad;
       case '$': return Bulk(line, out);
       case '*': return Array(line, out, depth);
       default: return Step::kBad;
@@ -90,10 +94,8 @@ absl::Status ParseReply(std::string_view in, size_t* consumed, RespValue* out, s
       *consumed = r.pos;
       *out = std::move(v);
       return absl::OkStatus();
-    case Step::kMore:
-      return absl::OkStatus();
-    case Step::kBad:
-      break;
+    case Step::kMore: return absl::OkStatus();
+    case Step::kBad: break;
   }
   return absl::InvalidArgumentError("RESP protocol error in reply");
 }

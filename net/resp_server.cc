@@ -99,7 +99,8 @@ void RespServer::OnEvent(RespConnection* conn, uint32_t events) {
 
 void RespServer::ReadInput(RespConnection* conn) {
   for (int i = 0; i < kMaxReadsPerTurn && !conn->read_closed_ && !conn->throttled_; ++i) {
-    const size_t want = std::max(kReadChunkBytes, conn->parser_.PendingBulkBytes() - std::min(conn->parser_.PendingBulkBytes(), conn->in_.size()));
+    const size_t want = std::max(kReadChunkBytes, conn->parser_.PendingBulkBytes() -
+                                                      std::min(conn->parser_.PendingBulkBytes(), conn->in_.size()));
     const ssize_t n = read(conn->fd_, conn->in_.PrepareAppend(want), want);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
     if (n <= 0) {  // EOF or a reset: answer what was asked if the client still listens, then close.

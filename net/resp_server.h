@@ -36,7 +36,7 @@ class RespServer;
 // One client connection, as the handler sees it: identity plus per-connection session state.
 class RespConnection {
  public:
-  uint32_t id() const { return id_; }               // CLIENT ID: 1-based, never reused.
+  uint32_t id() const { return id_; }                // CLIENT ID: 1-based, never reused.
   const std::string& peer() const { return peer_; }  // "ip:port"
   // Closes the connection after every reply queued so far is written; later requests are ignored.
   void CloseAfterReplies() { read_closed_ = closing_ = true; }

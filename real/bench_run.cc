@@ -66,10 +66,10 @@ bool RunReadBack(RealRuntime& rt, const std::vector<std::string>& keys, int work
   const core::Nanos deadline = rt.Now() + kBenchReadbackDeadline;
   bool verified = false;
   rt.Spawn([&] {
-    verified =
-        workloads::ReadBack(rt, keys, {.workload_clients = workload_clients, .deadline = deadline}, history);
+    verified = workloads::ReadBack(rt, keys, {.workload_clients = workload_clients, .deadline = deadline}, history);
   });
-  const absl::Status s = rt.RunUntil([&] { return rt.AllFinished(); }, deadline + rt.request_timeout() + core::Seconds(1));
+  const absl::Status s =
+      rt.RunUntil([&] { return rt.AllFinished(); }, deadline + rt.request_timeout() + core::Seconds(1));
   return s.ok() && verified;
 }
 
@@ -117,7 +117,8 @@ absl::StatusOr<std::unique_ptr<RealRuntime>> ConnectTargets(const BenchOptions& 
   const workloads::Scenario& scenario = options.scenario;
   std::vector<Target> targets = options.targets;
   if (absl::Status s = ResolveTargets(&targets); !s.ok()) return s;
-  absl::StatusOr<std::unique_ptr<RealRuntime>> rt_or = RealRuntime::Create(std::move(targets), scenario.request_timeout);
+  absl::StatusOr<std::unique_ptr<RealRuntime>> rt_or =
+      RealRuntime::Create(std::move(targets), scenario.request_timeout);
   if (!rt_or.ok()) return rt_or.status();
   RealRuntime& rt = **rt_or;
   rt.set_connection_options(ConnectionOptions{options.password, options.key_prefix});
@@ -127,16 +128,17 @@ absl::StatusOr<std::unique_ptr<RealRuntime>> ConnectTargets(const BenchOptions& 
     flush.op = core::Op::kFlushAll;
     absl::StatusOr<workloads::ClientResult> r = RunOne(rt, 0, flush);
     if (!r.ok() || r->outcome != workloads::Outcome::kOk) {
-      return absl::UnavailableError(absl::StrCat("FLUSHALL on ", FormatTarget(options.targets[0]), " failed: ",
-                                                 r.ok() ? r->error : std::string(r.status().message())));
+      return absl::UnavailableError(absl::StrCat("FLUSHALL on ", FormatTarget(options.targets[0]),
+                                                 " failed: ", r.ok() ? r->error : std::string(r.status().message())));
     }
   }
   // Every client gets a connection opened before the run (and each preload writer one more), so
   // the measured run does not time the servers' TCP accept queues.
   net::RaiseFileLimit();
-  const int preload_writers = scenario.preload ? static_cast<int>(std::min<uint64_t>(
-                                                     {static_cast<uint64_t>(scenario.clients), scenario.keys, kPreloadWriters}))
-                                               : 0;
+  const int preload_writers = scenario.preload
+                                  ? static_cast<int>(std::min<uint64_t>(
+                                        {static_cast<uint64_t>(scenario.clients), scenario.keys, kPreloadWriters}))
+                                  : 0;
   rt.Preconnect(scenario.clients + preload_writers, scenario.request_timeout);
   return rt_or;
 }
@@ -144,8 +146,8 @@ absl::StatusOr<std::unique_ptr<RealRuntime>> ConnectTargets(const BenchOptions& 
 // Runs the workload and the read-back; problems go to `outcome`.
 workloads::DriverResult DriveWorkload(RealRuntime& rt, const BenchOptions& options, BenchOutcome& outcome) {
   const workloads::Scenario& scenario = options.scenario;
-  workloads::ProgressLine progress(stderr, isatty(STDERR_FILENO) != 0, absl::StrCat(scenario.name, " on ",
-                                                                                   options.label));
+  workloads::ProgressLine progress(stderr, isatty(STDERR_FILENO) != 0,
+                                   absl::StrCat(scenario.name, " on ", options.label));
   workloads::DriverOptions driver_options;
   driver_options.seed = options.seed;
   if (options.progress) driver_options.on_tick = [&](const workloads::TimelinePoint& p) { progress.Update(p); };

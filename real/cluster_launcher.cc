@@ -23,14 +23,14 @@ namespace kvlab::real {
 namespace {
 
 constexpr int kExitUsage = 2;
-constexpr int kPollTickMs = 100;          // how often exited nodes are reaped when no pipe wakes us.
-constexpr size_t kMaxLineBytes = 4096;    // a node's stderr line longer than this is cut.
+constexpr int kPollTickMs = 100;        // how often exited nodes are reaped when no pipe wakes us.
+constexpr size_t kMaxLineBytes = 4096;  // a node's stderr line longer than this is cut.
 
 struct Child {
   int id = 0;
   pid_t pid = -1;
-  int err_fd = -1;       // the read end of the node's stderr.
-  std::string partial;   // the line being read.
+  int err_fd = -1;      // the read end of the node's stderr.
+  std::string partial;  // the line being read.
   std::string last_line;
   bool alive = false;
 };
@@ -52,10 +52,12 @@ absl::StatusOr<core::PolicyChoice> Validate(const ClusterFlags& f) {
 }
 
 std::vector<std::string> NodeArgs(const ClusterFlags& f, const std::string& policy, int i, const std::string& members) {
-  std::vector<std::string> argv = {"kvlab", "node", "--id", absl::StrCat(i), "--port",
-                                   absl::StrCat(f.base_port + i - 1), "--data-dir",
-                                   absl::StrCat(f.data_dir, "/node-", i), "--policy", policy, "--durability",
-                                   f.durability};
+  std::vector<std::string> argv = {"kvlab",        "node",
+                                   "--id",         absl::StrCat(i),
+                                   "--port",       absl::StrCat(f.base_port + i - 1),
+                                   "--data-dir",   absl::StrCat(f.data_dir, "/node-", i),
+                                   "--policy",     policy,
+                                   "--durability", f.durability};
   if (f.nodes > 1) argv.insert(argv.end(), {"--cluster", members});
   return argv;
 }
@@ -114,7 +116,8 @@ void Pump(Child& c, bool to_eof) {
 
 std::string HowItEnded(int status) {
   if (WIFEXITED(status)) return absl::StrCat("exited with code ", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return absl::StrCat("was killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
+  if (WIFSIGNALED(status))
+    return absl::StrCat("was killed by signal ", WTERMSIG(status), " (", strsignal(WTERMSIG(status)), ")");
   return "stopped";
 }
 

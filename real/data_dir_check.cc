@@ -9,9 +9,7 @@
 namespace kvlab::real {
 namespace {
 
-std::string AsNode(const DataDirMeta& meta) {
-  return absl::StrCat("node ", meta.self, " of ", DescribeCluster(meta));
-}
+std::string AsNode(const DataDirMeta& meta) { return absl::StrCat("node ", meta.self, " of ", DescribeCluster(meta)); }
 
 std::string FlagMembers(const DataDirMeta& flags) {
   const bool no_cluster = flags.members.size() == 1 && flags.members.begin()->second.empty();
@@ -34,9 +32,8 @@ bool SameMemberIds(const DataDirMeta& a, const DataDirMeta& b) {
 }
 
 // The record against the flags: OK (with notes for moved peers) or the refusal.
-absl::StatusOr<DataDirCheck> CompareWithRecord(core::Disk& disk, const std::string& dir,
-                                               const DataDirMeta& recorded, const DataDirMeta& flags,
-                                               bool token_given) {
+absl::StatusOr<DataDirCheck> CompareWithRecord(core::Disk& disk, const std::string& dir, const DataDirMeta& recorded,
+                                               const DataDirMeta& flags, bool token_given) {
   if (recorded.policy != flags.policy) {
     return Refuse(dir, recorded, absl::StrCat("--policy ", flags.policy),
                   absl::StrCat("a data dir keeps the policy it was bootstrapped with: run it with --policy ",
@@ -83,20 +80,23 @@ absl::StatusOr<DataDirCheck> RecordFlags(core::Disk& disk, const std::string& di
   const std::vector<FilesFound> found = PoliciesWithFiles(dir);
   for (const FilesFound& f : found) {
     if (f.policy == flags.policy && found.size() == 1) continue;
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data dir ", dir, " holds ", DescribeFiles(found), " files and no record of its configuration (an older "
-        "kvlab made it); the flags say --policy ", flags.policy, ": refusing to start (a data dir keeps its policy: ",
-        found.size() == 1 ? absl::StrCat("run it with --policy ", f.policy, ", or use an empty --data-dir")
-                          : "move one policy's files away",
-        ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("data dir ", dir, " holds ", DescribeFiles(found),
+                     " files and no record of its configuration (an older "
+                     "kvlab made it); the flags say --policy ",
+                     flags.policy, ": refusing to start (a data dir keeps its policy: ",
+                     found.size() == 1 ? absl::StrCat("run it with --policy ", f.policy, ", or use an empty --data-dir")
+                                       : "move one policy's files away",
+                     ")"));
   }
   if (absl::Status s = WriteMeta(disk, flags); !s.ok()) return s;
   DataDirCheck check;
   check.recorded_now = true;
-  check.notes.push_back(found.empty()
-                            ? absl::StrCat("data dir ", dir, " is new: bootstrapped as ", AsNode(flags))
-                            : absl::StrCat("data dir ", dir, " had no record of its configuration (an older kvlab "
-                                           "made it): adopted as ", AsNode(flags), ", as the flags say"));
+  check.notes.push_back(found.empty() ? absl::StrCat("data dir ", dir, " is new: bootstrapped as ", AsNode(flags))
+                                      : absl::StrCat("data dir ", dir,
+                                                     " had no record of its configuration (an older kvlab "
+                                                     "made it): adopted as ",
+                                                     AsNode(flags), ", as the flags say"));
   return check;
 }
 

@@ -29,7 +29,7 @@ namespace kvlab::real {
 inline constexpr char kMetaFileName[] = "kvlab_meta";
 inline constexpr char kMetaTmpFileName[] = "kvlab_meta.tmp";
 inline constexpr int kMetaFormat = 1;
-inline constexpr size_t kMaxMetaBytes = 64 * 1024;     // far above 64 members with long host names.
+inline constexpr size_t kMaxMetaBytes = 64 * 1024;  // far above 64 members with long host names.
 inline constexpr size_t kMaxMetaMembers = 1024;
 
 struct DataDirMeta {

@@ -38,8 +38,7 @@ Command WithKeys(Op op, std::vector<std::string>& args, size_t first) {
 }
 
 // EX/PX/EXAT/PXAT value -> absolute expiry in ms; Redis's texts for bad values.
-absl::StatusOr<int64_t> ExpireAt(std::string_view unit, std::string_view value, int64_t now_ms,
-                                 std::string_view cmd) {
+absl::StatusOr<int64_t> ExpireAt(std::string_view unit, std::string_view value, int64_t now_ms, std::string_view cmd) {
   int64_t v = 0;
   if (!ParseInt64(value, &v)) return Error(kNotInteger);
   const int64_t kMax = std::numeric_limits<int64_t>::max() / 1000 - now_ms;  // no overflow below.
@@ -104,9 +103,9 @@ std::string ArityError(std::string_view name) {
 }
 
 bool IsKvCommand(std::string_view n) {
-  return n == "get" || n == "set" || n == "del" || n == "unlink" || n == "exists" || n == "mget" ||
-         n == "mset" || n == "incr" || n == "decr" || n == "incrby" || n == "decrby" || n == "dbsize" ||
-         n == "flushall" || n == "flushdb" || n == "setex" || n == "psetex";
+  return n == "get" || n == "set" || n == "del" || n == "unlink" || n == "exists" || n == "mget" || n == "mset" ||
+         n == "incr" || n == "decr" || n == "incrby" || n == "decrby" || n == "dbsize" || n == "flushall" ||
+         n == "flushdb" || n == "setex" || n == "psetex";
 }
 
 absl::StatusOr<Command> ParseKvCommand(std::string_view name, std::vector<std::string>& args, int64_t now_ms) {

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "core/policy/registry.h"
@@ -93,7 +93,8 @@ int RunNode(const NodeFlags& flags) {
 
   absl::StatusOr<std::unique_ptr<NodeServer>> server = NodeServer::Start(options);
   if (!server.ok()) return Fail(kExitUsage, StartFailure(flags, server.status()));
-  for (const std::string& note : (*server)->startup_notes()) std::fprintf(stderr, "kvlab node %u: %s\n", flags.id, note.c_str());
+  for (const std::string& note : (*server)->startup_notes())
+    std::fprintf(stderr, "kvlab node %u: %s\n", flags.id, note.c_str());
   if (absl::Status s = (*server)->WatchSignals(); !s.ok()) return Fail(kExitUsage, std::string(s.message()));
   const std::string peer_port = (*server)->peer_port() > 0 ? absl::StrCat(", peer port ", (*server)->peer_port()) : "";
   std::printf("kvlab node %u listening on %s:%d (policy %s, durability %s, data dir %s%s)\n", flags.id,

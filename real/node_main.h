@@ -18,14 +18,14 @@ struct NodeFlags {
   core::NodeId id = 1;
   int port = 6380;
   std::string data_dir;
-  std::string policy;             // NAME[:param=value...]; empty: the default for the cluster's size.
+  std::string policy;               // NAME[:param=value...]; empty: the default for the cluster's size.
   std::vector<std::string> params;  // --param policy.name=value
-  std::string cluster;           // "1=HOST:PEERPORT,2=HOST:PEERPORT", empty: a one-node cluster.
+  std::string cluster;              // "1=HOST:PEERPORT,2=HOST:PEERPORT", empty: a one-node cluster.
   std::string durability = "fsync";
   std::string bind = "127.0.0.1";
   std::string requirepass;
-  std::string cluster_token;     // salts the cluster id recorded at bootstrap.
-  int debug_sync_delay_ms = 0;    // debug only: each sync takes this much longer (a slow disk).
+  std::string cluster_token;       // salts the cluster id recorded at bootstrap.
+  int debug_sync_delay_ms = 0;     // debug only: each sync takes this much longer (a slow disk).
   bool debug_inline_sync = false;  // debug only: syncs block the event loop (the old behaviour).
 };
 

@@ -26,7 +26,8 @@ absl::StatusOr<std::unique_ptr<NodeServer>> NodeServer::Start(const NodeServerOp
   s->loop_ = *std::move(loop);
   if (absl::Status st = s->OpenDataDir(); !st.ok()) return st;
   // Real-world randomness need not replay: seed from the node id and the clock.
-  const uint64_t seed = (static_cast<uint64_t>(options.id) << 48) ^ static_cast<uint64_t>(net::EventLoop::MonotonicNow());
+  const uint64_t seed =
+      (static_cast<uint64_t>(options.id) << 48) ^ static_cast<uint64_t>(net::EventLoop::MonotonicNow());
   s->env_ = std::make_unique<RealEnv>(options.id, *s->loop_, *s->disk_, seed);
   if (absl::Status st = s->WatchSyncs(); !st.ok()) return st;
   if (absl::Status st = s->StartNode(); !st.ok()) return st;
@@ -68,7 +69,8 @@ absl::Status NodeServer::CheckDataDirRecord() {
     auto peer = options_.peers.find(id);
     members[id] = peer == options_.peers.end() ? "" : absl::StrCat(peer->second.host, ":", peer->second.port);
   }
-  const DataDirMeta flags = MetaOfFlags(std::string(options_.policy.info->name), options_.id, std::move(members), options_.cluster_token);
+  const DataDirMeta flags =
+      MetaOfFlags(std::string(options_.policy.info->name), options_.id, std::move(members), options_.cluster_token);
   absl::StatusOr<DataDirCheck> check = CheckDataDir(*disk_, options_.data_dir, flags, !options_.cluster_token.empty());
   if (!check.ok()) return check.status();
   startup_notes_ = std::move(check->notes);
@@ -164,7 +166,8 @@ void NodeServer::EndOfTurn() {
   // After EndTurn: in fsync mode the turn is synced already; in none mode this hands the turn's
   // appends to the OS before their replies leave, so a process crash loses no acknowledged write.
   if (absl::Status s = disk_->FlushBuffers(); !s.ok()) {
-    if (disk_errors_++ == 0) std::fprintf(stderr, "kvlab node: write to data dir failed: %s\n", std::string(s.message()).c_str());
+    if (disk_errors_++ == 0)
+      std::fprintf(stderr, "kvlab node: write to data dir failed: %s\n", std::string(s.message()).c_str());
   }
   resp_->Flush();
   if (peers_) peers_->Flush();  // after EndTurn: the messages it released.
@@ -213,8 +216,7 @@ void NodeServer::ReplyError(net::ReplyToken token, std::string_view text) {
 void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
   name_.assign(args[0]);
   absl::AsciiStrToLower(&name_);
-  if (!options_.requirepass.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" &&
-      name_ != "quit") {
+  if (!options_.requirepass.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" && name_ != "quit") {
     return ReplyError(token, "NOAUTH Authentication required.");
   }
   if (IsKvCommand(name_)) {

@@ -31,17 +31,17 @@ namespace kvlab::real {
 
 struct NodeServerOptions {
   core::NodeId id = 1;
-  core::PolicyChoice policy;  // REQUIRES: set.
+  core::PolicyChoice policy;          // REQUIRES: set.
   std::vector<core::NodeId> members;  // sorted, self included; empty = {id}.
   // Peer addresses (--cluster), self included: this node listens for peers on its own entry and
   // dials the others. Empty: a one-node cluster, no peer port.
   std::map<core::NodeId, net::PeerEndpoint> peers;
-  bool fsync = true;                  // --durability fsync|none
+  bool fsync = true;  // --durability fsync|none
   std::string bind = "127.0.0.1";
-  int port = 6380;                    // 0: any free port.
+  int port = 6380;  // 0: any free port.
   std::string data_dir;
-  std::string requirepass;            // empty: no AUTH needed.
-  std::string cluster_token;          // salts the cluster id recorded at bootstrap (data_dir_meta.h).
+  std::string requirepass;    // empty: no AUTH needed.
+  std::string cluster_token;  // salts the cluster id recorded at bootstrap (data_dir_meta.h).
   size_t max_bulk_bytes = net::kDefaultMaxBulkBytes;
   // Syncs run on a sync thread (false: on the loop, as a blocking fdatasync; for before/after
   // measurements only: kvlab node --debug-inline-sync).
@@ -111,7 +111,7 @@ class NodeServer final : public net::RespHandler {
   std::unique_ptr<net::PeerLink> peers_;  // null in a one-node cluster.
   int signal_fd_ = -1;
   std::optional<net::EventLoop::WatchId> sync_watch_;  // the sync thread's eventfd.
-  bool sync_delivery_posted_ = false;  // inline completions: a task in the next turn takes them.
+  bool sync_delivery_posted_ = false;                  // inline completions: a task in the next turn takes them.
   core::Nanos started_at_ = 0;
   std::string name_;  // the current command's lowercased name (reused: no allocation per request).
   uint64_t disk_errors_ = 0;

@@ -155,7 +155,7 @@ absl::StatusOr<PosixDisk::OpenFile*> PosixDisk::OpenForAppend(std::string_view f
   f.preallocated = preallocated;
   if (preallocated) {
     // REQUIRES: no zero tail (the WAL's reader cut it before the first append after a start).
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd, &st) != 0) return Errno("stat", path);
     f.end = f.allocated = static_cast<uint64_t>(st.st_size);
   }
@@ -290,7 +290,7 @@ absl::StatusOr<std::string> PosixDisk::Read(std::string_view file) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Errno("open", path);
   std::string data;
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd, &st) == 0 && st.st_size > 0) data.reserve(static_cast<size_t>(st.st_size));
   char chunk[64 * 1024];
   for (;;) {

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
 #include "absl/status/statusor.h"
 #include "core/env.h"
 #include "real/sync_thread.h"
@@ -111,8 +112,8 @@ class PosixDisk final : public core::Disk {
   const int dir_fd_;
   const int lock_fd_;
   const PosixDiskOptions options_;
-  bool dir_dirty_ = false;  // a file was created since the last directory fsync.
-  std::map<std::string, OpenFile, std::less<>> files_;  // few files: WAL, snapshots.
+  bool dir_dirty_ = false;                                  // a file was created since the last directory fsync.
+  std::map<std::string, OpenFile, std::less<>> files_;      // few files: WAL, snapshots.
   std::pair<const std::string, OpenFile>* last_ = nullptr;  // files_'s entry used last (map nodes are stable).
   uint64_t fsyncs_ = 0;
   uint64_t preallocations_ = 0;

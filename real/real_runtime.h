@@ -45,8 +45,7 @@ struct ConnectionOptions {
 class RealRuntime final : public workloads::Runtime {
  public:
   // REQUIRES: !targets.empty(). `request_timeout` bounds every client call (connect included).
-  static absl::StatusOr<std::unique_ptr<RealRuntime>> Create(std::vector<Target> targets,
-                                                             core::Nanos request_timeout);
+  static absl::StatusOr<std::unique_ptr<RealRuntime>> Create(std::vector<Target> targets, core::Nanos request_timeout);
   ~RealRuntime() override;
 
   core::Nanos Now() override { return net::EventLoop::MonotonicNow(); }

@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kScanChunkBytes = 64 * 1024;
 
 std::optional<uint64_t> FileSize(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return std::nullopt;
   return static_cast<uint64_t>(st.st_size);
 }
@@ -47,7 +47,7 @@ LogFileBefore InspectLogFile(const std::string& path) {
   LogFileBefore out;
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return out;
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd, &st) == 0) {
     out.exists = true;
     out.size = static_cast<uint64_t>(st.st_size);
@@ -77,9 +77,10 @@ std::vector<std::string> RecoveryLines(const RecoveryFacts& facts) {
   if (!facts.log_before.exists && !snapshot_bytes) return {};
   std::vector<std::string> lines;
   if (snapshot_bytes) {
-    const std::string index = InfoValue(facts, "snapshot_lsn").value_or(InfoValue(facts, "snapshot_index").value_or("?"));
-    lines.push_back(absl::StrCat("loaded snapshot '", facts.files.snapshot, "' (index ", index, ", ", *snapshot_bytes,
-                                 " bytes)"));
+    const std::string index =
+        InfoValue(facts, "snapshot_lsn").value_or(InfoValue(facts, "snapshot_index").value_or("?"));
+    lines.push_back(
+        absl::StrCat("loaded snapshot '", facts.files.snapshot, "' (index ", index, ", ", *snapshot_bytes, " bytes)"));
   }
   if (std::optional<std::string> records = InfoValue(facts, "recovered_records")) {
     lines.push_back(absl::StrCat("replayed ", *records, " records of '", facts.files.log, "' (up to LSN ",

@@ -28,7 +28,7 @@ struct RecoveryFacts {
   PolicyFiles files;
   LogFileBefore log_before;
   std::vector<std::pair<std::string, std::string>> info;  // the policy's Info() after Start.
-  size_t keys = 0;                                         // its KeyCount() after Start.
+  size_t keys = 0;                                        // its KeyCount() after Start.
 };
 
 // The lines to log; empty when the data dir held nothing to recover.

@@ -50,9 +50,7 @@ std::string SerializeCommand(const core::Command& command, std::string_view key_
     args.insert(args.end(), cmd.keys.begin(), cmd.keys.end());
   };
   switch (cmd.op) {
-    case core::Op::kGet:
-      with_keys("GET");
-      break;
+    case core::Op::kGet: with_keys("GET"); break;
     case core::Op::kPut:
       KV_ASSERT(cmd.keys.size() == 1 && cmd.values.size() == 1);
       args = {"SET", cmd.keys[0], cmd.values[0]};
@@ -63,19 +61,13 @@ std::string SerializeCommand(const core::Command& command, std::string_view key_
         args.push_back(absl::StrCat(cmd.expire_at_ms));
       }
       break;
-    case core::Op::kDel:
-      with_keys("DEL");
-      break;
-    case core::Op::kExists:
-      with_keys("EXISTS");
-      break;
+    case core::Op::kDel: with_keys("DEL"); break;
+    case core::Op::kExists: with_keys("EXISTS"); break;
     case core::Op::kIncr:
       with_keys("INCRBY");
       args.push_back(absl::StrCat(cmd.delta));
       break;
-    case core::Op::kMGet:
-      with_keys("MGET");
-      break;
+    case core::Op::kMGet: with_keys("MGET"); break;
     case core::Op::kMSet:
       KV_ASSERT(cmd.keys.size() == cmd.values.size());
       args.push_back("MSET");
@@ -84,12 +76,8 @@ std::string SerializeCommand(const core::Command& command, std::string_view key_
         args.push_back(cmd.values[i]);
       }
       break;
-    case core::Op::kDbSize:
-      args.push_back("DBSIZE");
-      break;
-    case core::Op::kFlushAll:
-      args.push_back("FLUSHALL");
-      break;
+    case core::Op::kDbSize: args.push_back("DBSIZE"); break;
+    case core::Op::kFlushAll: args.push_back("FLUSHALL"); break;
   }
   std::string out;
   AppendArgs(&out, args);
@@ -100,19 +88,11 @@ ClientResult ReplyToResult(const net::RespValue& reply) {
   using Type = net::RespValue::Type;
   ClientResult r;
   switch (reply.type) {
-    case Type::kSimple:
-      r.result = reply.str == "OK" ? core::Result::Ok() : core::Result::Value(reply.str);
-      break;
-    case Type::kBulk:
-      r.result = core::Result::Value(reply.str);
-      break;
+    case Type::kSimple: r.result = reply.str == "OK" ? core::Result::Ok() : core::Result::Value(reply.str); break;
+    case Type::kBulk: r.result = core::Result::Value(reply.str); break;
     case Type::kNil:
-    case Type::kNilArray:
-      r.result = core::Result::Nil();
-      break;
-    case Type::kInteger:
-      r.result = core::Result::Integer(reply.integer);
-      break;
+    case Type::kNilArray: r.result = core::Result::Nil(); break;
+    case Type::kInteger: r.result = core::Result::Integer(reply.integer); break;
     case Type::kArray:
       r.result = core::Result::OfKind(core::ResultKind::kValues);
       for (const net::RespValue& e : reply.elements) {
@@ -140,8 +120,8 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
   net::EventLoop::WatchId watch = 0;
   bool connecting = false;
   bool auth_reply_expected = false;  // the connection's first reply answers its AUTH.
-  std::string out;  // request bytes not yet written.
-  std::string in;   // reply bytes not yet parsed.
+  std::string out;                   // request bytes not yet written.
+  std::string in;                    // reply bytes not yet parsed.
   uint64_t connects = 0;
   // The one call in flight.
   uint64_t call = 0;  // sequence number of the current call.
@@ -209,8 +189,8 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
         // Nothing was sent before the connection was up: definitely not applied.
         const std::string name = TargetName();
         Drop();
-        Finish(Failure(Outcome::kFail, absl::StrCat("connect to ", name, ": ",
-                                                    err != 0 ? std::strerror(err) : "connection failed")));
+        Finish(Failure(Outcome::kFail,
+                       absl::StrCat("connect to ", name, ": ", err != 0 ? std::strerror(err) : "connection failed")));
         return;
       }
       connecting = false;

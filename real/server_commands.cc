@@ -96,9 +96,10 @@ void NodeServer::Hello(net::RespConnection& conn, net::ReplyToken token, std::ve
     }
   }
   if (!options_.requirepass.empty() && !conn.authenticated) {
-    return ReplyError(token, "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                             "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-                             "select the RESP protocol version at the same time");
+    return ReplyError(token,
+                      "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                      "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                      "select the RESP protocol version at the same time");
   }
   resp_->Reply(token, [&](std::string* out) {
     net::AppendArrayHeader(out, 14);
@@ -122,8 +123,9 @@ void NodeServer::Hello(net::RespConnection& conn, net::ReplyToken token, std::ve
 void NodeServer::Auth(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
   if (args.size() != 2 && args.size() != 3) return ReplyError(token, ArityError("auth"));
   if (options_.requirepass.empty()) {
-    return ReplyError(token, "ERR AUTH <password> called without any password configured for the default user. "
-                             "Are you sure your configuration is correct?");
+    return ReplyError(token,
+                      "ERR AUTH <password> called without any password configured for the default user. "
+                      "Are you sure your configuration is correct?");
   }
   const bool user_ok = args.size() == 2 || args[1] == "default";
   if (!user_ok || args.back() != options_.requirepass) {
@@ -143,9 +145,8 @@ void NodeServer::Client(net::RespConnection& conn, net::ReplyToken token, std::v
     conn.name = args[2];
     resp_->Reply(token, [](std::string* out) { net::AppendOk(out); });
   } else if (sub == "getname" && args.size() == 2) {
-    resp_->Reply(token, [&](std::string* out) {
-      conn.name.empty() ? net::AppendNil(out) : net::AppendBulk(out, conn.name);
-    });
+    resp_->Reply(token,
+                 [&](std::string* out) { conn.name.empty() ? net::AppendNil(out) : net::AppendBulk(out, conn.name); });
   } else if (sub == "id" && args.size() == 2) {
     resp_->Reply(token, [&](std::string* out) { net::AppendInteger(out, conn.id()); });
   } else if (sub == "setinfo" && args.size() == 4) {

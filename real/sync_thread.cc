@@ -32,8 +32,7 @@ std::thread StartWithSignalsBlocked(SyncThread* self, void (SyncThread::*run)())
 
 absl::StatusOr<std::unique_ptr<SyncThread>> SyncThread::Start(std::chrono::nanoseconds delay) {
   if (delay < std::chrono::nanoseconds::zero() || delay > kMaxSyncDelay) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sync delay must be 0..", kMaxSyncDelay.count(), " ms"));
+    return absl::InvalidArgumentError(absl::StrCat("sync delay must be 0..", kMaxSyncDelay.count(), " ms"));
   }
   const int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (fd < 0) return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));

@@ -71,7 +71,7 @@ void CountRecordsAfter(const std::string& file, const std::string& bytes, uint64
 }
 
 std::optional<uint64_t> SizeOf(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return std::nullopt;
   return static_cast<uint64_t>(st.st_size);
 }
@@ -128,17 +128,19 @@ bool DirScan::clean() const {
 absl::StatusOr<DirScan> ScanDataDir(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) return absl::InvalidArgumentError(absl::StrCat("no such directory: ", dir));
-  if (!std::filesystem::is_directory(dir, ec)) return absl::InvalidArgumentError(absl::StrCat("not a directory: ", dir));
+  if (!std::filesystem::is_directory(dir, ec))
+    return absl::InvalidArgumentError(absl::StrCat("not a directory: ", dir));
   DirScan scan;
   scan.dir = dir;
   OverlayDisk disk(dir);
   absl::StatusOr<DataDirMeta> meta = ReadMeta(disk);
   if (meta.ok()) scan.meta = *std::move(meta);
   if (!meta.ok() && !absl::IsNotFound(meta.status())) scan.meta_error = std::string(meta.status().message());
-  for (const FilesFound& found : PoliciesWithFiles(dir)) scan.policies.push_back(ScanPolicy(dir, *FilesOf(found.policy)));
+  for (const FilesFound& found : PoliciesWithFiles(dir))
+    scan.policies.push_back(ScanPolicy(dir, *FilesOf(found.policy)));
   if (scan.policies.empty() && !scan.meta && scan.meta_error.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, " is not a kvlab data dir (no ", kMetaFileName,
-                                                   " and no policy's log or snapshot in it)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(dir, " is not a kvlab data dir (no ", kMetaFileName, " and no policy's log or snapshot in it)"));
   }
   return scan;
 }

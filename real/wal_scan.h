@@ -22,8 +22,8 @@ struct LogScan {
   uint64_t good_bytes = 0;  // where those records end: a repair cuts here.
   uint64_t torn_bytes = 0;  // a torn tail after them (the node cuts it at start: not corruption).
   bool corrupt = false;
-  std::string reason;       // the core's message for the first corrupt record.
-  bool cut_known = false;   // a corrupt log: its offset is known and the records before it read.
+  std::string reason;      // the core's message for the first corrupt record.
+  bool cut_known = false;  // a corrupt log: its offset is known and the records before it read.
   // A corrupt log only: well-formed records after the corrupt one, which a cut drops too; nullopt
   // when the corrupt record's own length cannot be trusted. `more_after`: more corruption follows.
   std::optional<uint64_t> records_after;
@@ -36,8 +36,8 @@ LogScan ScanLogBytes(const std::string& file, std::string bytes);
 struct PolicyScan {
   std::string policy;
   LogScan log;
-  std::optional<uint64_t> snapshot_bytes;  // nullopt: no snapshot file.
-  bool recovery_run = false;               // not run when the log is corrupt (the scan says why).
+  std::optional<uint64_t> snapshot_bytes;                // nullopt: no snapshot file.
+  bool recovery_run = false;                             // not run when the log is corrupt (the scan says why).
   absl::StatusOr<std::string> recovery = std::string();  // the recovery's summary or its error.
 };
 

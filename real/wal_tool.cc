@@ -25,8 +25,9 @@ int BadInput(const char* command, const std::string& why) {
 std::string WhatACutDrops(const LogScan& log) {
   const uint64_t cut = log.bytes - log.good_bytes;
   if (!log.records_after) {
-    return absl::StrCat(cut, " bytes: the corrupt record and what follows it (its length cannot be trusted, so "
-                             "the records after it cannot be counted)");
+    return absl::StrCat(cut,
+                        " bytes: the corrupt record and what follows it (its length cannot be trusted, so "
+                        "the records after it cannot be counted)");
   }
   return absl::StrCat(cut, " bytes: the corrupt record and ", log.more_after ? "at least " : "", *log.records_after,
                       " records after it", log.more_after ? " (more corruption follows)" : "");
@@ -116,7 +117,8 @@ int RunWalCheck(const std::string& dir) {
 }
 
 int RunWalRepair(const std::string& dir) {
-  if (absl::StatusOr<DirScan> first = ScanDataDir(dir); !first.ok()) return BadInput("repair", std::string(first.status().message()));
+  if (absl::StatusOr<DirScan> first = ScanDataDir(dir); !first.ok())
+    return BadInput("repair", std::string(first.status().message()));
   // The lock: no node may run on the dir while its logs are cut.
   absl::StatusOr<std::unique_ptr<PosixDisk>> disk = PosixDisk::Open(dir);
   if (!disk.ok()) return BadInput("repair", absl::StrCat(disk.status().message(), ": stop the node first"));

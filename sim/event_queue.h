@@ -18,13 +18,13 @@
 namespace kvlab::sim {
 
 enum class EventKind : uint8_t {
-  kDeliver = 1,     // a message arrives at an endpoint; arg = payload slot
-  kNodeRun = 2,     // a node's CPU is free and its inbox is not empty; target = node
-  kTimer = 3,       // a node timer fires; target = node, aux = incarnation, arg = token
-  kFiberWake = 4,   // a parked or sleeping fiber becomes runnable; arg = fiber id
+  kDeliver = 1,        // a message arrives at an endpoint; arg = payload slot
+  kNodeRun = 2,        // a node's CPU is free and its inbox is not empty; target = node
+  kTimer = 3,          // a node timer fires; target = node, aux = incarnation, arg = token
+  kFiberWake = 4,      // a parked or sleeping fiber becomes runnable; arg = fiber id
   kClientTimeout = 5,  // a client's (possibly superseded) request deadline; target = client
-  kFault = 6,       // the fault schedule's next entry; arg = index
-  kSyncDone = 7,    // a node's running disk sync completes; target = node, aux = incarnation
+  kFault = 6,          // the fault schedule's next entry; arg = index
+  kSyncDone = 7,       // a node's running disk sync completes; target = node, aux = incarnation
 };
 
 struct Event {
@@ -80,9 +80,7 @@ class EventQueue {
   // A 4-ary min-heap: half the depth of a binary heap, and a node's children share a cache line
   // or two, which matters at the agenda sizes of large runs.
   static constexpr size_t kArity = 4;
-  static bool Before(const Event& a, const Event& b) {
-    return a.time != b.time ? a.time < b.time : a.seq < b.seq;
-  }
+  static bool Before(const Event& a, const Event& b) { return a.time != b.time ? a.time < b.time : a.seq < b.seq; }
   // Every FIFO entry has time == now_: the FIFO front precedes any later time, so the FIFO is
   // always empty when time moves on.
   bool NowEmpty() const { return now_head_ == now_fifo_.size(); }

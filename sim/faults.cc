@@ -15,12 +15,22 @@ struct KindName {
   const char* name;
 };
 constexpr KindName kKindNames[] = {
-    {FaultKind::kCrash, "crash"},     {FaultKind::kTornCrash, "torn_crash"}, {FaultKind::kRestart, "restart"},
-    {FaultKind::kPause, "pause"},     {FaultKind::kResume, "resume"},        {FaultKind::kIsolate, "partition"},
-    {FaultKind::kBlockLink, "block"}, {FaultKind::kHeal, "heal"},            {FaultKind::kBitFlip, "bitflip"},
-    {FaultKind::kClockJump, "clock"}, {FaultKind::kLossy, "lossy"},          {FaultKind::kCalm, "calm"},
-    {FaultKind::kCrashLeader, "crash_leader"}, {FaultKind::kRestartAll, "restart_all"},
-    {FaultKind::kHold, "hold"},       {FaultKind::kRelease, "release"},
+    {FaultKind::kCrash, "crash"},
+    {FaultKind::kTornCrash, "torn_crash"},
+    {FaultKind::kRestart, "restart"},
+    {FaultKind::kPause, "pause"},
+    {FaultKind::kResume, "resume"},
+    {FaultKind::kIsolate, "partition"},
+    {FaultKind::kBlockLink, "block"},
+    {FaultKind::kHeal, "heal"},
+    {FaultKind::kBitFlip, "bitflip"},
+    {FaultKind::kClockJump, "clock"},
+    {FaultKind::kLossy, "lossy"},
+    {FaultKind::kCalm, "calm"},
+    {FaultKind::kCrashLeader, "crash_leader"},
+    {FaultKind::kRestartAll, "restart_all"},
+    {FaultKind::kHold, "hold"},
+    {FaultKind::kRelease, "release"},
     {FaultKind::kIoError, "io_error"},
 };
 
@@ -59,8 +69,8 @@ struct ModeName {
   const char* name;
 };
 constexpr ModeName kModeNames[] = {
-    {FaultMode::kNone, "none"},   {FaultMode::kCrash, "crash"},     {FaultMode::kPartition, "partition"},
-    {FaultMode::kDisk, "disk"},   {FaultMode::kClock, "clock"},     {FaultMode::kNetwork, "network"},
+    {FaultMode::kNone, "none"},     {FaultMode::kCrash, "crash"}, {FaultMode::kPartition, "partition"},
+    {FaultMode::kDisk, "disk"},     {FaultMode::kClock, "clock"}, {FaultMode::kNetwork, "network"},
     {FaultMode::kRandom, "random"},
 };
 
@@ -88,7 +98,8 @@ absl::StatusOr<FaultMode> ParseFaultMode(std::string_view name) {
     if (name == m.name) return m.mode;
     absl::StrAppend(&known, known.empty() ? "" : "|", m.name);
   }
-  return absl::InvalidArgumentError(absl::StrCat("unknown --faults mode '", std::string(name), "' (known: ", known, ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown --faults mode '", std::string(name), "' (known: ", known, ")"));
 }
 
 std::string_view FaultModeName(FaultMode mode) {
@@ -172,10 +183,10 @@ FaultKind FaultInjector::DrawKind() {
     case FaultMode::kClock: return FaultKind::kClockJump;
     case FaultMode::kNetwork: return rng.Uniform(2) == 0 ? FaultKind::kLossy : FaultKind::kHold;
     case FaultMode::kRandom: {
-      constexpr FaultKind kAll[] = {FaultKind::kCrash,     FaultKind::kTornCrash, FaultKind::kPause,
-                                    FaultKind::kIsolate,   FaultKind::kBlockLink, FaultKind::kClockJump,
-                                    FaultKind::kLossy,     FaultKind::kCrash,     FaultKind::kIsolate,
-                                    FaultKind::kHold,      FaultKind::kHold,      FaultKind::kIoError};
+      constexpr FaultKind kAll[] = {FaultKind::kCrash,   FaultKind::kTornCrash, FaultKind::kPause,
+                                    FaultKind::kIsolate, FaultKind::kBlockLink, FaultKind::kClockJump,
+                                    FaultKind::kLossy,   FaultKind::kCrash,     FaultKind::kIsolate,
+                                    FaultKind::kHold,    FaultKind::kHold,      FaultKind::kIoError};
       return kAll[rng.Uniform(sizeof(kAll) / sizeof(kAll[0]))];
     }
     case FaultMode::kNone: break;
@@ -198,7 +209,7 @@ void FaultInjector::DrawRandomFault() {
   fault.amount2 = rng.UniformRange(-200, 200);            // drift ppm
   core::Nanos duration = rng.UniformRange(params_.min_duration_ns, params_.max_duration_ns);
   const core::Nanos hold = rng.UniformRange(params_.min_hold_ns, params_.max_hold_ns);
-  fault.buffered = rng.Uniform(2) == 0;      // partitions: TCP-like (held) or dropping.
+  fault.buffered = rng.Uniform(2) == 0;  // partitions: TCP-like (held) or dropping.
   const bool hold_every_link = rng.Uniform(2) == 0;
   if (fault.kind == FaultKind::kLossy) fault.amount = params_.lossy_ppm;
   if (fault.kind == FaultKind::kHold) {

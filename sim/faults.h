@@ -19,26 +19,26 @@
 namespace kvlab::sim {
 
 enum class FaultKind : uint8_t {
-  kCrash,       // process dies; memory lost, synced disk kept.
-  kTornCrash,   // crash that also tears the last unsynced write.
-  kRestart,     // boot from disk.
-  kPause,       // process stops serving (GC pause, SIGSTOP); inputs queue.
+  kCrash,      // process dies; memory lost, synced disk kept.
+  kTornCrash,  // crash that also tears the last unsynced write.
+  kRestart,    // boot from disk.
+  kPause,      // process stops serving (GC pause, SIGSTOP); inputs queue.
   kResume,
-  kIsolate,     // symmetric partition: node cut off from every other node (`buffered`: held).
-  kBlockLink,   // one-way partition: node -> peer dropped (`buffered`: held until healed).
-  kHeal,        // every partition healed; what buffered links held arrives late.
-  kHold,        // node -> peer (peer 0: every link of node, both ways) held for `amount` ns,
-                // then released: the held messages arrive late and out of order.
-  kRelease,     // the links of a hold reopen (scheduled by the hold itself).
-  kBitFlip,     // one bit of the node's synced disk flipped.
-  kClockJump,   // node clock jumps forward by `amount` ns and drifts by `amount2` ppm.
-  kLossy,       // network loss/duplication/reordering raised to `amount` ppm each.
-  kCalm,        // network fault rates restored.
-  kCrashLeader, // crash whichever node is the leader now (the highest-term node reporting role:leader).
-  kRestartAll,  // boot every crashed node.
-  kIoError,     // the node's disk fails writes (amount 0) or syncs (amount 1) with EIO until the
-                // node is crashed and restarted (its undo). Raft steps down and stops acking;
-                // single answers the writes of the failed batch UNKNOWN and refuses more.
+  kIsolate,      // symmetric partition: node cut off from every other node (`buffered`: held).
+  kBlockLink,    // one-way partition: node -> peer dropped (`buffered`: held until healed).
+  kHeal,         // every partition healed; what buffered links held arrives late.
+  kHold,         // node -> peer (peer 0: every link of node, both ways) held for `amount` ns,
+                 // then released: the held messages arrive late and out of order.
+  kRelease,      // the links of a hold reopen (scheduled by the hold itself).
+  kBitFlip,      // one bit of the node's synced disk flipped.
+  kClockJump,    // node clock jumps forward by `amount` ns and drifts by `amount2` ppm.
+  kLossy,        // network loss/duplication/reordering raised to `amount` ppm each.
+  kCalm,         // network fault rates restored.
+  kCrashLeader,  // crash whichever node is the leader now (the highest-term node reporting role:leader).
+  kRestartAll,   // boot every crashed node.
+  kIoError,      // the node's disk fails writes (amount 0) or syncs (amount 1) with EIO until the
+                 // node is crashed and restarted (its undo). Raft steps down and stops acking;
+                 // single answers the writes of the failed batch UNKNOWN and refuses more.
 };
 
 std::string_view FaultKindName(FaultKind kind);
@@ -82,8 +82,8 @@ class FaultInjector {
  public:
   // `max_faulty`: how many nodes the policy claims to survive losing (core::PolicyInfo), the
   // budget of nodes whose synced data may be corrupted; negative: a minority of the cluster.
-  FaultInjector(Simulator& sim, FaultMode mode, std::vector<FaultAction> schedule,
-                RandomFaultParams params = {}, int max_faulty = -1);
+  FaultInjector(Simulator& sim, FaultMode mode, std::vector<FaultAction> schedule, RandomFaultParams params = {},
+                int max_faulty = -1);
 
   // Schedules the first events. Random faults start at `start` and stop being drawn at `stop`.
   void Start(core::Nanos start, core::Nanos stop);

@@ -22,9 +22,9 @@ struct NetworkStats {
   uint64_t sent = 0;
   uint64_t delivered = 0;  // deliveries scheduled (a duplicate counts twice).
   uint64_t lost = 0;
-  uint64_t blocked = 0;    // dropped by a partition.
-  uint64_t held = 0;       // held by a buffering block (a stalled link).
-  uint64_t released = 0;   // held messages delivered after their link reopened.
+  uint64_t blocked = 0;   // dropped by a partition.
+  uint64_t held = 0;      // held by a buffering block (a stalled link).
+  uint64_t released = 0;  // held messages delivered after their link reopened.
   uint64_t duplicated = 0;
   uint64_t reordered = 0;
   uint64_t bytes = 0;

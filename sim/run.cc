@@ -1,11 +1,11 @@
 #include "sim/run.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <set>
 #include <utility>
-
-#include <unistd.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -38,12 +38,12 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
     FaultAction a;
     a.at = offset + spec.at;
     a.node = spec.node;
-    const bool names_node = spec.kind != "partition" && spec.kind != "heal" && spec.kind != "crash_leader" &&
-                            spec.kind != "restart_all";
+    const bool names_node =
+        spec.kind != "partition" && spec.kind != "heal" && spec.kind != "crash_leader" && spec.kind != "restart_all";
     if (names_node && (spec.node < 1 || spec.node > static_cast<core::NodeId>(nodes))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("fault '", spec.kind, "' at ", workloads::FormatDuration(spec.at), " names node ", spec.node,
-                       " but the cluster has nodes 1..", nodes));
+      return absl::InvalidArgumentError(absl::StrCat("fault '", spec.kind, "' at ", workloads::FormatDuration(spec.at),
+                                                     " names node ", spec.node, " but the cluster has nodes 1..",
+                                                     nodes));
     }
     if (spec.kind == "partition") {
       std::set<core::NodeId> group(spec.nodes.begin(), spec.nodes.end());
@@ -61,15 +61,23 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
       actions.push_back(FaultAction{a.at + spec.duration, FaultKind::kRelease, spec.node, 0, 0, 0, false});
       continue;
     }
-    if (spec.kind == "crash") a.kind = FaultKind::kCrash;
-    else if (spec.kind == "restart") a.kind = FaultKind::kRestart;
-    else if (spec.kind == "pause") a.kind = FaultKind::kPause;
-    else if (spec.kind == "resume") a.kind = FaultKind::kResume;
-    else if (spec.kind == "heal") a.kind = FaultKind::kHeal;
-    else if (spec.kind == "disk_fail") a.kind = FaultKind::kTornCrash;  // dies mid-write.
-    else if (spec.kind == "disk_heal") a.kind = FaultKind::kRestart;    // boots from what survived.
+    if (spec.kind == "crash")
+      a.kind = FaultKind::kCrash;
+    else if (spec.kind == "restart")
+      a.kind = FaultKind::kRestart;
+    else if (spec.kind == "pause")
+      a.kind = FaultKind::kPause;
+    else if (spec.kind == "resume")
+      a.kind = FaultKind::kResume;
+    else if (spec.kind == "heal")
+      a.kind = FaultKind::kHeal;
+    else if (spec.kind == "disk_fail")
+      a.kind = FaultKind::kTornCrash;  // dies mid-write.
+    else if (spec.kind == "disk_heal")
+      a.kind = FaultKind::kRestart;  // boots from what survived.
     else if (spec.kind == "clock_skew") {
-      if (spec.amount < 0) return absl::InvalidArgumentError("fault 'clock_skew': amount must be >= 0 (clocks only jump forward)");
+      if (spec.amount < 0)
+        return absl::InvalidArgumentError("fault 'clock_skew': amount must be >= 0 (clocks only jump forward)");
       a.kind = FaultKind::kClockJump;
       a.amount = spec.amount;
     } else {
@@ -198,8 +206,7 @@ int MaxFaulty(const SimRunOptions& o, int nodes) {
 
 std::string ReplayCommand(const SimRunOptions& o) {
   std::string cmd = absl::StrCat("kvlab sim --scenario ", o.scenario_arg.empty() ? o.scenario.name : o.scenario_arg,
-                                 " --policy ", o.policy.label(), " --nodes ", NodesOf(o),
-                                 " --seed ", o.seed);
+                                 " --policy ", o.policy.label(), " --nodes ", NodesOf(o), " --seed ", o.seed);
   if (o.faults != FaultMode::kNone) absl::StrAppend(&cmd, " --faults ", std::string(FaultModeName(o.faults)));
   return cmd;
 }
@@ -223,9 +230,9 @@ void CheckProgress(Simulator& sim, SimRuntime& runtime, SimRunOutcome& outcome) 
     outcome.report.metrics["progress_probe_s"] = static_cast<double>(probe.took_ns) / 1e9;
     return;
   }
-  outcome.problems.push_back(absl::StrCat("no progress after faults healed: ",
-                                          probe.failure.empty() ? std::string(ran.message()) : probe.failure,
-                                          " within ", kProgressBound / core::kNanosPerSecond, " s of virtual time"));
+  outcome.problems.push_back(absl::StrCat(
+      "no progress after faults healed: ", probe.failure.empty() ? std::string(ran.message()) : probe.failure,
+      " within ", kProgressBound / core::kNanosPerSecond, " s of virtual time"));
 }
 
 // Every key an acknowledged write touched is read once more into the history (the checker then
@@ -236,7 +243,8 @@ void ReadBackWrittenKeys(Simulator& sim, SimRuntime& runtime, int workload_clien
   const core::Nanos deadline = sim.now() + kRecoveryDeadline;
   bool verified = false;
   runtime.Spawn([&] {
-    verified = workloads::ReadBack(runtime, keys, {.workload_clients = workload_clients, .deadline = deadline}, history);
+    verified =
+        workloads::ReadBack(runtime, keys, {.workload_clients = workload_clients, .deadline = deadline}, history);
   });
   const absl::Status ran = RunFibers(sim, runtime, deadline + core::Seconds(10));
   if (ran.ok() && verified) return;
@@ -254,8 +262,8 @@ void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& i
   for (std::string& n : refusals.notes) outcome.notes.push_back(std::move(n));
   for (std::string& p : refusals.problems) outcome.problems.push_back(std::move(p));
   if (refusals.justified > MaxFaulty(options, nodes)) {
-    outcome.notes.push_back(absl::StrCat(refusals.justified, " of ", nodes, " nodes refused corrupt data, more than the ",
-                                         MaxFaulty(options, nodes),
+    outcome.notes.push_back(absl::StrCat(refusals.justified, " of ", nodes,
+                                         " nodes refused corrupt data, more than the ", MaxFaulty(options, nodes),
                                          " the policy survives: progress and read-back are not required"));
     return;
   }
@@ -344,8 +352,7 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   const core::Nanos measured_start = driver.measured_start() >= 0 ? driver.measured_start() : sim.now();
   absl::StatusOr<std::vector<FaultAction>> schedule = ScheduledFaults(scenario, nodes, measured_start);
   if (!schedule.ok()) return schedule.status();
-  FaultInjector injector(sim, options.faults, *std::move(schedule), RandomFaultParams{},
-                         MaxFaulty(options, nodes));
+  FaultInjector injector(sim, options.faults, *std::move(schedule), RandomFaultParams{}, MaxFaulty(options, nodes));
   injector.Start(measured_start, kDefaultVirtualTimeLimit);
   if (absl::Status s = sim.RunUntil([&] { return driver.Done(); }); !s.ok()) {
     outcome.problems.push_back(absl::StrCat("workload: ", s.message()));

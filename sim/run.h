@@ -30,11 +30,11 @@ struct SimRunOptions {
   workloads::Scenario scenario;
   std::string scenario_arg;  // as given on the command line (a name or a file), for the replay line.
   core::PolicyChoice policy = core::DefaultChoice();
-  int nodes = 0;             // 0: the policy's default size.
+  int nodes = 0;  // 0: the policy's default size.
   uint64_t seed = 1;
   FaultMode faults = FaultMode::kNone;
-  std::string trace_path;    // event log, if not empty.
-  bool progress = false;     // print progress lines to stderr.
+  std::string trace_path;  // event log, if not empty.
+  bool progress = false;   // print progress lines to stderr.
   // Tests: builds the nodes instead of the policy (which still names the run, its promise and its
   // fault budget), e.g. a node planted with a bug the verdicts must catch.
   NodeFactory node_factory;
@@ -43,9 +43,9 @@ struct SimRunOptions {
 struct SimRunOutcome {
   workloads::RunReport report;
   std::vector<workloads::HistoryOp> history;
-  std::string check_details;           // the checker's text when it found a violation.
-  std::vector<std::string> problems;   // lost progress, nodes that failed to recover, ...
-  std::vector<std::string> notes;      // worth knowing, not a failure (e.g. a refused corrupt disk).
+  std::string check_details;          // the checker's text when it found a violation.
+  std::vector<std::string> problems;  // lost progress, nodes that failed to recover, ...
+  std::vector<std::string> notes;     // worth knowing, not a failure (e.g. a refused corrupt disk).
   bool ok() const { return problems.empty() && (!report.check || report.check->ok); }
 };
 

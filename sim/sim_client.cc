@@ -49,9 +49,7 @@ void SimClient::OnMessage(core::Message&& msg) {
       result.outcome = workloads::Outcome::kUnknown;
       result.error = std::move(reply->message);
       break;
-    case core::ReplyStatus::kTryAgain:
-      FailOver();
-      [[fallthrough]];
+    case core::ReplyStatus::kTryAgain: FailOver(); [[fallthrough]];
     case core::ReplyStatus::kBusy:
     case core::ReplyStatus::kInvalid:
       result.outcome = workloads::Outcome::kFail;

@@ -21,16 +21,20 @@ absl::Status SimDisk::Append(std::string_view file, std::string_view bytes) {
   if (fail_writes_) return InjectedWriteError(file);
   auto [it, inserted] = files_.try_emplace(file);
   File& f = it->second;
-  f.ops.push_back(Op{.seq = next_seq_++, .truncate = false, .offset = f.current.size(), .length = bytes.size(),
-                     .copied = false, .bytes = {}});
+  f.ops.push_back(Op{.seq = next_seq_++,
+                     .truncate = false,
+                     .offset = f.current.size(),
+                     .length = bytes.size(),
+                     .copied = false,
+                     .bytes = {}});
   f.current.Append(bytes);
   ++stats_.appends;
   stats_.bytes_appended += bytes.size();
   core::Nanos transfer = 0;
   if (model_.write_bytes_per_sec != 0) {
     // bytes <= 4 GiB and the rate >= 1, so the product stays far below 2^127.
-    transfer = static_cast<core::Nanos>(static_cast<unsigned __int128>(bytes.size()) *
-                                        core::kNanosPerSecond / model_.write_bytes_per_sec);
+    transfer = static_cast<core::Nanos>(static_cast<unsigned __int128>(bytes.size()) * core::kNanosPerSecond /
+                                        model_.write_bytes_per_sec);
   }
   Charge(model_.write_latency_ns + transfer);
   return absl::OkStatus();
@@ -38,7 +42,8 @@ absl::Status SimDisk::Append(std::string_view file, std::string_view bytes) {
 
 absl::Status SimDisk::Sync(std::string_view file) {
   File* f = Find(file);
-  if (f == nullptr) return absl::NotFoundError(absl::StrCat("sim disk: sync of missing file '", std::string(file), "'"));
+  if (f == nullptr)
+    return absl::NotFoundError(absl::StrCat("sim disk: sync of missing file '", std::string(file), "'"));
   Charge(model_.fsync_latency_ns);
   if (fail_syncs_) {
     ++stats_.sync_errors;
@@ -122,10 +127,11 @@ absl::StatusOr<std::string> SimDisk::Read(std::string_view file) {
 
 absl::Status SimDisk::Truncate(std::string_view file, uint64_t size) {
   File* f = Find(file);
-  if (f == nullptr) return absl::NotFoundError(absl::StrCat("sim disk: truncate of missing file '", std::string(file), "'"));
+  if (f == nullptr)
+    return absl::NotFoundError(absl::StrCat("sim disk: truncate of missing file '", std::string(file), "'"));
   if (size > f->current.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sim disk: truncate of '", std::string(file), "' to ", size, " beyond its size ", f->current.size()));
+    return absl::InvalidArgumentError(absl::StrCat("sim disk: truncate of '", std::string(file), "' to ", size,
+                                                   " beyond its size ", f->current.size()));
   }
   if (fail_writes_) return InjectedWriteError(file);
   // Keep what the cut removes but a crash (or a sync covering less) may still need.
@@ -147,7 +153,8 @@ absl::Status SimDisk::Truncate(std::string_view file, uint64_t size) {
 
 absl::Status SimDisk::Rename(std::string_view from, std::string_view to) {
   auto it = files_.find(from);
-  if (it == files_.end()) return absl::NotFoundError(absl::StrCat("sim disk: rename of missing file '", std::string(from), "'"));
+  if (it == files_.end())
+    return absl::NotFoundError(absl::StrCat("sim disk: rename of missing file '", std::string(from), "'"));
   File moved = std::move(it->second);
   files_.erase(it);
   files_.insert_or_assign(std::string(to), std::move(moved));
@@ -182,7 +189,7 @@ void SimDisk::RevertToDurable(File& f) {
 
 void SimDisk::TearFile(File& f, core::Rng& rng) {
   const size_t kept = rng.Uniform(f.ops.size() + 1);  // whole operations that reached the media.
-  std::string torn;  // then a strict prefix of the next one, if it is an append.
+  std::string torn;                                   // then a strict prefix of the next one, if it is an append.
   if (kept < f.ops.size() && !f.ops[kept].truncate && f.ops[kept].length > 0) {
     const Op& op = f.ops[kept];
     const uint64_t length = rng.Uniform(op.length);

@@ -25,7 +25,7 @@
 namespace kvlab::sim {
 
 struct DiskModel {
-  core::Nanos write_latency_ns = 10'000;        // per Append (and per Truncate) call.
+  core::Nanos write_latency_ns = 10'000;         // per Append (and per Truncate) call.
   uint64_t write_bytes_per_sec = 1'000'000'000;  // 0 = infinite bandwidth.
   core::Nanos fsync_latency_ns = 1'000'000;      // per Sync, Rename, Remove (1 ms, an SSD fsync).
   core::Nanos fsync_jitter_ns = 250'000;         // an asynchronous sync adds uniform [0, this].
@@ -99,11 +99,11 @@ class SimDisk final : public core::Disk {
  private:
   // An operation not yet covered by a completed sync.
   struct Op {
-    uint64_t seq = 0;        // issue order, over all files.
+    uint64_t seq = 0;  // issue order, over all files.
     bool truncate = false;
-    uint64_t offset = 0;     // append: where it went; truncate: the new size.
-    uint64_t length = 0;     // append: how many bytes.
-    bool copied = false;     // a later truncate cut into it: its bytes are in `bytes`.
+    uint64_t offset = 0;  // append: where it went; truncate: the new size.
+    uint64_t length = 0;  // append: how many bytes.
+    bool copied = false;  // a later truncate cut into it: its bytes are in `bytes`.
     std::string bytes;
   };
   // The durable image is `current`'s first durable_size bytes, unless a truncate cut into them

@@ -72,7 +72,8 @@ void SimNode::SetTimer(core::Nanos delay, core::TimerToken token) {
   // A local duration d lasts d / (1 + drift) of true time.
   const core::Nanos true_delay =
       static_cast<core::Nanos>(static_cast<__int128>(delay) * 1'000'000 / (1'000'000 + drift_ppm_));
-  sim_.Schedule(EventKind::kTimer, turn_start_ + std::max<core::Nanos>(true_delay, 0), config_.self, incarnation_, token);
+  sim_.Schedule(EventKind::kTimer, turn_start_ + std::max<core::Nanos>(true_delay, 0), config_.self, incarnation_,
+                token);
 }
 
 void SimNode::Reply(core::ReplyHandle handle, core::ClientReply reply) {
@@ -219,7 +220,8 @@ void SimNode::JumpClock(core::Nanos forward_ns, int64_t drift_ppm) {
   KV_ASSERT(forward_ns >= 0);
   // Keep the local time continuous when the rate changes, then jump.
   const core::Nanos t = sim_.now();
-  const core::Nanos before = t + clock_offset_ns_ + static_cast<core::Nanos>(static_cast<__int128>(t) * drift_ppm_ / 1'000'000);
+  const core::Nanos before =
+      t + clock_offset_ns_ + static_cast<core::Nanos>(static_cast<__int128>(t) * drift_ppm_ / 1'000'000);
   SetClock(0, drift_ppm);
   const core::Nanos after = t + static_cast<core::Nanos>(static_cast<__int128>(t) * drift_ppm_ / 1'000'000);
   clock_offset_ns_ = before - after + forward_ns;

@@ -27,7 +27,8 @@ Simulator::Simulator(SimConfig config, std::string label, int nodes, uint64_t se
     // Two statements, not two arguments: argument evaluation order differs between compilers
     // (g++ right to left, clang left to right), and so would the draws.
     const core::Nanos skew = clock.max_skew_ns > 0 ? clock_rng.UniformRange(-clock.max_skew_ns, clock.max_skew_ns) : 0;
-    const int64_t drift = clock.max_drift_ppm > 0 ? clock_rng.UniformRange(-clock.max_drift_ppm, clock.max_drift_ppm) : 0;
+    const int64_t drift =
+        clock.max_drift_ppm > 0 ? clock_rng.UniformRange(-clock.max_drift_ppm, clock.max_drift_ppm) : 0;
     node->SetClock(skew, drift);
     nodes_.push_back(std::move(node));
   }
@@ -147,9 +148,7 @@ void Simulator::Deliver(uint64_t slot) {
 
 void Simulator::Dispatch(const Event& ev) {
   switch (ev.kind) {
-    case EventKind::kDeliver:
-      Deliver(ev.arg);
-      return;
+    case EventKind::kDeliver: Deliver(ev.arg); return;
     case EventKind::kNodeRun:
       trace_.Record("run", ev.time, {ev.target, ev.aux});
       node(ev.target).RunTurn(ev.aux);
@@ -182,7 +181,8 @@ absl::Status Simulator::RunUntil(const std::function<bool()>& done, core::Nanos 
   while (!done()) {
     if (queue_.empty()) return absl::OkStatus();
     if (queue_.top().time > limit) {
-      return absl::DeadlineExceededError(absl::StrCat("no progress: virtual time passed ", limit / core::kNanosPerSecond, " s"));
+      return absl::DeadlineExceededError(
+          absl::StrCat("no progress: virtual time passed ", limit / core::kNanosPerSecond, " s"));
     }
     const Event ev = queue_.Pop();
     ++events_;
@@ -231,7 +231,8 @@ void Simulator::IsolateNode(core::NodeId id, bool buffered) {
 
 void Simulator::ScheduleReleased(const std::vector<Network::Released>& released) {
   for (const Network::Released& r : released) {
-    trace_.Record("release", now(), {in_flight_[r.token].from, in_flight_[r.token].to, static_cast<uint64_t>(r.arrival)});
+    trace_.Record("release", now(),
+                  {in_flight_[r.token].from, in_flight_[r.token].to, static_cast<uint64_t>(r.arrival)});
     Schedule(EventKind::kDeliver, r.arrival, in_flight_[r.token].to, 0, r.token);
   }
 }

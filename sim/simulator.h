@@ -47,8 +47,7 @@ class EndpointHandler {
 
 // Makes a node's state machine: the run's policy (core::MakeNode with its PolicyChoice), or a
 // purpose-built node in tests.
-using NodeFactory =
-    std::function<absl::StatusOr<std::unique_ptr<core::Node>>(const core::NodeConfig&, core::Env&)>;
+using NodeFactory = std::function<absl::StatusOr<std::unique_ptr<core::Node>>(const core::NodeConfig&, core::Env&)>;
 
 class Simulator {
  public:
@@ -136,7 +135,7 @@ class Simulator {
   Trace trace_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
   std::vector<EndpointHandler*> clients_;
-  std::vector<InFlight> in_flight_;   // payloads of pending deliveries, by slot.
+  std::vector<InFlight> in_flight_;  // payloads of pending deliveries, by slot.
   std::vector<uint64_t> free_slots_;
   std::string frame_scratch_;  // Send's encoding buffer, reused.
   std::function<void(uint64_t)> fiber_waker_;

@@ -40,8 +40,8 @@ absl::StatusOr<std::string> FirstDivergence(const std::string& path_a, const std
     const bool more_b = static_cast<bool>(std::getline(b, lb));
     if (!more_a && !more_b) return std::string();
     if (more_a != more_b || la != lb) {
-      return absl::StrCat("first divergence at event ", line, ":\n  ", path_a, ": ",
-                          more_a ? la : "<end of trace>", "\n  ", path_b, ": ", more_b ? lb : "<end of trace>");
+      return absl::StrCat("first divergence at event ", line, ":\n  ", path_a, ": ", more_a ? la : "<end of trace>",
+                          "\n  ", path_b, ": ", more_b ? lb : "<end of trace>");
     }
   }
 }

@@ -30,12 +30,14 @@ bool ProbeNode(workloads::Runtime& rt, core::NodeId node, core::Nanos deadline, 
   std::unique_ptr<workloads::Client> client = rt.Connect(static_cast<int>(node) - 1);
   const std::string key = ProbeKey(node);
   std::string error;
-  if (!Retry(rt, deadline, [&] { return client->Put(key, "probe"); }, &error)) {
+  if (!Retry(
+          rt, deadline, [&] { return client->Put(key, "probe"); }, &error)) {
     *failure = absl::StrCat("the probe write through node ", node, " did not succeed (last error: ", error, ")");
     return false;
   }
   workloads::ClientResult read;
-  if (!Retry(rt, deadline, [&] { return read = client->Get(key); }, &error)) {
+  if (!Retry(
+          rt, deadline, [&] { return read = client->Get(key); }, &error)) {
     *failure = absl::StrCat("the probe read through node ", node, " did not succeed (last error: ", error, ")");
     return false;
   }
@@ -129,12 +131,13 @@ RefusalVerdict JudgeRefusals(const FaultInjector& injector) {
     const bool flipped = std::find(corrupted.begin(), corrupted.end(), node) != corrupted.end();
     if (flipped && status.code() == absl::StatusCode::kDataLoss) {
       ++v.justified;
-      v.notes.push_back(absl::StrCat("detected and refused: node ", node, " found its corrupted data and refused to start (",
-                                     status.message(), ")"));
+      v.notes.push_back(absl::StrCat("detected and refused: node ", node,
+                                     " found its corrupted data and refused to start (", status.message(), ")"));
     } else {
-      v.problems.push_back(absl::StrCat("node ", node, " refused to start ",
-                                        flipped ? "with a non-DataLoss error" : "without a fault that corrupts synced data",
-                                        ": ", status.ToString()));
+      v.problems.push_back(
+          absl::StrCat("node ", node, " refused to start ",
+                       flipped ? "with a non-DataLoss error" : "without a fault that corrupts synced data", ": ",
+                       status.ToString()));
     }
   }
   return v;

@@ -31,8 +31,8 @@ struct Violation {
 };
 
 struct StalenessStats {
-  uint64_t reads = 0;          // ok reads considered.
-  uint64_t stale_reads = 0;    // read a value older than the latest acknowledged write.
+  uint64_t reads = 0;                // ok reads considered.
+  uint64_t stale_reads = 0;          // read a value older than the latest acknowledged write.
   core::Nanos max_staleness_ns = 0;  // how long the missed write had been acknowledged.
   double mean_staleness_ns = 0;      // over stale reads.
 };
@@ -49,15 +49,14 @@ struct CheckResult {
 
 struct CheckOptions {
   uint64_t max_search_states_per_key = kDefaultMaxSearchStatesPerKey;
-  bool minimize = true;          // shrink each violation to a small set of ops.
-  size_t max_violations = 10;    // stop collecting after this many (the verdict is already known).
+  bool minimize = true;        // shrink each violation to a small set of ops.
+  size_t max_violations = 10;  // stop collecting after this many (the verdict is already known).
   // Use the O(n log n) zone test for keys whose written values are unique (false: always search;
   // for cross-checking the two algorithms).
   bool use_zone_test = true;
 };
 
-CheckResult CheckLinearizable(const std::vector<HistoryOp>& history,
-                              const CheckOptions& options = {});
+CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options = {});
 CheckResult CheckEventual(const std::vector<HistoryOp>& history, const CheckOptions& options = {});
 
 // Human-readable verdict with the violating ops, for `kvlab check`.

@@ -75,19 +75,17 @@ void Driver::Coordinate() {
   if (window_ops_ > 0 || window_errors_ > 0 ||
       measured_start_ + window_ * scenario_.timeline_interval < result_.measured_end) {
     // The last, partial window.
-    result_.report.timeline.push_back(
-        {.t_s = static_cast<double>(window_ * scenario_.timeline_interval) / 1e9,
-         .ops = window_ops_,
-         .errors = window_errors_,
-         .p99_us = static_cast<double>(window_latency_.ValueAtPercentile(99)) / 1000.0});
+    result_.report.timeline.push_back({.t_s = static_cast<double>(window_ * scenario_.timeline_interval) / 1e9,
+                                       .ops = window_ops_,
+                                       .errors = window_errors_,
+                                       .p99_us = static_cast<double>(window_latency_.ValueAtPercentile(99)) / 1000.0});
   }
   done_ = true;
 }
 
 void Driver::Preload() {
-  const int fibers = static_cast<int>(
-      std::min<uint64_t>({static_cast<uint64_t>(scenario_.clients), scenario_.keys,
-                          static_cast<uint64_t>(kMaxPreloadFibers)}));
+  const int fibers = static_cast<int>(std::min<uint64_t>(
+      {static_cast<uint64_t>(scenario_.clients), scenario_.keys, static_cast<uint64_t>(kMaxPreloadFibers)}));
   WaitGroup done(rt_);
   done.Add(fibers);
   for (int p = 0; p < fibers; ++p) {
@@ -97,8 +95,8 @@ void Driver::Preload() {
       const int id = -1 - p;  // preload writers are negative ids: 0.. are clients, then verifiers.
       for (uint64_t k = p; k < scenario_.keys; k += fibers) {
         const uint32_t size = NextValueSize(scenario_.value_size, rng);
-        Request(id, *client, core::Command::Put(KeyName(k), MakeValue(id, value_seq_++, size)),
-                rt_.Now(), /*measured=*/false);
+        Request(id, *client, core::Command::Put(KeyName(k), MakeValue(id, value_seq_++, size)), rt_.Now(),
+                /*measured=*/false);
       }
       done.Done();
     });
@@ -106,9 +104,7 @@ void Driver::Preload() {
   done.Wait();
 }
 
-bool Driver::TimeLeft() const {
-  return scenario_.duration == 0 || rt_.Now() < measured_start_ + scenario_.duration;
-}
+bool Driver::TimeLeft() const { return scenario_.duration == 0 || rt_.Now() < measured_start_ + scenario_.duration; }
 
 void Driver::ClosedLoopClient(int index) {
   std::unique_ptr<Client> client = rt_.Connect(index);
@@ -125,8 +121,7 @@ void Driver::OpenLoopClient(int index) {
   const double interval_ns = 1e9 / scenario_.rate_ops_s;
   for (uint64_t k = index; scenario_.ops == 0 || k < scenario_.ops; k += scenario_.clients) {
     // The schedule is fixed up front; a late client does not push later requests back.
-    const core::Nanos intended =
-        measured_start_ + static_cast<core::Nanos>(static_cast<double>(k) * interval_ns);
+    const core::Nanos intended = measured_start_ + static_cast<core::Nanos>(static_cast<double>(k) * interval_ns);
     if (scenario_.duration > 0 && intended >= measured_start_ + scenario_.duration) break;
     if (rt_.Now() < intended) rt_.SleepUntil(intended);
     RunOperation(index, *client, rng, intended);
@@ -135,16 +130,13 @@ void Driver::OpenLoopClient(int index) {
 
 void Driver::RunOperation(int index, Client& client, core::Rng& rng, core::Nanos intended) {
   const WorkloadOp op = op_chooser_.Next(rng);
-  auto value = [&] {
-    return MakeValue(index, value_seq_++, NextValueSize(scenario_.value_size, rng));
-  };
+  auto value = [&] { return MakeValue(index, value_seq_++, NextValueSize(scenario_.value_size, rng)); };
   switch (op) {
     case WorkloadOp::kRead:
       Request(index, client, core::Command::Get(KeyName(chooser_->Next(rng))), intended, true);
       break;
     case WorkloadOp::kUpdate:
-      Request(index, client, core::Command::Put(KeyName(chooser_->Next(rng)), value()), intended,
-              true);
+      Request(index, client, core::Command::Put(KeyName(chooser_->Next(rng)), value()), intended, true);
       break;
     case WorkloadOp::kInsert: {
       const uint64_t key = inserted_keys_++;
@@ -161,8 +153,7 @@ void Driver::RunOperation(int index, Client& client, core::Rng& rng, core::Nanos
   }
 }
 
-ClientResult Driver::Request(int index, Client& client, core::Command cmd, core::Nanos intended,
-                             bool measured) {
+ClientResult Driver::Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured) {
   if (scenario_.in_flight > 0) in_flight_.Acquire();
   // What the history keeps of the command is copied before the command is handed over.
   HistoryOp h;
@@ -182,11 +173,10 @@ void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bo
   sequence_.Complete(h, rt_.Now());
   // A command-level error (e.g. -ERR) did not apply: a definite failure.
   const bool command_error = r.outcome == Outcome::kOk && r.result.kind == core::ResultKind::kError;
-  h.result = r.outcome == Outcome::kUnknown                    ? OpResult::kUnknown
+  h.result = r.outcome == Outcome::kUnknown                   ? OpResult::kUnknown
              : (r.outcome == Outcome::kFail || command_error) ? OpResult::kFail
                                                               : OpResult::kOk;
-  if (h.op == "get" && h.result == OpResult::kOk &&
-      r.result.kind == core::ResultKind::kValue) {
+  if (h.op == "get" && h.result == OpResult::kOk && r.result.kind == core::ResultKind::kValue) {
     h.value = r.result.value;
   }
   if (measured) Measure(h, intended);

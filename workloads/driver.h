@@ -41,11 +41,11 @@ struct DriverOptions {
 };
 
 struct DriverResult {
-  RunReport report;          // measured fields only (scenario, ops, errors, latency, timeline...).
+  RunReport report;  // measured fields only (scenario, ops, errors, latency, timeline...).
   // Preload included: the checker needs the initial writes. Seqs stamped: whoever records after
   // the driver continues with HistorySequence::After(history).
   std::vector<HistoryOp> history;
-  Histogram latency_ns;      // all measured requests.
+  Histogram latency_ns;  // all measured requests.
   std::map<std::string, Histogram> by_op_ns;
   core::Nanos measured_start = 0;  // runtime time when the measured run began (after preload).
   core::Nanos measured_end = 0;
@@ -76,8 +76,7 @@ class Driver {
   // Issues one workload operation (one or two requests); `intended` is the open loop's schedule
   // time (or the actual start for closed loops).
   void RunOperation(int index, Client& client, core::Rng& rng, core::Nanos intended);
-  ClientResult Request(int index, Client& client, core::Command cmd, core::Nanos intended,
-                       bool measured);
+  ClientResult Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured);
   // Completes `h` (the invocation: client, op, key, a PUT's value, invoke stamp) with the outcome.
   void Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured);
   // Counts a measured operation in the report, its latency histograms and the timeline.

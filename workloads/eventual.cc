@@ -31,24 +31,20 @@ struct Read {
 };
 
 bool IsWrite(const HistoryOp& op) { return op.op == "put" || op.op == "del"; }
-std::optional<std::string> Written(const HistoryOp& op) {
-  return op.op == "del" ? std::nullopt : op.value;
-}
+std::optional<std::string> Written(const HistoryOp& op) { return op.op == "del" ? std::nullopt : op.value; }
 
 class KeyChecker {
  public:
   // `ranks` are those of `indexes`, one key's ops.
-  KeyChecker(const std::vector<HistoryOp>& h, const EventRanks& ranks,
-             const std::vector<size_t>& indexes, StalenessStats& stats,
-             std::vector<Violation>& violations)
+  KeyChecker(const std::vector<HistoryOp>& h, const EventRanks& ranks, const std::vector<size_t>& indexes,
+             StalenessStats& stats, std::vector<Violation>& violations)
       : h_(h), stats_(stats), violations_(violations) {
     for (size_t k = 0; k < indexes.size(); ++k) {
       const size_t i = indexes[k];
       const HistoryOp& op = h[i];
       if (IsWrite(op) && op.result != OpResult::kFail) {
         const bool acked = op.result == OpResult::kOk;
-        writes_.push_back(
-            {i, ranks.invoke[k], acked ? ranks.complete[k] : kNever, ranks.complete[k], acked});
+        writes_.push_back({i, ranks.invoke[k], acked ? ranks.complete[k] : kNever, ranks.complete[k], acked});
         by_value_[Written(op)].push_back(writes_.size() - 1);
         if (acked) acked_.push_back(writes_.size() - 1);
       } else if (op.op == "get" && op.result == OpResult::kOk) {
@@ -95,9 +91,8 @@ class KeyChecker {
     ++stats_.reads;
     const auto writers = by_value_.find(read.value);
     if (read.value && writers == by_value_.end()) {
-      violations_.push_back({.key = read.key,
-                             .reason = "a read returned a value that was never written",
-                             .ops = {read}});
+      violations_.push_back(
+          {.key = read.key, .reason = "a read returned a value that was never written", .ops = {read}});
       return;
     }
     // The read is stale if an acknowledged write W' that started after the read value's write
@@ -108,8 +103,8 @@ class KeyChecker {
       for (size_t w : writers->second) written = std::max(written, writes_[w].complete);
     }
     if (written == kNever) return;  // an unknown write may have been applied at any time.
-    auto it = std::partition_point(acked_.begin(), acked_.end(),
-                                   [&](size_t w) { return writes_[w].complete <= written; });
+    auto it =
+        std::partition_point(acked_.begin(), acked_.end(), [&](size_t w) { return writes_[w].complete <= written; });
     for (; it != acked_.end() && writes_[*it].complete < r.invoke; ++it) {
       if (writes_[*it].invoke > written) {
         RecordStale(read, writes_[*it]);  // the earliest-acknowledged superseding write.
@@ -121,16 +116,14 @@ class KeyChecker {
   void RecordStale(const HistoryOp& read, const Write& missed) {
     // In ns; 0 when the missed write completed at the very instant the read began.
     const core::Nanos staleness = read.invoke_ns - h_[missed.index].complete_ns;
-    stats_.mean_staleness_ns =
-        (stats_.mean_staleness_ns * stats_.stale_reads + static_cast<double>(staleness)) /
-        static_cast<double>(stats_.stale_reads + 1);
+    stats_.mean_staleness_ns = (stats_.mean_staleness_ns * stats_.stale_reads + static_cast<double>(staleness)) /
+                               static_cast<double>(stats_.stale_reads + 1);
     ++stats_.stale_reads;
     stats_.max_staleness_ns = std::max(stats_.max_staleness_ns, staleness);
   }
 
   // The converged value must come from a write that no acknowledged write strictly follows.
-  void CheckNotLost(const std::string& key, const std::optional<std::string>& value,
-                    const HistoryOp& read) {
+  void CheckNotLost(const std::string& key, const std::optional<std::string>& value, const HistoryOp& read) {
     int64_t value_complete = -1;  // "absent" was superseded by any acknowledged write.
     if (auto it = by_value_.find(value); it != by_value_.end()) {
       for (size_t w : it->second) value_complete = std::max(value_complete, writes_[w].complete);
@@ -166,8 +159,7 @@ CheckResult CheckEventual(const std::vector<HistoryOp>& history, const CheckOpti
   for (const auto& [key, indexes] : by_key) {
     ++result.keys_checked;
     result.ops_checked += indexes.size();
-    KeyChecker checker(history, RankEvents(history, indexes), indexes, result.staleness,
-                       result.violations);
+    KeyChecker checker(history, RankEvents(history, indexes), indexes, result.staleness, result.violations);
     checker.CheckReads();
     checker.CheckConvergence(key);
   }
@@ -179,12 +171,11 @@ CheckResult CheckEventual(const std::vector<HistoryOp>& history, const CheckOpti
 }
 
 std::string FormatCheckResult(const CheckResult& r) {
-  std::string out = absl::StrFormat("model: %s\nops: %d  keys: %d\nverdict: %s\n", r.model,
-                                    r.ops_checked, r.keys_checked, r.ok ? "OK" : "VIOLATION");
+  std::string out = absl::StrFormat("model: %s\nops: %d  keys: %d\nverdict: %s\n", r.model, r.ops_checked,
+                                    r.keys_checked, r.ok ? "OK" : "VIOLATION");
   if (r.model == "eventual") {
-    absl::StrAppendFormat(&out, "stale reads: %d of %d (max %.3f ms, mean %.3f ms)\n",
-                          r.staleness.stale_reads, r.staleness.reads,
-                          r.staleness.max_staleness_ns / 1e6, r.staleness.mean_staleness_ns / 1e6);
+    absl::StrAppendFormat(&out, "stale reads: %d of %d (max %.3f ms, mean %.3f ms)\n", r.staleness.stale_reads,
+                          r.staleness.reads, r.staleness.max_staleness_ns / 1e6, r.staleness.mean_staleness_ns / 1e6);
   }
   for (const std::string& key : r.inconclusive_keys) {
     absl::StrAppend(&out, "key ", key, ": inconclusive (search budget exhausted)\n");

@@ -1,9 +1,8 @@
 #include "workloads/fiber.h"
 
+#include <boost/context/stack_context.hpp>
 #include <cstdlib>
 #include <utility>
-
-#include <boost/context/stack_context.hpp>
 
 #include "core/assert.h"
 
@@ -64,18 +63,17 @@ struct BorrowedStack {
 
 Fiber::Fiber(std::function<void()> body, size_t stack_bytes)
     : body_(std::move(body)), stack_(std::make_unique<Stack>(stack_bytes)) {
-  self_ = boost::context::fiber(
-      std::allocator_arg, BorrowedStack{stack_->memory, stack_->size},
-      [this](boost::context::fiber&& caller) {
-        caller_ = std::move(caller);
-        // First entry: complete the switch the resumer started, remembering its stack.
-        FinishSwitch(nullptr, &caller_stack_bottom_, &caller_stack_size_);
-        body_();
-        finished_ = true;
-        // Leaving for good: nullptr tells ASan this stack's fake frames can be dropped.
-        StartSwitch(nullptr, caller_stack_bottom_, caller_stack_size_);
-        return std::move(caller_);
-      });
+  self_ = boost::context::fiber(std::allocator_arg, BorrowedStack{stack_->memory, stack_->size},
+                                [this](boost::context::fiber&& caller) {
+                                  caller_ = std::move(caller);
+                                  // First entry: complete the switch the resumer started, remembering its stack.
+                                  FinishSwitch(nullptr, &caller_stack_bottom_, &caller_stack_size_);
+                                  body_();
+                                  finished_ = true;
+                                  // Leaving for good: nullptr tells ASan this stack's fake frames can be dropped.
+                                  StartSwitch(nullptr, caller_stack_bottom_, caller_stack_size_);
+                                  return std::move(caller_);
+                                });
 }
 
 Fiber::~Fiber() {

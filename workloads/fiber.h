@@ -6,11 +6,10 @@
 // __sanitizer_finish_switch_fiber, so ASan knows which stack is live and stays exact.
 #pragma once
 
+#include <boost/context/fiber.hpp>
 #include <cstddef>
 #include <functional>
 #include <memory>
-
-#include <boost/context/fiber.hpp>
 
 namespace kvlab::workloads {
 

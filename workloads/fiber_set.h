@@ -43,7 +43,7 @@ class FiberSet {
     std::unique_ptr<Fiber> fiber;  // null once finished.
     bool wake_pending = false;
   };
-  std::vector<Slot> slots_;                              // by id.
+  std::vector<Slot> slots_;                          // by id.
   absl::flat_hash_map<const Fiber*, uint64_t> ids_;  // lookups only, never iterated.
   uint64_t live_ = 0;
 };

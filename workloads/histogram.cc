@@ -18,7 +18,7 @@ int HighestBit(uint64_t v) { return 63 - __builtin_clzll(v); }
 size_t Histogram::IndexOf(int64_t value) {
   if (value < kLinearLimit) return static_cast<size_t>(value);
   const int shift = HighestBit(static_cast<uint64_t>(value)) - kSubBucketBits;  // >= 1
-  const int64_t sub = value >> shift;  // in [128, 256)
+  const int64_t sub = value >> shift;                                           // in [128, 256)
   return static_cast<size_t>(kLinearLimit + (shift - 1) * kSubBucketCount + (sub - kSubBucketCount));
 }
 
@@ -63,9 +63,7 @@ void Histogram::Merge(const Histogram& other) {
 
 void Histogram::Reset() { *this = Histogram(); }
 
-double Histogram::Mean() const {
-  return count_ == 0 ? 0.0 : static_cast<double>(sum_ / count_);
-}
+double Histogram::Mean() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_ / count_); }
 
 double Histogram::StdDev() const {
   if (count_ == 0) return 0;
@@ -99,15 +97,13 @@ bool Histogram::operator==(const Histogram& other) const {
 }
 
 std::string Histogram::PercentileDistribution(double unit_ratio, int ticks_per_half) const {
-  std::string out = absl::StrFormat("%12s %14s %10s %14s\n\n", "Value", "Percentile",
-                                    "TotalCount", "1/(1-Percentile)");
+  std::string out = absl::StrFormat("%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
   // HdrHistogram's PercentileIterator: ticks get denser as percentiles approach 100.
   uint64_t seen = 0;
   size_t bucket = 0;
   double level = 0;
   while (count_ > 0) {
-    const uint64_t target =
-        std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(level / 100.0 * count_)));
+    const uint64_t target = std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(level / 100.0 * count_)));
     while (seen + counts_[bucket] < target) seen += counts_[bucket++];  // target <= count_.
     const uint64_t total = seen + counts_[bucket];
     const double fraction = static_cast<double>(total) / count_;
@@ -122,11 +118,9 @@ std::string Histogram::PercentileDistribution(double unit_ratio, int ticks_per_h
     const double ticks = ticks_per_half * std::pow(2.0, halvings);
     level += 100.0 / ticks;
   }
-  out += absl::StrFormat("#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", Mean() / unit_ratio,
-                         StdDev() / unit_ratio);
+  out += absl::StrFormat("#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", Mean() / unit_ratio, StdDev() / unit_ratio);
   out += absl::StrFormat("#[Max     = %12.3f, Total count    = %12d]\n", max_ / unit_ratio, count_);
-  out += absl::StrFormat("#[Buckets = %12d, SubBuckets     = %12d]\n", counts_.size(),
-                         kSubBucketCount);
+  out += absl::StrFormat("#[Buckets = %12d, SubBuckets     = %12d]\n", counts_.size(), kSubBucketCount);
   return out;
 }
 

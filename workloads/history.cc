@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
@@ -16,8 +15,7 @@ using nlohmann::json;
 
 // The optional event order: both seqs or neither, positive, the invocation before the completion.
 absl::Status ParseSeqs(const json& j, HistoryOp& op) {
-  for (auto [field, out] : {std::pair{"invoke_seq", &op.invoke_seq},
-                            std::pair{"complete_seq", &op.complete_seq}}) {
+  for (auto [field, out] : {std::pair{"invoke_seq", &op.invoke_seq}, std::pair{"complete_seq", &op.complete_seq}}) {
     auto it = j.find(field);
     if (it == j.end()) continue;
     if (!it->is_number_unsigned() || it->get<uint64_t>() == 0) {
@@ -46,9 +44,8 @@ absl::StatusOr<HistoryOp> FromJson(const json& j) {
     return absl::InvalidArgumentError(absl::StrCat("\"", field, "\" must be ", want));
   };
   for (const auto& [name, value] : j.items()) {
-    static const char* const kKnown[] = {"client",      "op",     "key",        "value",
-                                         "invoke_ns",   "complete_ns", "result", "invoke_seq",
-                                         "complete_seq"};
+    static const char* const kKnown[] = {"client",      "op",     "key",        "value",       "invoke_ns",
+                                         "complete_ns", "result", "invoke_seq", "complete_seq"};
     if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown)) {
       return absl::InvalidArgumentError(absl::StrCat("unknown field \"", name, "\""));
     }
@@ -67,8 +64,7 @@ absl::StatusOr<HistoryOp> FromJson(const json& j) {
     if (!it->is_string()) return bad("value", "a string or null");
     op.value = it->get<std::string>();
   }
-  for (auto [field, out] : {std::pair{"invoke_ns", &op.invoke_ns},
-                            std::pair{"complete_ns", &op.complete_ns}}) {
+  for (auto [field, out] : {std::pair{"invoke_ns", &op.invoke_ns}, std::pair{"complete_ns", &op.complete_ns}}) {
     auto v = need(field);
     if (!v.ok()) return v.status();
     if (!(*v)->is_number_integer()) return bad(field, "an integer");
@@ -163,8 +159,7 @@ absl::StatusOr<std::vector<HistoryOp>> ParseHistory(const std::string& text) {
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    absl::StatusOr<HistoryOp> op =
-        j.is_discarded() ? absl::InvalidArgumentError("not valid JSON") : FromJson(j);
+    absl::StatusOr<HistoryOp> op = j.is_discarded() ? absl::InvalidArgumentError("not valid JSON") : FromJson(j);
     if (!op.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("line ", number, ": ", op.status().message()));
     }

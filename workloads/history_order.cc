@@ -68,8 +68,7 @@ class Ranker {
     for (uint32_t k = 0; k < indexes_.size(); ++k) {
       const HistoryOp& h = history_[indexes_[k]];
       KV_ASSERT(h.invoke_ns <= h.complete_ns);
-      KV_ASSERT((h.invoke_seq == 0) == (h.complete_seq == 0) &&
-                (h.invoke_seq == 0 || h.invoke_seq < h.complete_seq));
+      KV_ASSERT((h.invoke_seq == 0) == (h.complete_seq == 0) && (h.invoke_seq == 0 || h.invoke_seq < h.complete_seq));
       es.push_back({h.invoke_ns, h.invoke_seq, h.complete_ns, h.client, k, false, kInTurn});
       es.push_back({h.complete_ns, h.complete_seq, h.invoke_ns, h.client, k, true, kInTurn});
     }
@@ -78,8 +77,7 @@ class Ranker {
 
   // Orders the events of one instant: by group, then seq, then by client in its own op order.
   static void OrderInstant(It begin, It end) {
-    std::sort(begin, end,
-              [](const Event& a, const Event& b) { return a.ClientOrder() < b.ClientOrder(); });
+    std::sort(begin, end, [](const Event& a, const Event& b) { return a.ClientOrder() < b.ClientOrder(); });
     GroupSeqless(begin, end);
     std::sort(begin, end, [](const Event& a, const Event& b) {
       if (a.group != b.group) return a.group < b.group;

@@ -47,11 +47,10 @@ class ZipfianExactChooser : public KeyChooser {
 class ScrambledZipfianChooser : public KeyChooser {
  public:
   ScrambledZipfianChooser(uint64_t n, double theta)
-      : gen_(theta == ZipfianGenerator::kDefaultTheta
-                 ? ZipfianGenerator(kScrambledItemCount, theta, kScrambledZetan)
-                 // Another theta: YCSB would sum zeta over 10^10 items (minutes); we sum over
-                 // the keyspace instead. Documented deviation.
-                 : ZipfianGenerator(n, theta)),
+      : gen_(theta == ZipfianGenerator::kDefaultTheta ? ZipfianGenerator(kScrambledItemCount, theta, kScrambledZetan)
+                                                      // Another theta: YCSB would sum zeta over 10^10 items (minutes);
+                                                      // we sum over the keyspace instead. Documented deviation.
+                                                      : ZipfianGenerator(n, theta)),
         n_(n) {}
   uint64_t Next(core::Rng& rng) override { return YcsbFnvHash64(gen_.Next(rng)) % n_; }
   void SetItemCount(uint64_t n) override { n_ = n; }
@@ -63,9 +62,7 @@ class ScrambledZipfianChooser : public KeyChooser {
 
 class HotspotChooser : public KeyChooser {
  public:
-  HotspotChooser(uint64_t n, double hot_set, double hot_ops) : hot_set_(hot_set), hot_ops_(hot_ops) {
-    SetItemCount(n);
-  }
+  HotspotChooser(uint64_t n, double hot_set, double hot_ops) : hot_set_(hot_set), hot_ops_(hot_ops) { SetItemCount(n); }
   uint64_t Next(core::Rng& rng) override {
     if (rng.Bernoulli(hot_ops_)) return rng.Uniform(hot_);
     return hot_ + rng.Uniform(n_ - hot_);
@@ -156,9 +153,8 @@ double ZipfianGenerator::Probability(uint64_t rank) const {
 }
 
 bool ParseKeyDistribution(const std::string& name, KeyDistribution* out) {
-  for (KeyDistribution d : {KeyDistribution::kUniform, KeyDistribution::kZipfian,
-                            KeyDistribution::kZipfianExact, KeyDistribution::kHotspot,
-                            KeyDistribution::kLatest, KeyDistribution::kSequential}) {
+  for (KeyDistribution d : {KeyDistribution::kUniform, KeyDistribution::kZipfian, KeyDistribution::kZipfianExact,
+                            KeyDistribution::kHotspot, KeyDistribution::kLatest, KeyDistribution::kSequential}) {
     if (name == KeyDistributionName(d)) {
       *out = d;
       return true;
@@ -184,10 +180,8 @@ std::unique_ptr<KeyChooser> MakeKeyChooser(const KeyDistributionSpec& spec, uint
   switch (spec.kind) {
     case KeyDistribution::kUniform: return std::make_unique<UniformChooser>(items);
     case KeyDistribution::kSequential: return std::make_unique<SequentialChooser>(items);
-    case KeyDistribution::kZipfian:
-      return std::make_unique<ScrambledZipfianChooser>(items, spec.zipf_theta);
-    case KeyDistribution::kZipfianExact:
-      return std::make_unique<ZipfianExactChooser>(items, spec.zipf_theta);
+    case KeyDistribution::kZipfian: return std::make_unique<ScrambledZipfianChooser>(items, spec.zipf_theta);
+    case KeyDistribution::kZipfianExact: return std::make_unique<ZipfianExactChooser>(items, spec.zipf_theta);
     case KeyDistribution::kHotspot:
       return std::make_unique<HotspotChooser>(items, spec.hot_set_fraction, spec.hot_op_fraction);
     case KeyDistribution::kLatest: return std::make_unique<LatestChooser>(items, spec.zipf_theta);

@@ -105,9 +105,8 @@ class RegisterSearch {
       es.push_back({ops_[i].call, 0, i});
       es.push_back({ops_[i].ret, 1, i});
     }
-    std::sort(es.begin(), es.end(), [](const E& a, const E& b) {
-      return std::tie(a.t, a.kind, a.op) < std::tie(b.t, b.kind, b.op);
-    });
+    std::sort(es.begin(), es.end(),
+              [](const E& a, const E& b) { return std::tie(a.t, a.kind, a.op) < std::tie(b.t, b.kind, b.op); });
     const int total = 2 * n + 1;
     next_.assign(total, kEnd);
     prev_.assign(total, kEnd);
@@ -203,7 +202,7 @@ std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history, const Ev
     const size_t i = indexes[k];
     const HistoryOp& h = history[i];
     const bool is_write = h.op == "put" || h.op == "del";
-    if (h.result == OpResult::kFail) continue;                // never took effect.
+    if (h.result == OpResult::kFail) continue;                  // never took effect.
     if (!is_write && h.result == OpResult::kUnknown) continue;  // a read with no answer says nothing.
     RegOp r;
     r.is_write = is_write;
@@ -247,8 +246,7 @@ CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const Check
     std::vector<RegOp> ops = ToRegisterOps(history, RankEvents(history, indexes), indexes);
     // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
     // violation comes with the two clusters in conflict, a small sub-history to shrink further.
-    const std::optional<ZoneVerdict> zones =
-        options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
+    const std::optional<ZoneVerdict> zones = options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
     if (zones && zones->linearizable) continue;
     if (zones) {
       std::vector<RegOp> witness;

@@ -12,9 +12,7 @@ namespace {
 
 constexpr uint32_t kMillion = 1'000'000;
 
-uint32_t ToPpm(double fraction) {
-  return static_cast<uint32_t>(fraction * kMillion + 0.5);
-}
+uint32_t ToPpm(double fraction) { return static_cast<uint32_t>(fraction * kMillion + 0.5); }
 
 }  // namespace
 

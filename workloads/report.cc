@@ -11,15 +11,13 @@ using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
 ojson LatencyJson(const LatencySummary& l) {
-  return ojson{{"count", l.count}, {"mean", l.mean_us},  {"p50", l.p50_us},
-               {"p90", l.p90_us},  {"p99", l.p99_us},    {"p999", l.p999_us},
-               {"p9999", l.p9999_us}, {"max", l.max_us}};
+  return ojson{{"count", l.count}, {"mean", l.mean_us}, {"p50", l.p50_us},     {"p90", l.p90_us},
+               {"p99", l.p99_us},  {"p999", l.p999_us}, {"p9999", l.p9999_us}, {"max", l.max_us}};
 }
 
 std::string LatencyLine(const std::string& label, const LatencySummary& l) {
-  return absl::StrFormat(
-      "  %-8s n=%-8d mean %9.1f  p50 %9.1f  p90 %9.1f  p99 %9.1f  p99.9 %9.1f  max %9.1f us\n",
-      label, l.count, l.mean_us, l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.max_us);
+  return absl::StrFormat("  %-8s n=%-8d mean %9.1f  p50 %9.1f  p90 %9.1f  p99 %9.1f  p99.9 %9.1f  max %9.1f us\n",
+                         label, l.count, l.mean_us, l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.max_us);
 }
 
 }  // namespace
@@ -94,8 +92,7 @@ json ToBenchmarkJson(const std::vector<RunReport>& reports) {
   ojson benchmarks = ojson::array();
   for (const RunReport& r : reports) {
     const std::string name = absl::StrCat(r.scenario, "/", r.policy, "/", r.world);
-    for (const auto& [suffix, value] :
-         {std::pair{"", r.latency.mean_us}, std::pair{"_p99", r.latency.p99_us}}) {
+    for (const auto& [suffix, value] : {std::pair{"", r.latency.mean_us}, std::pair{"_p99", r.latency.p99_us}}) {
       benchmarks.push_back({{"name", name + suffix},
                             {"run_name", name},
                             {"run_type", "iteration"},
@@ -107,8 +104,7 @@ json ToBenchmarkJson(const std::vector<RunReport>& reports) {
                             {"errors", r.errors}});
     }
   }
-  ojson j{{"context", {{"library_build_type", "kvlab"}, {"executable", "kvlab"}}},
-          {"benchmarks", benchmarks}};
+  ojson j{{"context", {{"library_build_type", "kvlab"}, {"executable", "kvlab"}}}, {"benchmarks", benchmarks}};
   return json::parse(j.dump());
 }
 
@@ -121,18 +117,18 @@ std::string TimelineCsv(const RunReport& r) {
 }
 
 std::string FormatReport(const RunReport& r) {
-  std::string out = absl::StrFormat("scenario %s  policy %s  world %s  nodes %d  seed %d\n",
-                                    r.scenario, r.policy, r.world, r.nodes, r.seed);
-  absl::StrAppendFormat(&out, "ops %d  errors %d  duration %.3f s  throughput %.1f ops/s\n", r.ops,
-                        r.errors, r.duration_s, r.throughput_ops_s);
+  std::string out = absl::StrFormat("scenario %s  policy %s  world %s  nodes %d  seed %d\n", r.scenario, r.policy,
+                                    r.world, r.nodes, r.seed);
+  absl::StrAppendFormat(&out, "ops %d  errors %d  duration %.3f s  throughput %.1f ops/s\n", r.ops, r.errors,
+                        r.duration_s, r.throughput_ops_s);
   out += LatencyLine("all", r.latency);
   for (const auto& [op, l] : r.by_op) out += LatencyLine(op, l);
   for (const FaultEvent& f : r.faults) {
     absl::StrAppendFormat(&out, "  fault at %.3f s: %s node %d\n", f.t_s, f.kind, f.node);
   }
   if (r.check) {
-    absl::StrAppendFormat(&out, "check %s: %s (%d violations)\n", r.check->model,
-                          r.check->ok ? "OK" : "FAILED", r.check->violations);
+    absl::StrAppendFormat(&out, "check %s: %s (%d violations)\n", r.check->model, r.check->ok ? "OK" : "FAILED",
+                          r.check->violations);
   }
   if (r.events) absl::StrAppendFormat(&out, "events: %d\n", *r.events);
   if (r.wall_s) absl::StrAppendFormat(&out, "wall: %.3f s\n", *r.wall_s);

@@ -64,8 +64,7 @@ std::vector<Scenario> MakeBuiltins() {
   s.in_flight = 10;
   all.push_back(s);
 
-  s = Base("failure",
-           "steady open-loop load (500 ops/s, 30 s); node 1 crashes at 10 s, restarts at 20 s");
+  s = Base("failure", "steady open-loop load (500 ops/s, 30 s); node 1 crashes at 10 s, restarts at 20 s");
   s.clients = 10;
   s.ops = 0;
   s.duration = core::Seconds(30);
@@ -83,14 +82,13 @@ std::vector<Scenario> MakeBuiltins() {
   s.faults = {crash, restart};
   all.push_back(s);
 
-  all.push_back(Ycsb("ycsb_a", "YCSB A: 50% read / 50% update, Zipfian",
-                     {.read = 0.5, .update = 0.5}, KeyDistribution::kZipfian));
-  all.push_back(Ycsb("ycsb_b", "YCSB B: 95% read / 5% update, Zipfian",
-                     {.read = 0.95, .update = 0.05}, KeyDistribution::kZipfian));
-  all.push_back(Ycsb("ycsb_c", "YCSB C: 100% read, Zipfian", {.read = 1, .update = 0},
+  all.push_back(Ycsb("ycsb_a", "YCSB A: 50% read / 50% update, Zipfian", {.read = 0.5, .update = 0.5},
                      KeyDistribution::kZipfian));
-  all.push_back(Ycsb("ycsb_d", "YCSB D: 95% read / 5% insert, latest",
-                     {.read = 0.95, .update = 0, .insert = 0.05}, KeyDistribution::kLatest));
+  all.push_back(Ycsb("ycsb_b", "YCSB B: 95% read / 5% update, Zipfian", {.read = 0.95, .update = 0.05},
+                     KeyDistribution::kZipfian));
+  all.push_back(Ycsb("ycsb_c", "YCSB C: 100% read, Zipfian", {.read = 1, .update = 0}, KeyDistribution::kZipfian));
+  all.push_back(Ycsb("ycsb_d", "YCSB D: 95% read / 5% insert, latest", {.read = 0.95, .update = 0, .insert = 0.05},
+                     KeyDistribution::kLatest));
   all.push_back(Ycsb("ycsb_f", "YCSB F: 50% read / 50% read-modify-write, Zipfian",
                      {.read = 0.5, .update = 0, .rmw = 0.5}, KeyDistribution::kZipfian));
   return all;
@@ -103,12 +101,10 @@ absl::Status Invalid(const std::string& field, const std::string& why) {
 }  // namespace
 
 bool IsKnownFaultKind(const std::string& kind) {
-  static const char* const kKinds[] = {"crash",       "restart",    "pause",     "resume",
-                                       "partition",   "heal",       "disk_fail", "disk_heal",
-                                       "clock_skew",  "crash_leader", "restart_all", "hold",
-                                       "io_error"};
-  return std::any_of(std::begin(kKinds), std::end(kKinds),
-                     [&](const char* k) { return kind == k; });
+  static const char* const kKinds[] = {"crash",       "restart",   "pause",     "resume",     "partition",
+                                       "heal",        "disk_fail", "disk_heal", "clock_skew", "crash_leader",
+                                       "restart_all", "hold",      "io_error"};
+  return std::any_of(std::begin(kKinds), std::end(kKinds), [&](const char* k) { return kind == k; });
 }
 
 absl::Status Scenario::Validate() const {
@@ -158,10 +154,9 @@ absl::Status Scenario::Validate() const {
 
 std::string Scenario::Summary() const {
   std::string length = ops > 0 ? absl::StrCat(ops, " ops") : FormatDuration(duration);
-  std::string arrival_text =
-      arrival == Arrival::kOpen ? absl::StrFormat("open %g ops/s", rate_ops_s) : "closed";
-  return absl::StrFormat("%-16s %s [%d clients, %s, %s, %d keys %s]", name, description, clients,
-                         length, arrival_text, keys, KeyDistributionName(key_distribution.kind));
+  std::string arrival_text = arrival == Arrival::kOpen ? absl::StrFormat("open %g ops/s", rate_ops_s) : "closed";
+  return absl::StrFormat("%-16s %s [%d clients, %s, %s, %d keys %s]", name, description, clients, length, arrival_text,
+                         keys, KeyDistributionName(key_distribution.kind));
 }
 
 const std::vector<Scenario>& BuiltinScenarios() {
@@ -176,14 +171,16 @@ absl::StatusOr<Scenario> FindScenario(const std::string& name_or_path) {
   if (std::ifstream(name_or_path).good()) return LoadScenarioFile(name_or_path);
   std::string names;
   for (const Scenario& s : BuiltinScenarios()) absl::StrAppend(&names, names.empty() ? "" : ", ", s.name);
-  return absl::NotFoundError(absl::StrCat("no built-in scenario or file named '", name_or_path,
-                                          "' (built-ins: ", names, ")"));
+  return absl::NotFoundError(
+      absl::StrCat("no built-in scenario or file named '", name_or_path, "' (built-ins: ", names, ")"));
 }
 
 absl::StatusOr<core::Nanos> ParseDuration(const std::string& text) {
-  static const std::pair<const char*, core::Nanos> kUnits[] = {
-      {"ns", 1}, {"us", core::kNanosPerMicro}, {"ms", core::kNanosPerMilli},
-      {"s", core::kNanosPerSecond}, {"m", 60 * core::kNanosPerSecond}};
+  static const std::pair<const char*, core::Nanos> kUnits[] = {{"ns", 1},
+                                                               {"us", core::kNanosPerMicro},
+                                                               {"ms", core::kNanosPerMilli},
+                                                               {"s", core::kNanosPerSecond},
+                                                               {"m", 60 * core::kNanosPerSecond}};
   for (const auto& [suffix, scale] : kUnits) {
     const std::string_view sv(text);
     const size_t n = std::string_view(suffix).size();
@@ -194,8 +191,7 @@ absl::StatusOr<core::Nanos> ParseDuration(const std::string& text) {
     if (!absl::SimpleAtoi(std::string(number), &value) || value < 0 || value > INT64_MAX / scale) break;
     return value * scale;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("bad duration '", text, "' (want e.g. 10s, 250ms, 40us, 5000ns, 2m)"));
+  return absl::InvalidArgumentError(absl::StrCat("bad duration '", text, "' (want e.g. 10s, 250ms, 40us, 5000ns, 2m)"));
 }
 
 std::string FormatDuration(core::Nanos ns) {

@@ -48,21 +48,21 @@ bool IsKnownFaultKind(const std::string& kind);
 // The simulator's cost model; sim/ maps it onto its own configuration. Defaults are calibrated to a
 // loopback machine (DESIGN.md "Simulator model").
 struct SimParams {
-  int64_t net_latency_us = 100;       // one-way base latency of a link.
-  int64_t net_jitter_us = 20;         // plus uniform [0, jitter].
+  int64_t net_latency_us = 100;         // one-way base latency of a link.
+  int64_t net_jitter_us = 20;           // plus uniform [0, jitter].
   int64_t net_bandwidth_mbps = 10'000;  // per link; 0 = infinite.
-  uint32_t net_loss_ppm = 0;          // probabilities in parts per million.
+  uint32_t net_loss_ppm = 0;            // probabilities in parts per million.
   uint32_t net_duplicate_ppm = 0;
   uint32_t net_reorder_ppm = 0;
-  int64_t disk_write_us = 10;         // per append.
-  int64_t disk_fsync_us = 1'000;      // per fsync.
-  int64_t disk_fsync_jitter_us = 250;     // an asynchronous fsync adds uniform [0, jitter].
-  uint32_t disk_fsync_slow_ppm = 2'000;   // probability an fsync is slow (a device hiccup),
-  int64_t disk_fsync_slow_us = 30'000;    // and then adds this.
-  int64_t cpu_event_ns = 2'000;       // fixed cost of handling one message or request.
-  int64_t cpu_per_byte_ns = 1;        // plus per payload byte.
-  int64_t clock_max_skew_us = 0;      // per-node offset, uniform [-max, +max].
-  int64_t clock_max_drift_ppm = 0;    // per-node rate error, uniform [-max, +max].
+  int64_t disk_write_us = 10;            // per append.
+  int64_t disk_fsync_us = 1'000;         // per fsync.
+  int64_t disk_fsync_jitter_us = 250;    // an asynchronous fsync adds uniform [0, jitter].
+  uint32_t disk_fsync_slow_ppm = 2'000;  // probability an fsync is slow (a device hiccup),
+  int64_t disk_fsync_slow_us = 30'000;   // and then adds this.
+  int64_t cpu_event_ns = 2'000;          // fixed cost of handling one message or request.
+  int64_t cpu_per_byte_ns = 1;           // plus per payload byte.
+  int64_t clock_max_skew_us = 0;         // per-node offset, uniform [-max, +max].
+  int64_t clock_max_drift_ppm = 0;       // per-node rate error, uniform [-max, +max].
 
   bool operator==(const SimParams&) const = default;
 };
@@ -81,13 +81,13 @@ struct Scenario {
   OpMix mix;                             // what operations do.
   ValueSizeSpec value_size;
 
-  int clients = 1;      // client fibers, each with its own connection.
-  int in_flight = 0;    // at most this many requests outstanding over all clients; 0 = no limit.
-  uint64_t ops = 1000;  // total operations over all clients; 0 = run for `duration`.
+  int clients = 1;           // client fibers, each with its own connection.
+  int in_flight = 0;         // at most this many requests outstanding over all clients; 0 = no limit.
+  uint64_t ops = 1000;       // total operations over all clients; 0 = run for `duration`.
   core::Nanos duration = 0;  // used when ops == 0; also caps a run with ops > 0 if non-zero.
   Arrival arrival = Arrival::kClosed;
-  double rate_ops_s = 0;     // open loop: total target rate over all clients.
-  bool preload = false;      // PUT every key once before the measured run.
+  double rate_ops_s = 0;  // open loop: total target rate over all clients.
+  bool preload = false;   // PUT every key once before the measured run.
   core::Nanos request_timeout = core::Seconds(2);
   core::Nanos timeline_interval = kDefaultTimelineInterval;
 
@@ -115,8 +115,7 @@ absl::StatusOr<Scenario> FindScenario(const std::string& name_or_path);
 // "mixed.toml:7: key 'mix.read': must be a number in [0, 1]". A file may start from a built-in with
 // `base = "mixed"` and override fields.
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path);
-absl::StatusOr<Scenario> LoadScenarioString(const std::string& text,
-                                            const std::string& name_for_errors);
+absl::StatusOr<Scenario> LoadScenarioString(const std::string& text, const std::string& name_for_errors);
 
 // The scenario as a TOML file that LoadScenarioString reads back to an equal Scenario: a starting
 // point for custom scenarios (`kvlab scenarios --toml NAME`).

@@ -15,11 +15,11 @@
 //   [[faults]]  at = "10s"  kind = "crash"  node = 2
 //   [[faults]]  at = "12s"  kind = "hold"  node = 1  duration = "2s"
 //   [sim]   net_latency_us = 100 ...
+#include <toml++/toml.h>
+
 #include <fstream>
 #include <functional>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 #include "absl/strings/str_cat.h"
 #include "workloads/scenario.h"
@@ -33,12 +33,10 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   absl::Status Error(const toml::node& n, const std::string& key, const std::string& why) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(file_, ":", n.source().begin.line, ": key '", key, "': ", why));
+    return absl::InvalidArgumentError(absl::StrCat(file_, ":", n.source().begin.line, ": key '", key, "': ", why));
   }
 
-  absl::Status Int(const toml::node& n, const std::string& key, int64_t lo, int64_t hi,
-                   int64_t* out) const {
+  absl::Status Int(const toml::node& n, const std::string& key, int64_t lo, int64_t hi, int64_t* out) const {
     const auto v = n.value_exact<int64_t>();
     if (!v || *v < lo || *v > hi) {
       return Error(n, key, absl::StrCat("must be an integer in [", lo, ", ", hi, "]"));
@@ -47,16 +45,14 @@ class Reader {
     return absl::OkStatus();
   }
   template <typename T>
-  absl::Status IntAs(const toml::node& n, const std::string& key, int64_t lo, int64_t hi,
-                     T* out) const {
+  absl::Status IntAs(const toml::node& n, const std::string& key, int64_t lo, int64_t hi, T* out) const {
     int64_t v = 0;
     if (absl::Status s = Int(n, key, lo, hi, &v); !s.ok()) return s;
     *out = static_cast<T>(v);
     return absl::OkStatus();
   }
 
-  absl::Status Number(const toml::node& n, const std::string& key, double lo, double hi,
-                      double* out) const {
+  absl::Status Number(const toml::node& n, const std::string& key, double lo, double hi, double* out) const {
     std::optional<double> v;
     if (n.is_floating_point()) v = n.value_exact<double>();
     if (n.is_integer()) v = static_cast<double>(*n.value_exact<int64_t>());
@@ -98,8 +94,7 @@ class Reader {
   std::string file_;
 };
 
-using Handler = std::function<absl::Status(const Reader&, const toml::node&, const std::string&,
-                                           Scenario&)>;
+using Handler = std::function<absl::Status(const Reader&, const toml::node&, const std::string&, Scenario&)>;
 using HandlerTable = std::vector<std::pair<std::string, Handler>>;
 
 // Applies every key of `table` through `handlers`; `prefix` qualifies keys in messages ("mix.").
@@ -109,8 +104,7 @@ absl::Status ApplyTable(const Reader& r, const toml::table& table, const Handler
     const std::string key(entry.first.str());
     const toml::node& node = entry.second;
     const std::string name = prefix + key;
-    const auto it = std::find_if(handlers.begin(), handlers.end(),
-                                 [&](const auto& h) { return h.first == key; });
+    const auto it = std::find_if(handlers.begin(), handlers.end(), [&](const auto& h) { return h.first == key; });
     if (it == handlers.end()) return r.Error(node, name, "unknown key");
     if (absl::Status st = it->second(r, node, name, s); !st.ok()) return st;
   }
@@ -134,8 +128,7 @@ absl::Status ApplyMix(const Reader& r, const toml::node& n, const std::string& k
   return absl::OkStatus();
 }
 
-absl::Status ApplyValueSize(const Reader& r, const toml::node& n, const std::string& key,
-                            Scenario& s) {
+absl::Status ApplyValueSize(const Reader& r, const toml::node& n, const std::string& key, Scenario& s) {
   if (n.is_integer()) {
     uint32_t v = 0;
     if (absl::Status st = r.IntAs(n, key, 0, UINT32_MAX, &v); !st.ok()) return st;
@@ -144,13 +137,11 @@ absl::Status ApplyValueSize(const Reader& r, const toml::node& n, const std::str
   }
   const toml::table* t = n.as_table();
   if (!t) return r.Error(n, key, "must be an integer or { min = A, max = B }");
-  const HandlerTable h = {
-      {"min", [](const Reader& r, const toml::node& n, const std::string& k, Scenario& s) {
-         return r.IntAs(n, k, 0, UINT32_MAX, &s.value_size.min_bytes);
-       }},
-      {"max", [](const Reader& r, const toml::node& n, const std::string& k, Scenario& s) {
-         return r.IntAs(n, k, 0, UINT32_MAX, &s.value_size.max_bytes);
-       }}};
+  const HandlerTable h = {{"min", [](const Reader& r, const toml::node& n, const std::string& k,
+                                     Scenario& s) { return r.IntAs(n, k, 0, UINT32_MAX, &s.value_size.min_bytes); }},
+                          {"max", [](const Reader& r, const toml::node& n, const std::string& k, Scenario& s) {
+                             return r.IntAs(n, k, 0, UINT32_MAX, &s.value_size.max_bytes);
+                           }}};
   if (absl::Status st = ApplyTable(r, *t, h, key + ".", s); !st.ok()) return st;
   if (absl::Status st = s.value_size.Validate(); !st.ok()) {
     return r.Error(n, key, std::string(st.message()));
@@ -158,50 +149,44 @@ absl::Status ApplyValueSize(const Reader& r, const toml::node& n, const std::str
   return absl::OkStatus();
 }
 
-absl::Status ApplyFault(const Reader& r, const toml::table& t, const std::string& prefix,
-                        FaultSpec& f) {
+absl::Status ApplyFault(const Reader& r, const toml::table& t, const std::string& prefix, FaultSpec& f) {
   Scenario unused;
-  const HandlerTable h = {
-      {"at", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         return r.Duration(n, k, &f.at);
-       }},
-      {"kind", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         if (absl::Status st = r.String(n, k, &f.kind); !st.ok()) return st;
-         if (!IsKnownFaultKind(f.kind)) return r.Error(n, k, "unknown fault kind '" + f.kind + "'");
-         return absl::OkStatus();
-       }},
-      {"node", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         return r.IntAs(n, k, 1, UINT32_MAX, &f.node);
-       }},
-      {"nodes", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         const toml::array* a = n.as_array();
-         if (!a) return r.Error(n, k, "must be an array of node ids");
-         for (const toml::node& e : *a) {
-           core::NodeId id = 0;
-           if (absl::Status st = r.IntAs(e, k, 1, UINT32_MAX, &id); !st.ok()) return st;
-           f.nodes.push_back(id);
-         }
-         return absl::OkStatus();
-       }},
-      {"one_way", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         return r.Bool(n, k, &f.one_way);
-       }},
-      {"buffered", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         return r.Bool(n, k, &f.buffered);
-       }},
-      {"duration", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         return r.Duration(n, k, &f.duration);
-       }},
-      {"amount", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
-         return r.Int(n, k, INT64_MIN, INT64_MAX, &f.amount);
-       }}};
+  const HandlerTable h = {{"at", [&f](const Reader& r, const toml::node& n, const std::string& k,
+                                      Scenario&) { return r.Duration(n, k, &f.at); }},
+                          {"kind",
+                           [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
+                             if (absl::Status st = r.String(n, k, &f.kind); !st.ok()) return st;
+                             if (!IsKnownFaultKind(f.kind)) return r.Error(n, k, "unknown fault kind '" + f.kind + "'");
+                             return absl::OkStatus();
+                           }},
+                          {"node", [&f](const Reader& r, const toml::node& n, const std::string& k,
+                                        Scenario&) { return r.IntAs(n, k, 1, UINT32_MAX, &f.node); }},
+                          {"nodes",
+                           [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
+                             const toml::array* a = n.as_array();
+                             if (!a) return r.Error(n, k, "must be an array of node ids");
+                             for (const toml::node& e : *a) {
+                               core::NodeId id = 0;
+                               if (absl::Status st = r.IntAs(e, k, 1, UINT32_MAX, &id); !st.ok()) return st;
+                               f.nodes.push_back(id);
+                             }
+                             return absl::OkStatus();
+                           }},
+                          {"one_way", [&f](const Reader& r, const toml::node& n, const std::string& k,
+                                           Scenario&) { return r.Bool(n, k, &f.one_way); }},
+                          {"buffered", [&f](const Reader& r, const toml::node& n, const std::string& k,
+                                            Scenario&) { return r.Bool(n, k, &f.buffered); }},
+                          {"duration", [&f](const Reader& r, const toml::node& n, const std::string& k,
+                                            Scenario&) { return r.Duration(n, k, &f.duration); }},
+                          {"amount", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {
+                             return r.Int(n, k, INT64_MIN, INT64_MAX, &f.amount);
+                           }}};
   if (absl::Status st = ApplyTable(r, t, h, prefix, unused); !st.ok()) return st;
   if (f.kind.empty()) return r.Error(t, prefix + "kind", "missing");
   return absl::OkStatus();
 }
 
-absl::Status ApplyFaults(const Reader& r, const toml::node& n, const std::string& key,
-                         Scenario& s) {
+absl::Status ApplyFaults(const Reader& r, const toml::node& n, const std::string& key, Scenario& s) {
   const toml::array* a = n.as_array();
   if (!a) return r.Error(n, key, "must be an array of tables ([[faults]])");
   s.faults.clear();
@@ -245,30 +230,28 @@ absl::Status ApplyPolicy(const Reader& r, const toml::node& n, const std::string
 template <typename T>
 Handler SimField(T SimParams::*field) {
   return [field](const Reader& r, const toml::node& n, const std::string& k, Scenario& s) {
-    return r.IntAs(n, k, 0, std::is_same_v<T, uint32_t> ? 1'000'000 : INT64_MAX / 2,
-                   &(s.sim.*field));
+    return r.IntAs(n, k, 0, std::is_same_v<T, uint32_t> ? 1'000'000 : INT64_MAX / 2, &(s.sim.*field));
   };
 }
 
 absl::Status ApplySim(const Reader& r, const toml::node& n, const std::string& key, Scenario& s) {
   const toml::table* t = n.as_table();
   if (!t) return r.Error(n, key, "must be a table");
-  const HandlerTable h = {
-      {"net_latency_us", SimField(&SimParams::net_latency_us)},
-      {"net_jitter_us", SimField(&SimParams::net_jitter_us)},
-      {"net_bandwidth_mbps", SimField(&SimParams::net_bandwidth_mbps)},
-      {"net_loss_ppm", SimField(&SimParams::net_loss_ppm)},
-      {"net_duplicate_ppm", SimField(&SimParams::net_duplicate_ppm)},
-      {"net_reorder_ppm", SimField(&SimParams::net_reorder_ppm)},
-      {"disk_write_us", SimField(&SimParams::disk_write_us)},
-      {"disk_fsync_us", SimField(&SimParams::disk_fsync_us)},
-      {"disk_fsync_jitter_us", SimField(&SimParams::disk_fsync_jitter_us)},
-      {"disk_fsync_slow_ppm", SimField(&SimParams::disk_fsync_slow_ppm)},
-      {"disk_fsync_slow_us", SimField(&SimParams::disk_fsync_slow_us)},
-      {"cpu_event_ns", SimField(&SimParams::cpu_event_ns)},
-      {"cpu_per_byte_ns", SimField(&SimParams::cpu_per_byte_ns)},
-      {"clock_max_skew_us", SimField(&SimParams::clock_max_skew_us)},
-      {"clock_max_drift_ppm", SimField(&SimParams::clock_max_drift_ppm)}};
+  const HandlerTable h = {{"net_latency_us", SimField(&SimParams::net_latency_us)},
+                          {"net_jitter_us", SimField(&SimParams::net_jitter_us)},
+                          {"net_bandwidth_mbps", SimField(&SimParams::net_bandwidth_mbps)},
+                          {"net_loss_ppm", SimField(&SimParams::net_loss_ppm)},
+                          {"net_duplicate_ppm", SimField(&SimParams::net_duplicate_ppm)},
+                          {"net_reorder_ppm", SimField(&SimParams::net_reorder_ppm)},
+                          {"disk_write_us", SimField(&SimParams::disk_write_us)},
+                          {"disk_fsync_us", SimField(&SimParams::disk_fsync_us)},
+                          {"disk_fsync_jitter_us", SimField(&SimParams::disk_fsync_jitter_us)},
+                          {"disk_fsync_slow_ppm", SimField(&SimParams::disk_fsync_slow_ppm)},
+                          {"disk_fsync_slow_us", SimField(&SimParams::disk_fsync_slow_us)},
+                          {"cpu_event_ns", SimField(&SimParams::cpu_event_ns)},
+                          {"cpu_per_byte_ns", SimField(&SimParams::cpu_per_byte_ns)},
+                          {"clock_max_skew_us", SimField(&SimParams::clock_max_skew_us)},
+                          {"clock_max_drift_ppm", SimField(&SimParams::clock_max_drift_ppm)}};
   return ApplyTable(r, *t, h, key + ".", s);
 }
 
@@ -286,29 +269,21 @@ const HandlerTable& TopLevelHandlers() {
          std::string v;
          if (absl::Status st = r.String(n, k, &v); !st.ok()) return st;
          if (!ParseKeyDistribution(v, &s.key_distribution.kind)) {
-           return r.Error(n, k, "unknown distribution '" + v +
-                                    "' (uniform|zipfian|zipfian_exact|hotspot|latest|sequential)");
+           return r.Error(n, k,
+                          "unknown distribution '" + v + "' (uniform|zipfian|zipfian_exact|hotspot|latest|sequential)");
          }
          return absl::OkStatus();
        }},
       {"zipf_theta",
-       [](R r, N n, K k, Scenario& s) {
-         return r.Number(n, k, 0.01, 0.9999, &s.key_distribution.zipf_theta);
-       }},
+       [](R r, N n, K k, Scenario& s) { return r.Number(n, k, 0.01, 0.9999, &s.key_distribution.zipf_theta); }},
       {"hot_set_fraction",
-       [](R r, N n, K k, Scenario& s) {
-         return r.Number(n, k, 0.0001, 0.9999, &s.key_distribution.hot_set_fraction);
-       }},
+       [](R r, N n, K k, Scenario& s) { return r.Number(n, k, 0.0001, 0.9999, &s.key_distribution.hot_set_fraction); }},
       {"hot_op_fraction",
-       [](R r, N n, K k, Scenario& s) {
-         return r.Number(n, k, 0, 1, &s.key_distribution.hot_op_fraction);
-       }},
+       [](R r, N n, K k, Scenario& s) { return r.Number(n, k, 0, 1, &s.key_distribution.hot_op_fraction); }},
       {"mix", ApplyMix},
       {"value_size", ApplyValueSize},
-      {"clients",
-       [](R r, N n, K k, Scenario& s) { return r.IntAs(n, k, 1, kMaxClients, &s.clients); }},
-      {"in_flight",
-       [](R r, N n, K k, Scenario& s) { return r.IntAs(n, k, 0, kMaxClients, &s.in_flight); }},
+      {"clients", [](R r, N n, K k, Scenario& s) { return r.IntAs(n, k, 1, kMaxClients, &s.clients); }},
+      {"in_flight", [](R r, N n, K k, Scenario& s) { return r.IntAs(n, k, 0, kMaxClients, &s.in_flight); }},
       {"ops", [](R r, N n, K k, Scenario& s) { return r.IntAs(n, k, 0, kMaxOps, &s.ops); }},
       {"duration", [](R r, N n, K k, Scenario& s) { return r.Duration(n, k, &s.duration); }},
       {"arrival",
@@ -321,10 +296,8 @@ const HandlerTable& TopLevelHandlers() {
        }},
       {"rate", [](R r, N n, K k, Scenario& s) { return r.Number(n, k, 0, 1e9, &s.rate_ops_s); }},
       {"preload", [](R r, N n, K k, Scenario& s) { return r.Bool(n, k, &s.preload); }},
-      {"request_timeout",
-       [](R r, N n, K k, Scenario& s) { return r.Duration(n, k, &s.request_timeout); }},
-      {"timeline_interval",
-       [](R r, N n, K k, Scenario& s) { return r.Duration(n, k, &s.timeline_interval); }},
+      {"request_timeout", [](R r, N n, K k, Scenario& s) { return r.Duration(n, k, &s.request_timeout); }},
+      {"timeline_interval", [](R r, N n, K k, Scenario& s) { return r.Duration(n, k, &s.timeline_interval); }},
       {"faults", ApplyFaults},
       {"policy", ApplyPolicy},
       {"sim", ApplySim}};
@@ -333,14 +306,13 @@ const HandlerTable& TopLevelHandlers() {
 
 }  // namespace
 
-absl::StatusOr<Scenario> LoadScenarioString(const std::string& text,
-                                            const std::string& name_for_errors) {
+absl::StatusOr<Scenario> LoadScenarioString(const std::string& text, const std::string& name_for_errors) {
   toml::table table;
   try {
     table = toml::parse(text, name_for_errors);
   } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(name_for_errors, ":", e.source().begin.line,
-                                                   ": ", std::string(e.description())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(name_for_errors, ":", e.source().begin.line, ": ", std::string(e.description())));
   }
   const Reader r(name_for_errors);
   Scenario s;

@@ -1,9 +1,9 @@
 // Writes a Scenario as TOML that scenario_toml.cc reads back to an equal Scenario.
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <sstream>
 #include <string>
-
-#include <toml++/toml.h>
 
 #include "workloads/scenario.h"
 
@@ -36,8 +36,7 @@ std::string ScenarioToToml(const Scenario& s) {
   out << "zipf_theta = " << Number(s.key_distribution.zipf_theta) << "\n";
   out << "hot_set_fraction = " << Number(s.key_distribution.hot_set_fraction) << "\n";
   out << "hot_op_fraction = " << Number(s.key_distribution.hot_op_fraction) << "\n";
-  out << "value_size = { min = " << s.value_size.min_bytes << ", max = " << s.value_size.max_bytes
-      << " }\n";
+  out << "value_size = { min = " << s.value_size.min_bytes << ", max = " << s.value_size.max_bytes << " }\n";
   out << "clients = " << s.clients << "\n";
   out << "in_flight = " << s.in_flight << "\n";
   out << "ops = " << s.ops << "\n";
@@ -71,12 +70,10 @@ std::string ScenarioToToml(const Scenario& s) {
   out << "\n[sim]\n"
       << "net_latency_us = " << p.net_latency_us << "\nnet_jitter_us = " << p.net_jitter_us
       << "\nnet_bandwidth_mbps = " << p.net_bandwidth_mbps << "\nnet_loss_ppm = " << p.net_loss_ppm
-      << "\nnet_duplicate_ppm = " << p.net_duplicate_ppm
-      << "\nnet_reorder_ppm = " << p.net_reorder_ppm << "\ndisk_write_us = " << p.disk_write_us
-      << "\ndisk_fsync_us = " << p.disk_fsync_us << "\ncpu_event_ns = " << p.cpu_event_ns
-      << "\ncpu_per_byte_ns = " << p.cpu_per_byte_ns
-      << "\nclock_max_skew_us = " << p.clock_max_skew_us
-      << "\nclock_max_drift_ppm = " << p.clock_max_drift_ppm << "\n";
+      << "\nnet_duplicate_ppm = " << p.net_duplicate_ppm << "\nnet_reorder_ppm = " << p.net_reorder_ppm
+      << "\ndisk_write_us = " << p.disk_write_us << "\ndisk_fsync_us = " << p.disk_fsync_us
+      << "\ncpu_event_ns = " << p.cpu_event_ns << "\ncpu_per_byte_ns = " << p.cpu_per_byte_ns
+      << "\nclock_max_skew_us = " << p.clock_max_skew_us << "\nclock_max_drift_ppm = " << p.clock_max_drift_ppm << "\n";
   return out.str();
 }
 

@@ -31,20 +31,16 @@ std::vector<HistoryOp> AtomicRegisterHistory(core::Rng& rng, const SyntheticHist
       op.result = outcome < o.unknown_ppm                ? OpResult::kUnknown
                   : outcome < o.unknown_ppm + o.fail_ppm ? OpResult::kFail
                                                          : OpResult::kOk;
-      const bool applies =
-          op.result == OpResult::kOk || (op.result == OpResult::kUnknown && rng.Uniform(2));
+      const bool applies = op.result == OpResult::kOk || (op.result == OpResult::kUnknown && rng.Uniform(2));
       if (applies) {
-        const core::Nanos end =
-            op.result == OpResult::kUnknown ? op.complete_ns + 100 : op.complete_ns;
-        effects.push_back(
-            {op.invoke_ns + static_cast<core::Nanos>(rng.Uniform(end - op.invoke_ns + 1)), h.size()});
+        const core::Nanos end = op.result == OpResult::kUnknown ? op.complete_ns + 100 : op.complete_ns;
+        effects.push_back({op.invoke_ns + static_cast<core::Nanos>(rng.Uniform(end - op.invoke_ns + 1)), h.size()});
       }
       h.push_back(op);
       t = op.complete_ns + static_cast<core::Nanos>(rng.Uniform(10));
     }
   }
-  std::stable_sort(effects.begin(), effects.end(),
-                   [](const Effect& a, const Effect& b) { return a.at < b.at; });
+  std::stable_sort(effects.begin(), effects.end(), [](const Effect& a, const Effect& b) { return a.at < b.at; });
   std::map<std::string, std::optional<std::string>> store;
   for (const Effect& e : effects) {
     HistoryOp& op = h[e.index];

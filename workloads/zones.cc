@@ -49,7 +49,7 @@ std::optional<ZoneVerdict> CheckRegisterZones(const std::vector<RegOp>& ops) {
   }
   std::vector<const Cluster*> forward, backward;
   for (auto& [value, c] : clusters) {
-    if (c.write == kVirtual && value != 0) return Violation({c.reads.front()});  // never written.
+    if (c.write == kVirtual && value != 0) return Violation({c.reads.front()});      // never written.
     if (c.write != kVirtual && !ops[c.write].required && c.reads.empty()) continue;  // never applied
     const int64_t wcall = c.write == kVirtual ? kBeginning : ops[c.write].call;
     const int64_t wret = c.write == kVirtual ? kBeginning : ops[c.write].ret;
@@ -63,9 +63,8 @@ std::optional<ZoneVerdict> CheckRegisterZones(const std::vector<RegOp>& ops) {
     (c.f < c.s ? forward : backward).push_back(&c);
   }
   // Forward zones must be disjoint: sweep by f, remembering the zone reaching furthest.
-  std::sort(forward.begin(), forward.end(), [](const Cluster* a, const Cluster* b) {
-    return a->f < b->f || (a->f == b->f && a->s < b->s);
-  });
+  std::sort(forward.begin(), forward.end(),
+            [](const Cluster* a, const Cluster* b) { return a->f < b->f || (a->f == b->f && a->s < b->s); });
   const Cluster* reach = nullptr;
   std::vector<const Cluster*> furthest;  // furthest[i]: max-s zone among forward[0..i].
   for (const Cluster* z : forward) {
@@ -75,8 +74,8 @@ std::optional<ZoneVerdict> CheckRegisterZones(const std::vector<RegOp>& ops) {
   }
   // No backward zone [s, f] inside a forward zone (f1, s1): f1 < s and f < s1.
   for (const Cluster* b : backward) {
-    const auto end = std::partition_point(forward.begin(), forward.end(),
-                                          [&](const Cluster* z) { return z->f < b->s; });
+    const auto end =
+        std::partition_point(forward.begin(), forward.end(), [&](const Cluster* z) { return z->f < b->s; });
     if (end == forward.begin()) continue;
     const Cluster* z = furthest[end - forward.begin() - 1];
     if (b->f < z->s) return Violation(Members(*z, *b));

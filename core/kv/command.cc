@@ -10,10 +10,8 @@ bool IsReadOnly(Op op) {
     case Op::kGet:
     case Op::kExists:
     case Op::kMGet:
-    case Op::kDbSize:
-      return true;
-    default:
-      return false;
+    case Op::kDbSize: return true;
+    default: return false;
   }
 }
 
@@ -76,16 +74,16 @@ absl::Status ValidateCommand(const Command& cmd) {
       if (cmd.keys.size() != 1) return absl::InvalidArgumentError("command takes exactly one key");
       break;
     case Op::kPut:
-      if (cmd.keys.size() != 1 || cmd.values.size() != 1) return absl::InvalidArgumentError("put takes one key and one value");
+      if (cmd.keys.size() != 1 || cmd.values.size() != 1)
+        return absl::InvalidArgumentError("put takes one key and one value");
       return absl::OkStatus();
     case Op::kMSet:
-      if (cmd.keys.empty() || cmd.keys.size() != cmd.values.size()) return absl::InvalidArgumentError("mset takes key/value pairs");
+      if (cmd.keys.empty() || cmd.keys.size() != cmd.values.size())
+        return absl::InvalidArgumentError("mset takes key/value pairs");
       return absl::OkStatus();
     case Op::kDel:
     case Op::kExists:
-    case Op::kMGet:
-      want_keys_min = 1;
-      break;
+    case Op::kMGet: want_keys_min = 1; break;
     case Op::kDbSize:
     case Op::kFlushAll:
       if (!cmd.keys.empty()) return absl::InvalidArgumentError("command takes no keys");
@@ -139,14 +137,9 @@ void EncodeResult(const Result& res, ByteWriter& w) {
   w.U8(static_cast<uint8_t>(res.kind));
   switch (res.kind) {
     case ResultKind::kOk:
-    case ResultKind::kNil:
-      break;
-    case ResultKind::kValue:
-      w.Bytes(res.value);
-      break;
-    case ResultKind::kInteger:
-      w.I64(res.integer);
-      break;
+    case ResultKind::kNil: break;
+    case ResultKind::kValue: w.Bytes(res.value); break;
+    case ResultKind::kInteger: w.I64(res.integer); break;
     case ResultKind::kValues:
       w.VarU64(res.values.size());
       for (const auto& v : res.values) {
@@ -154,9 +147,7 @@ void EncodeResult(const Result& res, ByteWriter& w) {
         if (v) w.Bytes(*v);
       }
       break;
-    case ResultKind::kError:
-      w.Bytes(res.error);
-      break;
+    case ResultKind::kError: w.Bytes(res.error); break;
   }
 }
 
@@ -169,8 +160,7 @@ absl::StatusOr<Result> DecodeResult(ByteReader& r) {
   res.kind = static_cast<ResultKind>(kind);
   switch (res.kind) {
     case ResultKind::kOk:
-    case ResultKind::kNil:
-      return res;
+    case ResultKind::kNil: return res;
     case ResultKind::kValue:
       if (!r.Bytes(&res.value, kMaxValueBytes)) return absl::DataLossError("result: bad value");
       return res;

@@ -49,12 +49,12 @@ struct Command {
 };
 
 enum class ResultKind : uint8_t {
-  kOk = 1,        // "+OK"
-  kNil = 2,       // absent value / condition not met
-  kValue = 3,     // one bulk value
-  kInteger = 4,   // an integer
-  kValues = 5,    // array of optional values (MGET)
-  kError = 6,     // a command-level error (e.g. INCR on a non-integer); `error` holds the text
+  kOk = 1,       // "+OK"
+  kNil = 2,      // absent value / condition not met
+  kValue = 3,    // one bulk value
+  kInteger = 4,  // an integer
+  kValues = 5,   // array of optional values (MGET)
+  kError = 6,    // a command-level error (e.g. INCR on a non-integer); `error` holds the text
 };
 
 struct Result {

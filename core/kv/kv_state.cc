@@ -58,8 +58,7 @@ void KvState::DropIfExpired(const std::string& key, int64_t now_ms) {
   if (it != map_.end() && Expired(it->second, now_ms)) map_.erase(it);
 }
 
-void KvState::Store(const std::string& key, std::string value, int64_t expire_at_ms,
-                    int64_t now_ms) {
+void KvState::Store(const std::string& key, std::string value, int64_t expire_at_ms, int64_t now_ms) {
   Entry e{std::move(value), expire_at_ms};
   // A deadline already in the past (Redis: SET PXAT in the past) deletes the key.
   if (Expired(e, now_ms)) {
@@ -76,28 +75,21 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
       const Entry* e = Find(cmd.keys[0], now_ms);
       return e ? Result::Value(e->value) : Result::Nil();
     }
-    case Op::kPut:
-      return ApplyPut(cmd, now_ms);
-    case Op::kDel:
-      return ApplyDel(cmd, now_ms);
+    case Op::kPut: return ApplyPut(cmd, now_ms);
+    case Op::kDel: return ApplyDel(cmd, now_ms);
     case Op::kExists: {
       int64_t n = 0;
       for (const std::string& k : cmd.keys) n += Find(k, now_ms) ? 1 : 0;
       return Result::Integer(n);
     }
-    case Op::kIncr:
-      return ApplyIncr(cmd, now_ms);
-    case Op::kMGet:
-      return ApplyMGet(cmd, now_ms);
+    case Op::kIncr: return ApplyIncr(cmd, now_ms);
+    case Op::kMGet: return ApplyMGet(cmd, now_ms);
     case Op::kMSet:
       KV_ASSERT(cmd.keys.size() == cmd.values.size());
       for (size_t i = 0; i < cmd.keys.size(); ++i) Store(cmd.keys[i], cmd.values[i], 0, now_ms);
       return Result::Ok();
-    case Op::kDbSize:
-      return Result::Integer(static_cast<int64_t>(LiveCount(now_ms)));
-    case Op::kFlushAll:
-      map_.clear();
-      return Result::Ok();
+    case Op::kDbSize: return Result::Integer(static_cast<int64_t>(LiveCount(now_ms)));
+    case Op::kFlushAll: map_.clear(); return Result::Ok();
   }
   KV_ASSERT(false && "unknown op");
   return Result::Nil();
@@ -193,8 +185,7 @@ absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
   for (uint64_t i = 0; i < n; ++i) {
     std::string key;
     Entry e;
-    if (!r.Bytes(&key, kMaxKeyBytes) || !r.Bytes(&e.value, kMaxValueBytes) ||
-        !r.I64(&e.expire_at_ms)) {
+    if (!r.Bytes(&key, kMaxKeyBytes) || !r.Bytes(&e.value, kMaxValueBytes) || !r.I64(&e.expire_at_ms)) {
       return absl::DataLossError(absl::StrCat("kv state: truncated entry ", i));
     }
     // Canonical order: strictly ascending, so no key appears twice.

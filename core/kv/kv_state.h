@@ -54,9 +54,7 @@ class KvState {
   bool operator==(const KvState&) const = default;
 
  private:
-  static bool Expired(const Entry& e, int64_t now_ms) {
-    return e.expire_at_ms != 0 && now_ms > e.expire_at_ms;
-  }
+  static bool Expired(const Entry& e, int64_t now_ms) { return e.expire_at_ms != 0 && now_ms > e.expire_at_ms; }
   // Drops `key` if it is stored but expired, so writes see it as absent.
   void DropIfExpired(const std::string& key, int64_t now_ms);
   void Store(const std::string& key, std::string value, int64_t expire_at_ms, int64_t now_ms);

@@ -10,7 +10,7 @@ namespace kvlab::core {
 namespace {
 
 constexpr uint64_t kSnapshotMagic = 0x3130504e53564b;  // "KVSNP01" little-endian.
-constexpr size_t kSnapshotFixedBytes = 8 + 8 + 8;       // magic, LSN, trailing checksum.
+constexpr size_t kSnapshotFixedBytes = 8 + 8 + 8;      // magic, LSN, trailing checksum.
 
 void EncodeWalPayload(uint64_t lsn, int64_t now_ms, const Command& cmd, std::string* out) {
   ByteWriter w(out);
@@ -31,8 +31,7 @@ std::string EncodeSnapshotFile(uint64_t lsn, const KvState& state) {
   return out;
 }
 
-absl::Status DecodeSnapshotFile(std::string_view bytes, std::string_view file, uint64_t* lsn,
-                                KvState* state) {
+absl::Status DecodeSnapshotFile(std::string_view bytes, std::string_view file, uint64_t* lsn, KvState* state) {
   const std::string prefix = absl::StrCat("snapshot: corrupt file '", std::string(file), "': ");
   if (bytes.size() < kSnapshotFixedBytes) return absl::DataLossError(prefix + "too short");
   const std::string_view body = bytes.substr(0, bytes.size() - 8);
@@ -83,8 +82,7 @@ absl::Status KvStore::LoadSnapshot() {
 absl::Status KvStore::Replay(const WalContents& contents) {
   for (size_t i = 0; i < contents.records.size(); ++i) {
     const auto bad = [&](const std::string& why) {
-      return absl::DataLossError(absl::StrCat("wal: bad record ", i, " of file '", kWalFileName,
-                                              "': ", why));
+      return absl::DataLossError(absl::StrCat("wal: bad record ", i, " of file '", kWalFileName, "': ", why));
     };
     ByteReader r(contents.records[i]);
     uint64_t lsn;

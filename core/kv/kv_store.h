@@ -18,12 +18,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/kv/command.h"
 #include "core/constants.h"
 #include "core/env.h"
+#include "core/kv/command.h"
 #include "core/kv/kv_state.h"
-#include "core/sync_gate.h"
 #include "core/kv/wal.h"
+#include "core/sync_gate.h"
 
 namespace kvlab::core {
 
@@ -104,7 +104,6 @@ class KvStore {
 // Snapshot file codec, exposed for tests.
 std::string EncodeSnapshotFile(uint64_t lsn, const KvState& state);
 // DataLoss naming `file` if the bytes are not one valid snapshot.
-absl::Status DecodeSnapshotFile(std::string_view bytes, std::string_view file, uint64_t* lsn,
-                                KvState* state);
+absl::Status DecodeSnapshotFile(std::string_view bytes, std::string_view file, uint64_t* lsn, KvState* state);
 
 }  // namespace kvlab::core

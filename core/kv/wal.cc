@@ -16,8 +16,8 @@ static_assert(kMaxWalRecordBytes < (1ull << 32), "record lengths are 32-bit");
 constexpr size_t kMaxRetainedRecordBytes = 64 * 1024;
 
 absl::Status Corrupt(std::string_view file, uint64_t offset, std::string_view why) {
-  return absl::DataLossError(absl::StrCat("wal: corrupt record at offset ", offset, " of file '",
-                                          std::string(file), "': ", std::string(why)));
+  return absl::DataLossError(
+      absl::StrCat("wal: corrupt record at offset ", offset, " of file '", std::string(file), "': ", std::string(why)));
 }
 
 bool AllZero(std::string_view bytes) {

@@ -14,8 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "core/kv/command.h"
 #include "core/env.h"
+#include "core/kv/command.h"
 #include "core/kv/kv_state.h"
 #include "core/message.h"
 

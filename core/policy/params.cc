@@ -32,7 +32,8 @@ absl::Status Bad(std::string_view policy, const ParamSpec& spec, std::string_vie
 absl::StatusOr<int64_t> ParseBounded(std::string_view policy, const ParamSpec& spec, std::string_view whole,
                                      std::string_view text) {
   int64_t v = 0;
-  if (!absl::SimpleAtoi(S(text), &v)) return Bad(policy, spec, whole, absl::StrCat("'", S(text), "' is not an integer"));
+  if (!absl::SimpleAtoi(S(text), &v))
+    return Bad(policy, spec, whole, absl::StrCat("'", S(text), "' is not an integer"));
   if (v < spec.min || v > spec.max) {
     return Bad(policy, spec, whole, absl::StrCat(v, " is outside ", spec.min, "..", spec.max));
   }
@@ -112,8 +113,8 @@ absl::StatusOr<PolicyParams> ParseParams(std::string_view policy, const std::vec
     if (spec == nullptr) {
       std::vector<std::string> names;
       for (const ParamSpec& s : specs) names.push_back(S(s.name));
-      return absl::InvalidArgumentError(absl::StrCat(S(policy), ".", name, ": no such parameter (", S(policy),
-                                                     " has: ", names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(S(policy), ".", name, ": no such parameter (", S(policy), " has: ",
+                                                     names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
     }
     absl::StatusOr<ParamValue> v = ParseValue(policy, *spec, text);
     if (!v.ok()) return v.status();
@@ -124,7 +125,8 @@ absl::StatusOr<PolicyParams> ParseParams(std::string_view policy, const std::vec
     const ParamValue& v = out.values_.find(spec.name)->second;
     out.text_[std::string(spec.name)] = v.text;
     absl::StatusOr<ParamValue> def = ParseValue(policy, spec, spec.default_value);
-    if (def->lo != v.lo || def->hi != v.hi || def->text != v.text) overrides.push_back(absl::StrCat(S(spec.name), "=", v.text));
+    if (def->lo != v.lo || def->hi != v.hi || def->text != v.text)
+      overrides.push_back(absl::StrCat(S(spec.name), "=", v.text));
   }
   std::sort(overrides.begin(), overrides.end());
   out.overrides_ = absl::StrJoin(overrides, ":");
@@ -148,8 +150,6 @@ const std::string& PolicyParams::Choice(std::string_view name) const { return Ge
 
 bool PolicyParams::Bool(std::string_view name) const { return Get(name).lo != 0; }
 
-std::vector<std::pair<std::string, std::string>> PolicyParams::All() const {
-  return {text_.begin(), text_.end()};
-}
+std::vector<std::pair<std::string, std::string>> PolicyParams::All() const { return {text_.begin(), text_.end()}; }
 
 }  // namespace kvlab::core

@@ -33,7 +33,8 @@ struct ParamSpec {
 };
 
 // Declaration helpers, for a policy's parameter list.
-inline ParamSpec IntParam(std::string_view name, std::string_view def, int64_t min, int64_t max, std::string_view help) {
+inline ParamSpec IntParam(std::string_view name, std::string_view def, int64_t min, int64_t max,
+                          std::string_view help) {
   return ParamSpec{name, ParamKind::kInt, def, min, max, {}, help};
 }
 inline ParamSpec RangeParam(std::string_view name, std::string_view def, int64_t min, int64_t max,

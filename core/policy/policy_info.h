@@ -18,14 +18,14 @@ namespace kvlab::core {
 
 // What a policy promises about the histories it produces; the run's verdict checks it.
 enum class Consistency : uint8_t {
-  kLinearizable,                // every history is linearizable.
-  kEventual,                    // replicas converge; reads may be stale (reported, not failed).
-  kLinearizableUntilFailover,   // linearizable while the primary lives; failover may lose writes.
+  kLinearizable,               // every history is linearizable.
+  kEventual,                   // replicas converge; reads may be stale (reported, not failed).
+  kLinearizableUntilFailover,  // linearizable while the primary lives; failover may lose writes.
 };
 const char* ConsistencyName(Consistency c);
 
 using NodeFactory = absl::StatusOr<std::unique_ptr<Node>> (*)(const NodeConfig& config, const PolicyParams& params,
-                                                             Env& env);
+                                                              Env& env);
 
 struct PolicyInfo {
   std::string_view name;

@@ -61,7 +61,8 @@ namespace {
 absl::StatusOr<std::pair<std::string, std::string>> SplitAssignment(std::string_view text, std::string_view what) {
   const size_t eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(std::string(what), " '", std::string(text), "': expected name=value"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(what), " '", std::string(text), "': expected name=value"));
   }
   return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
 }
@@ -84,9 +85,9 @@ absl::StatusOr<PolicyChoice> ParsePolicyChoice(std::string_view text, const std:
     const size_t dot = kv->first.find('.');
     const std::string policy((*info)->name);
     if (dot == std::string::npos || kv->first.substr(0, dot) != policy) {
-      return absl::InvalidArgumentError(absl::StrCat("--param '", p, "': the name must start with the policy, as in ",
-                                                     policy, ".", kv->first.substr(dot == std::string::npos ? 0 : dot + 1),
-                                                     "=", kv->second));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--param '", p, "': the name must start with the policy, as in ", policy, ".",
+                       kv->first.substr(dot == std::string::npos ? 0 : dot + 1), "=", kv->second));
     }
     given.emplace_back(kv->first.substr(dot + 1), kv->second);
   }
@@ -106,16 +107,16 @@ PolicyChoice DefaultChoice() {
 
 absl::Status CheckClusterSize(const PolicyInfo& info, int nodes) {
   if (nodes >= info.min_nodes && nodes <= info.max_nodes) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("policy '", std::string(info.name), "' runs on ", info.min_nodes,
-                                                 "..", info.max_nodes, " nodes, not ", nodes));
+  return absl::InvalidArgumentError(absl::StrCat("policy '", std::string(info.name), "' runs on ", info.min_nodes, "..",
+                                                 info.max_nodes, " nodes, not ", nodes));
 }
 
 absl::StatusOr<std::unique_ptr<Node>> MakeNode(const PolicyChoice& choice, const NodeConfig& config, Env& env) {
   KV_ASSERT(choice.info != nullptr && choice.info->make != nullptr);
   const bool self_member = std::find(config.members.begin(), config.members.end(), config.self) != config.members.end();
   if (!self_member || !std::is_sorted(config.members.begin(), config.members.end())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("policy '", std::string(choice.info->name), "' needs sorted members including node ", config.self));
+    return absl::InvalidArgumentError(absl::StrCat("policy '", std::string(choice.info->name),
+                                                   "' needs sorted members including node ", config.self));
   }
   if (absl::Status s = CheckClusterSize(*choice.info, static_cast<int>(config.members.size())); !s.ok()) return s;
   return choice.info->make(config, choice.params, env);

@@ -51,7 +51,8 @@ void RaftNode::ServeAsLeader(Request req) {
 void RaftNode::Forward(Request req) {
   KV_ASSERT(req.origin.via == kNoNode && leader_ != kNoNode && leader_ != config_.self);
   const uint64_t id = (forward_epoch_ << 32) | next_forward_id_++;
-  forwarded_[id] = Forwarded{req.origin.handle, IsReadOnly(req.cmd.op), env_.Now() + options_.forward_timeout(), leader_};
+  forwarded_[id] =
+      Forwarded{req.origin.handle, IsReadOnly(req.cmd.op), env_.Now() + options_.forward_timeout(), leader_};
   SendClientMessage(leader_, MessageType::kForwardRequest, ClientRequest{id, std::move(req.cmd)});
 }
 

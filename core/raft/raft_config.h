@@ -14,9 +14,9 @@
 namespace kvlab::core {
 
 // --- Timing (all on the node's own clock) -----------------------------------------------------
-inline constexpr Nanos kRaftTick = Millis(10);               // housekeeping timer period.
-inline constexpr Nanos kRaftHeartbeat = Millis(50);          // leader -> followers when idle.
-inline constexpr Nanos kRaftElectionMin = Millis(150);       // randomized in [min, max] (§5.2).
+inline constexpr Nanos kRaftTick = Millis(10);          // housekeeping timer period.
+inline constexpr Nanos kRaftHeartbeat = Millis(50);     // leader -> followers when idle.
+inline constexpr Nanos kRaftElectionMin = Millis(150);  // randomized in [min, max] (§5.2).
 inline constexpr Nanos kRaftElectionMax = Millis(300);
 // Floors of the forward and read timeouts (RaftOptions derives them from the election timeout).
 inline constexpr Nanos kRaftForwardTimeout = Seconds(1);
@@ -34,9 +34,9 @@ static_assert(kRaftForwardTimeout > 2 * kRaftElectionMax);
 
 // --- Batching and bounds ----------------------------------------------------------------------
 inline constexpr size_t kRaftDefaultEntriesPerAppend = 512;
-inline constexpr size_t kRaftMaxEntriesPerAppend = 4096;     // the wire limit (any setting).
-inline constexpr size_t kRaftMaxAppendBytes = 1024 * 1024;     // soft: at least one entry is sent.
-inline constexpr size_t kRaftDefaultInflightAppends = 4;       // pipelined AppendEntries per follower.
+inline constexpr size_t kRaftMaxEntriesPerAppend = 4096;    // the wire limit (any setting).
+inline constexpr size_t kRaftMaxAppendBytes = 1024 * 1024;  // soft: at least one entry is sent.
+inline constexpr size_t kRaftDefaultInflightAppends = 4;    // pipelined AppendEntries per follower.
 inline constexpr size_t kRaftMaxInflightAppends = 64;
 inline constexpr size_t kRaftSnapshotChunkBytes = 64 * 1024;   // InstallSnapshot chunk size.
 inline constexpr uint64_t kRaftSnapshotEveryEntries = 10'000;  // default compaction threshold.

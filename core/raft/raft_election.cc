@@ -39,8 +39,8 @@ void RaftNode::OnVoteRequest(NodeId from, const RaftVoteRequest& m) {
   if (m.pre_vote) {
     // Grant only if we would vote in that term and have not heard from a live leader lately
     // (§4.2.3): that is what keeps a stable leader undisturbed.
-    const bool leader_alive = role_ == RaftRole::kLeader ||
-                              (leader_ != kNoNode && env_.Now() - last_leader_contact_ < options_.election_min);
+    const bool leader_alive =
+        role_ == RaftRole::kLeader || (leader_ != kNoNode && env_.Now() - last_leader_contact_ < options_.election_min);
     const bool grant = m.term > hard_.term && up_to_date && !leader_alive;
     Send(from, RaftVoteReply{grant ? m.term : hard_.term, true, grant});
     return;

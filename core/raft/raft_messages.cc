@@ -218,7 +218,8 @@ void EncodeRaftBody(const RaftSnapshotChunk& m, ByteWriter& w) {
 
 absl::StatusOr<RaftSnapshotChunk> DecodeRaftSnapshotChunk(ByteReader& r) {
   RaftSnapshotChunk m;
-  if (!DecodeFields(&m, r) || !r.Bytes(&m.data, kRaftSnapshotChunkBytes)) return Truncated(Wire<RaftSnapshotChunk>::kWhat);
+  if (!DecodeFields(&m, r) || !r.Bytes(&m.data, kRaftSnapshotChunkBytes))
+    return Truncated(Wire<RaftSnapshotChunk>::kWhat);
   if (m.offset > m.total_bytes || m.data.size() > m.total_bytes - m.offset) return Truncated("snapshot chunk range");
   return m;
 }

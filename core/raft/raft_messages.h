@@ -88,8 +88,8 @@ struct RaftSnapshotReply {
 inline constexpr uint8_t kRaftPolicyTag = 2;
 
 // One of raft's messages; PeerMessage::kind is its index in this variant.
-using RaftMessage = std::variant<RaftVoteRequest, RaftVoteReply, RaftAppend, RaftAppendReply, RaftSnapshotChunk,
-                                 RaftSnapshotReply>;
+using RaftMessage =
+    std::variant<RaftVoteRequest, RaftVoteReply, RaftAppend, RaftAppendReply, RaftSnapshotChunk, RaftSnapshotReply>;
 
 // The message as raft's PeerMessage (kind + payload), and back. Decoding never crashes: DataLoss
 // for a payload that is not a whole valid message of its kind, InvalidArgument for another

@@ -150,9 +150,8 @@ void RaftNode::EndTurn() {
     // Group commit: one sync covers every record so far (term, vote, entries); the messages that
     // vouch for them leave in the turn whose OnSyncDone covers them.
     StartSync();
-    held_messages_.Release(storage_.durable(), [this](std::pair<NodeId, Message> m) {
-      out_messages_.push_back(std::move(m));
-    });
+    held_messages_.Release(storage_.durable(),
+                           [this](std::pair<NodeId, Message> m) { out_messages_.push_back(std::move(m)); });
   }
   std::vector<std::pair<NodeId, Message>> messages = std::move(out_messages_);
   std::vector<std::pair<ReplyHandle, ClientReply>> replies = std::move(out_replies_);

@@ -73,12 +73,12 @@ struct Peer {
   // restarting again for each would resend the whole pipeline per rejection (a message storm
   // that, with one entry per message, never reaches the entry the follower lacks).
   uint64_t probe = UINT64_MAX;
-  Nanos last_progress = 0;        // last send into an empty pipeline or acknowledgement.
-  Nanos last_ack = 0;             // any reply in the current term (check quorum).
+  Nanos last_progress = 0;  // last send into an empty pipeline or acknowledgement.
+  Nanos last_ack = 0;       // any reply in the current term (check quorum).
   uint64_t acked_read_seq = 0;
-  bool snapshotting = false;      // an InstallSnapshot transfer is in progress.
-  uint64_t snapshot_offset = 0;   // acknowledged bytes of that transfer.
-  uint64_t snapshot_index = 0;    // which snapshot is being sent.
+  bool snapshotting = false;     // an InstallSnapshot transfer is in progress.
+  uint64_t snapshot_offset = 0;  // acknowledged bytes of that transfer.
+  uint64_t snapshot_index = 0;   // which snapshot is being sent.
 };
 
 }  // namespace raft_detail
@@ -210,8 +210,8 @@ class RaftNode final : public Node {
   Nanos next_heartbeat_ = 0;
   Nanos leader_since_ = 0;
   absl::btree_set<NodeId> votes_;
-  std::vector<Peer> peers_;  // every member but self, in id order.
-  uint64_t noop_index_ = 0;  // this leader's first entry; reads wait until it is committed.
+  std::vector<Peer> peers_;     // every member but self, in id order.
+  uint64_t noop_index_ = 0;     // this leader's first entry; reads wait until it is committed.
   uint64_t synced_index_ = 0;   // last log index covered by a completed sync (the leader counts itself).
   uint64_t syncing_index_ = 0;  // last log index the sync in flight covers.
   bool force_heartbeat_ = false;
@@ -222,13 +222,13 @@ class RaftNode final : public Node {
   std::string recv_snapshot_;
 
   // Client requests, each bounded by kMaxPendingClientRequests in total.
-  std::vector<Request> waiting_;                        // no known leader yet.
-  absl::btree_map<uint64_t, Forwarded> forwarded_;       // by forward id.
-  absl::btree_map<uint64_t, Proposal> proposals_;       // leader: by log index.
-  std::vector<Request> reads_unstarted_;                // leader: wait for the next round.
-  std::deque<ReadRound> read_rounds_;                   // leader: awaiting majority acks.
+  std::vector<Request> waiting_;                           // no known leader yet.
+  absl::btree_map<uint64_t, Forwarded> forwarded_;         // by forward id.
+  absl::btree_map<uint64_t, Proposal> proposals_;          // leader: by log index.
+  std::vector<Request> reads_unstarted_;                   // leader: wait for the next round.
+  std::deque<ReadRound> read_rounds_;                      // leader: awaiting majority acks.
   std::vector<std::pair<uint64_t, Request>> reads_ready_;  // confirmed, wait for apply.
-  uint64_t read_seq_ = 0;  // last read round's seq in this leadership (term << 32 | count), or 0.
+  uint64_t read_seq_ = 0;       // last read round's seq in this leadership (term << 32 | count), or 0.
   uint64_t forward_epoch_ = 0;  // random per incarnation: forward ids never repeat across restarts.
   uint64_t next_forward_id_ = 1;
   absl::btree_set<std::pair<NodeId, uint64_t>> seen_forwards_;  // duplicate suppression.

@@ -25,9 +25,9 @@ absl::Status CheckRaftParams(const PolicyParams& params) {
   const auto [election_lo, election_hi] = params.Range("election_timeout_ms");
   const int64_t heartbeat = HeartbeatMs(params);
   if (2 * heartbeat >= election_lo) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "raft.heartbeat_ms=", heartbeat, ": must be below half of raft.election_timeout_ms's low end (", election_lo,
-        "), or followers time out between heartbeats"));
+    return absl::InvalidArgumentError(absl::StrCat("raft.heartbeat_ms=", heartbeat,
+                                                   ": must be below half of raft.election_timeout_ms's low end (",
+                                                   election_lo, "), or followers time out between heartbeats"));
   }
   (void)election_hi;
   return absl::OkStatus();

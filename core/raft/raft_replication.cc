@@ -103,7 +103,8 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
   // Entries up to base_index are committed and identical everywhere: they always match.
   if (m.prev_index >= log_.base_index() && log_.TermAt(m.prev_index) != m.prev_term) {
     reply.conflict_term = *log_.TermAt(m.prev_index);
-    reply.conflict_index = m.prev_index > log_.base_index() ? log_.FirstIndexOfTermAt(m.prev_index) : log_.first_index();
+    reply.conflict_index =
+        m.prev_index > log_.base_index() ? log_.FirstIndexOfTermAt(m.prev_index) : log_.first_index();
     Send(from, reply);
     return;
   }

@@ -69,8 +69,7 @@ absl::Status Replay(std::string_view payload, uint64_t n, RaftRecovered* out) {
       if (!r.U64(&a) || !r.U64(&b)) return Corrupt(n, "bad base");
       out->log.Reset(a, b);
       break;
-    default:
-      return Corrupt(n, absl::StrCat("unknown record kind ", kind));
+    default: return Corrupt(n, absl::StrCat("unknown record kind ", kind));
   }
   if (!r.done()) return Corrupt(n, "trailing bytes");
   return absl::OkStatus();
@@ -116,8 +115,8 @@ absl::StatusOr<RaftRecovered> RaftStorage::Recover() {
   // Reconcile with the snapshot (Raft §7): keep the log after it only if it agrees at its index.
   const uint64_t s = out.snapshot_index;
   if (s < out.log.base_index()) {
-    return absl::DataLossError(absl::StrCat("raft log: based at ", out.log.base_index(),
-                                            " beyond the snapshot at ", s));
+    return absl::DataLossError(
+        absl::StrCat("raft log: based at ", out.log.base_index(), " beyond the snapshot at ", s));
   }
   if (s > out.log.base_index() || (s > 0 && out.log.base_term() != out.snapshot_term)) {
     if (out.log.TermAt(s) == out.snapshot_term) {

@@ -18,8 +18,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/env.h"
-#include "core/raft/raft_log.h"
 #include "core/kv/wal.h"
+#include "core/raft/raft_log.h"
 #include "core/sync_gate.h"
 
 namespace kvlab::core {
@@ -38,7 +38,7 @@ struct RaftRecovered {
   RaftLog log;                  // based at the snapshot (or empty at 0).
   uint64_t snapshot_index = 0;  // 0: no snapshot.
   uint64_t snapshot_term = 0;
-  std::string snapshot_state;   // KvState encoding; empty without a snapshot.
+  std::string snapshot_state;  // KvState encoding; empty without a snapshot.
   bool torn_tail_cut = false;
   uint64_t records = 0;
 };

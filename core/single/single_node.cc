@@ -8,8 +8,7 @@
 namespace kvlab::core {
 
 absl::Status SingleNode::Start() {
-  absl::StatusOr<std::unique_ptr<KvStore>> store =
-      KvStore::Open(env_.disk(), KvStoreOptions{.fsync = config_.fsync});
+  absl::StatusOr<std::unique_ptr<KvStore>> store = KvStore::Open(env_.disk(), KvStoreOptions{.fsync = config_.fsync});
   if (!store.ok()) return store.status();
   store_ = *std::move(store);
   return absl::OkStatus();
@@ -139,9 +138,8 @@ std::vector<std::pair<std::string, std::string>> SingleNode::Info() const {
                                 {"snapshot_lsn", absl::StrCat(s.snapshot_lsn)},
                                 {"recovered_records", absl::StrCat(s.recovered_records)},
                                 {"torn_tail_cut", s.torn_tail_cut ? "yes" : "no"},
-                                {"storage_error", store_->failure().ok()
-                                                      ? std::string("none")
-                                                      : std::string(store_->failure().message())},
+                                {"storage_error", store_->failure().ok() ? std::string("none")
+                                                                         : std::string(store_->failure().message())},
                             });
   }
   return info;

@@ -3,8 +3,9 @@
 // reference for group commit: EndTurn starts one sync covering every write so far (unless one is
 // in flight), and each reply is held until the sync covering the newest write it could observe
 // completes. A read of keys whose last writes are durable is answered at once, even while a sync
-// for other keys is in flight (a slow fsync does not stall it). A failed write or sync fails the store: held writes answer kUnknown (they may or
-// may not survive), held reads kTryAgain, and the node refuses requests until it is restarted.
+// for other keys is in flight (a slow fsync does not stall it). A failed write or sync fails the store: held writes
+// answer kUnknown (they may or may not survive), held reads kTryAgain, and the node refuses requests until it is
+// restarted.
 #pragma once
 
 #include <memory>

@@ -1,10 +1,10 @@
 #include "core/message.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/bytes.h"
 #include "core/constants.h"

@@ -1,8 +1,8 @@
 #include "core/rng.h"
 
-#include <cstdint>
-
 #include <gtest/gtest.h>
+
+#include <cstdint>
 
 namespace kvlab::core {
 namespace {

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "core/assert.h"
-#include "core/rng.h"
 #include "core/kv/wal.h"
+#include "core/rng.h"
 #include "tests/support/mem_disk.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

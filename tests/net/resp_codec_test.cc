@@ -1,6 +1,6 @@
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "net/resp_reply.h"
 #include "net/resp_writer.h"

@@ -1,10 +1,10 @@
 #include "net/resp_parser.h"
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 namespace kvlab::net {
 namespace {
@@ -57,7 +57,8 @@ TEST(RespParserTest, ParsesOneMultibulkRequest) {
 
 TEST(RespParserTest, ParsesPipelinedRequestsFromOneRead) {
   std::string input;
-  for (int i = 0; i < 1000; ++i) input += "*2\r\n$3\r\nGET\r\n$" + std::to_string(std::to_string(i).size()) + "\r\n" + std::to_string(i) + "\r\n";
+  for (int i = 0; i < 1000; ++i)
+    input += "*2\r\n$3\r\nGET\r\n$" + std::to_string(std::to_string(i).size()) + "\r\n" + std::to_string(i) + "\r\n";
   Feeder f;
   f.Feed(input);
   ASSERT_EQ(f.requests.size(), 1000u);

@@ -164,8 +164,8 @@ TEST_F(BenchDriverTest, CliRunsAScenarioAndWritesJsonAndHistory) {
   const std::string json = dir_.path() + "/out.json";
   const std::string history = dir_.path() + "/history.jsonl";
   const std::string cmd = std::string(KVLAB_BINARY) + " bench --target 127.0.0.1:" + std::to_string(port_) +
-                          " --scenario mixed --ops 100 --clients 4 --flush --json " + json + " --history " +
-                          history + " 2>/dev/null";
+                          " --scenario mixed --ops 100 --clients 4 --flush --json " + json + " --history " + history +
+                          " 2>/dev/null";
   std::string out;
   ASSERT_EQ(RunShell(cmd, &out), 0) << out;
   EXPECT_NE(out.find("check linearizable: OK"), std::string::npos) << out;

@@ -1,14 +1,13 @@
 // `kvlab bench` flags for real servers, through the binary against a kvlab node: host names,
 // --password, --key-prefix and --rate (open loop).
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"

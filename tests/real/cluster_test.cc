@@ -1,7 +1,8 @@
 // `kvlab cluster`: the local launcher starts node processes, forwards SIGTERM to them and exits
 // once every one of them has; a raft cluster's nodes talk over their peer ports (net::PeerLink).
-#include <signal.h>
+#include <gtest/gtest.h>
 #include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,8 +12,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/assert.h"
 #include "net/tcp.h"
@@ -75,7 +74,8 @@ TEST(ClusterTest, UnknownPolicyIsAUsageError) {
   TempDir dir;
   NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "1", "--policy", "paxos", "--data-dir", dir.path()}});
   EXPECT_EQ(launcher.WaitExit(), 2);
-  EXPECT_NE(launcher.stderr_text().find("unknown policy 'paxos' (known: "), std::string::npos) << launcher.stderr_text();
+  EXPECT_NE(launcher.stderr_text().find("unknown policy 'paxos' (known: "), std::string::npos)
+      << launcher.stderr_text();
 }
 
 // End to end over net::PeerLink: raft elects a leader and replicates through the peer ports, so a
@@ -84,9 +84,9 @@ TEST(ClusterTest, RaftClusterOfThreeReplicatesOverPeerPorts) {
   TempDir dir;
   const int base = FreeBasePort(3);
   ASSERT_NE(base, 0);
-  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "3", "--policy", "raft", "--base-port",
-                                           std::to_string(base), "--data-dir", dir.path() + "/c", "--durability",
-                                           "none"}});
+  NodeProcess launcher(
+      NodeProcess::Kvlab{{"cluster", "--nodes", "3", "--policy", "raft", "--base-port", std::to_string(base),
+                          "--data-dir", dir.path() + "/c", "--durability", "none"}});
   ASSERT_TRUE(launcher.WaitOutput("listening on 127.0.0.1:", 3)) << launcher.stderr_text();
   ASSERT_TRUE(launcher.WaitOutput(" pid ", 3, /*from_stderr=*/true));
   const std::vector<pid_t> pids = NodePids(launcher.stderr_text());
@@ -143,8 +143,9 @@ TEST(ClusterTest, RelaunchWithAnotherNodeCountRefusesNamingTheNodesAndWhy) {
   TempDir dir;
   const int base = FreeBasePort(5);
   ASSERT_NE(base, 0);
-  const std::vector<std::string> flags = {"cluster", "--policy", "raft", "--base-port", std::to_string(base),
-                                          "--data-dir", dir.path() + "/c", "--durability", "none"};
+  const std::vector<std::string> flags = {"cluster",         "--policy",           "raft",
+                                          "--base-port",     std::to_string(base), "--data-dir",
+                                          dir.path() + "/c", "--durability",       "none"};
   {
     std::vector<std::string> three = flags;
     three.insert(three.end(), {"--nodes", "3"});
@@ -172,9 +173,9 @@ TEST(ClusterTest, DeadNodeIsNamedAndWithoutAMajorityTheLauncherStops) {
   TempDir dir;
   const int base = FreeBasePort(3);
   ASSERT_NE(base, 0);
-  NodeProcess launcher(NodeProcess::Kvlab{{"cluster", "--nodes", "3", "--policy", "raft", "--base-port",
-                                           std::to_string(base), "--data-dir", dir.path() + "/c", "--durability",
-                                           "none"}});
+  NodeProcess launcher(
+      NodeProcess::Kvlab{{"cluster", "--nodes", "3", "--policy", "raft", "--base-port", std::to_string(base),
+                          "--data-dir", dir.path() + "/c", "--durability", "none"}});
   ASSERT_TRUE(launcher.WaitOutput("listening on 127.0.0.1:", 3)) << launcher.stderr_text();
   ASSERT_TRUE(launcher.WaitOutput(" pid ", 3, /*from_stderr=*/true));
   const std::vector<pid_t> pids = NodePids(launcher.stderr_text());

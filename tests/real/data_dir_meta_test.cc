@@ -2,9 +2,9 @@
 // atomic write through a PosixDisk.
 #include "real/data_dir_meta.h"
 
-#include <filesystem>
-
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "real/posix_disk.h"
 #include "tests/real/node_process.h"

@@ -2,6 +2,7 @@
 // `kvlab node` processes restarted with another membership, id or policy refuse to start (exit 2,
 // one line naming both configurations) instead of splitting the cluster's brain or showing an
 // empty database.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -9,8 +10,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "real/data_dir_meta.h"
@@ -42,13 +41,14 @@ class RaftDirsTest : public ::testing::Test {
   // "1=127.0.0.1:P1,..." for the given ids.
   std::string Members(const std::vector<int>& ids, int peer_shift = 0) const {
     std::string out;
-    for (int id : ids) absl::StrAppend(&out, out.empty() ? "" : ",", id, "=127.0.0.1:", base_ + kPeerPortOffset + id - 1 + peer_shift);
+    for (int id : ids)
+      absl::StrAppend(&out, out.empty() ? "" : ",", id, "=127.0.0.1:", base_ + kPeerPortOffset + id - 1 + peer_shift);
     return out;
   }
   // `kvlab node --id ID` on its ports and data dir with `extra` flags (policy raft unless given).
   std::unique_ptr<NodeProcess> Node(int id, std::vector<std::string> extra) {
-    std::vector<std::string> args = {"node", "--id", absl::StrCat(id), "--port", absl::StrCat(Port(id)),
-                                     "--data-dir", Dir(id), "--durability", "none"};
+    std::vector<std::string> args = {"node",       "--id",  absl::StrCat(id), "--port", absl::StrCat(Port(id)),
+                                     "--data-dir", Dir(id), "--durability",   "none"};
     args.insert(args.end(), extra.begin(), extra.end());
     return std::make_unique<NodeProcess>(NodeProcess::Kvlab{std::move(args)});
   }
@@ -58,7 +58,8 @@ class RaftDirsTest : public ::testing::Test {
     for (int id = 1; id <= kNodes; ++id) {
       nodes[id - 1] = Node(id, {"--policy", "raft", "--cluster", Members({1, 2, 3})});
     }
-    for (int id = 1; id <= kNodes; ++id) ASSERT_EQ(nodes[id - 1]->WaitReady(), Port(id)) << nodes[id - 1]->stderr_text();
+    for (int id = 1; id <= kNodes; ++id)
+      ASSERT_EQ(nodes[id - 1]->WaitReady(), Port(id)) << nodes[id - 1]->stderr_text();
     std::optional<net::RespValue> set = CallUntilServed(Port(2), {"SET", "split", "majority"});
     ASSERT_TRUE(set.has_value());
     ASSERT_EQ(set->str, "OK");
@@ -182,7 +183,8 @@ TEST(DataDirPolicyTest, DirWithoutRecordIsJudgedByItsFiles) {
   const int port = single.WaitReady();
   ASSERT_GT(port, 0) << single.stderr_text();
   EXPECT_EQ(testing::RespClient(port).Call({"GET", "old"})->str, "data");
-  EXPECT_TRUE(single.WaitOutput("adopted as node 1 of single cluster", 1, /*from_stderr=*/true)) << single.stderr_text();
+  EXPECT_TRUE(single.WaitOutput("adopted as node 1 of single cluster", 1, /*from_stderr=*/true))
+      << single.stderr_text();
   EXPECT_TRUE(std::filesystem::exists(data + "/" + kMetaFileName));
 }
 

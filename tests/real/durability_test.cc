@@ -1,4 +1,5 @@
 // Durability of a real node: acknowledged writes survive SIGKILL; corruption stops start-up.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -6,8 +7,6 @@
 #include <fstream>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/real/node_process.h"
 
@@ -137,7 +136,8 @@ TEST(DurabilityRecoveryLogTest, TornLastRecordIsCutAndLoggedWithBytesAndOffset) 
   NodeProcess restarted(data);
   ASSERT_GT(restarted.WaitReady(), 0) << restarted.stderr_text();
   ASSERT_TRUE(restarted.WaitOutput("recovered 1 keys", 1, /*from_stderr=*/true)) << restarted.stderr_text();
-  ASSERT_TRUE(restarted.WaitOutput("(a write the stop interrupted)", 1, /*from_stderr=*/true)) << restarted.stderr_text();
+  ASSERT_TRUE(restarted.WaitOutput("(a write the stop interrupted)", 1, /*from_stderr=*/true))
+      << restarted.stderr_text();
   const std::string& err = restarted.stderr_text();
   const size_t at = err.find("cut a torn tail of 'wal': ");
   ASSERT_NE(at, std::string::npos) << err;

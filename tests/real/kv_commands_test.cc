@@ -1,9 +1,9 @@
 #include "real/kv_commands.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace kvlab::real {
 namespace {

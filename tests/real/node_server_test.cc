@@ -1,12 +1,11 @@
 // A real `kvlab node` process on 127.0.0.1, driven over TCP with a small RESP client.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/real/node_process.h"
 
@@ -111,12 +110,12 @@ TEST_F(NodeServerTest, MalformedClientsAreCutOffWhileOthersKeepWorking) {
   RespClient slowloris(port_);
   ASSERT_TRUE(slowloris.SendRaw("*3\r\n$3\r\nSET\r\n$1\r\nk"));  // never finished.
   const std::vector<std::string> bad_inputs = {
-      "*1\r\n$-5\r\n",                                  // negative bulk length
-      "*2\r\n$3\r\nGET\r\n$99999999999\r\n",            // huge declared length
-      "*99999999999\r\n",                               // huge multibulk count
-      "*1\r\n:5\r\n",                                   // not a bulk
-      "SET a \"unbalanced\r\n",                         // inline quoting
-      std::string(70 * 1024, 'x'),                      // overlong inline request
+      "*1\r\n$-5\r\n",                        // negative bulk length
+      "*2\r\n$3\r\nGET\r\n$99999999999\r\n",  // huge declared length
+      "*99999999999\r\n",                     // huge multibulk count
+      "*1\r\n:5\r\n",                         // not a bulk
+      "SET a \"unbalanced\r\n",               // inline quoting
+      std::string(70 * 1024, 'x'),            // overlong inline request
   };
   for (const std::string& bad : bad_inputs) {
     RespClient c(port_);

@@ -1,13 +1,12 @@
 // PosixDisk's preallocated files (the single policy's WAL with --durability fsync): zeros ahead of
 // the data, overwritten in place; the WAL's recovery cuts the zero tail a crash leaves behind.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/kv/kv_store.h"
 #include "real/posix_disk.h"
@@ -28,7 +27,7 @@ PosixDiskOptions Preallocate(std::string file) {
 }
 
 uint64_t SizeOnDisk(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
   return static_cast<uint64_t>(st.st_size);
 }

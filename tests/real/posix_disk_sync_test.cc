@@ -1,4 +1,5 @@
 // PosixDisk::StartSync: syncs on the sync thread (async_syncs) or inline, completions in order.
+#include <gtest/gtest.h>
 #include <poll.h>
 
 #include <chrono>
@@ -6,8 +7,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "real/posix_disk.h"
 #include "tests/real/node_process.h"

@@ -4,6 +4,7 @@
 // Afterwards: the history (with a final read of every written key) is linearizable, no acknowledged
 // write is lost, a new leader with a higher term served while the old one was down, and the
 // restarted node catches up. Every wait polls a condition against a deadline.
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 
@@ -16,8 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -77,10 +76,10 @@ class RaftFailoverTest : public ::testing::Test {
 
   // Starts node index i (id i+1) on its fixed ports and data dir; true once it listens.
   bool StartNode(int i) {
-    nodes_[i] = std::make_unique<NodeProcess>(NodeProcess::Kvlab{
-        {"node", "--id", absl::StrCat(i + 1), "--port", absl::StrCat(Port(i)), "--data-dir",
-         absl::StrCat(dir_.path(), "/node-", i + 1), "--policy", "raft", "--durability", "fsync", "--cluster",
-         members_}});
+    nodes_[i] = std::make_unique<NodeProcess>(
+        NodeProcess::Kvlab{{"node", "--id", absl::StrCat(i + 1), "--port", absl::StrCat(Port(i)), "--data-dir",
+                            absl::StrCat(dir_.path(), "/node-", i + 1), "--policy", "raft", "--durability", "fsync",
+                            "--cluster", members_}});
     return nodes_[i]->WaitReady() == Port(i);
   }
   int Port(int i) const { return base_ + i; }
@@ -189,10 +188,11 @@ TEST_F(RaftFailoverTest, LeaderKilledMidRunLosesNoAcknowledgedWriteAndCatchesUpA
     unknown += op.result == workloads::OpResult::kUnknown ? 1 : 0;
     acked_puts += op.op == "put" && op.result == workloads::OpResult::kOk ? 1 : 0;
   }
-  std::printf("failover run: %lu ops, %lu errors, %zu unknown, %zu acknowledged puts, leader %d -> %d, "
-              "restarted %s\n",
-              static_cast<unsigned long>(out.report.ops), static_cast<unsigned long>(out.report.errors), unknown,
-              acked_puts, old_leader + 1, new_leader + 1, restarted_mid_run ? "mid-run" : "after the run");
+  std::printf(
+      "failover run: %lu ops, %lu errors, %zu unknown, %zu acknowledged puts, leader %d -> %d, "
+      "restarted %s\n",
+      static_cast<unsigned long>(out.report.ops), static_cast<unsigned long>(out.report.errors), unknown, acked_puts,
+      old_leader + 1, new_leader + 1, restarted_mid_run ? "mid-run" : "after the run");
   const std::vector<std::string> lost = LostWrites(out.history, scenario.clients);
   EXPECT_TRUE(lost.empty()) << lost.size() << " keys lost an acknowledged write, e.g. " << lost.front();
 

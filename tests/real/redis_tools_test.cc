@@ -1,10 +1,10 @@
 // The stock Redis tools against a real `kvlab node`: redis-cli, redis-cli --pipe,
 // redis-benchmark and python3-redis. Skipped when a tool is not installed (scripts/lib.sh
 // installs redis-tools and python3-redis).
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/real/node_process.h"
 
@@ -57,8 +57,7 @@ TEST_F(RedisToolsTest, RedisCliPipeMassInsert) {
 TEST_F(RedisToolsTest, RedisBenchmarkRunsToCompletion) {
   if (!HaveProgram("redis-benchmark")) GTEST_SKIP() << "redis-benchmark not installed";
   std::string out;
-  EXPECT_EQ(RunShell("redis-benchmark -p " + std::to_string(port_) + " -t set,get -n 20000 -q 2>&1", &out), 0)
-      << out;
+  EXPECT_EQ(RunShell("redis-benchmark -p " + std::to_string(port_) + " -t set,get -n 20000 -q 2>&1", &out), 0) << out;
   EXPECT_NE(out.find("SET:"), std::string::npos) << out;
   EXPECT_NE(out.find("GET:"), std::string::npos) << out;
 }
@@ -66,10 +65,10 @@ TEST_F(RedisToolsTest, RedisBenchmarkRunsToCompletion) {
 TEST_F(RedisToolsTest, PythonRedisClient) {
   if (RunShell("/usr/bin/python3 -c 'import redis' 2>/dev/null") != 0) GTEST_SKIP() << "python3-redis not installed";
   std::string out;
-  EXPECT_EQ(RunShell("/usr/bin/python3 " KVLAB_SOURCE_DIR "/tests/real/redis_py_check.py " + std::to_string(port_) +
-                         " 2>&1",
-                     &out),
-            0)
+  EXPECT_EQ(
+      RunShell("/usr/bin/python3 " KVLAB_SOURCE_DIR "/tests/real/redis_py_check.py " + std::to_string(port_) + " 2>&1",
+               &out),
+      0)
       << out;
 }
 

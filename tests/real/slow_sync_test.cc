@@ -1,5 +1,6 @@
 // A `kvlab node` on a slowed disk (--debug-sync-delay-ms): its syncs run off the event loop, so
 // other clients are served while a write's sync is in flight, and a clean stop waits for it.
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 
@@ -7,8 +8,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "tests/real/node_process.h"
 
@@ -19,7 +18,6 @@ using net::RespValue;
 using testing::NodeProcess;
 using testing::RespClient;
 using testing::TempDir;
-
 
 // Long enough that a PING and a GET on an idle localhost node fit inside it many times over,
 // even under ASan on a loaded machine (the brief's 300 ms left too thin a margin there).

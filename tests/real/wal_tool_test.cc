@@ -1,12 +1,12 @@
 // `kvlab wal check|repair DIR` through the binary: exit codes and what it says are the contract.
 // Data dirs are written in-process with the core's own writers (KvStore, RaftStorage) over a
 // PosixDisk, then damaged the way a disk or a crash damages them.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "core/kv/kv_store.h"
@@ -34,7 +34,8 @@ int Wal(const std::string& args, std::string* out) {
 void WriteSingleDir(const std::string& dir) {
   std::unique_ptr<PosixDisk> disk = *PosixDisk::Open(dir);
   std::unique_ptr<core::KvStore> store = *core::KvStore::Open(*disk);
-  for (int i = 0; i < kRecords; ++i) store->Apply(core::Command::Put(absl::StrCat("k", 10 + i), std::string(50, 'v')), 1);
+  for (int i = 0; i < kRecords; ++i)
+    store->Apply(core::Command::Put(absl::StrCat("k", 10 + i), std::string(50, 'v')), 1);
   ASSERT_TRUE(store->Sync().ok());
 }
 

@@ -1,8 +1,8 @@
 #include "sim/chunked_bytes.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "core/rng.h"
 

@@ -1,13 +1,13 @@
 // Determinism across builds and compilers (DESIGN.md rule 5): the same seed gives the same trace
 // hash from this (Debug + ASan/UBSan, g++) build, the Release build and the clang Release build.
 // scripts/test builds the other two and names them in KVLAB_RELEASE_BINARY / KVLAB_CLANG_BINARY.
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace {
 

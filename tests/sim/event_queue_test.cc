@@ -1,11 +1,11 @@
 #include "sim/event_queue.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <set>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/rng.h"
 

@@ -1,9 +1,9 @@
 #include "workloads/fiber.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace kvlab::workloads {
 namespace {

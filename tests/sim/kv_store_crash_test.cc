@@ -1,12 +1,12 @@
 // KvStore against a trivially correct model (std::map) across random crashes of a SimDisk, with
 // and without torn writes: after every recovery the store holds exactly the synced writes.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
-#include <vector>
 #include <memory>
 #include <string>
-
-#include <gtest/gtest.h>
+#include <vector>
 
 #include "core/kv/kv_store.h"
 #include "core/rng.h"
@@ -23,9 +23,7 @@ using Model = std::map<std::string, std::string>;
 // The model's version of each op; returns what the store must answer.
 Result ApplyToModel(Model& m, const Command& c) {
   switch (c.op) {
-    case core::Op::kPut:
-      m[c.keys[0]] = c.values[0];
-      return Result::Ok();
+    case core::Op::kPut: m[c.keys[0]] = c.values[0]; return Result::Ok();
     case core::Op::kDel: {
       const int64_t n = static_cast<int64_t>(m.erase(c.keys[0]));
       return Result::Integer(n);
@@ -41,19 +39,15 @@ Result ApplyToModel(Model& m, const Command& c) {
       auto it = m.find(c.keys[0]);
       return it == m.end() ? Result::Nil() : Result::Value(it->second);
     }
-    default:
-      ADD_FAILURE() << "op not modelled";
-      return Result::Nil();
+    default: ADD_FAILURE() << "op not modelled"; return Result::Nil();
   }
 }
 
 Command RandomCommand(core::Rng& rng) {
   const std::string key = "k" + std::to_string(rng.Uniform(16));
   switch (rng.Uniform(5)) {
-    case 0:
-      return Command::Get(key);
-    case 1:
-      return Command::Del(key);
+    case 0: return Command::Get(key);
+    case 1: return Command::Del(key);
     case 2: {
       Command c;
       c.op = core::Op::kIncr;
@@ -63,8 +57,8 @@ Command RandomCommand(core::Rng& rng) {
     }
     default: {
       // Numeric values keep INCR working; 'x' values make it fail.
-      std::string value = rng.Uniform(4) == 0 ? "x" + std::string(rng.Uniform(40), 'v')
-                                              : std::to_string(rng.Uniform(1000));
+      std::string value =
+          rng.Uniform(4) == 0 ? "x" + std::string(rng.Uniform(40), 'v') : std::to_string(rng.Uniform(1000));
       return Command::Put(key, std::move(value));
     }
   }

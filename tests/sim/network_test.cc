@@ -1,9 +1,9 @@
 #include "sim/network.h"
 
+#include <gtest/gtest.h>
+
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace kvlab::sim {
 namespace {

@@ -1,11 +1,11 @@
 // The raft policy in the simulator: 3- and 5-node clusters under client load, leader crashes,
 // partitions and random fault sweeps. Every run's history must be linearizable, no acknowledged
 // write may be lost, and once faults stop every request must complete within bounded time.
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/raft/raft_node.h"
 #include "sim/faults.h"
@@ -41,7 +41,8 @@ HistoryOp Call(SimRuntime& rt, workloads::Client& client, int id, const core::Co
     case Outcome::kOk:
       op.result = OpResult::kOk;
       if (cmd.op == core::Op::kGet) {
-        op.value = r.result.kind == core::ResultKind::kValue ? std::optional<std::string>(r.result.value) : std::nullopt;
+        op.value =
+            r.result.kind == core::ResultKind::kValue ? std::optional<std::string>(r.result.value) : std::nullopt;
       }
       break;
     case Outcome::kFail: op.result = OpResult::kFail; break;
@@ -67,8 +68,8 @@ struct RunOutcome {
   int ok = 0;
   int failed = 0;
   int unknown = 0;
-  core::Nanos quiet_at = 0;             // when faults stopped.
-  core::Nanos last_complete = 0;        // completion of the last client op.
+  core::Nanos quiet_at = 0;       // when faults stopped.
+  core::Nanos last_complete = 0;  // completion of the last client op.
   bool finished = false;
   uint64_t trace_hash = 0;
   std::vector<std::string> node_errors;
@@ -91,7 +92,8 @@ RunOutcome RunRaft(uint64_t seed, const RunOptions& opt) {
   RunOutcome out;
   core::RaftOptions ro;
   if (opt.snapshot_every > 0) ro.snapshot_every_entries = opt.snapshot_every;
-  NodeFactory factory = [ro](const core::NodeConfig& config, core::Env& env) -> absl::StatusOr<std::unique_ptr<core::Node>> {
+  NodeFactory factory = [ro](const core::NodeConfig& config,
+                             core::Env& env) -> absl::StatusOr<std::unique_ptr<core::Node>> {
     return std::unique_ptr<core::Node>(new core::RaftNode(config, env, ro));
   };
   Simulator sim(Config(), "raft", opt.nodes, seed, factory);

@@ -1,8 +1,8 @@
 #include "sim/run.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "tests/sim/test_nodes.h"
 
@@ -16,7 +16,7 @@ workloads::Scenario Builtin(const std::string& name) {
 }
 
 SimRunOutcome RunOnce(const workloads::Scenario& scenario, uint64_t seed, FaultMode faults = FaultMode::kNone,
-                  const std::string& policy = "single") {
+                      const std::string& policy = "single") {
   SimRunOptions options;
   options.scenario = scenario;
   options.policy = *core::ParsePolicyChoice(policy);

@@ -2,9 +2,9 @@
 // answer times out exactly client_timeout_ns after it was made, as with one event per call.
 #include "sim/sim_client.h"
 
-#include <vector>
-
 #include <gtest/gtest.h>
+
+#include <vector>
 
 #include "sim/sim_runtime.h"
 #include "sim/simulator.h"

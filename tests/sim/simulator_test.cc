@@ -1,9 +1,9 @@
 #include "sim/simulator.h"
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "sim/sim_runtime.h"
 #include "tests/sim/test_nodes.h"
@@ -11,8 +11,8 @@
 namespace kvlab::sim {
 namespace {
 
-using testing::EchoNode;
 using testing::EchoConfig;
+using testing::EchoNode;
 using testing::MakeEchoNode;
 using testing::MakeSyncingNode;
 using testing::SyncingNode;
@@ -86,7 +86,7 @@ TEST(SimulatorTest, CrashedNodeTimesOutClientsAndRestartServesAgain) {
   });
   ASSERT_TRUE(sim.RunUntil([&] { return runtime.AllFinished(); }).ok());
   EXPECT_EQ(outcomes, (std::vector<workloads::Outcome>{workloads::Outcome::kOk, workloads::Outcome::kUnknown,
-                                                        workloads::Outcome::kOk}));
+                                                       workloads::Outcome::kOk}));
   EXPECT_EQ(runtime.client_stats().timeouts, 1u);
   EXPECT_EQ(sim.node(1).stats().crashes, 1u);
 }

@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/policy/node.h"
-#include "core/types.h"
 #include "core/policy/registry.h"
+#include "core/types.h"
 #include "sim/sim_config.h"
 #include "sim/simulator.h"
 
@@ -183,8 +183,8 @@ class PlantedBugNode final : public core::Node {
 // `victim` where the bug hits one node).
 inline NodeFactory PlantBug(core::PolicyChoice policy, PlantedBug bug, core::NodeId victim = 2) {
   auto boots = std::make_shared<std::map<core::NodeId, int>>();
-  return [policy, bug, victim, boots](const core::NodeConfig& config, core::Env& env)
-             -> absl::StatusOr<std::unique_ptr<core::Node>> {
+  return [policy, bug, victim, boots](const core::NodeConfig& config,
+                                      core::Env& env) -> absl::StatusOr<std::unique_ptr<core::Node>> {
     absl::StatusOr<std::unique_ptr<core::Node>> inner = core::MakeNode(policy, config, env);
     if (!inner.ok()) return inner.status();
     const int boot = ++(*boots)[config.self];

@@ -3,11 +3,11 @@
 // pending until the test completes them (CompleteSyncs), as a runtime would in a later turn.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/env.h"
 #include "core/policy/node.h"

@@ -13,15 +13,12 @@
 namespace kvlab::workloads {
 namespace {
 
-HistoryOp Put(int client, std::string key, std::string v, core::Nanos a, core::Nanos b,
-              OpResult r = OpResult::kOk) {
-  return {.client = client, .op = "put", .key = key, .value = v, .invoke_ns = a, .complete_ns = b,
-          .result = r};
+HistoryOp Put(int client, std::string key, std::string v, core::Nanos a, core::Nanos b, OpResult r = OpResult::kOk) {
+  return {.client = client, .op = "put", .key = key, .value = v, .invoke_ns = a, .complete_ns = b, .result = r};
 }
-HistoryOp Get(int client, std::string key, std::optional<std::string> v, core::Nanos a,
-              core::Nanos b, OpResult r = OpResult::kOk) {
-  return {.client = client, .op = "get", .key = key, .value = v, .invoke_ns = a, .complete_ns = b,
-          .result = r};
+HistoryOp Get(int client, std::string key, std::optional<std::string> v, core::Nanos a, core::Nanos b,
+              OpResult r = OpResult::kOk) {
+  return {.client = client, .op = "get", .key = key, .value = v, .invoke_ns = a, .complete_ns = b, .result = r};
 }
 
 // `op` stamped with seqs: the place of its invocation and completion in the run's event order.
@@ -45,13 +42,13 @@ bool Linearizable(const std::vector<HistoryOp>& h) {
 }
 
 TEST(Linearizability, SequentialHistoryIsAccepted) {
-  EXPECT_TRUE(Linearizable({Get(1, "x", std::nullopt, 0, 1), Put(1, "x", "a", 2, 3),
-                            Get(2, "x", "a", 4, 5), Put(2, "x", "b", 6, 7), Get(1, "x", "b", 8, 9)}));
+  EXPECT_TRUE(Linearizable({Get(1, "x", std::nullopt, 0, 1), Put(1, "x", "a", 2, 3), Get(2, "x", "a", 4, 5),
+                            Put(2, "x", "b", 6, 7), Get(1, "x", "b", 8, 9)}));
 }
 
 TEST(Linearizability, StaleReadIsRejectedWithASmallWitness) {
-  const std::vector<HistoryOp> h = {Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30),
-                                    Get(2, "x", "a", 40, 50), Get(3, "y", std::nullopt, 0, 1)};
+  const std::vector<HistoryOp> h = {Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30), Get(2, "x", "a", 40, 50),
+                                    Get(3, "y", std::nullopt, 0, 1)};
   const CheckResult r = CheckLinearizable(h);
   EXPECT_FALSE(r.ok);
   ASSERT_EQ(r.violations.size(), 1u);
@@ -73,31 +70,25 @@ TEST(Linearizability, ReadOfValueNeverWrittenIsRejected) {
 
 TEST(Linearizability, ConcurrentWritesMayTakeEffectInEitherOrder) {
   // a and b overlap: readers may see them in either order, but all readers must agree.
-  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15),
-                            Get(3, "x", "a", 20, 25)}));
-  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15),
-                            Get(3, "x", "b", 20, 25)}));
-  EXPECT_FALSE(Linearizable({Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15),
-                             Get(3, "x", "a", 20, 25), Get(3, "x", "b", 30, 35),
-                             Get(4, "x", "a", 40, 45)}));
+  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15), Get(3, "x", "a", 20, 25)}));
+  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15), Get(3, "x", "b", 20, 25)}));
+  EXPECT_FALSE(Linearizable({Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15), Get(3, "x", "a", 20, 25),
+                             Get(3, "x", "b", 30, 35), Get(4, "x", "a", 40, 45)}));
   // A read concurrent with a write may see the old or the new value.
-  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30),
-                            Get(2, "x", "a", 15, 25)}));
+  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30), Get(2, "x", "a", 15, 25)}));
 }
 
 TEST(Linearizability, FailedWritesNeverTakeEffect) {
   EXPECT_FALSE(Linearizable({Put(1, "x", "a", 0, 10, OpResult::kFail), Get(2, "x", "a", 20, 30)}));
-  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10, OpResult::kFail),
-                            Get(2, "x", std::nullopt, 20, 30)}));
+  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10, OpResult::kFail), Get(2, "x", std::nullopt, 20, 30)}));
 }
 
 TEST(Linearizability, UnknownWriteMayTakeEffectLateOrNever) {
   // Seen long after it timed out: fine, it may have been applied late.
-  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10, OpResult::kUnknown),
-                            Get(2, "x", std::nullopt, 20, 30), Get(2, "x", "a", 100, 110)}));
+  EXPECT_TRUE(Linearizable(
+      {Put(1, "x", "a", 0, 10, OpResult::kUnknown), Get(2, "x", std::nullopt, 20, 30), Get(2, "x", "a", 100, 110)}));
   // Never seen: fine too.
-  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10, OpResult::kUnknown),
-                            Get(2, "x", std::nullopt, 20, 30)}));
+  EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10, OpResult::kUnknown), Get(2, "x", std::nullopt, 20, 30)}));
 }
 
 TEST(Linearizability, UnknownWriteCannotTakeEffectBeforeItsInvoke) {
@@ -107,16 +98,14 @@ TEST(Linearizability, UnknownWriteCannotTakeEffectBeforeItsInvoke) {
 TEST(Linearizability, UnknownWriteThatMustHaveTakenEffectCannotUndoLaterWrites) {
   // a (unknown) is seen, then b is written and read; a cannot be read again after b.
   EXPECT_FALSE(Linearizable({Put(1, "x", "a", 0, 10, OpResult::kUnknown), Get(2, "x", "a", 20, 30),
-                             Put(2, "x", "b", 40, 50), Get(2, "x", "b", 60, 70),
-                             Get(3, "x", "a", 80, 90)}));
+                             Put(2, "x", "b", 40, 50), Get(2, "x", "b", 60, 70), Get(3, "x", "a", 80, 90)}));
 }
 
 // Issue 10: the driver records a completion and the same client's next invocation at the same
 // virtual nanosecond. A client's own ops are sequential, so its get must see its put.
 TEST(Linearizability, OwnReadThatMissesTheClientsPutAtTheSameInstantIsRejected) {
   EXPECT_FALSE(Linearizable({Put(0, "k", "v1", 0, 10), Get(0, "k", std::nullopt, 10, 20)}));
-  EXPECT_FALSE(Linearizable(
-      {Seqs(Put(0, "k", "v1", 0, 10), 1, 2), Seqs(Get(0, "k", std::nullopt, 10, 20), 3, 4)}));
+  EXPECT_FALSE(Linearizable({Seqs(Put(0, "k", "v1", 0, 10), 1, 2), Seqs(Get(0, "k", std::nullopt, 10, 20), 3, 4)}));
   EXPECT_TRUE(Linearizable({Put(0, "k", "v1", 0, 10), Get(0, "k", "v1", 10, 20)}));
 }
 
@@ -126,21 +115,17 @@ TEST(Linearizability, OtherClientsOpsAtTheSameInstantWithoutSeqsAreConcurrent) {
 
 TEST(Linearizability, SeqsOrderOtherClientsOpsAtTheSameInstant) {
   // The put completed (seq 2) before client 1's get was invoked (seq 3): the get must see it.
-  EXPECT_FALSE(Linearizable(
-      {Seqs(Put(0, "k", "v1", 0, 10), 1, 2), Seqs(Get(1, "k", std::nullopt, 10, 20), 3, 4)}));
+  EXPECT_FALSE(Linearizable({Seqs(Put(0, "k", "v1", 0, 10), 1, 2), Seqs(Get(1, "k", std::nullopt, 10, 20), 3, 4)}));
   // The get was invoked first (seq 2): the two overlap, and it may miss the put.
-  EXPECT_TRUE(Linearizable(
-      {Seqs(Put(0, "k", "v1", 0, 10), 1, 3), Seqs(Get(1, "k", std::nullopt, 10, 20), 2, 4)}));
+  EXPECT_TRUE(Linearizable({Seqs(Put(0, "k", "v1", 0, 10), 1, 3), Seqs(Get(1, "k", std::nullopt, 10, 20), 2, 4)}));
   // Seqs decide even against the clients' numbering: client 1's put, then client 0's stale get.
-  EXPECT_FALSE(Linearizable(
-      {Seqs(Get(0, "k", std::nullopt, 10, 20), 3, 4), Seqs(Put(1, "k", "v1", 0, 10), 1, 2)}));
+  EXPECT_FALSE(Linearizable({Seqs(Get(0, "k", std::nullopt, 10, 20), 3, 4), Seqs(Put(1, "k", "v1", 0, 10), 1, 2)}));
 }
 
 TEST(Linearizability, ViolationListsItsOpsInTheHistorysOrder) {
   // Same times, seq order put(b) -> get(a): the witness lists the put of b before the stale get.
   const CheckResult r = CheckLinearizable(
-      {Seqs(Put(0, "x", "a", 0, 5), 1, 2), Seqs(Get(1, "x", "a", 10, 20), 5, 6),
-       Seqs(Put(2, "x", "b", 10, 10), 3, 4)});
+      {Seqs(Put(0, "x", "a", 0, 5), 1, 2), Seqs(Get(1, "x", "a", 10, 20), 5, 6), Seqs(Put(2, "x", "b", 10, 10), 3, 4)});
   ASSERT_EQ(r.violations.size(), 1u);
   ASSERT_EQ(r.violations[0].ops.size(), 3u);
   EXPECT_EQ(r.violations[0].ops[1].value, "b");
@@ -148,8 +133,13 @@ TEST(Linearizability, ViolationListsItsOpsInTheHistorysOrder) {
 }
 
 TEST(Linearizability, DelIsAPutOfAbsent) {
-  HistoryOp del{.client = 1, .op = "del", .key = "x", .value = std::nullopt, .invoke_ns = 20,
-                .complete_ns = 30, .result = OpResult::kOk};
+  HistoryOp del{.client = 1,
+                .op = "del",
+                .key = "x",
+                .value = std::nullopt,
+                .invoke_ns = 20,
+                .complete_ns = 30,
+                .result = OpResult::kOk};
   EXPECT_TRUE(Linearizable({Put(1, "x", "a", 0, 10), del, Get(2, "x", std::nullopt, 40, 50)}));
   EXPECT_FALSE(Linearizable({Put(1, "x", "a", 0, 10), del, Get(2, "x", "a", 40, 50)}));
 }
@@ -157,22 +147,21 @@ TEST(Linearizability, DelIsAPutOfAbsent) {
 // --- Randomized: histories of an atomic register, and one-read mutations of them -----------------
 
 // A brute-force oracle for small single-key histories: tries every real-time-respecting order.
-bool BruteForce(const std::vector<HistoryOp>& ops, std::vector<bool>& done,
-                std::optional<std::string> state, size_t required_left) {
+bool BruteForce(const std::vector<HistoryOp>& ops, std::vector<bool>& done, std::optional<std::string> state,
+                size_t required_left) {
   if (required_left == 0) return true;
   for (size_t i = 0; i < ops.size(); ++i) {
     if (done[i]) continue;
     bool minimal = true;  // no undone required op must precede i.
     for (size_t j = 0; j < ops.size() && minimal; ++j) {
-      minimal = done[j] || j == i || ops[j].result != OpResult::kOk ||
-                ops[j].complete_ns >= ops[i].invoke_ns;
+      minimal = done[j] || j == i || ops[j].result != OpResult::kOk || ops[j].complete_ns >= ops[i].invoke_ns;
     }
     if (!minimal) continue;
     const bool write = ops[i].op == "put";
     if (!write && ops[i].value != state) continue;
     done[i] = true;
-    const bool ok = BruteForce(ops, done, write ? ops[i].value : state,
-                               required_left - (ops[i].result == OpResult::kOk));
+    const bool ok =
+        BruteForce(ops, done, write ? ops[i].value : state, required_left - (ops[i].result == OpResult::kOk));
     done[i] = false;
     if (ok) return true;
   }
@@ -191,16 +180,15 @@ bool Oracle(std::vector<HistoryOp> ops) {
     return o.result == OpResult::kFail || (o.op == "get" && o.result == OpResult::kUnknown);
   });
   std::vector<bool> done(ops.size(), false);
-  const size_t required = std::count_if(ops.begin(), ops.end(),
-                                        [](const HistoryOp& o) { return o.result == OpResult::kOk; });
+  const size_t required =
+      std::count_if(ops.begin(), ops.end(), [](const HistoryOp& o) { return o.result == OpResult::kOk; });
   return BruteForce(ops, done, std::nullopt, required);
 }
 
-std::vector<HistoryOp> AtomicRegisterHistory(core::Rng& rng, int clients, int ops_per_client,
-                                             int keys) {
+std::vector<HistoryOp> AtomicRegisterHistory(core::Rng& rng, int clients, int ops_per_client, int keys) {
   return workloads::AtomicRegisterHistory(
-      rng, {.clients = clients, .ops_per_client = ops_per_client, .keys = keys,
-            .unknown_ppm = 50'000, .fail_ppm = 50'000});
+      rng,
+      {.clients = clients, .ops_per_client = ops_per_client, .keys = keys, .unknown_ppm = 50'000, .fail_ppm = 50'000});
 }
 
 TEST(LinearizabilityRandomized, AtomicRegisterHistoriesAreAlwaysAccepted) {
@@ -227,9 +215,8 @@ std::vector<HistoryOp> WithRandomSeqs(std::vector<HistoryOp> h, core::Rng& rng) 
     es.push_back({h[i].invoke_ns, rng.Next(), i, false});
     es.push_back({h[i].complete_ns, rng.Next(), i, true});
   }
-  std::sort(es.begin(), es.end(), [](const E& a, const E& b) {
-    return std::tie(a.t, a.shuffle) < std::tie(b.t, b.shuffle);
-  });
+  std::sort(es.begin(), es.end(),
+            [](const E& a, const E& b) { return std::tie(a.t, a.shuffle) < std::tie(b.t, b.shuffle); });
   // Within one instant, each client's slots go back to its events in its own order (a client's
   // ops are in history order in synthetic histories).
   for (size_t begin = 0, end = 0; begin < es.size(); begin = end) {
@@ -241,9 +228,7 @@ std::vector<HistoryOp> WithRandomSeqs(std::vector<HistoryOp> h, core::Rng& rng) 
       std::vector<E> mine;
       for (size_t e : where) mine.push_back(es[e]);
       std::sort(mine.begin(), mine.end(),
-                [](const E& a, const E& b) {
-                  return std::tie(a.op, a.ret) < std::tie(b.op, b.ret);
-                });
+                [](const E& a, const E& b) { return std::tie(a.op, a.ret) < std::tie(b.op, b.ret); });
       for (size_t k = 0; k < where.size(); ++k) es[where[k]] = mine[k];
     }
   }
@@ -295,8 +280,8 @@ TEST(LinearizabilityRandomized, HundredThousandOpsOverThousandKeysAreChecked) {
 // --- Eventual ----------------------------------------------------------------------------------
 
 TEST(Eventual, StaleReadsAreCountedNotViolations) {
-  const CheckResult r = CheckEventual({Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30),
-                                       Get(2, "x", "a", 40, 50), Get(2, "x", "b", 60, 70)});
+  const CheckResult r = CheckEventual(
+      {Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30), Get(2, "x", "a", 40, 50), Get(2, "x", "b", 60, 70)});
   EXPECT_TRUE(r.ok) << FormatCheckResult(r);
   EXPECT_EQ(r.staleness.reads, 2u);
   EXPECT_EQ(r.staleness.stale_reads, 1u);
@@ -312,21 +297,18 @@ TEST(Eventual, OwnReadThatMissesTheClientsPutAtTheSameInstantIsStale) {
     EXPECT_EQ(r.staleness.max_staleness_ns, 0);  // stale from the very instant the put ended.
   }
   // Another client's read at that instant overlaps the put: not stale.
-  EXPECT_EQ(CheckEventual({Put(0, "k", "v1", 0, 10), Get(1, "k", std::nullopt, 10, 20)})
-                .staleness.stale_reads,
-            0u);
+  EXPECT_EQ(CheckEventual({Put(0, "k", "v1", 0, 10), Get(1, "k", std::nullopt, 10, 20)}).staleness.stale_reads, 0u);
 }
 
 TEST(Eventual, ConcurrentWriteIsNotStale) {
-  const CheckResult r = CheckEventual({Put(1, "x", "a", 0, 10), Put(3, "x", "b", 5, 60),
-                                       Get(2, "x", "b", 20, 30), Get(2, "x", "b", 70, 80)});
+  const CheckResult r = CheckEventual(
+      {Put(1, "x", "a", 0, 10), Put(3, "x", "b", 5, 60), Get(2, "x", "b", 20, 30), Get(2, "x", "b", 70, 80)});
   EXPECT_EQ(r.staleness.stale_reads, 0u);
 }
 
 TEST(Eventual, ReadOfAnOverlappingEarlierAcknowledgedWriteIsNotStale) {
   // b overlaps a and may take effect after it, although a was acknowledged later.
-  const CheckResult r = CheckEventual({Put(1, "x", "a", 0, 100), Put(2, "x", "b", 10, 50),
-                                       Get(3, "x", "b", 200, 210)});
+  const CheckResult r = CheckEventual({Put(1, "x", "a", 0, 100), Put(2, "x", "b", 10, 50), Get(3, "x", "b", 200, 210)});
   EXPECT_EQ(r.staleness.stale_reads, 0u);
   EXPECT_TRUE(r.ok);
 }
@@ -341,23 +323,21 @@ TEST(Eventual, AtomicRegisterHistoriesHaveNoStaleReadsOrViolations) {
 }
 
 TEST(Eventual, DivergentFinalReadsAreAViolation) {
-  const CheckResult r = CheckEventual({Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15),
-                                       Get(1, "x", "a", 40, 50), Get(2, "x", "b", 40, 50)});
+  const CheckResult r = CheckEventual(
+      {Put(1, "x", "a", 0, 10), Put(2, "x", "b", 5, 15), Get(1, "x", "a", 40, 50), Get(2, "x", "b", 40, 50)});
   EXPECT_FALSE(r.ok);
   ASSERT_EQ(r.violations.size(), 1u);
   EXPECT_EQ(r.violations[0].ops.size(), 2u);
 }
 
 TEST(Eventual, LostAcknowledgedWriteIsAViolation) {
-  const CheckResult r = CheckEventual({Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30),
-                                       Get(2, "x", "a", 40, 50), Get(3, "x", "a", 40, 50)});
+  const CheckResult r = CheckEventual(
+      {Put(1, "x", "a", 0, 10), Put(1, "x", "b", 20, 30), Get(2, "x", "a", 40, 50), Get(3, "x", "a", 40, 50)});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.violations[0].reason, "an acknowledged write was lost: the final value is older");
 }
 
-TEST(Eventual, ValueNeverWrittenIsAViolation) {
-  EXPECT_FALSE(CheckEventual({Get(2, "x", "ghost", 40, 50)}).ok);
-}
+TEST(Eventual, ValueNeverWrittenIsAViolation) { EXPECT_FALSE(CheckEventual({Get(2, "x", "ghost", 40, 50)}).ok); }
 
 }  // namespace
 }  // namespace kvlab::workloads

@@ -1,12 +1,12 @@
 // The `kvlab` command line through the real binary: exit codes and one-line reasons are the
 // contract. Inputs that must not pass (issue 12) exit 2 with one line, never "OK".
+#include <sys/wait.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <sys/wait.h>
 
 #include "gtest/gtest.h"
 
@@ -51,11 +51,15 @@ const char kPut[] =
 
 TEST(KvlabCheck, ExitCodesAreZeroOkOneViolationTwoBadInput) {
   const std::string ok = WriteFile(
-      "ok.jsonl", std::string(kPut) + "\n" +
-                      R"({"client":2,"op":"get","key":"k1","value":"v7","invoke_ns":6000,"complete_ns":7000,"result":"ok"})" "\n");
+      "ok.jsonl",
+      std::string(kPut) + "\n" +
+          R"({"client":2,"op":"get","key":"k1","value":"v7","invoke_ns":6000,"complete_ns":7000,"result":"ok"})"
+          "\n");
   const std::string bad = WriteFile(
-      "bad.jsonl", std::string(kPut) + "\n" +
-                       R"({"client":2,"op":"get","key":"k1","value":null,"invoke_ns":6000,"complete_ns":7000,"result":"ok"})" "\n");
+      "bad.jsonl",
+      std::string(kPut) + "\n" +
+          R"({"client":2,"op":"get","key":"k1","value":null,"invoke_ns":6000,"complete_ns":7000,"result":"ok"})"
+          "\n");
   EXPECT_EQ(RunKvlab("check " + ok), 0);
   EXPECT_EQ(RunKvlab("check " + ok + " --model eventual"), 0);
   EXPECT_EQ(RunKvlab("check " + bad), 1);
@@ -68,12 +72,11 @@ TEST(KvlabCheck, ExitCodesAreZeroOkOneViolationTwoBadInput) {
 std::string TieHistory(int client, bool seqs) {
   const std::string put_seqs = seqs ? R"(,"invoke_seq":1,"complete_seq":2)" : "";
   const std::string get_seqs = seqs ? R"(,"invoke_seq":3,"complete_seq":4)" : "";
-  return WriteFile(
-      "tie_" + std::to_string(client) + (seqs ? "_seqs" : "") + ".jsonl",
-      R"({"client":0,"op":"put","key":"k","value":"v1","invoke_ns":0,"complete_ns":10,"result":"ok")" +
-          put_seqs + "}\n" + R"({"client":)" + std::to_string(client) +
-          R"(,"op":"get","key":"k","value":null,"invoke_ns":10,"complete_ns":20,"result":"ok")" +
-          get_seqs + "}\n");
+  return WriteFile("tie_" + std::to_string(client) + (seqs ? "_seqs" : "") + ".jsonl",
+                   R"({"client":0,"op":"put","key":"k","value":"v1","invoke_ns":0,"complete_ns":10,"result":"ok")" +
+                       put_seqs + "}\n" + R"({"client":)" + std::to_string(client) +
+                       R"(,"op":"get","key":"k","value":null,"invoke_ns":10,"complete_ns":20,"result":"ok")" +
+                       get_seqs + "}\n");
 }
 
 TEST(KvlabCheck, OrdersEventsThatTieInTimeByClientAndSeq) {
@@ -129,9 +132,9 @@ TEST(KvlabCompare, OutCreatesTheFolderAndItsParents) {
 // unavailability windows of its runs (the failure scenario crashes node 1 at 10 s).
 TEST(KvlabCompare, TwoSettingsOfOnePolicyAreTwoRowsWithTheirUnavailability) {
   std::string out;
-  ASSERT_EQ(RunKvlabOutput("compare --policies raft,raft:election_timeout_ms=50..100 --scenarios failure --seeds 1..2",
-                           &out),
-            0)
+  ASSERT_EQ(
+      RunKvlabOutput("compare --policies raft,raft:election_timeout_ms=50..100 --scenarios failure --seeds 1..2", &out),
+      0)
       << out;
   for (const std::string policy : {"raft", "raft:election_timeout_ms=50..100"}) {
     const size_t row = out.find("| failure | " + policy + " | 2 | 0 |");

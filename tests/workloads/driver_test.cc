@@ -94,8 +94,8 @@ TEST(Driver, RecordedSeqsAreOneOrderOfEveryEvent) {
   FakeRuntime rt;
   const DriverResult r = RunOn(rt, Small("mixed"));
   std::vector<std::pair<uint64_t, core::Nanos>> events;  // (seq, time)
-  std::map<int, uint64_t> last_complete;                  // client -> seq of its last completion.
-  for (const HistoryOp& op : r.history) {                 // in completion order.
+  std::map<int, uint64_t> last_complete;                 // client -> seq of its last completion.
+  for (const HistoryOp& op : r.history) {                // in completion order.
     ASSERT_LT(op.invoke_seq, op.complete_seq);
     EXPECT_LT(last_complete[op.client], op.invoke_seq) << "client " << op.client;
     last_complete[op.client] = op.complete_seq;
@@ -179,10 +179,10 @@ TEST(Driver, OpenLoopP99ReflectsAStallThatClosedLoopHides) {
   auto open_rt = stalled();
   const DriverResult open = RunOn(*open_rt, s);
 
-  EXPECT_LT(closed.report.latency.p99_us, 2'000);        // the stall is invisible...
-  EXPECT_GE(closed.report.latency.max_us, 1'000'000);     // ...except in the max.
-  EXPECT_GT(open.report.latency.p99_us, 500'000);        // the stall dominates the tail.
-  EXPECT_EQ(open.report.ops, 5000u);                      // the schedule was kept.
+  EXPECT_LT(closed.report.latency.p99_us, 2'000);      // the stall is invisible...
+  EXPECT_GE(closed.report.latency.max_us, 1'000'000);  // ...except in the max.
+  EXPECT_GT(open.report.latency.p99_us, 500'000);      // the stall dominates the tail.
+  EXPECT_EQ(open.report.ops, 5000u);                   // the schedule was kept.
   // The closed loop's timeline shows the hole: windows during the stall have no completions.
   EXPECT_EQ(closed.report.timeline[35].ops, 0u);
   EXPECT_GT(closed.report.timeline[20].ops, 90u);
@@ -191,8 +191,8 @@ TEST(Driver, OpenLoopP99ReflectsAStallThatClosedLoopHides) {
 TEST(Driver, TickHookSeesEveryWindow) {
   FakeRuntime rt;
   int ticks = 0;
-  Driver d(rt, Small("latency"), {.seed = 1, .record_history = false,
-                                  .on_tick = [&](const TimelinePoint&) { ++ticks; }});
+  Driver d(rt, Small("latency"),
+           {.seed = 1, .record_history = false, .on_tick = [&](const TimelinePoint&) { ++ticks; }});
   d.Start();
   rt.Run();
   const DriverResult r = d.Finish();

@@ -96,8 +96,7 @@ class FakeRuntime final : public Runtime {
    private:
     void Put(const std::string& key, const std::string& value) {
       auto it = rt_.store.find(key);
-      rt_.before_put[key] = {rt_.now_, it == rt_.store.end() ? std::nullopt
-                                                             : std::optional(it->second)};
+      rt_.before_put[key] = {rt_.now_, it == rt_.store.end() ? std::nullopt : std::optional(it->second)};
       rt_.store[key] = value;
     }
     // The planted bug: a get started now reads the value before a put of its key completed now.

@@ -1,8 +1,8 @@
 #include "workloads/fiber_set.h"
 
-#include <vector>
-
 #include <gtest/gtest.h>
+
+#include <vector>
 
 namespace kvlab::workloads {
 namespace {

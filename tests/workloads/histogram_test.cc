@@ -36,8 +36,7 @@ TEST(Histogram, PercentilesWithinOnePercentOfExact) {
   std::vector<int64_t> values;
   for (int i = 0; i < 50'000; ++i) {
     // Log-uniform latencies from 1 us to 1 s, in ns.
-    const int64_t v = 1000 + static_cast<int64_t>(rng.Uniform(1000)) *
-                                 static_cast<int64_t>(1 + rng.Uniform(1'000'000));
+    const int64_t v = 1000 + static_cast<int64_t>(rng.Uniform(1000)) * static_cast<int64_t>(1 + rng.Uniform(1'000'000));
     values.push_back(v);
     h.Record(v);
   }
@@ -81,8 +80,7 @@ TEST(Histogram, PercentileDistributionEndsAtMaxWithSummary) {
   const std::string text = h.PercentileDistribution(1000.0);
   EXPECT_NE(text.find("Percentile"), std::string::npos);
   EXPECT_NE(text.find("1000.000 1.000000000000       1000"), std::string::npos) << text;
-  EXPECT_NE(text.find("#[Max     =     1000.000, Total count    =         1000]"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("#[Max     =     1000.000, Total count    =         1000]"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -9,10 +9,15 @@
 namespace kvlab::workloads {
 namespace {
 
-HistoryOp Op(int client, core::Nanos invoke, core::Nanos complete, uint64_t invoke_seq = 0,
-             uint64_t complete_seq = 0) {
-  return {.client = client, .op = "get", .key = "k", .value = std::nullopt, .invoke_ns = invoke,
-          .complete_ns = complete, .result = OpResult::kOk, .invoke_seq = invoke_seq,
+HistoryOp Op(int client, core::Nanos invoke, core::Nanos complete, uint64_t invoke_seq = 0, uint64_t complete_seq = 0) {
+  return {.client = client,
+          .op = "get",
+          .key = "k",
+          .value = std::nullopt,
+          .invoke_ns = invoke,
+          .complete_ns = complete,
+          .result = OpResult::kOk,
+          .invoke_seq = invoke_seq,
           .complete_seq = complete_seq};
 }
 
@@ -51,8 +56,7 @@ TEST(HistoryOrder, WithoutSeqsAZeroLengthOpSitsBetweenItsClientsNeighbours) {
 // The one pattern no line of events can keep fully concurrent (history_order.h): two clients
 // each end an op and begin the next at one instant. The lower client id goes first.
 TEST(HistoryOrder, WithoutSeqsTwoClientsTurningAtOneInstantOrderByClientId) {
-  const EventRanks r =
-      RankEvents({Op(1, 0, 10), Op(1, 10, 20), Op(0, 0, 10), Op(0, 10, 20)});
+  const EventRanks r = RankEvents({Op(1, 0, 10), Op(1, 10, 20), Op(0, 0, 10), Op(0, 10, 20)});
   EXPECT_TRUE(Precedes(r, 2, 1));   // client 0's first op before client 1's second.
   EXPECT_FALSE(Precedes(r, 0, 3));  // client 1's first op overlaps client 0's second.
   EXPECT_TRUE(Precedes(r, 0, 1));
@@ -61,8 +65,7 @@ TEST(HistoryOrder, WithoutSeqsTwoClientsTurningAtOneInstantOrderByClientId) {
 
 TEST(HistoryOrder, RanksAreAPermutationWithEachCallBeforeItsReturn) {
   core::Rng rng(5);
-  const std::vector<HistoryOp> h =
-      AtomicRegisterHistory(rng, {.clients = 20, .ops_per_client = 50});
+  const std::vector<HistoryOp> h = AtomicRegisterHistory(rng, {.clients = 20, .ops_per_client = 50});
   const EventRanks r = RankEvents(h);
   std::vector<int64_t> all(r.invoke);
   all.insert(all.end(), r.complete.begin(), r.complete.end());

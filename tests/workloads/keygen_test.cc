@@ -43,30 +43,24 @@ TEST(YcsbFnvHash, IsFnv1OverEightLittleEndianBytesWithJavaAbs) {
 // Golden sequences: any change to the PRNG, the generators or DetPow shifts every simulated run,
 // so it must be deliberate. Update these only together with a note in the commit.
 TEST(KeyChooserGolden, UniformSequenceIsFixed) {
-  EXPECT_EQ(Draw(KeyDistribution::kUniform, 1000, 8),
-            (std::vector<uint64_t>{83, 378, 680, 924, 991, 769, 719, 850}));
+  EXPECT_EQ(Draw(KeyDistribution::kUniform, 1000, 8), (std::vector<uint64_t>{83, 378, 680, 924, 991, 769, 719, 850}));
 }
 TEST(KeyChooserGolden, ScrambledZipfianSequenceIsFixed) {
-  EXPECT_EQ(Draw(KeyDistribution::kZipfian, 1000, 8),
-            (std::vector<uint64_t>{769, 20, 874, 307, 927, 183, 477, 433}));
+  EXPECT_EQ(Draw(KeyDistribution::kZipfian, 1000, 8), (std::vector<uint64_t>{769, 20, 874, 307, 927, 183, 477, 433}));
 }
 TEST(KeyChooserGolden, ExactZipfianSequenceIsFixed) {
-  EXPECT_EQ(Draw(KeyDistribution::kZipfianExact, 1000, 8),
-            (std::vector<uint64_t>{0, 8, 88, 568, 940, 175, 119, 323}));
+  EXPECT_EQ(Draw(KeyDistribution::kZipfianExact, 1000, 8), (std::vector<uint64_t>{0, 8, 88, 568, 940, 175, 119, 323}));
 }
 TEST(KeyChooserGolden, HotspotSequenceIsFixed) {
-  EXPECT_EQ(Draw(KeyDistribution::kHotspot, 1000, 8),
-            (std::vector<uint64_t>{37, 92, 792, 85, 58, 29, 32, 87}));
+  EXPECT_EQ(Draw(KeyDistribution::kHotspot, 1000, 8), (std::vector<uint64_t>{37, 92, 792, 85, 58, 29, 32, 87}));
 }
 TEST(KeyChooserGolden, LatestSequenceIsFixed) {
-  EXPECT_EQ(Draw(KeyDistribution::kLatest, 1000, 8),
-            (std::vector<uint64_t>{999, 991, 911, 431, 59, 824, 880, 676}));
+  EXPECT_EQ(Draw(KeyDistribution::kLatest, 1000, 8), (std::vector<uint64_t>{999, 991, 911, 431, 59, 824, 880, 676}));
 }
 
 TEST(KeyChooser, AllDrawsStayInKeyspace) {
-  for (auto kind : {KeyDistribution::kUniform, KeyDistribution::kZipfian,
-                    KeyDistribution::kZipfianExact, KeyDistribution::kHotspot,
-                    KeyDistribution::kLatest, KeyDistribution::kSequential}) {
+  for (auto kind : {KeyDistribution::kUniform, KeyDistribution::kZipfian, KeyDistribution::kZipfianExact,
+                    KeyDistribution::kHotspot, KeyDistribution::kLatest, KeyDistribution::kSequential}) {
     for (uint64_t k : Draw(kind, 37, 5000)) EXPECT_LT(k, 37u) << KeyDistributionName(kind);
   }
 }
@@ -105,7 +99,7 @@ TEST(KeyChooser, ScrambledZipfianSpreadsHotKeysButKeepsSkew) {
   std::vector<int> freq(items, 0);
   for (uint64_t k : Draw(KeyDistribution::kZipfian, items, 100'000)) ++freq[k];
   std::sort(freq.rbegin(), freq.rend());
-  EXPECT_GT(freq[0], 100'000 / 100);        // a hot key far above the uniform 0.1%.
+  EXPECT_GT(freq[0], 100'000 / 100);          // a hot key far above the uniform 0.1%.
   EXPECT_LT(freq[items / 2], 100'000 / 500);  // a long cold tail.
 }
 
@@ -134,10 +128,8 @@ TEST(OpMix, ProportionsAreRespected) {
 }
 
 TEST(OpMix, RejectsProportionsNotSummingToOne) {
-  EXPECT_EQ((OpMix{.read = 0.5, .update = 0.2}).Validate().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((OpMix{.read = -0.5, .update = 1.5}).Validate().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((OpMix{.read = 0.5, .update = 0.2}).Validate().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((OpMix{.read = -0.5, .update = 1.5}).Validate().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ValueSize, UniformRangeStaysInBoundsAndValuesAreUnique) {
@@ -150,8 +142,7 @@ TEST(ValueSize, UniformRangeStaysInBoundsAndValuesAreUnique) {
   }
   EXPECT_EQ(MakeValue(3, 7, 10), "c3-7......");
   EXPECT_NE(MakeValue(1, 23, 4), MakeValue(12, 3, 4));
-  EXPECT_EQ((ValueSizeSpec{.min_bytes = 5, .max_bytes = 4}).Validate().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((ValueSizeSpec{.min_bytes = 5, .max_bytes = 4}).Validate().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

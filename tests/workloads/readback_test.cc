@@ -9,8 +9,14 @@ namespace {
 using testing::FakeRuntime;
 
 HistoryOp Op(std::string op, std::string key, OpResult result, uint64_t invoke_seq) {
-  return {.client = 0, .op = std::move(op), .key = std::move(key), .value = "v", .invoke_ns = 0,
-          .complete_ns = 1, .result = result, .invoke_seq = invoke_seq,
+  return {.client = 0,
+          .op = std::move(op),
+          .key = std::move(key),
+          .value = "v",
+          .invoke_ns = 0,
+          .complete_ns = 1,
+          .result = result,
+          .invoke_seq = invoke_seq,
           .complete_seq = invoke_seq + 1};
 }
 
@@ -18,18 +24,15 @@ HistoryOp Op(std::string op, std::string key, OpResult result, uint64_t invoke_s
 bool RunReadBack(FakeRuntime& rt, const std::vector<std::string>& keys, core::Nanos deadline,
                  std::vector<HistoryOp>& history) {
   bool read_all = false;
-  rt.Spawn([&] {
-    read_all = ReadBack(rt, keys, {.workload_clients = 4, .deadline = deadline}, history);
-  });
+  rt.Spawn([&] { read_all = ReadBack(rt, keys, {.workload_clients = 4, .deadline = deadline}, history); });
   rt.Run();
   return read_all;
 }
 
 TEST(ReadBack, WrittenKeysAreThoseOfWritesThatMayHaveApplied) {
-  const std::vector<HistoryOp> h = {
-      Op("put", "b", OpResult::kOk, 1), Op("put", "a", OpResult::kUnknown, 3),
-      Op("del", "c", OpResult::kOk, 5), Op("put", "d", OpResult::kFail, 7),
-      Op("get", "e", OpResult::kOk, 9), Op("put", "b", OpResult::kOk, 11)};
+  const std::vector<HistoryOp> h = {Op("put", "b", OpResult::kOk, 1), Op("put", "a", OpResult::kUnknown, 3),
+                                    Op("del", "c", OpResult::kOk, 5), Op("put", "d", OpResult::kFail, 7),
+                                    Op("get", "e", OpResult::kOk, 9), Op("put", "b", OpResult::kOk, 11)};
   EXPECT_EQ(WrittenKeys(h), (std::vector<std::string>{"a", "b", "c"}));
 }
 
@@ -55,9 +58,7 @@ TEST(ReadBack, ReadsEveryKeyAsTheClientAfterTheWorkloadsWithSeqsAfterTheHistorys
 TEST(ReadBack, RetriesAReadThatFailedUntilItSucceeds) {
   FakeRuntime rt;
   int attempts = 0;
-  rt.outcome = [&](const core::Command&) {
-    return ++attempts <= 3 ? Outcome::kFail : Outcome::kOk;
-  };
+  rt.outcome = [&](const core::Command&) { return ++attempts <= 3 ? Outcome::kFail : Outcome::kOk; };
   std::vector<HistoryOp> h;
   ASSERT_TRUE(RunReadBack(rt, {"a"}, core::Seconds(1), h));
   ASSERT_EQ(h.size(), 1u);  // failed attempts are not recorded.

@@ -32,9 +32,8 @@ RunReport Sample() {
 
 TEST(Report, JsonHasEveryDesignField) {
   const nlohmann::json j = ToJson(Sample());
-  for (const char* field : {"scenario", "policy", "world", "seed", "nodes", "ops", "errors",
-                            "duration_s", "throughput_ops_s", "latency_us", "by_op", "timeline",
-                            "faults", "check"}) {
+  for (const char* field : {"scenario", "policy", "world", "seed", "nodes", "ops", "errors", "duration_s",
+                            "throughput_ops_s", "latency_us", "by_op", "timeline", "faults", "check"}) {
     EXPECT_TRUE(j.contains(field)) << field;
   }
   for (const char* p : {"mean", "p50", "p90", "p99", "p999", "max"}) {

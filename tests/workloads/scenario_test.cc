@@ -17,8 +17,8 @@ TEST(BuiltinScenarios, AllSixPlusYcsbAreValidAndUnique) {
     EXPECT_TRUE(names.insert(s.name).second) << s.name;
     EXPECT_FALSE(s.Summary().empty());
   }
-  for (const char* n : {"throughput", "latency", "hot_cold", "mixed", "high_concurrency", "failure",
-                        "ycsb_a", "ycsb_b", "ycsb_c", "ycsb_d", "ycsb_f"}) {
+  for (const char* n : {"throughput", "latency", "hot_cold", "mixed", "high_concurrency", "failure", "ycsb_a", "ycsb_b",
+                        "ycsb_c", "ycsb_d", "ycsb_f"}) {
     EXPECT_EQ(names.count(n), 1u) << n;
   }
 }
@@ -88,7 +88,8 @@ one_way = true
 [sim]
 net_latency_us = 50
 net_loss_ppm = 1000
-)", "custom.toml");
+)",
+                                    "custom.toml");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->name, "custom");
   EXPECT_EQ(s->keys, 500u);

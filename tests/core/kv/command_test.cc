@@ -1,9 +1,9 @@
 #include "core/kv/command.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/constants.h"
 #include "core/rng.h"
@@ -29,8 +29,12 @@ std::vector<Command> OneCommandPerOp() {
 std::vector<Result> OneResultPerKind() {
   Result values = Result::OfKind(ResultKind::kValues);
   values.values = {std::string("a"), std::nullopt, std::string()};
-  return {Result::Ok(), Result::Nil(), Result::Value(std::string("x\0y", 3)), Result::Integer(INT64_MIN),
-          values, Result::Error("ERR nope")};
+  return {Result::Ok(),
+          Result::Nil(),
+          Result::Value(std::string("x\0y", 3)),
+          Result::Integer(INT64_MIN),
+          values,
+          Result::Error("ERR nope")};
 }
 
 TEST(CommandCodecTest, EveryOpRoundTrips) {

@@ -1,8 +1,8 @@
 #include "core/kv/kv_state.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace kvlab::core {
 namespace {

@@ -1,9 +1,9 @@
 #include "core/kv/kv_store.h"
 
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "core/assert.h"
 #include "tests/support/mem_disk.h"

@@ -1,11 +1,11 @@
 #include "core/kv/wal.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "core/constants.h"
 #include "tests/support/mem_disk.h"

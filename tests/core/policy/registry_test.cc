@@ -2,11 +2,11 @@
 // name a policy setting in reports.
 #include "core/policy/registry.h"
 
-#include <set>
-#include <string>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <set>
+#include <string>
 
 #include "tests/support/mem_disk.h"
 

@@ -2,10 +2,10 @@
 // round trips, every truncation of every message, and counts that lie about the remaining bytes.
 #include "core/raft/raft_messages.h"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/message.h"
 

@@ -1,9 +1,9 @@
 // Unit tests of the raft policy's rules, on fake Envs wired by hand (tests/core/raft_test_env.h).
 #include "core/raft/raft_node.h"
 
-#include <optional>
-
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include "core/policy/registry.h"
 #include "core/raft/raft_policy.h"
@@ -536,7 +536,8 @@ TEST(RaftNodeTest, ReadsWaitForTheLeadersNoOpToCommit) {
   EXPECT_TRUE(s.env.replies.empty());
   auto beats = SentOf<RaftAppend>(s.env);
   ASSERT_FALSE(beats.empty());
-  s.Deliver(Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
+  s.Deliver(
+      Msg(2, 1, RaftAppendReply{.term = 1, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
   EXPECT_EQ(s.env.replies.count(8), 1u);
 }
 
@@ -585,7 +586,8 @@ TEST(RaftNodeTest, LeaderIgnoresReadSeqItDidNotIssueInThisLeadership) {
   // The round's own seq still confirms it.
   auto beats = SentOf<RaftAppend>(s.env);
   ASSERT_FALSE(beats.empty());
-  s.Deliver(Msg(3, 1, RaftAppendReply{.term = term, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
+  s.Deliver(
+      Msg(3, 1, RaftAppendReply{.term = term, .success = true, .match_index = 1, .read_seq = beats.back().read_seq}));
   EXPECT_EQ(s.env.replies.count(8), 1u);
 }
 

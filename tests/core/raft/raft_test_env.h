@@ -3,11 +3,11 @@
 // and completes every sync a node starts at the end of each delivery round (unless holding them).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <memory>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/env.h"
 #include "core/raft/raft_node.h"

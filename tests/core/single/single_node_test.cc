@@ -1,11 +1,11 @@
 #include "core/single/single_node.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "core/constants.h"
 #include "core/policy/registry.h"
@@ -14,9 +14,9 @@
 namespace kvlab::core {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Pair;
-using ::testing::Contains;
 
 NodeConfig OneNode() { return NodeConfig{.self = 1, .members = {1}, .fsync = true}; }
 
