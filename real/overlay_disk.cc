@@ -48,10 +48,6 @@ absl::Status OverlayDisk::Append(std::string_view file, std::string_view bytes) 
 
 absl::Status OverlayDisk::Sync(std::string_view file) { return View(file).status(); }
 
-void OverlayDisk::StartSync(std::string_view file, core::SyncToken token) {
-  syncs_done_.emplace_back(token, Sync(file));
-}
-
 absl::StatusOr<std::string> OverlayDisk::Read(std::string_view file) {
   absl::StatusOr<std::optional<std::string>*> view = View(file);
   if (!view.ok()) return view.status();

@@ -23,9 +23,9 @@ class OverlayDisk final : public core::Disk {
 
   absl::Status Append(std::string_view file, std::string_view bytes) override;
   absl::Status Sync(std::string_view file) override;
-  // Nothing reaches the directory, so there is nothing to sync: the completion is queued at once
-  // (NotFound for a file that does not exist, as Sync), for TakeSyncsDone.
-  void StartSync(std::string_view file, core::SyncToken token) override;
+  // Nothing reaches the directory, so there is nothing to sync, and no node runs on this disk to
+  // hear of a completion: a no-op.
+  void StartSync(std::string_view, core::SyncToken) override {}
   absl::StatusOr<std::string> Read(std::string_view file) override;
   absl::Status Truncate(std::string_view file, uint64_t size) override;
   absl::Status Rename(std::string_view from, std::string_view to) override;
@@ -33,8 +33,6 @@ class OverlayDisk final : public core::Disk {
 
   // Replaces the in-memory view of `file` (it need not exist in the directory).
   void Put(std::string_view file, std::string bytes);
-  // The syncs StartSync reported, oldest first, removed.
-  std::vector<std::pair<core::SyncToken, absl::Status>> TakeSyncsDone() { return std::exchange(syncs_done_, {}); }
 
  private:
   // The file's in-memory view, loaded on first use: nullopt if it does not exist (or was removed).
@@ -42,7 +40,6 @@ class OverlayDisk final : public core::Disk {
 
   const std::string dir_;
   std::map<std::string, std::optional<std::string>, std::less<>> files_;
-  std::vector<std::pair<core::SyncToken, absl::Status>> syncs_done_;
 };
 
 }  // namespace kvlab::real
