@@ -145,7 +145,7 @@ void PeerLink::OnOutboundEvent(core::NodeId id, uint32_t events) {
   if (peer->fd < 0) return;  // disconnected earlier in this turn.
   if (peer->connecting) {
     const int err = ConnectError(peer->fd);
-    if (err != 0) return Disconnect(peer, absl::StrCat("connect: ", std::strerror(err)));
+    if (err != 0) return Disconnect(peer, absl::StrCat("connect: ", std::strerror(err)), err == ECONNREFUSED);
     OnConnected(peer);
     return;
   }
@@ -153,8 +153,8 @@ void PeerLink::OnOutboundEvent(core::NodeId id, uint32_t events) {
     // Peers never write on our outbound connection: readable means EOF, a reset or noise.
     char buf[4096];
     const ssize_t n = read(peer->fd, buf, sizeof(buf));
-    if (n == 0) return Disconnect(peer, "closed by peer");
-    if (n < 0 && errno != EAGAIN && errno != EINTR) return Disconnect(peer, std::strerror(errno));
+    if (n == 0) return Disconnect(peer, "closed by peer", /*peer_closed=*/true);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) return Disconnect(peer, std::strerror(errno), errno == ECONNRESET);
   } else if (events & (EPOLLERR | EPOLLHUP)) {
     return Disconnect(peer, "connection error");
   }
@@ -206,7 +206,7 @@ void PeerLink::UpdateInterest(Outbound* peer) {
   loop_.Modify(peer->watch, EPOLLIN | (peer->want_write ? EPOLLOUT : 0u));
 }
 
-void PeerLink::Disconnect(Outbound* peer, const std::string& reason) {
+void PeerLink::Disconnect(Outbound* peer, const std::string& reason, bool peer_closed) {
   const bool was_connected = peer->fd >= 0 && !peer->connecting;
   if (peer->fd >= 0) {
     loop_.Unwatch(peer->watch);
@@ -228,6 +228,8 @@ void PeerLink::Disconnect(Outbound* peer, const std::string& reason) {
     peer->down_logged = true;
   }
   ScheduleRedial(peer);
+  // Last: the handler may send, which touches this link's state.
+  if (peer_closed && on_peer_closed_) on_peer_closed_(peer->id);
 }
 
 void PeerLink::ScheduleRedial(Outbound* peer) {

@@ -47,6 +47,9 @@ class PeerLink {
  public:
   // Receives every message that arrives for this node, on the loop (never from inside Send).
   using Deliver = absl::AnyInvocable<void(core::Message)>;
+  // Told, on the loop, that a peer's process closed our connection to it or refused a dial (its
+  // port is closed): it exited or was killed, as opposed to merely going silent.
+  using PeerClosed = absl::AnyInvocable<void(core::NodeId)>;
 
   // Listens on `listen` (port 0: any free port, see port()) for peers. `deliver` must stay valid
   // while the link lives.
@@ -66,6 +69,9 @@ class PeerLink {
   void Send(core::NodeId to, const core::Message& msg);
   // Writes every link's queued frames (one send per link). Call at the end of every turn.
   void Flush();
+
+  // Optional; set before the loop runs. See PeerClosed.
+  void set_on_peer_closed(PeerClosed on_closed) { on_peer_closed_ = std::move(on_closed); }
 
   bool Connected(core::NodeId peer) const;
   size_t QueuedBytes(core::NodeId peer) const;
@@ -105,7 +111,8 @@ class PeerLink {
   void OnConnected(Outbound* peer);
   bool WriteOutput(Outbound* peer);  // false if the connection broke.
   void UpdateInterest(Outbound* peer);
-  void Disconnect(Outbound* peer, const std::string& reason);
+  // `peer_closed`: the peer's end closed or refused the connection (EOF, RST, ECONNREFUSED).
+  void Disconnect(Outbound* peer, const std::string& reason, bool peer_closed = false);
   void ScheduleRedial(Outbound* peer);
 
   // Inbound side (peer_link_in.cc).
@@ -121,6 +128,7 @@ class PeerLink {
   EventLoop::WatchId listen_watch_ = 0;
   const int port_;
   Deliver deliver_;
+  PeerClosed on_peer_closed_;
   // Timers cannot be cancelled: they hold a weak reference and do nothing once the link is gone.
   std::shared_ptr<PeerLink*> alive_;
   absl::btree_map<core::NodeId, std::unique_ptr<Outbound>> outbound_;

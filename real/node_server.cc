@@ -121,6 +121,7 @@ absl::Status NodeServer::StartPeers() {
     return absl::Status(link.status().code(), absl::StrCat("peer port: ", link.status().message()));
   }
   peers_ = *std::move(link);
+  peers_->set_on_peer_closed([this](core::NodeId peer) { node_->OnPeerLost(peer); });
   for (const auto& [id, endpoint] : options_.peers) {
     if (id != options_.id) peers_->AddPeer(id, endpoint);
   }

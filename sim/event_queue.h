@@ -25,6 +25,7 @@ enum class EventKind : uint8_t {
   kClientTimeout = 5,  // a client's (possibly superseded) request deadline; target = client
   kFault = 6,          // the fault schedule's next entry; arg = index
   kSyncDone = 7,       // a node's running disk sync completes; target = node, aux = incarnation
+  kPeerLost = 8,       // a crashed process's closed connections reach a node; target = node, arg = the dead peer
 };
 
 struct Event {

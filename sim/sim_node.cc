@@ -105,6 +105,14 @@ void SimNode::FireTimer(uint32_t incarnation, core::TimerToken token) {
   Enqueue(std::move(input));
 }
 
+void SimNode::DeliverPeerLost(core::NodeId peer) {
+  if (!up()) return;
+  Input input;
+  input.kind = InputKind::kPeerLost;
+  input.token = peer;
+  Enqueue(std::move(input));
+}
+
 void SimNode::DropFrontInput() {
   KV_ASSERT(!InboxEmpty());
   ++inbox_head_;
@@ -179,6 +187,8 @@ void SimNode::Handle(Input& input) {
     node_->OnTimer(input.token);
   } else if (input.kind == InputKind::kSyncDone) {
     node_->OnSyncDone(input.token, std::move(input.status));
+  } else if (input.kind == InputKind::kPeerLost) {
+    node_->OnPeerLost(static_cast<core::NodeId>(input.token));
   } else if (input.msg.type == core::MessageType::kClientRequest) {
     HandleClientRequest(input.msg);
   } else {

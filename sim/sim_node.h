@@ -45,6 +45,8 @@ class SimNode final : public core::Env {
   // An input arrives now (network delivery or timer).
   void DeliverMessage(core::Message&& msg, size_t bytes);
   void FireTimer(uint32_t incarnation, core::TimerToken token);
+  // A dead peer's closed connections arrive (Node::OnPeerLost); dropped if this node is down.
+  void DeliverPeerLost(core::NodeId peer);
   // The CPU event: serve one turn.
   void RunTurn(uint32_t incarnation);
   // The disk event: the running sync completes now.
@@ -72,10 +74,10 @@ class SimNode final : public core::Env {
   core::Rng& rng() override { return rng_; }
 
  private:
-  enum class InputKind : uint8_t { kMessage, kTimer, kSyncDone };
+  enum class InputKind : uint8_t { kMessage, kTimer, kSyncDone, kPeerLost };
   struct Input {
     InputKind kind = InputKind::kMessage;
-    uint64_t token = 0;  // a TimerToken or a SyncToken.
+    uint64_t token = 0;  // a TimerToken, a SyncToken or (kPeerLost) the peer's id.
     core::Message msg;
     size_t bytes = 0;
     absl::Status status;  // kSyncDone.

@@ -153,6 +153,10 @@ void Simulator::Dispatch(const Event& ev) {
       trace_.Record("run", ev.time, {ev.target, ev.aux});
       node(ev.target).RunTurn(ev.aux);
       return;
+    case EventKind::kPeerLost:
+      trace_.Record("peer_lost", ev.time, {ev.target, ev.arg});
+      node(ev.target).DeliverPeerLost(static_cast<core::NodeId>(ev.arg));
+      return;
     case EventKind::kTimer:
       trace_.Record("timer", ev.time, {ev.target, ev.aux, ev.arg});
       node(ev.target).FireTimer(ev.aux, ev.arg);
@@ -199,6 +203,22 @@ void Simulator::CrashNode(core::NodeId id, bool tear_last_write) {
   // not depend on the policy's disk contents.
   core::Rng disk_rng(fault_rng_.Next());
   node(id).Crash(tear_last_write, disk_rng);
+  const bool process_exit = fault_rng_.ChancePpm(kProcessExitCrashPpm);
+  trace_.Record("crash_kind", now(), {id, process_exit});
+  if (process_exit) AnnounceClose(id);
+}
+
+// The FIN (or RST) of each connection of the dead process travels its link like a small message:
+// a cut link loses it, a stalled one too (TCP would deliver it late; dropping it is the crueller
+// choice: the peer then learns from its timeout), and a lossy one may lose it.
+void Simulator::AnnounceClose(core::NodeId dead) {
+  for (const auto& peer : nodes_) {
+    const Endpoint to = peer->self();
+    if (to == dead || network_.IsBlocked(dead, to)) continue;
+    for (core::Nanos at : network_.Route(now(), dead, to, kConnectionCloseBytes, /*may_duplicate=*/false)) {
+      Schedule(EventKind::kPeerLost, at, to, 0, dead);
+    }
+  }
 }
 
 absl::Status Simulator::RestartNode(core::NodeId id) {

@@ -23,6 +23,10 @@ namespace kvlab::sim {
 
 // Client endpoints are numbered from here; node endpoints are their NodeIds (1..N).
 inline constexpr Endpoint kFirstClientEndpoint = 1'000'000;
+// Half of all crashes are process exits that close their connections; the rest are silent.
+inline constexpr uint32_t kProcessExitCrashPpm = 500'000;
+// A FIN or RST on the wire (its link's bandwidth and latency apply).
+inline constexpr size_t kConnectionCloseBytes = 64;
 // Debug builds (the CI sweeps) decode every frame the simulator sends and compare it with the
 // typed message: a field an encoder leaves out fails in simulation, not first on real sockets.
 #ifdef NDEBUG
@@ -78,6 +82,10 @@ class Simulator {
   void SetFaultHandler(std::function<void(uint64_t)> handler) { fault_handler_ = std::move(handler); }
 
   // --- faults (the simulator's own controls; the core never sees them) -------------------------
+  // A crash is a process exit (killed, aborted: the kernel closes its connections, and each peer
+  // the network lets hear it is told, Node::OnPeerLost, one link delay later) or, as often, a
+  // machine's power loss (silence: peers learn only from timeouts). Which one: one draw from the
+  // fault stream.
   void CrashNode(core::NodeId id, bool tear_last_write);
   // Boots a crashed node from its disk; a recovery error leaves it down and is returned.
   absl::Status RestartNode(core::NodeId id);
@@ -121,6 +129,8 @@ class Simulator {
   };
   void Dispatch(const Event& ev);
   void Deliver(uint64_t slot);
+  // Tells every peer the network lets hear it that `dead`'s connections closed.
+  void AnnounceClose(core::NodeId dead);
   void ScheduleReleased(const std::vector<Network::Released>& released);
   // A free payload slot (reused or new); the caller fills it.
   uint64_t TakeSlot();

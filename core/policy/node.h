@@ -55,6 +55,11 @@ class Node {
   // A Disk::StartSync finished: `status` is OK when everything appended to that file before the
   // StartSync is durable. Called as a turn's input like a message or timer; EndTurn follows.
   virtual void OnSyncDone(SyncToken token, absl::Status status) = 0;
+  // The runtime saw `peer` close its connections: its process exited or was killed (the kernel
+  // closes a dead process's sockets), as opposed to a peer that merely went silent. A hint, never
+  // a fact to rely on for safety: it may come late, twice, or never (a machine that lost power or
+  // a cut link closes nothing), and the peer may already be back. A turn's input; EndTurn follows.
+  virtual void OnPeerLost(NodeId peer) { (void)peer; }
   virtual void EndTurn() = 0;
 
   // `field:value` pairs for INFO's replication section and the simulator's reports.

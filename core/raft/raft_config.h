@@ -18,6 +18,11 @@ inline constexpr Nanos kRaftTick = Millis(10);          // housekeeping timer pe
 inline constexpr Nanos kRaftHeartbeat = Millis(50);     // leader -> followers when idle.
 inline constexpr Nanos kRaftElectionMin = Millis(150);  // randomized in [min, max] (§5.2).
 inline constexpr Nanos kRaftElectionMax = Millis(300);
+// A follower told that its leader's process is gone (Node::OnPeerLost) stands for election after
+// its rank among the other members (by id) times this, plus up to one tick: spaced wider than a
+// PreVote and vote round with their syncs, so the followers that saw the same close do not split
+// the vote, and far below the election timeout the hint saves.
+inline constexpr Nanos kRaftLeaderLostStagger = Millis(15);
 // Floors of the forward and read timeouts (RaftOptions derives them from the election timeout).
 inline constexpr Nanos kRaftForwardTimeout = Seconds(1);
 inline constexpr Nanos kRaftReadTimeout = Seconds(1);
@@ -31,6 +36,7 @@ static_assert(kRaftElectionMin / kRaftHeartbeatsPerElectionMin == kRaftHeartbeat
 static_assert(kRaftHeartbeat * 2 < kRaftElectionMin, "followers must hear several heartbeats per timeout");
 static_assert(kRaftElectionMin < kRaftElectionMax);
 static_assert(kRaftForwardTimeout > 2 * kRaftElectionMax);
+static_assert(kRaftLeaderLostStagger + kRaftTick < kRaftElectionMin);
 
 // --- Batching and bounds ----------------------------------------------------------------------
 inline constexpr size_t kRaftDefaultEntriesPerAppend = 512;

@@ -1,4 +1,6 @@
 // Leader election: PreVote (thesis §9.6), RequestVote (§5.2) and the election restriction (§5.4.1).
+#include <algorithm>
+
 #include "core/assert.h"
 #include "core/raft/raft_node.h"
 
@@ -17,6 +19,23 @@ void RaftNode::StartPreVote() {
   for (const Peer& p : peers_) {
     Send(p.id, RaftVoteRequest{hard_.term + 1, true, log_.last_index(), log_.last_term()});
   }
+}
+
+// The leader's process is gone (its connections closed): rather than wait out the election
+// timeout, stop forwarding to it and stand for election soon, staggered by rank so the followers
+// that saw the same close do not all stand at once. Safe whatever the truth of the hint: PreVote
+// still needs a majority that has not heard from a live leader lately, and the next append of a
+// leader that is in fact alive makes this node its follower again.
+void RaftNode::OnPeerLost(NodeId peer) {
+  if (!started_ || !failed_.ok() || role_ == RaftRole::kLeader || peer == kNoNode || peer != leader_) return;
+  ++leader_losses_seen_;
+  leader_ = kNoNode;
+  last_leader_contact_ = INT64_MIN / 2;
+  SettleForwards([peer](const Forwarded& f) { return f.to == peer; }, "the leader's connection closed");
+  int64_t rank = 0;
+  for (NodeId m : config_.members) rank += m != peer && m < config_.self ? 1 : 0;
+  const Nanos stand_at = env_.Now() + rank * kRaftLeaderLostStagger + env_.rng().UniformRange(0, kRaftTick);
+  election_deadline_ = std::min(election_deadline_, stand_at);
 }
 
 void RaftNode::StartElection() {

@@ -297,7 +297,9 @@ void RaftNode::BecomeLeader() {
   noop_index_ = Propose(std::move(noop));
   force_heartbeat_ = true;
   next_heartbeat_ = now + options_.heartbeat;
-  DispatchWaiting();
+  // Settles what this node forwarded to the previous leader (it will not answer this node now)
+  // and serves the requests that waited for a leader.
+  SetLeader(config_.self);
 }
 
 // Thesis §6.2: a leader that has not heard from a majority for an election timeout steps down,
@@ -363,6 +365,7 @@ std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
       {"sync_in_flight", storage_.sync_in_flight() ? "yes" : "no"},
       {"held_messages", absl::StrCat(held_messages_.size())},
       {"elections", absl::StrCat(elections_)},
+      {"leader_losses_seen", absl::StrCat(leader_losses_seen_)},
       {"snapshots_taken", absl::StrCat(snapshots_taken_)},
       {"snapshots_installed", absl::StrCat(snapshots_installed_)},
       {"pending_requests", absl::StrCat(pending_requests())},

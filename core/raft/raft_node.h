@@ -92,6 +92,7 @@ class RaftNode final : public Node {
   void OnMessage(const Message& msg) override;
   void OnTimer(TimerToken token) override;
   void OnSyncDone(SyncToken token, absl::Status status) override;
+  void OnPeerLost(NodeId peer) override;
   void EndTurn() override;
   std::vector<std::pair<std::string, std::string>> Info() const override;
   NodeStatus Status() const override;
@@ -241,6 +242,7 @@ class RaftNode final : public Node {
   HeldEffects<std::pair<NodeId, Message>> held_messages_;
 
   uint64_t elections_ = 0;
+  uint64_t leader_losses_seen_ = 0;  // OnPeerLost hints about the leader acted on.
   uint64_t snapshots_taken_ = 0;
   uint64_t snapshots_installed_ = 0;
   bool torn_tail_cut_ = false;

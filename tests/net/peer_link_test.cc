@@ -276,5 +276,21 @@ TEST_F(PeerLinkTest, FrameSplitAcrossReadsIsReassembled) {
   EXPECT_EQ(RequestId(inbox(1)[0]), 4u);
 }
 
+// A peer whose process goes away closes its connections: the link says so (Node::OnPeerLost's
+// source), once the connection breaks, while a peer that is merely slow says nothing.
+TEST_F(PeerLinkTest, ReportsAPeerThatClosedItsConnections) {
+  StartNode(1);
+  StartNode(2);
+  std::vector<core::NodeId> closed;
+  link(1).set_on_peer_closed([&](core::NodeId peer) { closed.push_back(peer); });
+  Connect(1, 2);
+  link(1).Send(2, Request(1, 2, 1));
+  ASSERT_TRUE(RunUntil([&] { return inbox(2).size() == 1; }));
+  EXPECT_TRUE(closed.empty());
+  StopNode(2);  // closes its listening socket and every connection, as a killed process's kernel does.
+  ASSERT_TRUE(RunUntil([&] { return !closed.empty(); }));
+  EXPECT_EQ(closed.front(), 2u);
+}
+
 }  // namespace
 }  // namespace kvlab::net

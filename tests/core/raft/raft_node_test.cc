@@ -638,6 +638,23 @@ TEST(RaftNodeTest, ForwardedRequestsAreSettledWhenANewLeaderAppears) {
   EXPECT_EQ(s.env.replies[5].status, ReplyStatus::kTryAgain);
 }
 
+// Issue 15's slow failovers: a follower whose writes wait at a dead leader, and which then wins
+// the election itself, must settle them at once (the client retries on the new leader), not hold
+// them until the forward timeout (1 s).
+TEST(RaftNodeTest, ForwardedRequestsAreSettledWhenThisNodeBecomesLeader) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {}});
+  s.node->OnClientRequest(4, Command::Put("a", "1"));
+  s.node->OnClientRequest(5, Command::Get("a"));
+  s.node->EndTurn();
+  ASSERT_TRUE(s.env.replies.empty());
+  s.BecomeLeader();
+  ASSERT_EQ(s.env.replies.count(4), 1u) << "the write forwarded to the old leader waits for its timeout";
+  EXPECT_EQ(s.env.replies[4].status, ReplyStatus::kUnknown);
+  ASSERT_EQ(s.env.replies.count(5), 1u);
+  EXPECT_EQ(s.env.replies[5].status, ReplyStatus::kTryAgain);
+}
+
 TEST(RaftNodeTest, CorruptRecordInTheMiddleOfTheLogFailsStart) {
   Solo s;
   s.Append(2, RaftAppend{.term = 1, .entries = {Entry(1, 1), Entry(1, 2), Entry(1, 3)}});
@@ -691,6 +708,56 @@ TEST(RaftNodeTest, CrashedLeaderIsReplacedAndCatchesUpAfterRestart) {
   ASSERT_NE(c.node(old)->state().Find("a", 0), nullptr);
   ASSERT_NE(c.node(old)->state().Find("b", 0), nullptr);
   EXPECT_EQ(c.node(old)->role(), RaftRole::kFollower);
+}
+
+// Issue 15: a follower told that the leader's process is gone (its connections closed) stands for
+// election after its stagger, far below the election timeout, and wins.
+TEST(RaftNodeTest, LeaderLostHintElectsANewLeaderWithinTheStagger) {
+  Cluster c(3);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  c.Advance(kRaftHeartbeat);  // every follower has just heard from the leader.
+  const NodeId old = c.Leader();
+  c.Crash(old);
+  for (NodeId id = 1; id <= 3; ++id) {
+    if (id == old) continue;
+    c.node(id)->OnPeerLost(old);
+    c.node(id)->EndTurn();
+  }
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }, 2 * kRaftLeaderLostStagger + 2 * kRaftTick));
+  EXPECT_LT(2 * kRaftLeaderLostStagger + 2 * kRaftTick, kRaftElectionMin);
+}
+
+// A hint about a leader that is in fact alive (a spurious close) disturbs nothing: PreVote is
+// refused by the follower that still hears from it, and its next append restores the follower.
+TEST(RaftNodeTest, SpuriousLeaderLostHintDoesNotDisturbALiveLeader) {
+  Cluster c(3);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  const NodeId leader = c.Leader();
+  const uint64_t term = c.node(leader)->term();
+  const NodeId hinted = leader % 3 + 1;
+  c.node(hinted)->OnPeerLost(leader);
+  c.node(hinted)->EndTurn();
+  c.RunUntil([] { return false; }, kRaftElectionMin);
+  EXPECT_EQ(c.Leader(), leader);
+  EXPECT_EQ(c.node(leader)->term(), term);
+  EXPECT_EQ(c.node(hinted)->leader(), leader);
+}
+
+// A hint about a node that is not the leader changes nothing.
+TEST(RaftNodeTest, PeerLostHintAboutAFollowerIsIgnored) {
+  Solo s;
+  s.Append(2, RaftAppend{.term = 1, .entries = {}});
+  s.node->OnClientRequest(4, Command::Put("a", "1"));
+  s.node->EndTurn();
+  s.node->OnPeerLost(3);
+  s.node->EndTurn();
+  EXPECT_TRUE(s.env.replies.empty());
+  EXPECT_EQ(s.node->leader(), 2u);
+  s.node->OnPeerLost(2);
+  s.node->EndTurn();
+  ASSERT_EQ(s.env.replies.count(4), 1u) << "the write forwarded to the lost leader is settled at once";
+  EXPECT_EQ(s.env.replies[4].status, ReplyStatus::kUnknown);
+  EXPECT_EQ(s.node->leader(), kNoNode);
 }
 
 TEST(RaftNodeTest, LaggingFollowerCatchesUpThroughChunkedSnapshot) {
