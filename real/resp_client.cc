@@ -23,11 +23,24 @@ namespace {
 using workloads::ClientResult;
 using workloads::Outcome;
 
-ClientResult Failure(Outcome outcome, std::string error) {
+using workloads::ErrorKind;
+
+ClientResult Failure(Outcome outcome, ErrorKind kind, std::string error) {
   ClientResult r;
   r.outcome = outcome;
   r.error = std::move(error);
+  r.error_kind = kind;
   return r;
+}
+
+// An error reply's kind by its prefix: the server refused to serve now, or could not tell, or
+// refused the command itself.
+ErrorKind ErrorReplyKind(absl::string_view reply) {
+  if (absl::StartsWith(reply, "UNKNOWN")) return ErrorKind::kUnknown;
+  for (absl::string_view busy : {"TRYAGAIN", "BUSY", "LOADING", "MASTERDOWN", "CLUSTERDOWN"}) {
+    if (absl::StartsWith(reply, busy)) return ErrorKind::kUnavailable;
+  }
+  return ErrorKind::kCommand;
 }
 
 void AppendArgs(std::string* out, const std::vector<std::string>& args) {
@@ -106,7 +119,8 @@ ClientResult ReplyToResult(const net::RespValue& reply) {
     case Type::kError:
       // -UNKNOWN: the server could not tell whether a write was applied. Every other error
       // (-TRYAGAIN, -BUSY, -ERR, -WRONGTYPE, -LOADING, ...) refused the command.
-      return Failure(absl::StartsWith(reply.str, "UNKNOWN") ? Outcome::kUnknown : Outcome::kFail, reply.str);
+      return Failure(absl::StartsWith(reply.str, "UNKNOWN") ? Outcome::kUnknown : Outcome::kFail,
+                     ErrorReplyKind(reply.str), reply.str);
   }
   return r;
 }
@@ -189,7 +203,7 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
         // Nothing was sent before the connection was up: definitely not applied.
         const std::string name = TargetName();
         Drop();
-        Finish(Failure(Outcome::kFail,
+        Finish(Failure(Outcome::kFail, ErrorKind::kConnection,
                        absl::StrCat("connect to ", name, ": ", err != 0 ? std::strerror(err) : "connection failed")));
         return;
       }
@@ -263,7 +277,7 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
   void Lost(const std::string& why) {
     const std::string name = TargetName();
     Drop();
-    Finish(Failure(Outcome::kUnknown, absl::StrCat(name, ": ", why)));
+    Finish(Failure(Outcome::kUnknown, ErrorKind::kConnection, absl::StrCat(name, ": ", why)));
   }
 
   void OnTimeout(uint64_t which) {
@@ -272,7 +286,7 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
     const bool sent = !connecting;
     Drop();
     // A connect that never completed sent nothing: definitely not applied.
-    Finish(Failure(sent ? Outcome::kUnknown : Outcome::kFail,
+    Finish(Failure(sent ? Outcome::kUnknown : Outcome::kFail, ErrorKind::kTimeout,
                    absl::StrCat(sent ? "timeout waiting for " : "timeout connecting to ", name)));
   }
 };
@@ -303,7 +317,8 @@ workloads::ClientResult RespClient::Execute(core::Command cmd) {
     if (absl::Status st = s.Open(); !st.ok()) {
       const std::string name = s.TargetName();
       s.Drop();
-      return Failure(Outcome::kFail, absl::StrCat("connect to ", name, ": ", std::string(st.message())));
+      return Failure(Outcome::kFail, ErrorKind::kConnection,
+                     absl::StrCat("connect to ", name, ": ", std::string(st.message())));
     }
   }
   s.pending = true;

@@ -48,12 +48,15 @@ void SimClient::OnMessage(core::Message&& msg) {
     case core::ReplyStatus::kUnknown:
       result.outcome = workloads::Outcome::kUnknown;
       result.error = std::move(reply->message);
+      result.error_kind = workloads::ErrorKind::kUnknown;
       break;
     case core::ReplyStatus::kTryAgain: FailOver(); [[fallthrough]];
     case core::ReplyStatus::kBusy:
     case core::ReplyStatus::kInvalid:
       result.outcome = workloads::Outcome::kFail;
       result.error = std::move(reply->message);
+      result.error_kind = reply->status == core::ReplyStatus::kInvalid ? workloads::ErrorKind::kCommand
+                                                                       : workloads::ErrorKind::kUnavailable;
       break;
   }
   Complete(std::move(result));
@@ -81,6 +84,7 @@ void SimClient::OnTimeout(uint64_t seq) {
   workloads::ClientResult result;
   result.outcome = workloads::Outcome::kUnknown;
   result.error = "timeout";
+  result.error_kind = workloads::ErrorKind::kTimeout;
   Complete(std::move(result));
 }
 

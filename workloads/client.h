@@ -15,10 +15,24 @@ namespace kvlab::workloads {
 
 enum class Outcome { kOk, kFail, kUnknown };
 
+// Why a request did not succeed, for reports: latency percentiles cover successes only, so the
+// failures are counted beside them by kind, never silently dropped.
+enum class ErrorKind {
+  kNone,
+  kTimeout,      // no answer within the client's request timeout.
+  kConnection,   // the connection failed or dropped (refused, reset, closed mid-request).
+  kUnknown,      // the server said it cannot tell whether the write applied (-UNKNOWN).
+  kUnavailable,  // the server refused to serve now (-TRYAGAIN, -BUSY, -LOADING).
+  kCommand,      // the command itself was refused or failed (-ERR, a result that is an error).
+};
+// "timeout", "connection", "unknown", "unavailable", "command" ("" for kNone).
+const char* ErrorKindName(ErrorKind kind);
+
 struct ClientResult {
   Outcome outcome = Outcome::kOk;
-  core::Result result;  // meaningful when outcome == kOk.
-  std::string error;    // why, when outcome != kOk.
+  core::Result result;                      // meaningful when outcome == kOk.
+  std::string error;                        // why, when outcome != kOk.
+  ErrorKind error_kind = ErrorKind::kNone;  // set when outcome != kOk.
 };
 
 class Client {

@@ -179,15 +179,17 @@ void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bo
   if (h.op == "get" && h.result == OpResult::kOk && r.result.kind == core::ResultKind::kValue) {
     h.value = r.result.value;
   }
-  if (measured) Measure(h, intended);
+  if (measured) Measure(h, command_error ? ErrorKind::kCommand : r.error_kind, intended);
   if (options_.record_history) result_.history.push_back(std::move(h));
 }
 
-void Driver::Measure(const HistoryOp& h, core::Nanos intended) {
+void Driver::Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended) {
   CloseWindowsBefore(h.complete_ns);
   ++result_.report.ops;
   if (h.result != OpResult::kOk) {
     ++result_.report.errors;
+    // A client that did not say why counts as "unknown" (a failure without a kind is a bug).
+    ++result_.report.errors_by_kind[ErrorKindName(error == ErrorKind::kNone ? ErrorKind::kUnknown : error)];
     ++window_errors_;
     return;
   }

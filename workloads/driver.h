@@ -80,7 +80,7 @@ class Driver {
   // Completes `h` (the invocation: client, op, key, a PUT's value, invoke stamp) with the outcome.
   void Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured);
   // Counts a measured operation in the report, its latency histograms and the timeline.
-  void Measure(const HistoryOp& h, core::Nanos intended);
+  void Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended);
   void CloseWindowsBefore(core::Nanos now);
 
   Runtime& rt_;

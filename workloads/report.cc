@@ -60,6 +60,7 @@ json ToJson(const RunReport& r) {
   j["nodes"] = r.nodes;
   j["ops"] = r.ops;
   j["errors"] = r.errors;
+  j["errors_by_kind"] = r.errors_by_kind;
   j["duration_s"] = r.duration_s;
   j["throughput_ops_s"] = r.throughput_ops_s;
   j["latency_us"] = LatencyJson(r.latency);
@@ -122,6 +123,12 @@ std::string FormatReport(const RunReport& r) {
   absl::StrAppendFormat(&out, "ops %d  errors %d  duration %.3f s  throughput %.1f ops/s\n", r.ops, r.errors,
                         r.duration_s, r.throughput_ops_s);
   out += LatencyLine("all", r.latency);
+  if (!r.errors_by_kind.empty()) {
+    std::string kinds;
+    for (const auto& [kind, n] : r.errors_by_kind)
+      absl::StrAppendFormat(&kinds, "%s%s %d", kinds.empty() ? "" : ", ", kind, n);
+    absl::StrAppendFormat(&out, "  not in the percentiles: %d failed (%s)\n", r.errors, kinds);
+  }
   for (const auto& [op, l] : r.by_op) out += LatencyLine(op, l);
   for (const FaultEvent& f : r.faults) {
     absl::StrAppendFormat(&out, "  fault at %.3f s: %s node %d\n", f.t_s, f.kind, f.node);

@@ -59,6 +59,9 @@ struct RunReport {
   int nodes = 0;
   uint64_t ops = 0;     // completed requests in the measured run (any outcome).
   uint64_t errors = 0;  // outcomes fail or unknown.
+  // The errors by ErrorKindName (timeout, connection, unknown, unavailable, command): the latency
+  // percentiles cover successes only, so these are shown beside them.
+  std::map<std::string, uint64_t> errors_by_kind;
   double duration_s = 0;
   double throughput_ops_s = 0;  // successful ops per second.
   LatencySummary latency;

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/workloads/fake_runtime.h"
 #include "workloads/checker.h"
+#include "workloads/report.h"
 
 namespace kvlab::workloads {
 namespace {
@@ -156,6 +157,12 @@ TEST(Driver, FailedAndUnknownOutcomesAreErrorsAndRecorded) {
   for (const HistoryOp& op : r.history) unknown += op.result == OpResult::kUnknown;
   EXPECT_EQ(unknown, 100);
   EXPECT_TRUE(CheckLinearizable(r.history).ok);
+  // Issue 15: the failures are counted by kind beside the percentiles, which cover successes only.
+  EXPECT_EQ(r.report.errors_by_kind, (std::map<std::string, uint64_t>{{"timeout", 100}, {"unavailable", 100}}));
+  EXPECT_NE(FormatReport(r.report).find("not in the percentiles: 200 failed (timeout 100, unavailable 100)"),
+            std::string::npos)
+      << FormatReport(r.report);
+  EXPECT_EQ(ToJson(r.report)["errors_by_kind"]["timeout"], 100);
 }
 
 // Coordinated omission: the server stalls for 1 s in the middle of a 10 s run. A closed-loop

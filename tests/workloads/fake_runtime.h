@@ -79,7 +79,12 @@ class FakeRuntime final : public Runtime {
       --rt_.in_flight;
       ClientResult r;
       r.outcome = rt_.outcome ? rt_.outcome(cmd) : Outcome::kOk;
-      if (r.outcome == Outcome::kFail) return r;
+      // As a real client would say: an unknown outcome here is a timeout, a failure a refusal.
+      if (r.outcome == Outcome::kUnknown) r.error_kind = ErrorKind::kTimeout;
+      if (r.outcome == Outcome::kFail) {
+        r.error_kind = ErrorKind::kUnavailable;
+        return r;
+      }
       if (cmd.op == core::Op::kPut) {
         Put(cmd.keys[0], cmd.values[0]);
         r.result = core::Result::Ok();
