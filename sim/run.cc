@@ -269,7 +269,9 @@ void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& i
   }
   CheckProgress(sim, runtime, outcome);
   ReadBackWrittenKeys(sim, runtime, options.scenario.clients, history, outcome);
-  for (std::string& p : CheckConvergence(sim, kSettleBound)) outcome.problems.push_back(std::move(p));
+  core::Nanos converged_after = -1;
+  for (std::string& p : CheckConvergence(sim, kSettleBound, &converged_after)) outcome.problems.push_back(std::move(p));
+  if (converged_after >= 0) outcome.report.metrics["convergence_s"] = static_cast<double>(converged_after) / 1e9;
 }
 
 // With no fault at all, every request must succeed.
