@@ -269,7 +269,9 @@ void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& i
   }
   CheckProgress(sim, runtime, outcome);
   ReadBackWrittenKeys(sim, runtime, options.scenario.clients, history, outcome);
-  for (std::string& p : CheckConvergence(sim, kSettleBound)) outcome.problems.push_back(std::move(p));
+  core::Nanos converged_after = -1;
+  for (std::string& p : CheckConvergence(sim, kSettleBound, &converged_after)) outcome.problems.push_back(std::move(p));
+  if (converged_after >= 0) outcome.report.metrics["convergence_s"] = static_cast<double>(converged_after) / 1e9;
 }
 
 // With no fault at all, every request must succeed.
@@ -277,6 +279,22 @@ void CheckNoFaultErrors(const SimRunOptions& options, const workloads::RunReport
   if (options.faults != FaultMode::kNone || !options.scenario.faults.empty() || report.errors == 0) return;
   outcome.problems.push_back(absl::StrCat(report.errors, " of ", report.ops,
                                           " requests failed in a run with no faults (every request must succeed)"));
+}
+
+// An eventual policy's figures (not failures): stale reads and staleness, and the linearizability
+// violations its history holds (their number, capped at the checker's max_violations, and one example).
+void ReportWeakerThanLinearizable(const std::vector<HistoryOp>& history, const workloads::CheckResult& check,
+                                  workloads::RunReport& report, SimRunOutcome& outcome) {
+  const workloads::StalenessStats& st = check.staleness;
+  report.metrics["stale_reads"] = static_cast<double>(st.stale_reads);
+  report.metrics["stale_read_rate"] = st.reads == 0 ? 0 : static_cast<double>(st.stale_reads) / st.reads;
+  report.metrics["max_staleness_ms"] = static_cast<double>(st.max_staleness_ns) / 1e6;
+  const workloads::CheckResult lin = workloads::CheckLinearizable(history);
+  report.metrics["linearizability_violations"] = static_cast<double>(lin.violations.size());
+  if (lin.violations.empty()) return;
+  const workloads::Violation& v = lin.violations.front();
+  outcome.notes.push_back(absl::StrCat("not linearizable (a figure, not a failure, for an eventual policy): key '",
+                                       v.key, "': ", v.reason, " (", v.ops.size(), " ops)"));
 }
 
 void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptions& options, int nodes,
@@ -296,6 +314,8 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
                                            : workloads::CheckLinearizable(history);
   report.check = workloads::Summarize(check);
   if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
+  if (options.policy.info->promise == core::Consistency::kEventual)
+    ReportWeakerThanLinearizable(history, check, report, outcome);
   report.trace_hash = sim.trace().hash();
   report.events = sim.events();
   report.wall_s = sim_wall_s;

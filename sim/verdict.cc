@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -66,6 +67,57 @@ uint64_t MaxApplied(Simulator& sim, const std::vector<core::NodeId>& nodes) {
   return max;
 }
 
+bool PlacesKeys(Simulator& sim, const std::vector<core::NodeId>& live) {
+  return !live.empty() && !sim.node(live.front()).node()->ReplicasOf("").empty();
+}
+
+// Keys whose live replicas disagree, as problem lines (at most `max`, then a count).
+std::vector<std::string> KeyDisagreements(Simulator& sim, const std::vector<core::NodeId>& live, size_t max) {
+  std::set<std::string> keys;
+  for (core::NodeId id : live) {
+    const core::KvState* state = sim.node(id).node()->AppliedState();
+    if (state != nullptr) state->ForEach([&](const std::string& k, const core::KvState::Entry&) { keys.insert(k); });
+  }
+  std::vector<std::string> problems;
+  size_t divergent = 0;
+  for (const std::string& key : keys) {
+    const core::KvState::Entry* first = nullptr;
+    core::NodeId first_node = core::kNoNode;
+    for (core::NodeId id : sim.node(live.front()).node()->ReplicasOf(key)) {
+      if (std::find(live.begin(), live.end(), id) == live.end()) continue;
+      const core::KvState* state = sim.node(id).node()->AppliedState();
+      const core::KvState::Entry* e = state == nullptr ? nullptr : state->Find(key, 0);
+      if (first_node == core::kNoNode) {
+        first = e;
+        first_node = id;
+      } else if ((first == nullptr) != (e == nullptr) || (first != nullptr && !(*first == *e))) {
+        if (++divergent <= max) {
+          problems.push_back(absl::StrCat("replicas of key '", key, "' diverge: nodes ", first_node, " and ", id,
+                                          " hold different values"));
+        }
+        break;
+      }
+    }
+  }
+  if (divergent > max) problems.push_back(absl::StrCat("... ", divergent - max, " more divergent keys"));
+  return problems;
+}
+
+std::vector<std::string> CheckKeyConvergence(Simulator& sim, core::Nanos settle, core::Nanos* converged_after) {
+  const core::Nanos start = sim.now();
+  const core::Nanos deadline = start + settle;
+  while (!KeyDisagreements(sim, LiveNodes(sim), 1).empty() && sim.now() < deadline) {
+    const core::Nanos until = std::min(deadline, sim.now() + kKeyConvergenceStep);
+    const core::Nanos before = sim.now();
+    (void)sim.RunUntil([&] { return sim.now() >= until; }, until);
+    if (sim.now() == before) break;  // nothing left on the agenda: nothing will change.
+  }
+  if (converged_after != nullptr) *converged_after = sim.now() - start;
+  std::vector<std::string> problems = KeyDisagreements(sim, LiveNodes(sim), kMaxReportedDivergentKeys);
+  for (std::string& p : problems) p += absl::StrCat(" after ", settle / core::kNanosPerSecond, " s of settling");
+  return problems;
+}
+
 }  // namespace
 
 std::vector<core::NodeId> LiveNodes(Simulator& sim) {
@@ -88,8 +140,9 @@ ProbeResult ProbeProgress(workloads::Runtime& rt, const std::vector<core::NodeId
   return result;
 }
 
-std::vector<std::string> CheckConvergence(Simulator& sim, core::Nanos settle) {
+std::vector<std::string> CheckConvergence(Simulator& sim, core::Nanos settle, core::Nanos* converged_after) {
   std::vector<core::NodeId> live = LiveNodes(sim);
+  if (live.size() >= 2 && PlacesKeys(sim, live)) return CheckKeyConvergence(sim, settle, converged_after);
   if (live.size() < 2 || MaxApplied(sim, live) == 0) return {};
   const core::Nanos deadline = sim.now() + settle;
   auto caught_up = [&] {

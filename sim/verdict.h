@@ -43,7 +43,13 @@ ProbeResult ProbeProgress(workloads::Runtime& rt, const std::vector<core::NodeId
 // (or `settle` passes), then compares the live replicas' state checksums at that index. Returns
 // one line per problem: a node that did not catch up, or two nodes that diverge, naming a key that
 // differs. Nothing to compare with fewer than two live nodes or a policy without applied indexes.
-std::vector<std::string> CheckConvergence(Simulator& sim, core::Nanos settle);
+// A policy that places each key on a few nodes (core::Node::ReplicasOf non-empty) is compared key
+// by key instead: the simulator runs (in steps of kKeyConvergenceStep) until every key's live
+// replicas hold equal entries, or `settle` passes; each key still differing is a problem.
+// `*converged_after` (if given) receives the virtual time that took.
+std::vector<std::string> CheckConvergence(Simulator& sim, core::Nanos settle, core::Nanos* converged_after = nullptr);
+inline constexpr core::Nanos kKeyConvergenceStep = core::Millis(10);
+inline constexpr size_t kMaxReportedDivergentKeys = 5;
 
 struct RefusalVerdict {
   std::vector<std::string> problems;  // refusals no fault explains.

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -69,6 +70,9 @@ class Node {
   virtual const KvState* AppliedState() const = 0;
   // Number of keys, for DBSIZE-style reporting outside the request path.
   virtual size_t KeyCount() const = 0;
+  // Partial replication: the nodes that should hold `key` (its preference list). Empty (the
+  // default): every node holds every key, and replicas are compared whole at equal applied_index.
+  virtual std::vector<NodeId> ReplicasOf(std::string_view key) const { return {}; }
   // True once this node serves requests without first waiting on the cluster (raft: it knows a
   // leader, and a leader has committed an entry of its term). A benchmark waits for every node to
   // be ready before it measures, as one waits for a cluster's health check.

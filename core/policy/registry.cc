@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/abd/abd_policy.h"
 #include "core/assert.h"
+#include "core/quorum/quorum_policy.h"
 #include "core/raft/raft_policy.h"
 #include "core/single/single_policy.h"
 
@@ -14,7 +16,7 @@ namespace kvlab::core {
 
 const std::vector<const PolicyInfo*>& Policies() {
   static const std::vector<const PolicyInfo*>* const policies = [] {
-    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy()};
+    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(), &AbdPolicy(), &QuorumPolicy()};
     for (size_t i = 0; i < list->size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
         KV_ASSERT((*list)[i]->name != (*list)[j]->name && (*list)[i]->tag != (*list)[j]->tag);

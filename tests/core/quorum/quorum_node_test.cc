@@ -1,0 +1,148 @@
+#include "core/quorum/quorum_node.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/policy/registry.h"
+#include "tests/support/fake_env.h"
+
+namespace kvlab::core {
+namespace {
+
+// Three quorum nodes (N=3: every node replicates every key) on FakeEnvs; Pump delivers what
+// `allow` lets through, completing every sync after each turn, until nothing is in flight.
+class QuorumCluster {
+ public:
+  explicit QuorumCluster(const std::string& policy = "quorum") {
+    for (NodeId id = 1; id <= 3; ++id) {
+      envs_.push_back(std::make_unique<FakeEnv>(id, id));
+      NodeConfig config{.self = id, .members = {1, 2, 3}, .fsync = true};
+      absl::StatusOr<std::unique_ptr<Node>> node = MakeNode(*ParsePolicyChoice(policy), config, *envs_.back());
+      EXPECT_TRUE(node.ok()) << node.status();
+      EXPECT_TRUE((*node)->Start().ok());
+      nodes_.push_back(*std::move(node));
+    }
+  }
+  Node& node(NodeId id) { return *nodes_[id - 1]; }
+  FakeEnv& env(NodeId id) { return *envs_[id - 1]; }
+  const VersionedEntry* held(NodeId id, const std::string& key) {
+    return static_cast<QuorumNode&>(node(id)).store()->Find(key);
+  }
+
+  using Filter = std::function<bool(const Message&)>;
+  void Pump(const Filter& allow = [](const Message&) { return true; }) {
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (NodeId id = 1; id <= 3; ++id) {
+        node(id).EndTurn();
+        env(id).CompleteSyncs(node(id));
+      }
+      for (NodeId id = 1; id <= 3; ++id) {
+        for (Message& m : env(id).TakeSent()) {
+          moved = true;
+          if (allow(m)) {
+            node(m.to).OnMessage(m);
+            node(m.to).EndTurn();
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<FakeEnv>> envs_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+};
+
+uint8_t Kind(const Message& m) { return std::get<PeerMessage>(m.body).kind; }
+constexpr uint8_t kStoreKind = 2, kAckKind = 3;
+bool Touches(const Message& m, NodeId id) { return m.from == id || m.to == id; }
+
+TEST(QuorumNodeTest, WriteIsAnsweredWithExactlyWAcks) {
+  QuorumCluster c;  // W = 2: node 1's own ack and one more.
+  c.node(1).OnClientRequest(1, Command::Put("k", "v"));
+  // Node 3 is cut off, and node 2's ack of the store is lost: one durable ack (node 1's) only.
+  c.Pump([](const Message& m) { return !Touches(m, 3) && !(Kind(m) == kAckKind && m.from == 2); });
+  EXPECT_EQ(c.env(1).replies.count(1), 0u) << "W-1 acks must not answer the write";
+  ASSERT_NE(c.held(2, "k"), nullptr);
+  c.node(1).OnTimer(1);  // the retry resends the store to nodes 2 and 3; node 2's ack now arrives.
+  c.Pump([](const Message& m) { return !Touches(m, 3); });
+  ASSERT_EQ(c.env(1).replies.count(1), 1u) << "W acks answer it";
+  EXPECT_EQ(c.env(1).replies[1].result, Result::Ok());
+}
+
+TEST(QuorumNodeTest, ReadRepairFixesAStaleReplica) {
+  QuorumCluster c;
+  c.node(1).OnClientRequest(1, Command::Put("k", "old"));
+  c.Pump();
+  // A newer write reaches nodes 1 and 2 only.
+  c.node(1).OnClientRequest(2, Command::Put("k", "new"));
+  c.Pump([](const Message& m) { return !Touches(m, 3); });
+  ASSERT_EQ(c.held(3, "k")->value, "old");
+  // A read through node 3 answers the newest version and repairs node 3.
+  c.node(3).OnClientRequest(3, Command::Get("k"));
+  c.Pump();
+  EXPECT_EQ(c.env(3).replies[3].result, Result::Value("new"));
+  EXPECT_EQ(c.held(3, "k")->value, "new") << "read repair pushed the newer version";
+}
+
+TEST(QuorumNodeTest, AntiEntropyRepairsAReplicaThatMissedWritesWhilePartitioned) {
+  QuorumCluster c;
+  for (int i = 0; i < 5; ++i) {
+    c.node(1).OnClientRequest(i + 1, Command::Put("k" + std::to_string(i), "v"));
+  }
+  c.Pump([](const Message& m) { return !Touches(m, 3); });  // node 3 partitioned away.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(c.held(3, "k" + std::to_string(i)), nullptr);
+  // Healed: anti-entropy rounds (timer 2) exchange digests; no client reads the keys.
+  for (int round = 0; round < 2; ++round) {
+    c.node(3).OnTimer(2);
+    c.Pump();
+  }
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_NE(c.held(3, "k" + std::to_string(i)), nullptr) << i;
+    EXPECT_EQ(c.held(3, "k" + std::to_string(i))->value, "v");
+  }
+}
+
+TEST(QuorumNodeTest, DeleteWritesATombstoneThatWinsOverTheValue) {
+  QuorumCluster c;
+  c.node(1).OnClientRequest(1, Command::Put("k", "v"));
+  c.Pump();
+  c.node(2).OnClientRequest(2, Command::Del("k"));
+  c.Pump();
+  EXPECT_EQ(c.env(2).replies[2].result, Result::Integer(1));
+  EXPECT_TRUE(c.held(3, "k")->tombstone);
+  c.node(3).OnClientRequest(3, Command::Get("k"));
+  c.Pump();
+  EXPECT_EQ(c.env(3).replies[3].result, Result::Nil());
+}
+
+TEST(QuorumNodeTest, ParametersAreValidated) {
+  EXPECT_FALSE(ParsePolicyChoice("quorum:r=4").ok()) << "R above N";
+  EXPECT_FALSE(ParsePolicyChoice("quorum:w=0").ok());
+  absl::StatusOr<PolicyChoice> n5 = ParsePolicyChoice("quorum:n=5");
+  ASSERT_TRUE(n5.ok());
+  FakeEnv env;
+  NodeConfig three{.self = 1, .members = {1, 2, 3}, .fsync = true};
+  absl::StatusOr<std::unique_ptr<Node>> node = MakeNode(*n5, three, env);
+  EXPECT_FALSE(node.ok()) << "N above the cluster's size";
+}
+
+TEST(QuorumNodeTest, LargerClusterSpreadsKeys) {
+  FakeEnv env;
+  QuorumNode node(NodeConfig{.self = 1, .members = {1, 2, 3, 4, 5, 6}, .fsync = true}, env, {});
+  std::vector<int> load(7, 0);
+  for (int i = 0; i < 600; ++i) {
+    const std::vector<NodeId> replicas = node.ReplicasOf("key" + std::to_string(i));
+    ASSERT_EQ(replicas.size(), 3u);
+    for (NodeId r : replicas) ++load[r];
+  }
+  for (NodeId id = 1; id <= 6; ++id) EXPECT_GT(load[id], 150) << "node " << id << " holds its share";
+}
+
+}  // namespace
+}  // namespace kvlab::core
