@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/assert.h"
+#include "core/pb/pb_policy.h"
 #include "core/raft/raft_policy.h"
 #include "core/single/single_policy.h"
 
@@ -14,7 +15,7 @@ namespace kvlab::core {
 
 const std::vector<const PolicyInfo*>& Policies() {
   static const std::vector<const PolicyInfo*>* const policies = [] {
-    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy()};
+    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(), &PbPolicy()};
     for (size_t i = 0; i < list->size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
         KV_ASSERT((*list)[i]->name != (*list)[j]->name && (*list)[i]->tag != (*list)[j]->tag);
