@@ -291,9 +291,18 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
   }
   AddMetrics(sim, injector, history, report);
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
-  const workloads::CheckResult check = options.policy.info->promise == core::Consistency::kEventual
-                                           ? workloads::CheckEventual(history)
-                                           : workloads::CheckLinearizable(history);
+  const core::Consistency promise = core::PromiseOf(options.policy);
+  workloads::CheckResult check;
+  if (promise == core::Consistency::kEventual) {
+    check = workloads::CheckEventual(history);
+  } else if (promise == core::Consistency::kLinearizableUntilFailover) {
+    const FailoverVerdict failover = CheckLinearizableUntilFailover(history);
+    check = failover.check;
+    report.metrics["lost_acked_writes"] = static_cast<double>(failover.lost_acked_writes);
+    report.metrics["lost_write_keys"] = static_cast<double>(failover.lost_write_keys);
+  } else {
+    check = workloads::CheckLinearizable(history);
+  }
   report.check = workloads::Summarize(check);
   if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
   report.trace_hash = sim.trace().hash();

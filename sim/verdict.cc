@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "core/kv/kv_state.h"
+#include "core/policy/policy_info.h"
 #include "workloads/client.h"
 
 namespace kvlab::sim {
@@ -140,6 +142,67 @@ RefusalVerdict JudgeRefusals(const FaultInjector& injector) {
                        status.ToString()));
     }
   }
+  return v;
+}
+
+}  // namespace kvlab::sim
+
+namespace kvlab::sim {
+namespace {
+
+bool IsWrite(const workloads::HistoryOp& op) { return op.op == "put" || op.op == "del"; }
+
+// On one key that lost writes: the acknowledged writes the last read shows were lost.
+uint64_t CountLost(const std::vector<const workloads::HistoryOp*>& ops) {
+  const workloads::HistoryOp* last_read = nullptr;
+  for (const workloads::HistoryOp* op : ops) {
+    if (op->op == "get" && op->result == workloads::OpResult::kOk &&
+        (last_read == nullptr || op->complete_seq > last_read->complete_seq)) {
+      last_read = op;
+    }
+  }
+  if (last_read == nullptr) return 0;
+  uint64_t written_done = 0;  // when the write of the value read completed (0: none found).
+  for (const workloads::HistoryOp* op : ops) {
+    if (op->op == "put" && op->value == last_read->value) written_done = op->complete_seq;
+  }
+  uint64_t lost = 0;
+  for (const workloads::HistoryOp* op : ops) {
+    lost += IsWrite(*op) && op->result == workloads::OpResult::kOk && op->invoke_seq > written_done &&
+                    op->complete_seq < last_read->invoke_seq
+                ? 1
+                : 0;
+  }
+  return lost;
+}
+
+}  // namespace
+
+FailoverVerdict CheckLinearizableUntilFailover(const std::vector<workloads::HistoryOp>& history) {
+  workloads::CheckOptions all;
+  all.max_violations = SIZE_MAX;
+  all.minimize = false;
+  FailoverVerdict v;
+  v.check = workloads::CheckLinearizable(history, all);
+  v.check.model = core::ConsistencyName(core::Consistency::kLinearizableUntilFailover);
+  if (v.check.ok) return v;
+  std::set<std::string> lossy;
+  for (const workloads::Violation& bad : v.check.violations) lossy.insert(bad.key);
+  std::vector<workloads::HistoryOp> demoted = history;
+  std::map<std::string, std::vector<const workloads::HistoryOp*>> by_key;
+  for (const workloads::HistoryOp& op : history) {
+    if (lossy.contains(op.key)) by_key[op.key].push_back(&op);
+  }
+  for (workloads::HistoryOp& op : demoted) {
+    if (lossy.contains(op.key) && IsWrite(op) && op.result == workloads::OpResult::kOk) {
+      op.result = workloads::OpResult::kUnknown;
+    }
+  }
+  v.check = workloads::CheckLinearizable(demoted);  // with the usual minimised violations.
+  v.check.model = core::ConsistencyName(core::Consistency::kLinearizableUntilFailover);
+  if (!v.check.ok) return v;
+  v.lost_write_keys = lossy.size();
+  for (const auto& [key, ops] : by_key) v.lost_acked_writes += CountLost(ops);
   return v;
 }
 

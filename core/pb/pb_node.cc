@@ -118,6 +118,9 @@ void PbNode::OnNewView() {
   ++view_changes_;
   epoch_ = v.epoch;
   primary_ = now_primary;
+  // What this node committed as the primary of an older view is no measure in this one (its
+  // state may have been replaced since): the epoch counts afresh.
+  committed_ = replicated_ = 0;
   active_ = false;
   ack_due_ = false;
   acked_sent_ = 0;
@@ -266,7 +269,7 @@ void PbNode::Serve(Request req) {
   if (read_only) {
     Result result = store_->Apply(req.cmd, now_ms);
     const uint64_t needs = ObservedLsn(req.cmd);
-    if (needs <= committed_) {
+    if (needs <= replicated_) {
       ClientReply reply;
       reply.result = std::move(result);
       return SendReply(req.origin, std::move(reply));
@@ -415,21 +418,25 @@ void PbNode::OnAck(NodeId from, const PbAck& m) {
   b->last_progress = env_.Now();
 }
 
-// sync: committed = what the primary's disk and every backup's ack cover; async: the primary's
-// disk alone. Before the epoch's state transfer completes nothing new commits.
+// replicated = what the primary's disk and every backup's ack cover; committed (what a write's
+// acknowledgement waits for) is that in sync mode and the primary's disk alone in async mode.
+// Reads wait for `replicated` in both modes: a read never shows a write a failover could take
+// back, so async's only anomaly is the loss of acknowledged writes. Nothing new commits before
+// the epoch's state transfer completes.
 void PbNode::AdvanceCommit() {
   if (!active_) return;
-  uint64_t c = DurableLsn();
-  if (options_.mode == PbMode::kSync) {
-    for (const Backup& b : backups_) c = std::min(c, b.acked);
-  }
-  committed_ = std::max(committed_, c);
-  if (committed_ >= store_->last_lsn() && !key_lsn_.empty()) key_lsn_.clear();
+  const uint64_t durable = DurableLsn();
+  uint64_t replicated = durable;
+  for (const Backup& b : backups_) replicated = std::min(replicated, b.acked);
+  replicated_ = std::max(replicated_, replicated);
+  committed_ = std::max(committed_, options_.mode == PbMode::kSync ? replicated : durable);
+  if (replicated_ >= store_->last_lsn() && !key_lsn_.empty()) key_lsn_.clear();
 }
 
 void PbNode::ReleaseHeld() {
-  while (!held_.empty() && held_.front().lsn <= committed_ && active_) {
+  while (!held_.empty() && active_) {
     Held& h = held_.front();
+    if (h.lsn > (h.read_only ? replicated_ : committed_)) return;
     // async: an acknowledgement promises the write to a client only while no other primary can
     // exist (the lease); without it the reply waits (and times out as unknown).
     if (!h.read_only && options_.mode == PbMode::kAsync && !vs_.LeaseValid(epoch_)) return;

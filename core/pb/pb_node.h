@@ -147,10 +147,11 @@ class PbNode final : public Node {
   std::unique_ptr<KvStore> store_;
   bool stopped_ = false;  // storage failed: serves nothing until restarted.
 
-  uint64_t epoch_ = 0;    // the view this node acts in.
-  bool primary_ = false;  // the primary of epoch_, admitted with this incarnation's nonce.
-  bool active_ = false;   // primary: the epoch's state transfer is done; backup: installed.
-  uint64_t committed_ = 0;
+  uint64_t epoch_ = 0;       // the view this node acts in.
+  bool primary_ = false;     // the primary of epoch_, admitted with this incarnation's nonce.
+  bool active_ = false;      // primary: the epoch's state transfer is done; backup: installed.
+  uint64_t committed_ = 0;   // primary: writes up to here may be acknowledged.
+  uint64_t replicated_ = 0;  // primary: writes up to here are durable at every member.
   std::vector<Backup> backups_;
   std::deque<PbEntry> buffer_;  // primary: entries some backup may still need.
   std::deque<Held> held_;

@@ -14,6 +14,10 @@ constexpr Nanos kPbMaxClockError = Millis(250);
 // The view service runs on raft over every node: it needs a majority.
 int Minority(int nodes) { return (nodes - 1) / 2; }
 
+Consistency PromiseFor(const PolicyParams& params) {
+  return params.Choice("mode") == "async" ? Consistency::kLinearizableUntilFailover : Consistency::kLinearizable;
+}
+
 ViewServiceOptions ViewOptionsFrom(const PolicyParams& params) {
   ViewServiceOptions o;
   o.heartbeat = Millis(params.Int("heartbeat_ms"));
@@ -83,9 +87,9 @@ PolicyInfo MakeInfo() {
   p.default_nodes = 3;
   p.min_nodes = 1;
   p.max_nodes = static_cast<int>(kRaftMaxMembers);
-  // sync is linearizable; async only until a failover (pb_policy's factory picks the mode, and
-  // the registry holds one promise per policy: the weaker, checked by its own verdict).
+  // sync (the default) is linearizable; async only until a failover (PromiseFor).
   p.promise = Consistency::kLinearizable;
+  p.promise_for = PromiseFor;
   p.durable = true;
   p.max_faulty = Minority;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};

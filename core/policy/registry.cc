@@ -100,6 +100,12 @@ absl::StatusOr<PolicyChoice> ParsePolicyChoice(std::string_view text, const std:
   return PolicyChoice{*info, *std::move(params)};
 }
 
+Consistency PromiseOf(const PolicyChoice& choice) {
+  KV_ASSERT(choice.info != nullptr);
+  if (choice.info->promise_for != nullptr) return choice.info->promise_for(choice.params);
+  return choice.info->promise;
+}
+
 PolicyChoice DefaultChoice() {
   absl::StatusOr<PolicyChoice> choice = ParsePolicyChoice(DefaultPolicy().name);
   KV_ASSERT(choice.ok());
