@@ -152,28 +152,26 @@ namespace {
 
 bool IsWrite(const workloads::HistoryOp& op) { return op.op == "put" || op.op == "del"; }
 
-// On one key that lost writes: the acknowledged writes the last read shows were lost.
+// On one key that lost writes: the acknowledged writes some read shows were lost, each counted
+// once: a read returned a value whose write had completed before the lost write began, and the
+// lost write had completed before that read began (values are unique per write).
 uint64_t CountLost(const std::vector<const workloads::HistoryOp*>& ops) {
-  const workloads::HistoryOp* last_read = nullptr;
-  for (const workloads::HistoryOp* op : ops) {
-    if (op->op == "get" && op->result == workloads::OpResult::kOk &&
-        (last_read == nullptr || op->complete_seq > last_read->complete_seq)) {
-      last_read = op;
+  std::set<const workloads::HistoryOp*> lost;
+  for (const workloads::HistoryOp* read : ops) {
+    // A read of "absent" is skipped: a del may explain it, and dels carry no value to match.
+    if (read->op != "get" || read->result != workloads::OpResult::kOk || !read->value.has_value()) continue;
+    uint64_t written_done = 0;  // when the write of the value read completed (0: none found).
+    for (const workloads::HistoryOp* op : ops) {
+      if (op->op == "put" && op->value == read->value) written_done = op->complete_seq;
+    }
+    for (const workloads::HistoryOp* op : ops) {
+      if (IsWrite(*op) && op->result == workloads::OpResult::kOk && op->invoke_seq > written_done &&
+          op->complete_seq < read->invoke_seq) {
+        lost.insert(op);
+      }
     }
   }
-  if (last_read == nullptr) return 0;
-  uint64_t written_done = 0;  // when the write of the value read completed (0: none found).
-  for (const workloads::HistoryOp* op : ops) {
-    if (op->op == "put" && op->value == last_read->value) written_done = op->complete_seq;
-  }
-  uint64_t lost = 0;
-  for (const workloads::HistoryOp* op : ops) {
-    lost += IsWrite(*op) && op->result == workloads::OpResult::kOk && op->invoke_seq > written_done &&
-                    op->complete_seq < last_read->invoke_seq
-                ? 1
-                : 0;
-  }
-  return lost;
+  return lost.size();
 }
 
 }  // namespace
