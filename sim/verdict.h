@@ -50,12 +50,13 @@ std::vector<std::string> CheckConvergence(Simulator& sim, core::Nanos settle);
 // The verdict of a policy that promises linearizability until a failover (pb async): it may lose
 // the acknowledged writes of the replication lag when its primary is lost, and nothing else.
 // The history is checked key by key (P-compositionality). A key that is linearizable as it
-// stands passes. A key that is not is checked again with its acknowledged writes demoted to
-// "unknown" (they may have taken effect, or been lost): if it is linearizable then, the only
-// anomaly on it is lost acknowledged writes, counted as a figure and not a failure; if it still
-// is not (a value nobody wrote, reads going back and forth), the run fails. Honest limit: on a
-// key that lost a write the demotion also excuses a stale read of that key; every other key is
-// held to full linearizability.
+// stands passes. A key that is not is checked again with its acknowledged writes that no read
+// observed demoted to "unknown" (they may have taken effect, or been lost; dels carry no value
+// and are always demoted): if it is linearizable then, the only anomaly on it is lost
+// acknowledged writes, counted as a figure and not a failure; if it still is not (a value nobody
+// wrote, reads going back and forth), the run fails. Honest limit: on a key that lost a write
+// the demotion also excuses a read that missed an unobserved write of that key; every other key
+// is held to full linearizability.
 struct FailoverVerdict {
   workloads::CheckResult check;
   uint64_t lost_write_keys = 0;    // keys whose history needed the demotion.
