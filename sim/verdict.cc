@@ -191,10 +191,16 @@ FailoverVerdict CheckLinearizableUntilFailover(const std::vector<workloads::Hist
   for (const workloads::HistoryOp& op : history) {
     if (lossy.contains(op.key)) by_key[op.key].push_back(&op);
   }
+  // Only writes no read observed may have been lost (pb reads wait until every member has what
+  // they observe); observed writes keep their place, so reads going back and forth still fail.
+  std::set<std::pair<std::string, std::string>> observed;
+  for (const workloads::HistoryOp& op : history) {
+    if (op.op == "get" && op.result == workloads::OpResult::kOk && op.value) observed.emplace(op.key, *op.value);
+  }
   for (workloads::HistoryOp& op : demoted) {
-    if (lossy.contains(op.key) && IsWrite(op) && op.result == workloads::OpResult::kOk) {
-      op.result = workloads::OpResult::kUnknown;
-    }
+    if (!lossy.contains(op.key) || !IsWrite(op) || op.result != workloads::OpResult::kOk) continue;
+    if (op.op == "put" && op.value && observed.contains({op.key, *op.value})) continue;
+    op.result = workloads::OpResult::kUnknown;
   }
   v.check = workloads::CheckLinearizable(demoted);  // with the usual minimised violations.
   v.check.model = core::ConsistencyName(core::Consistency::kLinearizableUntilFailover);
