@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <string>
@@ -172,10 +173,14 @@ TEST(PbView, BackupRefusesMessagesOfAnOlderEpoch) {
   const NodeId next = c.Primary();
   ASSERT_NE(next, kNoNode);
   ASSERT_NE(next, primary);
-  const NodeId to = kept.front().to;
+  // The old primary's write to the member that stayed a backup (not the new primary).
+  auto stale = std::find_if(kept.begin(), kept.end(), [&](const Message& m) { return m.to != next; });
+  ASSERT_NE(stale, kept.end());
+  const NodeId to = stale->to;
+  ASSERT_FALSE(c.node(to).primary());
   const std::string before = InfoOf(c.node(to), "fenced_messages");
   const uint64_t lsn = c.node(to).Status().applied_index;
-  c.node(to).OnMessage(kept.front());
+  c.node(to).OnMessage(*stale);
   c.node(to).EndTurn();
   EXPECT_NE(InfoOf(c.node(to), "fenced_messages"), before);
   EXPECT_EQ(c.node(to).Status().applied_index, lsn);
