@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -129,6 +130,10 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
     write_errors += disk.write_errors;
     sync_errors += disk.sync_errors;
   }
+  // The replication lag of the leaders crashed (applied - commit index at the kill).
+  int64_t lag = -1;
+  for (const FaultRecord& f : injector.records()) lag = std::max(lag, f.lag_at_kill);
+  if (lag >= 0) report.metrics["lag_at_kill_max"] = static_cast<double>(lag);
   // Disk faults that reached the policy: syncs a crash cut off, injected EIO returned.
   report.metrics["syncs_lost"] = static_cast<double>(syncs_lost);
   report.metrics["write_errors"] = static_cast<double>(write_errors);

@@ -523,7 +523,8 @@ NodeStatus PbNode::Status() const {
   s.leads = primary_ && active_;
   s.term = epoch_;
   s.leader = vs_.view().primary();
-  s.commit_index = committed_;
+  // What every member holds: a failover keeps it (async acknowledges more: the lag).
+  s.commit_index = replicated_;
   s.applied_index = store_ != nullptr ? store_->last_lsn() : 0;
   s.failed = stopped_;
   return s;
