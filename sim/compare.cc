@@ -29,7 +29,8 @@ CompareRow Summarize(const std::string& scenario, const std::string& policy,
                  .mean_ops_s = 0,
                  .median_p50_us = 0,
                  .median_p99_us = 0,
-                 .unavailability_s = {}};
+                 .unavailability_s = {},
+                 .lost_acked_writes = -1};
   std::vector<double> p50, p99;
   for (const workloads::RunReport& r : runs) {
     row.errors += r.errors;
@@ -37,6 +38,9 @@ CompareRow Summarize(const std::string& scenario, const std::string& policy,
     p50.push_back(r.latency.p50_us);
     p99.push_back(r.latency.p99_us);
     if (auto it = r.metrics.find("unavailability_s"); it != r.metrics.end()) row.unavailability_s.push_back(it->second);
+    if (auto it = r.metrics.find("lost_acked_writes"); it != r.metrics.end()) {
+      row.lost_acked_writes = std::max(row.lost_acked_writes, 0.0) + it->second;
+    }
   }
   row.median_p50_us = Median(std::move(p50));
   row.median_p99_us = Median(std::move(p99));
@@ -108,12 +112,14 @@ std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& 
 std::string SummaryTable(const std::vector<CompareRow>& rows) {
   std::string md =
       "| scenario | policy | runs | failed | errors | ops/s (virtual, mean) | p50 us (median) | p99 us (median) "
-      "| unavailability after a crash |\n"
-      "|---|---|---|---|---|---|---|---|---|\n";
+      "| unavailability after a crash | lost acked writes |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const CompareRow& row : rows) {
-    absl::StrAppendFormat(&md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s |\n", row.scenario, row.policy,
-                          row.runs, row.failed, row.errors, row.mean_ops_s, row.median_p50_us, row.median_p99_us,
-                          FormatUnavailability(row.unavailability_s));
+    absl::StrAppendFormat(
+        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s |\n", row.scenario, row.policy, row.runs,
+        row.failed, row.errors, row.mean_ops_s, row.median_p50_us, row.median_p99_us,
+        FormatUnavailability(row.unavailability_s),
+        row.lost_acked_writes < 0 ? std::string("-") : absl::StrFormat("%.0f", row.lost_acked_writes));
   }
   return md;
 }

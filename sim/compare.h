@@ -40,6 +40,9 @@ struct CompareRow {
   // crash to the first success of a request sent after it), in seconds, sorted; empty when no run
   // had a crash with a later success.
   std::vector<double> unavailability_s;
+  // Acknowledged writes the runs lost (metric lost_acked_writes: only a policy that promises
+  // linearizability until a failover may lose any without failing), summed; -1: no run reports it.
+  double lost_acked_writes = -1;
 };
 
 struct CompareResult {

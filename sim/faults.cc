@@ -269,6 +269,10 @@ bool FaultInjector::ApplyNodeFault(const FaultAction& a, FaultRecord& record) {
     case FaultKind::kCrash:
     case FaultKind::kTornCrash:
       if (!node.up()) return false;
+      if (node.node() != nullptr && node.node()->Status().leads) {
+        const core::NodeStatus s = node.node()->Status();
+        record.lag_at_kill = static_cast<int64_t>(s.applied_index) - static_cast<int64_t>(s.commit_index);
+      }
       sim_.CrashNode(a.node, a.kind == FaultKind::kTornCrash);
       return true;
     case FaultKind::kBitFlip:

@@ -63,6 +63,9 @@ struct FaultRecord {
   std::string kind;
   core::NodeId node = 0;
   std::string detail;  // e.g. a recovery error after a restart.
+  // A crash of the node that led: its applied index minus its commit index then (for pb: the
+  // writes not yet at every member, which a failover may lose); -1 otherwise.
+  int64_t lag_at_kill = -1;
 };
 
 // Random fault process parameters: faults arrive every [min_gap, max_gap]; each lasts

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -129,6 +130,10 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
     write_errors += disk.write_errors;
     sync_errors += disk.sync_errors;
   }
+  // The replication lag of the leaders crashed (applied - commit index at the kill).
+  int64_t lag = -1;
+  for (const FaultRecord& f : injector.records()) lag = std::max(lag, f.lag_at_kill);
+  if (lag >= 0) report.metrics["lag_at_kill_max"] = static_cast<double>(lag);
   // Disk faults that reached the policy: syncs a crash cut off, injected EIO returned.
   report.metrics["syncs_lost"] = static_cast<double>(syncs_lost);
   report.metrics["write_errors"] = static_cast<double>(write_errors);
@@ -309,9 +314,18 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
   }
   AddMetrics(sim, injector, history, report);
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
-  const workloads::CheckResult check = options.policy.info->promise == core::Consistency::kEventual
-                                           ? workloads::CheckEventual(history)
-                                           : workloads::CheckLinearizable(history);
+  const core::Consistency promise = core::PromiseOf(options.policy);
+  workloads::CheckResult check;
+  if (promise == core::Consistency::kEventual) {
+    check = workloads::CheckEventual(history);
+  } else if (promise == core::Consistency::kLinearizableUntilFailover) {
+    const FailoverVerdict failover = CheckLinearizableUntilFailover(history);
+    check = failover.check;
+    report.metrics["lost_acked_writes"] = static_cast<double>(failover.lost_acked_writes);
+    report.metrics["lost_write_keys"] = static_cast<double>(failover.lost_write_keys);
+  } else {
+    check = workloads::CheckLinearizable(history);
+  }
   report.check = workloads::Summarize(check);
   if (!check.ok) outcome.check_details = workloads::FormatCheckResult(check);
   if (options.policy.info->promise == core::Consistency::kEventual)

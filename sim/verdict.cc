@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/kv/kv_state.h"
+#include "core/policy/policy_info.h"
 #include "workloads/client.h"
 
 namespace kvlab::sim {
@@ -193,6 +194,71 @@ RefusalVerdict JudgeRefusals(const FaultInjector& injector) {
                        status.ToString()));
     }
   }
+  return v;
+}
+
+}  // namespace kvlab::sim
+
+namespace kvlab::sim {
+namespace {
+
+bool IsWrite(const workloads::HistoryOp& op) { return op.op == "put" || op.op == "del"; }
+
+// On one key that lost writes: the acknowledged writes some read shows were lost, each counted
+// once: a read returned a value whose write had completed before the lost write began, and the
+// lost write had completed before that read began (values are unique per write).
+uint64_t CountLost(const std::vector<const workloads::HistoryOp*>& ops) {
+  std::set<const workloads::HistoryOp*> lost;
+  for (const workloads::HistoryOp* read : ops) {
+    // A read of "absent" is skipped: a del may explain it, and dels carry no value to match.
+    if (read->op != "get" || read->result != workloads::OpResult::kOk || !read->value.has_value()) continue;
+    uint64_t written_done = 0;  // when the write of the value read completed (0: none found).
+    for (const workloads::HistoryOp* op : ops) {
+      if (op->op == "put" && op->value == read->value) written_done = op->complete_seq;
+    }
+    for (const workloads::HistoryOp* op : ops) {
+      if (IsWrite(*op) && op->result == workloads::OpResult::kOk && op->invoke_seq > written_done &&
+          op->complete_seq < read->invoke_seq) {
+        lost.insert(op);
+      }
+    }
+  }
+  return lost.size();
+}
+
+}  // namespace
+
+FailoverVerdict CheckLinearizableUntilFailover(const std::vector<workloads::HistoryOp>& history) {
+  workloads::CheckOptions all;
+  all.max_violations = SIZE_MAX;
+  all.minimize = false;
+  FailoverVerdict v;
+  v.check = workloads::CheckLinearizable(history, all);
+  v.check.model = core::ConsistencyName(core::Consistency::kLinearizableUntilFailover);
+  if (v.check.ok) return v;
+  std::set<std::string> lossy;
+  for (const workloads::Violation& bad : v.check.violations) lossy.insert(bad.key);
+  std::vector<workloads::HistoryOp> demoted = history;
+  std::map<std::string, std::vector<const workloads::HistoryOp*>> by_key;
+  for (const workloads::HistoryOp& op : history) {
+    if (lossy.contains(op.key)) by_key[op.key].push_back(&op);
+  }
+  // Only writes no read observed may have been lost (pb reads wait until every member has what
+  // they observe); observed writes keep their place, so reads going back and forth still fail.
+  std::set<std::pair<std::string, std::string>> observed;
+  for (const workloads::HistoryOp& op : history) {
+    if (op.op == "get" && op.result == workloads::OpResult::kOk && op.value) observed.emplace(op.key, *op.value);
+  }
+  for (workloads::HistoryOp& op : demoted) {
+    if (!lossy.contains(op.key) || !IsWrite(op) || op.result != workloads::OpResult::kOk) continue;
+    if (op.op == "put" && op.value && observed.contains({op.key, *op.value})) continue;
+    op.result = workloads::OpResult::kUnknown;
+  }
+  v.check = workloads::CheckLinearizable(demoted);  // with the usual minimised violations.
+  v.check.model = core::ConsistencyName(core::Consistency::kLinearizableUntilFailover);
+  if (!v.check.ok) return v;
+  v.lost_write_keys = lossy.size();
+  for (const auto& [key, ops] : by_key) v.lost_acked_writes += CountLost(ops);
   return v;
 }
 

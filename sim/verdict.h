@@ -10,6 +10,8 @@
 #include "core/types.h"
 #include "sim/faults.h"
 #include "sim/simulator.h"
+#include "workloads/checker.h"
+#include "workloads/history.h"
 #include "workloads/runtime.h"
 
 namespace kvlab::sim {
@@ -50,6 +52,25 @@ ProbeResult ProbeProgress(workloads::Runtime& rt, const std::vector<core::NodeId
 std::vector<std::string> CheckConvergence(Simulator& sim, core::Nanos settle, core::Nanos* converged_after = nullptr);
 inline constexpr core::Nanos kKeyConvergenceStep = core::Millis(10);
 inline constexpr size_t kMaxReportedDivergentKeys = 5;
+
+// The verdict of a policy that promises linearizability until a failover (pb async): it may lose
+// the acknowledged writes of the replication lag when its primary is lost, and nothing else.
+// The history is checked key by key (P-compositionality). A key that is linearizable as it
+// stands passes. A key that is not is checked again with its acknowledged writes that no read
+// observed demoted to "unknown" (they may have taken effect, or been lost; dels carry no value
+// and are always demoted): if it is linearizable then, the only anomaly on it is lost
+// acknowledged writes, counted as a figure and not a failure; if it still is not (a value nobody
+// wrote, reads going back and forth), the run fails. Honest limit: on a key that lost a write
+// the demotion also excuses a read that missed an unobserved write of that key; every other key
+// is held to full linearizability.
+struct FailoverVerdict {
+  workloads::CheckResult check;
+  uint64_t lost_write_keys = 0;    // keys whose history needed the demotion.
+  uint64_t lost_acked_writes = 0;  // on those keys: acknowledged writes that the final read
+                                   // shows were lost (invoked after the write it returned had
+                                   // completed, and completed before that read began).
+};
+FailoverVerdict CheckLinearizableUntilFailover(const std::vector<workloads::HistoryOp>& history);
 
 struct RefusalVerdict {
   std::vector<std::string> problems;  // refusals no fault explains.

@@ -58,22 +58,22 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(Disk& disk, KvStoreOption
 
 absl::Status KvStore::Recover() {
   // A snapshot.tmp is a snapshot that never got renamed: the WAL still covers it.
-  if (absl::Status s = disk_.Remove(kSnapshotTmpFileName); !s.ok()) return s;
+  if (absl::Status s = disk_.Remove(snapshot_tmp_file_); !s.ok()) return s;
   if (absl::Status s = LoadSnapshot(); !s.ok()) return s;
-  absl::StatusOr<WalContents> contents = ReadWal(disk_, kWalFileName);
+  absl::StatusOr<WalContents> contents = ReadWal(disk_, wal_file_);
   if (!contents.ok()) return contents.status();
   stats_.torn_tail_cut = contents->torn_tail_cut;
   if (absl::Status s = Replay(*contents); !s.ok()) return s;
-  wal_ = WalWriter(disk_, kWalFileName, contents->valid_bytes);
+  wal_ = WalWriter(disk_, wal_file_, contents->valid_bytes);
   return absl::OkStatus();
 }
 
 absl::Status KvStore::LoadSnapshot() {
-  absl::StatusOr<std::string> bytes = disk_.Read(kSnapshotFileName);
+  absl::StatusOr<std::string> bytes = disk_.Read(snapshot_file_);
   if (absl::IsNotFound(bytes.status())) return absl::OkStatus();
   if (!bytes.ok()) return bytes.status();
   uint64_t lsn = 0;
-  if (absl::Status s = DecodeSnapshotFile(*bytes, kSnapshotFileName, &lsn, &state_); !s.ok()) return s;
+  if (absl::Status s = DecodeSnapshotFile(*bytes, snapshot_file_, &lsn, &state_); !s.ok()) return s;
   last_lsn_ = stats_.snapshot_lsn = lsn;
   stats_.snapshot_bytes = bytes->size();
   return absl::OkStatus();
@@ -82,7 +82,7 @@ absl::Status KvStore::LoadSnapshot() {
 absl::Status KvStore::Replay(const WalContents& contents) {
   for (size_t i = 0; i < contents.records.size(); ++i) {
     const auto bad = [&](const std::string& why) {
-      return absl::DataLossError(absl::StrCat("wal: bad record ", i, " of file '", kWalFileName, "': ", why));
+      return absl::DataLossError(absl::StrCat("wal: bad record ", i, " of file '", wal_file_, "': ", why));
     };
     ByteReader r(contents.records[i]);
     uint64_t lsn;
@@ -170,10 +170,10 @@ absl::Status KvStore::TakeSnapshot() {
   const std::string bytes = EncodeSnapshotFile(last_lsn_, state_);
   // Write aside, make durable, then atomically replace: a crash at any point leaves either the
   // old snapshot + full WAL or the new snapshot (+ WAL records it covers, skipped on replay).
-  absl::Status s = disk_.Remove(kSnapshotTmpFileName);
-  if (s.ok()) s = disk_.Append(kSnapshotTmpFileName, bytes);
-  if (s.ok()) s = disk_.Sync(kSnapshotTmpFileName);
-  if (s.ok()) s = disk_.Rename(kSnapshotTmpFileName, kSnapshotFileName);
+  absl::Status s = disk_.Remove(snapshot_tmp_file_);
+  if (s.ok()) s = disk_.Append(snapshot_tmp_file_, bytes);
+  if (s.ok()) s = disk_.Sync(snapshot_tmp_file_);
+  if (s.ok()) s = disk_.Rename(snapshot_tmp_file_, snapshot_file_);
   if (s.ok()) s = wal_.Reset();
   if (!s.ok()) return Fail(s);
   ++stats_.snapshots;
@@ -181,6 +181,17 @@ absl::Status KvStore::TakeSnapshot() {
   stats_.snapshot_bytes = bytes.size();
   gate_.CoverAll();  // every write is in the durable snapshot now.
   return absl::OkStatus();
+}
+
+}  // namespace kvlab::core
+
+namespace kvlab::core {
+
+absl::Status KvStore::InstallState(KvState state, uint64_t lsn) {
+  if (!failure_.ok()) return failure_;
+  state_ = std::move(state);
+  last_lsn_ = lsn;
+  return TakeSnapshot();
 }
 
 }  // namespace kvlab::core

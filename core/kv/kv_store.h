@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -34,6 +35,9 @@ inline constexpr char kSnapshotTmpFileName[] = "snapshot.tmp";
 struct KvStoreOptions {
   bool fsync = true;  // false: writes reach the Disk but are never synced (--durability none).
   uint64_t snapshot_threshold_bytes = kWalSnapshotThresholdBytes;
+  // Prepended to every file name ("wal", "snapshot", "snapshot.tmp"): a policy other than
+  // `single` keeps its own files in a shared data dir (e.g. "pb." gives "pb.wal").
+  std::string_view file_prefix = "";
 };
 
 struct KvStoreStats {
@@ -67,6 +71,10 @@ class KvStore {
   absl::Status OnSyncDone(SyncToken token, const absl::Status& status);
   // Writes a snapshot of the current state now and empties the WAL.
   absl::Status TakeSnapshot();
+  // Replaces the whole state by `state` as of `lsn` (a state transfer from another replica):
+  // written as a durable snapshot and the WAL emptied before it returns (blocking). The next
+  // write gets LSN lsn + 1.
+  absl::Status InstallState(KvState state, uint64_t lsn);
 
   bool dirty() const { return gate_.written() > gate_.durable(); }
   // Write marks: every logged write bumps write_mark(); it is durable once durable_mark() >= it.
@@ -82,7 +90,13 @@ class KvStore {
 
  private:
   KvStore(Disk& disk, KvStoreOptions options)
-      : disk_(disk), options_(options), wal_(disk, kWalFileName, 0), gate_(options.fsync) {}
+      : disk_(disk),
+        options_(options),
+        wal_file_(std::string(options.file_prefix) + kWalFileName),
+        snapshot_file_(std::string(options.file_prefix) + kSnapshotFileName),
+        snapshot_tmp_file_(std::string(options.file_prefix) + kSnapshotTmpFileName),
+        wal_(disk, wal_file_, 0),
+        gate_(options.fsync) {}
 
   absl::Status Recover();
   absl::Status LoadSnapshot();
@@ -93,6 +107,9 @@ class KvStore {
 
   Disk& disk_;
   KvStoreOptions options_;
+  const std::string wal_file_;  // the file names, with options_.file_prefix.
+  const std::string snapshot_file_;
+  const std::string snapshot_tmp_file_;
   WalWriter wal_;
   KvState state_;
   uint64_t last_lsn_ = 0;  // LSN of the last write applied (logged or replayed).

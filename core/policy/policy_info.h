@@ -35,6 +35,9 @@ struct PolicyInfo {
   int min_nodes = 1;
   int max_nodes = 1;
   Consistency promise = Consistency::kLinearizable;
+  // Optional: the promise of one setting of the parameters when it differs between settings
+  // (pb: sync is linearizable, async linearizable until a failover). Absent: `promise` always.
+  Consistency (*promise_for)(const PolicyParams& params) = nullptr;
   // Acknowledged writes survive crashes of up to max_faulty(n) nodes (with --durability fsync).
   bool durable = true;
   // How many of n nodes may be down, cut off or lose their disk at once with the promise intact

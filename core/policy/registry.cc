@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "core/abd/abd_policy.h"
 #include "core/assert.h"
+#include "core/pb/pb_policy.h"
 #include "core/quorum/quorum_policy.h"
 #include "core/raft/raft_policy.h"
 #include "core/single/single_policy.h"
@@ -16,7 +17,8 @@ namespace kvlab::core {
 
 const std::vector<const PolicyInfo*>& Policies() {
   static const std::vector<const PolicyInfo*>* const policies = [] {
-    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(), &AbdPolicy(), &QuorumPolicy()};
+    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(), &PbPolicy(), &AbdPolicy(),
+                                                    &QuorumPolicy()};
     for (size_t i = 0; i < list->size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
         KV_ASSERT((*list)[i]->name != (*list)[j]->name && (*list)[i]->tag != (*list)[j]->tag);
@@ -99,6 +101,12 @@ absl::StatusOr<PolicyChoice> ParsePolicyChoice(std::string_view text, const std:
     if (absl::Status s = (*info)->check_params(*params); !s.ok()) return s;
   }
   return PolicyChoice{*info, *std::move(params)};
+}
+
+Consistency PromiseOf(const PolicyChoice& choice) {
+  KV_ASSERT(choice.info != nullptr);
+  if (choice.info->promise_for != nullptr) return choice.info->promise_for(choice.params);
+  return choice.info->promise;
 }
 
 PolicyChoice DefaultChoice() {

@@ -38,6 +38,9 @@ struct PolicyChoice {
   std::string label() const;
 };
 
+// What `choice` promises: its PolicyInfo's promise_for(params) if it has one, else its promise.
+Consistency PromiseOf(const PolicyChoice& choice);
+
 // The default policy with its default parameters.
 PolicyChoice DefaultChoice();
 
