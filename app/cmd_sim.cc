@@ -15,6 +15,7 @@
 #include "sim/seed_range.h"
 #include "sim/trace.h"
 #include "workloads/history.h"
+#include "workloads/regression.h"
 #include "workloads/report.h"
 #include "workloads/scenario.h"
 
@@ -245,6 +246,9 @@ struct CompareFlags {
   std::string seeds = "1";
   std::string faults = "none";
   std::string out_dir;
+  std::string baseline_path;        // --baseline: the regression gate's reference runs.
+  std::string tolerance = "0%";     // --tolerance: how much worse a figure may be.
+  std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
 };
 
 // --policies: every registered policy when empty.
@@ -298,9 +302,30 @@ absl::StatusOr<sim::CompareOptions> PlanCompare(const CompareFlags& f) {
   return options;
 }
 
+// The regression gate of `compare --baseline`: 0 when no figure got worse, 1 otherwise.
+int GateAgainstBaseline(const CompareFlags& f, const std::vector<nlohmann::json>& baseline,
+                        const sim::CompareResult& result) {
+  std::vector<nlohmann::json> current;
+  for (const workloads::RunReport& r : result.reports) current.push_back(workloads::ToJson(r));
+  auto tolerance = workloads::ParseTolerance(f.tolerance);
+  const workloads::GateReport gate = workloads::CompareToBaseline(baseline, current, *tolerance);
+  std::printf("\nregression gate against %s (tolerance %s):\n%s", f.baseline_path.c_str(), f.tolerance.c_str(),
+              workloads::FormatGateReport(gate).c_str());
+  return gate.ok() ? 0 : 1;
+}
+
 int RunCompare(const CompareFlags& f) {
   absl::StatusOr<sim::CompareOptions> options = PlanCompare(f);
   if (!options.ok()) return UsageError("compare", options.status());
+  std::vector<nlohmann::json> baseline;
+  if (!f.baseline_path.empty()) {  // read and checked before any run, so a typo fails fast.
+    auto loaded = workloads::LoadRunReports(f.baseline_path);
+    if (!loaded.ok()) return UsageError("compare", loaded.status());
+    baseline = *std::move(loaded);
+  }
+  if (auto tolerance = workloads::ParseTolerance(f.tolerance); !tolerance.ok()) {
+    return UsageError("compare", tolerance.status());
+  }
   if (!f.out_dir.empty()) {
     if (absl::Status s = MakeOutputDir("--out", f.out_dir); !s.ok()) return UsageError("compare", s);
   }
@@ -319,7 +344,12 @@ int RunCompare(const CompareFlags& f) {
       return UsageError("compare", s);
     std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
   }
-  return result->failed == 0 ? 0 : 1;
+  if (!f.benchmark_json_path.empty()) {
+    const std::string text = workloads::ToBenchmarkJson(result->reports).dump(2) + "\n";
+    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("compare", s);
+  }
+  const int gate = f.baseline_path.empty() ? 0 : GateAgainstBaseline(f, baseline, *result);
+  return result->failed == 0 && gate == 0 ? 0 : 1;
 }
 
 void AddCompare(CLI::App& app) {
@@ -334,6 +364,15 @@ void AddCompare(CLI::App& app) {
   cmd->add_option("--seeds", flags->seeds, "Seeds A..B")->capture_default_str();
   cmd->add_option("--faults", flags->faults, "Random faults for every run")->capture_default_str();
   cmd->add_option("--out", flags->out_dir, "Write compare.json and compare.md into this folder (created if needed)");
+  cmd->add_option("--baseline", flags->baseline_path,
+                  "Regression gate: compare every run with the same run (scenario, policy, seed) in FILE "
+                  "(e.g. results/sim/compare.json) and exit 1 if a figure got worse");
+  cmd->add_option("--tolerance", flags->tolerance,
+                  "How much worse than the baseline a figure may be, in percent (virtual figures are "
+                  "deterministic, so the default is 0)")
+      ->capture_default_str();
+  cmd->add_option("--benchmark-json", flags->benchmark_json_path,
+                  "Write Google-benchmark-compatible JSON (github-action-benchmark, Bencher) to FILE");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
 }
