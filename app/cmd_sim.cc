@@ -13,6 +13,7 @@
 #include "sim/compare.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
+#include "sim/shrink.h"
 #include "sim/trace.h"
 #include "workloads/history.h"
 #include "workloads/regression.h"
@@ -238,6 +239,70 @@ void AddSim(CLI::App& app) {
   });
 }
 
+// --- kvlab shrink --------------------------------------------------------------------------------
+
+struct ShrinkFlags {
+  SimFlags sim;
+  int max_runs = sim::kDefaultShrinkRuns;
+  std::string out = "shrunk.toml";
+};
+
+void PrintShrinkStats(const char* label, const sim::ShrinkStats& s) {
+  std::printf("%-8s faults applied %d (scheduled %d, random %s)  ops %llu  clients %d  keys %llu\n", label, s.faults,
+              s.scheduled_faults, s.random_faults.c_str(), static_cast<unsigned long long>(s.ops), s.clients,
+              static_cast<unsigned long long>(s.keys));
+}
+
+int RunShrink(const ShrinkFlags& f) {
+  absl::StatusOr<SimPlan> plan = PlanSim(f.sim);
+  if (!plan.ok()) return UsageError("shrink", plan.status());
+  if (f.max_runs < 1 || f.max_runs > sim::kMaxShrinkRuns) {
+    return UsageError("shrink", absl::InvalidArgumentError(absl::StrCat("--max-runs: want 1..", sim::kMaxShrinkRuns)));
+  }
+  sim::SimRunOptions options = RunOptions(f.sim, *plan, f.sim.seed);
+  auto result = sim::Shrink(options, f.max_runs,
+                            [](const std::string& line) { std::fprintf(stderr, "shrink: %s\n", line.c_str()); });
+  if (!result.ok() && absl::IsFailedPrecondition(result.status())) {
+    std::printf("%s\nreplay: %s\n", std::string(result.status().message()).c_str(),
+                sim::ReplayCommand(options).c_str());
+    return 0;
+  }
+  if (!result.ok()) return UsageError("shrink", result.status());
+  sim::SimRunOptions smallest = result->smallest;
+  smallest.scenario.name = absl::StrCat(smallest.scenario.name, "_shrunk");
+  smallest.scenario_arg = f.out;
+  if (absl::Status s = WriteTextFile(f.out, workloads::ScenarioToToml(smallest.scenario)); !s.ok()) {
+    return UsageError("shrink", s);
+  }
+  std::printf("failure: %s\n", result->signature.c_str());
+  PrintShrinkStats("before:", result->before);
+  PrintShrinkStats("after:", result->after);
+  std::printf("removed (%d candidate runs):\n", result->runs);
+  for (const std::string& r : result->removed) std::printf("  - %s\n", r.c_str());
+  for (const std::string& p : result->outcome.problems) std::printf("PROBLEM: %s\n", p.c_str());
+  std::printf("original: %s\n", sim::ReplayCommand(options).c_str());
+  std::printf("replay: %s\n", sim::ReplayCommand(smallest).c_str());
+  return 1;
+}
+
+void AddShrink(CLI::App& app) {
+  auto flags = std::make_shared<ShrinkFlags>();
+  SimFlags& sim_flags = flags->sim;
+  CLI::App* cmd = app.add_subcommand(
+      "shrink", "Shrink a failing simulated run: fewer faults, operations, clients and keys, same failure");
+  cmd->add_option("--scenario", sim_flags.scenario, "Built-in scenario or TOML file")->capture_default_str();
+  cmd->add_option("--policy", sim_flags.policy, "Replication policy (NAME[:param=value...])");
+  cmd->add_option("--param", sim_flags.params, "A policy parameter (repeatable)");
+  cmd->add_option("--nodes", sim_flags.nodes, "Cluster size (default: the policy's)");
+  cmd->add_option("--seed", sim_flags.seed, "The failing seed")->required();
+  cmd->add_option("--faults", sim_flags.faults, "Random faults of the failing run")->capture_default_str();
+  cmd->add_option("--max-runs", flags->max_runs, "Budget: at most this many candidate runs (deterministic)")
+      ->capture_default_str();
+  cmd->add_option("--out", flags->out, "Write the smallest failing scenario as TOML to FILE")->capture_default_str();
+  cmd->footer(FaultModesHelp());
+  cmd->callback([flags] { SetExitCode(RunShrink(*flags)); });
+}
+
 // --- kvlab compare -------------------------------------------------------------------------------
 
 struct CompareFlags {
@@ -405,6 +470,7 @@ void AddTraceDiff(CLI::App& app) {
 void AddSimCommand(CLI::App& app) {
   AddSim(app);
   AddCompare(app);
+  AddShrink(app);
   AddTraceDiff(app);
 }
 

@@ -163,13 +163,13 @@ std::string RunKey(const json& report, bool with_seed) {
 }
 
 std::string FormatGateReport(const GateReport& report) {
-  std::string out;
+  // The verdict first, so whoever reads only the first lines sees it and the worst regressions.
+  std::string out = absl::StrFormat("gate %s: %d compared, %d regressed, %d improved, %d without a baseline\n",
+                                    report.ok() ? "PASSED" : "FAILED", report.compared, report.regressions.size(),
+                                    report.improvements.size(), report.unmatched.size());
   for (const GateFinding& f : report.regressions) AppendFinding(out, "REGRESSED", f);
   for (const GateFinding& f : report.improvements) AppendFinding(out, "improved", f);
   for (const std::string& key : report.unmatched) absl::StrAppend(&out, "no-base   ", key, "\n");
-  absl::StrAppendFormat(&out, "gate: %d compared, %d regressed, %d improved, %d without a baseline: %s\n",
-                        report.compared, report.regressions.size(), report.improvements.size(), report.unmatched.size(),
-                        report.ok() ? "PASS" : "FAIL");
   if (!report.improvements.empty() || !report.unmatched.empty()) {
     absl::StrAppend(&out, "(an intended change: regenerate the baseline with scripts/update-baselines)\n");
   }
