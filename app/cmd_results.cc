@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "app/commands.h"
+#include "app/plotting.h"
 #include "workloads/regression.h"
 
 namespace kvlab::app {
@@ -77,8 +78,28 @@ void AddGate(CLI::App& app) {
   cmd->callback([flags] { SetExitCode(RunGate(*flags)); });
 }
 
+void AddPlot(CLI::App& app) {
+  auto paths = std::make_shared<std::vector<std::string>>();
+  auto out = std::make_shared<std::string>("plots");
+  CLI::App* cmd = app.add_subcommand(
+      "plot", "Plot result files with gnuplot: throughput and p99 over time with faults, latency CDF, CI bars");
+  cmd->add_option("results", *paths, "Result files (compare.json, sim/bench --json lines)")
+      ->required()
+      ->expected(1, -1);
+  cmd->add_option("--out", *out, "Folder for the .gp scripts and .png pictures")->capture_default_str();
+  cmd->callback([paths, out] {
+    auto runs = LoadAll(*paths);
+    if (!runs.ok()) return SetExitCode(ResultsError("plot", runs.status()));
+    if (absl::Status s = WritePlots(*runs, *out); !s.ok()) return SetExitCode(ResultsError("plot", s));
+    SetExitCode(0);
+  });
+}
+
 }  // namespace
 
-void AddResultsCommands(CLI::App& app) { AddGate(app); }
+void AddResultsCommands(CLI::App& app) {
+  AddGate(app);
+  AddPlot(app);
+}
 
 }  // namespace kvlab::app

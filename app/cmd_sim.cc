@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "app/commands.h"
 #include "app/inputs.h"
+#include "app/plotting.h"
 #include "core/policy/registry.h"
 #include "sim/compare.h"
 #include "sim/run.h"
@@ -314,6 +315,7 @@ struct CompareFlags {
   std::string baseline_path;        // --baseline: the regression gate's reference runs.
   std::string tolerance = "0%";     // --tolerance: how much worse a figure may be.
   std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
+  std::string plot_dir;             // --plot: gnuplot pictures of the results.
 };
 
 // --policies: every registered policy when empty.
@@ -413,6 +415,11 @@ int RunCompare(const CompareFlags& f) {
     const std::string text = workloads::ToBenchmarkJson(result->reports).dump(2) + "\n";
     if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("compare", s);
   }
+  if (!f.plot_dir.empty()) {
+    std::vector<nlohmann::json> runs;
+    for (const workloads::RunReport& r : result->reports) runs.push_back(workloads::ToJson(r));
+    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("compare", s);
+  }
   const int gate = f.baseline_path.empty() ? 0 : GateAgainstBaseline(f, baseline, *result);
   return result->failed == 0 && gate == 0 ? 0 : 1;
 }
@@ -438,6 +445,7 @@ void AddCompare(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--benchmark-json", flags->benchmark_json_path,
                   "Write Google-benchmark-compatible JSON (github-action-benchmark, Bencher) to FILE");
+  cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the results into this folder");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
 }
