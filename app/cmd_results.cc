@@ -1,5 +1,6 @@
 // kvlab gate: CLI wiring only; the logic lives in workloads/regression.
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/commands.h"
 #include "app/plotting.h"
+#include "workloads/merge.h"
 #include "workloads/regression.h"
 
 namespace kvlab::app {
@@ -95,11 +97,36 @@ void AddPlot(CLI::App& app) {
   });
 }
 
+int RunMerge(const std::vector<std::string>& paths, const std::string& out_path) {
+  auto runs = LoadAll(paths);
+  if (!runs.ok()) return ResultsError("merge", runs.status());
+  auto merged = workloads::MergeRuns(*std::move(runs));
+  if (!merged.ok()) return ResultsError("merge", merged.status());
+  std::fputs(workloads::FormatMerge(*merged).c_str(), stdout);
+  if (!out_path.empty()) {
+    std::ofstream out(out_path);
+    for (const nlohmann::json& r : merged->runs) out << r.dump() << "\n";
+    if (!out) return ResultsError("merge", absl::InvalidArgumentError(absl::StrCat("cannot write '", out_path, "'")));
+  }
+  return merged->failed == 0 ? 0 : 1;
+}
+
+void AddMerge(CLI::App& app) {
+  auto paths = std::make_shared<std::vector<std::string>>();
+  auto out = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "merge", "Combine sweep shards (JSON lines): pass/fail per policy and fault mode, failing seeds, throughput");
+  cmd->add_option("shards", *paths, "Shard files (sim --json)")->required()->expected(1, -1);
+  cmd->add_option("--out", *out, "Also write the merged runs, sorted, without wall-clock fields, as JSON lines");
+  cmd->callback([paths, out] { SetExitCode(RunMerge(*paths, *out)); });
+}
+
 }  // namespace
 
 void AddResultsCommands(CLI::App& app) {
   AddGate(app);
   AddPlot(app);
+  AddMerge(app);
 }
 
 }  // namespace kvlab::app

@@ -74,9 +74,15 @@ absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const
   return ChoosePolicy(policy, merged);
 }
 
-// Appends one compact JSON object per line: sweeps and shards merge by concatenation.
-absl::Status AppendJsonLine(std::ofstream& out, const workloads::RunReport& report) {
-  out << workloads::ToJson(report).dump() << "\n";
+// Appends one compact JSON object per line: sweeps and shards merge by concatenation (kvlab
+// merge). Besides the report: the run's verdict, its problems, the --faults mode and the replay line.
+absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
+  nlohmann::json line = workloads::ToJson(outcome.report);
+  line["verdict"] = outcome.ok() ? "ok" : "failed";
+  line["problems"] = outcome.problems;
+  line["fault_mode"] = std::string(sim::FaultModeName(options.faults));
+  line["replay"] = sim::ReplayCommand(options);
+  out << line.dump() << "\n";
   if (!out) return absl::InternalError("writing the --json file failed");
   return absl::OkStatus();
 }
@@ -150,9 +156,10 @@ sim::SimRunOptions RunOptions(const SimFlags& f, const SimPlan& plan, uint64_t s
 }
 
 // The files a run writes besides --benchmark-json: its --json line, --history, --timeline-csv.
-absl::Status WriteRunFiles(const SimFlags& f, const sim::SimRunOutcome& outcome, std::ofstream& json) {
+absl::Status WriteRunFiles(const SimFlags& f, const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome,
+                           std::ofstream& json) {
   if (json.is_open()) {
-    if (absl::Status s = AppendJsonLine(json, outcome.report); !s.ok()) return s;
+    if (absl::Status s = AppendJsonLine(json, options, outcome); !s.ok()) return s;
   }
   if (!f.history_path.empty()) {
     if (absl::Status s = workloads::WriteHistoryFile(outcome.history, f.history_path); !s.ok()) return s;
@@ -192,7 +199,7 @@ int RunSim(const SimFlags& f) {
     const sim::SimRunOptions options = RunOptions(f, *plan, seed);
     auto outcome = sim::RunSimulation(options);
     if (!outcome.ok()) return UsageError("sim", outcome.status());
-    if (absl::Status s = WriteRunFiles(f, *outcome, json); !s.ok()) return UsageError("sim", s);
+    if (absl::Status s = WriteRunFiles(f, options, *outcome, json); !s.ok()) return UsageError("sim", s);
     if (!f.benchmark_json_path.empty()) reports.push_back(outcome->report);
     if (plan->sweep) {
       PrintSweepLine(options, *outcome);
