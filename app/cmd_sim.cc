@@ -16,6 +16,8 @@
 #include "sim/seed_range.h"
 #include "sim/shrink.h"
 #include "sim/trace.h"
+#include "workloads/checker.h"
+#include "workloads/counterexample_html.h"
 #include "workloads/history.h"
 #include "workloads/regression.h"
 #include "workloads/report.h"
@@ -38,6 +40,7 @@ struct SimFlags {
   std::string history_path;
   std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
   std::string timeline_csv_path;    // the timeline of a single run as CSV.
+  std::string html_on_fail_dir;     // the counterexample viewer of every failing seed.
   bool shard_given = false;         // --shard was on the command line.
 };
 
@@ -171,6 +174,28 @@ absl::Status WriteRunFiles(const SimFlags& f, const sim::SimRunOptions& options,
 }
 
 // A sweep's line for one seed, with the replay command and the problems of a failed run.
+// --html-on-fail: the counterexample viewer of a failed run, DIR/SCENARIO-POLICY-seedN.html.
+absl::Status WriteFailureHtml(const std::string& dir, const sim::SimRunOptions& options,
+                              const sim::SimRunOutcome& outcome) {
+  if (absl::Status s = MakeOutputDir("--html-on-fail", dir); !s.ok()) return s;
+  const workloads::RunReport& r = outcome.report;
+  const workloads::CheckResult check = r.check && r.check->model == "eventual"
+                                           ? workloads::CheckEventual(outcome.history)
+                                           : workloads::CheckLinearizable(outcome.history);
+  const auto start = r.metrics.find("measured_start_s");
+  const double start_s = start == r.metrics.end() ? 0 : start->second;
+  std::vector<workloads::FaultMark> faults;
+  for (const workloads::FaultEvent& f : r.faults) {
+    faults.push_back({.at = static_cast<core::Nanos>((start_s + f.t_s) * 1e9), .kind = f.kind, .node = f.node});
+  }
+  const std::string path = absl::StrCat(dir, "/", r.scenario, "-", r.policy, "-seed", options.seed, ".html");
+  const std::string title = absl::StrCat(sim::ReplayCommand(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
+                                         outcome.problems.empty() ? "" : outcome.problems.front());
+  if (absl::Status s = WriteTextFile(path, workloads::CounterexampleHtml(check, faults, title)); !s.ok()) return s;
+  std::printf("counterexample: %s\n", path.c_str());
+  return absl::OkStatus();
+}
+
 void PrintSweepLine(const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
   const auto& r = outcome.report;
   std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(options.seed),
@@ -207,6 +232,10 @@ int RunSim(const SimFlags& f) {
       PrintRun(options, *outcome);
     }
     if (!outcome->ok()) ++failed;
+    if (!outcome->ok() && !f.html_on_fail_dir.empty()) {
+      if (absl::Status s = WriteFailureHtml(f.html_on_fail_dir, options, *outcome); !s.ok())
+        return UsageError("sim", s);
+    }
   }
   if (!f.benchmark_json_path.empty()) {
     const std::string text = workloads::ToBenchmarkJson(reports).dump(2) + "\n";
@@ -240,6 +269,8 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--benchmark-json", flags->benchmark_json_path,
                   "Write Google-benchmark-compatible JSON (for CI regression tools) to FILE");
   cmd->add_option("--timeline-csv", flags->timeline_csv_path, "Write the run's timeline (per 100 ms) as CSV to FILE");
+  cmd->add_option("--html-on-fail", flags->html_on_fail_dir,
+                  "For every failing seed, write the counterexample viewer (HTML) into this folder");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags, shard] {
     flags->shard_given = shard->count() > 0;
