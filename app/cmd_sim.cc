@@ -41,6 +41,7 @@ struct SimFlags {
   std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
   std::string timeline_csv_path;    // the timeline of a single run as CSV.
   std::string html_on_fail_dir;     // the counterexample viewer of every failing seed.
+  std::string plot_dir;             // --plot: gnuplot pictures of the runs.
   bool shard_given = false;         // --shard was on the command line.
 };
 
@@ -225,7 +226,7 @@ int RunSim(const SimFlags& f) {
     auto outcome = sim::RunSimulation(options);
     if (!outcome.ok()) return UsageError("sim", outcome.status());
     if (absl::Status s = WriteRunFiles(f, options, *outcome, json); !s.ok()) return UsageError("sim", s);
-    if (!f.benchmark_json_path.empty()) reports.push_back(outcome->report);
+    if (!f.benchmark_json_path.empty() || !f.plot_dir.empty()) reports.push_back(outcome->report);
     if (plan->sweep) {
       PrintSweepLine(options, *outcome);
     } else {
@@ -240,6 +241,11 @@ int RunSim(const SimFlags& f) {
   if (!f.benchmark_json_path.empty()) {
     const std::string text = workloads::ToBenchmarkJson(reports).dump(2) + "\n";
     if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("sim", s);
+  }
+  if (!f.plot_dir.empty()) {
+    std::vector<nlohmann::json> runs;
+    for (const workloads::RunReport& r : reports) runs.push_back(workloads::ToJson(r));
+    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("sim", s);
   }
   if (plan->sweep) std::printf("%zu passed, %d failed\n", plan->seeds.size() - failed, failed);
   return failed == 0 ? 0 : 1;
@@ -269,6 +275,7 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--benchmark-json", flags->benchmark_json_path,
                   "Write Google-benchmark-compatible JSON (for CI regression tools) to FILE");
   cmd->add_option("--timeline-csv", flags->timeline_csv_path, "Write the run's timeline (per 100 ms) as CSV to FILE");
+  cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the run(s) into this folder");
   cmd->add_option("--html-on-fail", flags->html_on_fail_dir,
                   "For every failing seed, write the counterexample viewer (HTML) into this folder");
   cmd->footer(FaultModesHelp());
