@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "app/commands.h"
 #include "app/inputs.h"
+#include "app/plotting.h"
 #include "real/bench_run.h"
 #include "real/real_runtime.h"
 #include "workloads/history.h"
@@ -22,6 +23,7 @@ struct BenchFlags {
   std::string scenario = "mixed";
   std::string json_path;
   std::string history_path;
+  std::string plot_dir;  // --plot: gnuplot pictures of the run.
   int64_t ops = -1;      // -1: the scenario's own.
   int clients = 0;       // 0: the scenario's own.
   std::string duration;  // empty: the scenario's own.
@@ -100,6 +102,9 @@ int RunBenchCommand(const BenchFlags& f) {
   if (!f.history_path.empty()) {
     if (absl::Status s = workloads::WriteHistoryFile(outcome->history, f.history_path); !s.ok()) return BenchError(s);
   }
+  if (!f.plot_dir.empty()) {
+    if (absl::Status s = WritePlots({workloads::ToJson(outcome->report)}, f.plot_dir); !s.ok()) return BenchError(s);
+  }
   return outcome->ok() ? 0 : 1;
 }
 
@@ -118,6 +123,7 @@ void AddBenchCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--json", flags->json_path, "Write the result (one JSON object) to FILE");
   cmd->add_option("--history", flags->history_path, "Write the operation history (JSON lines) to FILE");
+  cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the run into this folder");
   cmd->add_option("--ops", flags->ops, "Override the scenario's total operations (0: run for its duration)")
       ->check(CLI::Range(int64_t{0}, static_cast<int64_t>(workloads::kMaxOps)));
   cmd->add_option("--clients", flags->clients, "Override the scenario's client count")

@@ -9,12 +9,17 @@
 #include "absl/strings/str_split.h"
 #include "app/commands.h"
 #include "app/inputs.h"
+#include "app/plotting.h"
 #include "core/policy/registry.h"
 #include "sim/compare.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
+#include "sim/shrink.h"
 #include "sim/trace.h"
+#include "workloads/checker.h"
+#include "workloads/counterexample_html.h"
 #include "workloads/history.h"
+#include "workloads/regression.h"
 #include "workloads/report.h"
 #include "workloads/scenario.h"
 
@@ -35,6 +40,8 @@ struct SimFlags {
   std::string history_path;
   std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
   std::string timeline_csv_path;    // the timeline of a single run as CSV.
+  std::string html_on_fail_dir;     // the counterexample viewer of every failing seed.
+  std::string plot_dir;             // --plot: gnuplot pictures of the runs.
   bool shard_given = false;         // --shard was on the command line.
 };
 
@@ -71,9 +78,15 @@ absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const
   return ChoosePolicy(policy, merged);
 }
 
-// Appends one compact JSON object per line: sweeps and shards merge by concatenation.
-absl::Status AppendJsonLine(std::ofstream& out, const workloads::RunReport& report) {
-  out << workloads::ToJson(report).dump() << "\n";
+// Appends one compact JSON object per line: sweeps and shards merge by concatenation (kvlab
+// merge). Besides the report: the run's verdict, its problems, the --faults mode and the replay line.
+absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
+  nlohmann::json line = workloads::ToJson(outcome.report);
+  line["verdict"] = outcome.ok() ? "ok" : "failed";
+  line["problems"] = outcome.problems;
+  line["fault_mode"] = std::string(sim::FaultModeName(options.faults));
+  line["replay"] = sim::ReplayCommand(options);
+  out << line.dump() << "\n";
   if (!out) return absl::InternalError("writing the --json file failed");
   return absl::OkStatus();
 }
@@ -147,9 +160,10 @@ sim::SimRunOptions RunOptions(const SimFlags& f, const SimPlan& plan, uint64_t s
 }
 
 // The files a run writes besides --benchmark-json: its --json line, --history, --timeline-csv.
-absl::Status WriteRunFiles(const SimFlags& f, const sim::SimRunOutcome& outcome, std::ofstream& json) {
+absl::Status WriteRunFiles(const SimFlags& f, const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome,
+                           std::ofstream& json) {
   if (json.is_open()) {
-    if (absl::Status s = AppendJsonLine(json, outcome.report); !s.ok()) return s;
+    if (absl::Status s = AppendJsonLine(json, options, outcome); !s.ok()) return s;
   }
   if (!f.history_path.empty()) {
     if (absl::Status s = workloads::WriteHistoryFile(outcome.history, f.history_path); !s.ok()) return s;
@@ -161,6 +175,28 @@ absl::Status WriteRunFiles(const SimFlags& f, const sim::SimRunOutcome& outcome,
 }
 
 // A sweep's line for one seed, with the replay command and the problems of a failed run.
+// --html-on-fail: the counterexample viewer of a failed run, DIR/SCENARIO-POLICY-seedN.html.
+absl::Status WriteFailureHtml(const std::string& dir, const sim::SimRunOptions& options,
+                              const sim::SimRunOutcome& outcome) {
+  if (absl::Status s = MakeOutputDir("--html-on-fail", dir); !s.ok()) return s;
+  const workloads::RunReport& r = outcome.report;
+  const workloads::CheckResult check = r.check && r.check->model == "eventual"
+                                           ? workloads::CheckEventual(outcome.history)
+                                           : workloads::CheckLinearizable(outcome.history);
+  const auto start = r.metrics.find("measured_start_s");
+  const double start_s = start == r.metrics.end() ? 0 : start->second;
+  std::vector<workloads::FaultMark> faults;
+  for (const workloads::FaultEvent& f : r.faults) {
+    faults.push_back({.at = static_cast<core::Nanos>((start_s + f.t_s) * 1e9), .kind = f.kind, .node = f.node});
+  }
+  const std::string path = absl::StrCat(dir, "/", r.scenario, "-", r.policy, "-seed", options.seed, ".html");
+  const std::string title = absl::StrCat(sim::ReplayCommand(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
+                                         outcome.problems.empty() ? "" : outcome.problems.front());
+  if (absl::Status s = WriteTextFile(path, workloads::CounterexampleHtml(check, faults, title)); !s.ok()) return s;
+  std::printf("counterexample: %s\n", path.c_str());
+  return absl::OkStatus();
+}
+
 void PrintSweepLine(const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
   const auto& r = outcome.report;
   std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(options.seed),
@@ -189,18 +225,27 @@ int RunSim(const SimFlags& f) {
     const sim::SimRunOptions options = RunOptions(f, *plan, seed);
     auto outcome = sim::RunSimulation(options);
     if (!outcome.ok()) return UsageError("sim", outcome.status());
-    if (absl::Status s = WriteRunFiles(f, *outcome, json); !s.ok()) return UsageError("sim", s);
-    if (!f.benchmark_json_path.empty()) reports.push_back(outcome->report);
+    if (absl::Status s = WriteRunFiles(f, options, *outcome, json); !s.ok()) return UsageError("sim", s);
+    if (!f.benchmark_json_path.empty() || !f.plot_dir.empty()) reports.push_back(outcome->report);
     if (plan->sweep) {
       PrintSweepLine(options, *outcome);
     } else {
       PrintRun(options, *outcome);
     }
     if (!outcome->ok()) ++failed;
+    if (!outcome->ok() && !f.html_on_fail_dir.empty()) {
+      if (absl::Status s = WriteFailureHtml(f.html_on_fail_dir, options, *outcome); !s.ok())
+        return UsageError("sim", s);
+    }
   }
   if (!f.benchmark_json_path.empty()) {
     const std::string text = workloads::ToBenchmarkJson(reports).dump(2) + "\n";
     if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("sim", s);
+  }
+  if (!f.plot_dir.empty()) {
+    std::vector<nlohmann::json> runs;
+    for (const workloads::RunReport& r : reports) runs.push_back(workloads::ToJson(r));
+    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("sim", s);
   }
   if (plan->sweep) std::printf("%zu passed, %d failed\n", plan->seeds.size() - failed, failed);
   return failed == 0 ? 0 : 1;
@@ -230,11 +275,78 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--benchmark-json", flags->benchmark_json_path,
                   "Write Google-benchmark-compatible JSON (for CI regression tools) to FILE");
   cmd->add_option("--timeline-csv", flags->timeline_csv_path, "Write the run's timeline (per 100 ms) as CSV to FILE");
+  cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the run(s) into this folder");
+  cmd->add_option("--html-on-fail", flags->html_on_fail_dir,
+                  "For every failing seed, write the counterexample viewer (HTML) into this folder");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags, shard] {
     flags->shard_given = shard->count() > 0;
     SetExitCode(RunSim(*flags));
   });
+}
+
+// --- kvlab shrink --------------------------------------------------------------------------------
+
+struct ShrinkFlags {
+  SimFlags sim;
+  int max_runs = sim::kDefaultShrinkRuns;
+  std::string out = "shrunk.toml";
+};
+
+void PrintShrinkStats(const char* label, const sim::ShrinkStats& s) {
+  std::printf("%-8s faults applied %d (scheduled %d, random %s)  ops %llu  clients %d  keys %llu\n", label, s.faults,
+              s.scheduled_faults, s.random_faults.c_str(), static_cast<unsigned long long>(s.ops), s.clients,
+              static_cast<unsigned long long>(s.keys));
+}
+
+int RunShrink(const ShrinkFlags& f) {
+  absl::StatusOr<SimPlan> plan = PlanSim(f.sim);
+  if (!plan.ok()) return UsageError("shrink", plan.status());
+  if (f.max_runs < 1 || f.max_runs > sim::kMaxShrinkRuns) {
+    return UsageError("shrink", absl::InvalidArgumentError(absl::StrCat("--max-runs: want 1..", sim::kMaxShrinkRuns)));
+  }
+  sim::SimRunOptions options = RunOptions(f.sim, *plan, f.sim.seed);
+  auto result = sim::Shrink(options, f.max_runs,
+                            [](const std::string& line) { std::fprintf(stderr, "shrink: %s\n", line.c_str()); });
+  if (!result.ok() && absl::IsFailedPrecondition(result.status())) {
+    std::printf("%s\nreplay: %s\n", std::string(result.status().message()).c_str(),
+                sim::ReplayCommand(options).c_str());
+    return 0;
+  }
+  if (!result.ok()) return UsageError("shrink", result.status());
+  sim::SimRunOptions smallest = result->smallest;
+  smallest.scenario.name = absl::StrCat(smallest.scenario.name, "_shrunk");
+  smallest.scenario_arg = f.out;
+  if (absl::Status s = WriteTextFile(f.out, workloads::ScenarioToToml(smallest.scenario)); !s.ok()) {
+    return UsageError("shrink", s);
+  }
+  std::printf("failure: %s\n", result->signature.c_str());
+  PrintShrinkStats("before:", result->before);
+  PrintShrinkStats("after:", result->after);
+  std::printf("removed (%d candidate runs):\n", result->runs);
+  for (const std::string& r : result->removed) std::printf("  - %s\n", r.c_str());
+  for (const std::string& p : result->outcome.problems) std::printf("PROBLEM: %s\n", p.c_str());
+  std::printf("original: %s\n", sim::ReplayCommand(options).c_str());
+  std::printf("replay: %s\n", sim::ReplayCommand(smallest).c_str());
+  return 1;
+}
+
+void AddShrink(CLI::App& app) {
+  auto flags = std::make_shared<ShrinkFlags>();
+  SimFlags& sim_flags = flags->sim;
+  CLI::App* cmd = app.add_subcommand(
+      "shrink", "Shrink a failing simulated run: fewer faults, operations, clients and keys, same failure");
+  cmd->add_option("--scenario", sim_flags.scenario, "Built-in scenario or TOML file")->capture_default_str();
+  cmd->add_option("--policy", sim_flags.policy, "Replication policy (NAME[:param=value...])");
+  cmd->add_option("--param", sim_flags.params, "A policy parameter (repeatable)");
+  cmd->add_option("--nodes", sim_flags.nodes, "Cluster size (default: the policy's)");
+  cmd->add_option("--seed", sim_flags.seed, "The failing seed")->required();
+  cmd->add_option("--faults", sim_flags.faults, "Random faults of the failing run")->capture_default_str();
+  cmd->add_option("--max-runs", flags->max_runs, "Budget: at most this many candidate runs (deterministic)")
+      ->capture_default_str();
+  cmd->add_option("--out", flags->out, "Write the smallest failing scenario as TOML to FILE")->capture_default_str();
+  cmd->footer(FaultModesHelp());
+  cmd->callback([flags] { SetExitCode(RunShrink(*flags)); });
 }
 
 // --- kvlab compare -------------------------------------------------------------------------------
@@ -245,6 +357,10 @@ struct CompareFlags {
   std::string seeds = "1";
   std::string faults = "none";
   std::string out_dir;
+  std::string baseline_path;        // --baseline: the regression gate's reference runs.
+  std::string tolerance = "0%";     // --tolerance: how much worse a figure may be.
+  std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
+  std::string plot_dir;             // --plot: gnuplot pictures of the results.
 };
 
 // --policies: every registered policy when empty.
@@ -298,9 +414,30 @@ absl::StatusOr<sim::CompareOptions> PlanCompare(const CompareFlags& f) {
   return options;
 }
 
+// The regression gate of `compare --baseline`: 0 when no figure got worse, 1 otherwise.
+int GateAgainstBaseline(const CompareFlags& f, const std::vector<nlohmann::json>& baseline,
+                        const sim::CompareResult& result) {
+  std::vector<nlohmann::json> current;
+  for (const workloads::RunReport& r : result.reports) current.push_back(workloads::ToJson(r));
+  auto tolerance = workloads::ParseTolerance(f.tolerance);
+  const workloads::GateReport gate = workloads::CompareToBaseline(baseline, current, *tolerance);
+  std::printf("\nregression gate against %s (tolerance %s):\n%s", f.baseline_path.c_str(), f.tolerance.c_str(),
+              workloads::FormatGateReport(gate).c_str());
+  return gate.ok() ? 0 : 1;
+}
+
 int RunCompare(const CompareFlags& f) {
   absl::StatusOr<sim::CompareOptions> options = PlanCompare(f);
   if (!options.ok()) return UsageError("compare", options.status());
+  std::vector<nlohmann::json> baseline;
+  if (!f.baseline_path.empty()) {  // read and checked before any run, so a typo fails fast.
+    auto loaded = workloads::LoadRunReports(f.baseline_path);
+    if (!loaded.ok()) return UsageError("compare", loaded.status());
+    baseline = *std::move(loaded);
+  }
+  if (auto tolerance = workloads::ParseTolerance(f.tolerance); !tolerance.ok()) {
+    return UsageError("compare", tolerance.status());
+  }
   if (!f.out_dir.empty()) {
     if (absl::Status s = MakeOutputDir("--out", f.out_dir); !s.ok()) return UsageError("compare", s);
   }
@@ -319,7 +456,17 @@ int RunCompare(const CompareFlags& f) {
       return UsageError("compare", s);
     std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
   }
-  return result->failed == 0 ? 0 : 1;
+  if (!f.benchmark_json_path.empty()) {
+    const std::string text = workloads::ToBenchmarkJson(result->reports).dump(2) + "\n";
+    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("compare", s);
+  }
+  if (!f.plot_dir.empty()) {
+    std::vector<nlohmann::json> runs;
+    for (const workloads::RunReport& r : result->reports) runs.push_back(workloads::ToJson(r));
+    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("compare", s);
+  }
+  const int gate = f.baseline_path.empty() ? 0 : GateAgainstBaseline(f, baseline, *result);
+  return result->failed == 0 && gate == 0 ? 0 : 1;
 }
 
 void AddCompare(CLI::App& app) {
@@ -334,6 +481,16 @@ void AddCompare(CLI::App& app) {
   cmd->add_option("--seeds", flags->seeds, "Seeds A..B")->capture_default_str();
   cmd->add_option("--faults", flags->faults, "Random faults for every run")->capture_default_str();
   cmd->add_option("--out", flags->out_dir, "Write compare.json and compare.md into this folder (created if needed)");
+  cmd->add_option("--baseline", flags->baseline_path,
+                  "Regression gate: compare every run with the same run (scenario, policy, seed) in FILE "
+                  "(e.g. results/sim/compare.json) and exit 1 if a figure got worse");
+  cmd->add_option("--tolerance", flags->tolerance,
+                  "How much worse than the baseline a figure may be, in percent (virtual figures are "
+                  "deterministic, so the default is 0)")
+      ->capture_default_str();
+  cmd->add_option("--benchmark-json", flags->benchmark_json_path,
+                  "Write Google-benchmark-compatible JSON (github-action-benchmark, Bencher) to FILE");
+  cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the results into this folder");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
 }
@@ -366,6 +523,7 @@ void AddTraceDiff(CLI::App& app) {
 void AddSimCommand(CLI::App& app) {
   AddSim(app);
   AddCompare(app);
+  AddShrink(app);
   AddTraceDiff(app);
 }
 

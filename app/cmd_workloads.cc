@@ -1,18 +1,39 @@
 // kvlab check / kvlab scenarios: CLI wiring only; the logic lives in workloads/.
 #include <cstdio>
+#include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "app/commands.h"
 #include "app/inputs.h"
 #include "workloads/checker.h"
+#include "workloads/counterexample_html.h"
 #include "workloads/history.h"
+#include "workloads/regression.h"
 #include "workloads/scenario.h"
 
 namespace kvlab::app {
 namespace {
 
+// The fault events of a run report (sim --json), on the history's clock.
+absl::StatusOr<std::vector<workloads::FaultMark>> FaultsOfRun(const std::string& path) {
+  std::vector<workloads::FaultMark> marks;
+  if (path.empty()) return marks;
+  auto runs = workloads::LoadRunReports(path);
+  if (!runs.ok()) return runs.status();
+  const nlohmann::json& run = runs->front();
+  const double start_s = run.value("metrics", nlohmann::json::object()).value("measured_start_s", 0.0);
+  for (const nlohmann::json& f : run.value("faults", nlohmann::json::array())) {
+    marks.push_back({.at = static_cast<core::Nanos>((start_s + f.value("t_s", 0.0)) * 1e9),
+                     .kind = f.value("kind", std::string("?")),
+                     .node = f.value("node", core::kNoNode)});
+  }
+  return marks;
+}
+
 // Exit codes (DESIGN.md): 0 consistent, 1 violation, 2 bad input.
-int RunCheck(const std::string& path, const std::string& model) {
+int RunCheck(const std::string& path, const std::string& model, const std::string& html_path,
+             const std::string& run_path) {
   if (absl::Status s = CheckInputFile("history file", path); !s.ok()) {
     std::fprintf(stderr, "kvlab check: %s\n", std::string(s.message()).c_str());
     return 2;
@@ -25,6 +46,20 @@ int RunCheck(const std::string& path, const std::string& model) {
   const workloads::CheckResult result =
       model == "eventual" ? workloads::CheckEventual(*history) : workloads::CheckLinearizable(*history);
   std::fputs(workloads::FormatCheckResult(result).c_str(), stdout);
+  if (!html_path.empty()) {
+    auto faults = FaultsOfRun(run_path);
+    if (!faults.ok()) {
+      std::fprintf(stderr, "kvlab check: %s\n", std::string(faults.status().message()).c_str());
+      return 2;
+    }
+    std::ofstream out(html_path);
+    out << workloads::CounterexampleHtml(result, *faults, absl::StrCat("kvlab check ", path));
+    if (!out) {
+      std::fprintf(stderr, "kvlab check: cannot write '%s'\n", html_path.c_str());
+      return 2;
+    }
+    std::printf("wrote %s\n", html_path.c_str());
+  }
   return result.ok ? 0 : 1;
 }
 
@@ -52,7 +87,11 @@ void AddWorkloadCommands(CLI::App& app) {
   auto model = std::make_shared<std::string>("linearizable");
   check->add_option("history", *path, "history file (JSON lines)")->required();
   check->add_option("--model", *model, "consistency model")->check(CLI::IsMember({"linearizable", "eventual"}));
-  check->callback([path, model] { SetExitCode(RunCheck(*path, *model)); });
+  auto html = std::make_shared<std::string>();
+  auto run = std::make_shared<std::string>();
+  check->add_option("--html", *html, "Write the counterexample viewer (one self-contained HTML page) to FILE");
+  check->add_option("--run", *run, "The run's result (sim --json): its fault events join the viewer's time line");
+  check->callback([path, model, html, run] { SetExitCode(RunCheck(*path, *model, *html, *run)); });
 
   CLI::App* scenarios = app.add_subcommand("scenarios", "list the built-in scenarios");
   auto toml_of = std::make_shared<std::string>();

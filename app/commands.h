@@ -15,5 +15,6 @@ void AddBenchCommand(CLI::App& app);      // app/cmd_bench.cc     kvlab bench
 void AddWorkloadCommands(CLI::App& app);  // app/cmd_workloads.cc kvlab check, kvlab scenarios
 void AddPoliciesCommand(CLI::App& app);   // app/cmd_policies.cc  kvlab policies
 void AddWalCommand(CLI::App& app);        // app/cmd_wal.cc       kvlab wal check, kvlab wal repair
+void AddResultsCommands(CLI::App& app);   // app/cmd_results.cc   kvlab gate, kvlab merge, kvlab plot
 
 }  // namespace kvlab::app

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kvlab::app::AddWorkloadCommands(app);
   kvlab::app::AddPoliciesCommand(app);
   kvlab::app::AddWalCommand(app);
+  kvlab::app::AddResultsCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

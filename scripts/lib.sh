@@ -4,7 +4,8 @@ set -euo pipefail
 KVLAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KVLAB_PACKAGES=(g++ clang-14 clang-format-14 libclang-rt-14-dev cmake ninja-build ccache pkg-config
   libboost-context-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
-  nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev libjemalloc-dev redis-server redis-tools python3-redis)
+  nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev libjemalloc-dev redis-server redis-tools python3-redis
+  gnuplot-nox)
 
 # Installs only the Debian packages that are missing; idempotent, quiet when nothing is missing.
 kvlab_install_deps() {

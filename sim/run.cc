@@ -313,6 +313,8 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
     report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
   }
   AddMetrics(sim, injector, history, report);
+  // Where the faults' t_s count from, on the history's clock (the counterexample viewer needs it).
+  report.metrics["measured_start_s"] = static_cast<double>(measured_start) / 1e9;
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
   const core::Consistency promise = core::PromiseOf(options.policy);
   workloads::CheckResult check;
