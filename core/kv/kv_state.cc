@@ -143,7 +143,7 @@ Result KvState::ApplyIncr(const Command& cmd, int64_t now_ms) {
     return Result::Error(kIncrErrorText);
   }
   int64_t next;
-  if (__builtin_add_overflow(current, cmd.delta, &next)) return Result::Error(kIncrErrorText);
+  if (__builtin_add_overflow(current, cmd.delta, &next)) return Result::Error(kIncrOverflowText);
   // Redis keeps the key's TTL across INCR.
   if (it == map_.end()) {
     it = map_.emplace(key, Entry{absl::StrCat(next), 0}).first;

@@ -23,6 +23,7 @@
 namespace kvlab::core {
 
 inline constexpr char kIncrErrorText[] = "ERR value is not an integer or out of range";
+inline constexpr char kIncrOverflowText[] = "ERR increment or decrement would overflow";  // Redis's.
 
 class KvState {
  public:
