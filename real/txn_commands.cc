@@ -149,8 +149,7 @@ void NodeServer::Queue(TxnSession& s, net::ReplyToken token, std::vector<std::st
 
 void NodeServer::Exec(TxnSession& s, net::ReplyToken token, std::vector<std::string>& args) {
   if (args.size() != 1) {
-    if (!s.in_multi) return ReplyError(token, ArityError("exec"));
-    s.EndMulti();  // Redis discards the transaction on EXEC's own arity error.
+    s.EndMulti();  // Redis discards the transaction on EXEC's own arity error (and says so outside MULTI too).
     s.Unwatch();
     return ReplyError(token,
                       "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command");
