@@ -13,6 +13,11 @@ namespace kvlab::core {
 inline constexpr size_t kMaxKeyBytes = 64 * 1024;               // Redis allows 512 MiB; we cap keys lower.
 inline constexpr size_t kMaxValueBytes = 512ull * 1024 * 1024;  // Redis's proto-max-bulk-len default.
 inline constexpr size_t kMaxKeysPerCommand = 1024 * 1024;       // MGET / MSET / DEL fan-in.
+// A transaction (MULTI ... EXEC) is one command, one log entry: its queued commands and their
+// key and value bytes are capped so that it fits one message. Queuing past them aborts the EXEC.
+inline constexpr size_t kMaxTxnCommands = 100'000;
+inline constexpr size_t kMaxTxnBytes = kMaxValueBytes;
+inline constexpr size_t kMaxTxnCommandOverheadBytes = 64;  // encoded header of one queued command.
 
 // --- Messages ----------------------------------------------------------------------------------
 // A message carries at most one command (or a batch of log entries bounded by kMaxMessageBytes).
@@ -36,5 +41,7 @@ static_assert(kMaxKeyBytes < kMaxValueBytes);
 static_assert(kMaxWalRecordBytes >= kMaxValueBytes + kMaxKeyBytes);
 static_assert(kMaxMessageBytes >= kMaxValueBytes + kMaxKeyBytes + kMessageHeaderBytes);
 static_assert(kMaxMessageBytes < (1ull << 32), "frame lengths are 32-bit");
+static_assert(kMaxMessageBytes >= kMaxTxnBytes + kMaxTxnCommands * kMaxTxnCommandOverheadBytes + kMessageHeaderBytes,
+              "a full transaction fits one message");
 
 }  // namespace kvlab::core

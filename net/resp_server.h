@@ -43,6 +43,9 @@ class RespConnection {
 
   std::string name;            // CLIENT SETNAME
   bool authenticated = false;  // AUTH
+  // The handler's own per-connection state (e.g. a transaction being queued); freed with the
+  // connection. Type-erased so that net/ knows nothing of it.
+  std::shared_ptr<void> session;
 
  private:
   friend class RespServer;

@@ -153,7 +153,14 @@ void AppendClientReply(const core::ClientReply& reply, std::string* out) {
     case core::ReplyStatus::kInvalid: return net::AppendError(out, absl::StrCat("ERR ", reply.message));
     case core::ReplyStatus::kUnknown: return net::AppendError(out, absl::StrCat("UNKNOWN ", reply.message));
   }
-  const core::Result& r = reply.result;
+  AppendResult(reply.result, out);
+}
+
+bool IsQueuingFatalError(std::string_view error) {
+  return error.starts_with("ERR wrong number of arguments") || error.starts_with("ERR unknown command");
+}
+
+void AppendResult(const core::Result& r, std::string* out) {
   switch (r.kind) {
     case core::ResultKind::kOk: return net::AppendOk(out);
     case core::ResultKind::kNil: return net::AppendNil(out);
@@ -170,6 +177,11 @@ void AppendClientReply(const core::ClientReply& reply, std::string* out) {
         }
       }
       return;
+    case core::ResultKind::kResults:
+      net::AppendArrayHeader(out, r.results.size());
+      for (const core::Result& sub : r.results) AppendResult(sub, out);
+      return;
+    case core::ResultKind::kNilArray: return net::AppendNilArray(out);
   }
 }
 

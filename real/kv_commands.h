@@ -26,6 +26,11 @@ absl::StatusOr<core::Command> ParseKvCommand(std::string_view name, std::vector<
 // Appends the RESP form of a node's reply: results map to RESP types; kTryAgain -> -TRYAGAIN,
 // kBusy -> -BUSY, kInvalid -> -ERR, kUnknown -> -UNKNOWN (the outcome of a write is not known).
 void AppendClientReply(const core::ClientReply& reply, std::string* out);
+// The RESP form of one result (kResults: an array of them; kNilArray: "*-1").
+void AppendResult(const core::Result& r, std::string* out);
+// True for the errors that, while queuing in MULTI, discard the transaction (Redis flags arity
+// errors and unknown commands; other errors are that command's result inside EXEC).
+bool IsQueuingFatalError(std::string_view error);
 
 // Redis's text for an unknown command: "ERR unknown command 'x', with args beginning with: 'a' ".
 std::string UnknownCommandError(const std::vector<std::string>& args);

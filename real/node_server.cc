@@ -90,6 +90,14 @@ absl::Status NodeServer::StartNode() {
   if (absl::Status st = CheckDataDirRecord(); !st.ok()) return st;
   env_->set_node(node_.get());
   env_->set_reply_sink([this](core::ReplyHandle handle, core::ClientReply reply) {
+    if (!exec_layouts_.empty()) {
+      if (auto it = exec_layouts_.find(handle); it != exec_layouts_.end()) {
+        const std::vector<std::string> layout = std::move(it->second);
+        exec_layouts_.erase(it);
+        resp_->Reply(handle, [&](std::string* out) { AppendExecReply(reply, layout, out); });
+        return;
+      }
+    }
     resp_->Reply(handle, [&](std::string* out) { AppendClientReply(reply, out); });
   });
   if (absl::Status st = StartPeers(); !st.ok()) return st;
@@ -220,6 +228,7 @@ void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std
   if (!options_.requirepass.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" && name_ != "quit") {
     return ReplyError(token, "NOAUTH Authentication required.");
   }
+  if (TxnCommand(conn, token, args)) return;
   if (IsKvCommand(name_)) {
     absl::StatusOr<core::Command> cmd = ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli);
     if (!cmd.ok()) return ReplyError(token, std::string(cmd.status().message()));

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "core/policy/registry.h"
 #include "net/event_loop.h"
@@ -26,8 +27,12 @@
 #include "net/resp_server.h"
 #include "real/posix_disk.h"
 #include "real/real_env.h"
+#include "real/txn_session.h"
 
 namespace kvlab::real {
+
+// True if `name` (lowercase) is a command the server answers itself (server_commands.cc).
+bool IsServerCommand(std::string_view name);
 
 struct NodeServerOptions {
   core::NodeId id = 1;
@@ -94,6 +99,16 @@ class NodeServer final : public net::RespHandler {
   // Server-side commands (server_commands.cc). False if `name` is not one of them.
   bool ServerCommand(std::string_view name, net::RespConnection& conn, net::ReplyToken token,
                      std::vector<std::string>& args);
+  // Transactions (txn_commands.cc). TxnCommand: false if the request is not MULTI, EXEC,
+  // DISCARD, WATCH, UNWATCH nor one to queue inside MULTI.
+  bool TxnCommand(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  TxnSession& SessionOf(net::RespConnection& conn);
+  std::string NoTransactionsError(std::string_view what) const;
+  void Multi(TxnSession& s, net::ReplyToken token, std::vector<std::string>& args);
+  void Exec(TxnSession& s, net::ReplyToken token, std::vector<std::string>& args);
+  void Watch(TxnSession& s, net::ReplyToken token, std::vector<std::string>& args);
+  void Queue(TxnSession& s, net::ReplyToken token, std::vector<std::string>& args);
+  static void AppendExecReply(const core::ClientReply& reply, const std::vector<std::string>& layout, std::string* out);
   void Hello(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
   void Auth(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
   void Client(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
@@ -116,6 +131,8 @@ class NodeServer final : public net::RespHandler {
   std::string name_;  // the current command's lowercased name (reused: no allocation per request).
   uint64_t disk_errors_ = 0;
   std::vector<std::string> startup_notes_;
+  // EXECs in flight whose replies mix the node's results with replies known at queue time.
+  absl::flat_hash_map<net::ReplyToken, std::vector<std::string>> exec_layouts_;
 };
 
 }  // namespace kvlab::real

@@ -91,6 +91,7 @@ std::string SerializeCommand(const core::Command& command, std::string_view key_
       break;
     case core::Op::kDbSize: args.push_back("DBSIZE"); break;
     case core::Op::kFlushAll: args.push_back("FLUSHALL"); break;
+    default: KV_ASSERT(false && "the workload client sends no other command"); break;
   }
   std::string out;
   AppendArgs(&out, args);

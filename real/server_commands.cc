@@ -27,6 +27,11 @@ bool ValidClientName(std::string_view name) {
 
 }  // namespace
 
+bool IsServerCommand(std::string_view n) {
+  return n == "ping" || n == "echo" || n == "quit" || n == "shutdown" || n == "select" || n == "hello" || n == "auth" ||
+         n == "client" || n == "config" || n == "command" || n == "info";
+}
+
 bool NodeServer::ServerCommand(std::string_view name, net::RespConnection& conn, net::ReplyToken token,
                                std::vector<std::string>& args) {
   const size_t argc = args.size();

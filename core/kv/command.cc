@@ -26,6 +26,7 @@ const char* OpName(Op op) {
     case Op::kMSet: return "mset";
     case Op::kDbSize: return "dbsize";
     case Op::kFlushAll: return "flushall";
+    case Op::kExec: return "exec";
   }
   return "?";
 }
@@ -52,7 +53,39 @@ Command Command::Del(std::string key) {
   return c;
 }
 
+size_t TxnBytes(const Command& cmd) {
+  size_t n = kMaxTxnCommandOverheadBytes / 2;  // op, condition, expiry, delta, counts.
+  for (const std::string& k : cmd.keys) n += k.size() + 5;
+  for (const std::string& v : cmd.values) n += v.size() + 5;
+  for (const Command& sub : cmd.subs) n += TxnBytes(sub);
+  return n;
+}
+
+namespace {
+
+absl::Status ValidateExec(const Command& cmd) {
+  if (!cmd.values.empty()) return absl::InvalidArgumentError("exec takes no values");
+  if (cmd.versions.size() != cmd.keys.size()) return absl::InvalidArgumentError("exec: one version per watched key");
+  if (cmd.subs.size() > kMaxTxnCommands) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("too many commands in a transaction: ", cmd.subs.size(), " > ", kMaxTxnCommands));
+  }
+  if (TxnBytes(cmd) > kMaxTxnBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("transaction too large: more than ", kMaxTxnBytes, " bytes"));
+  }
+  for (const Command& sub : cmd.subs) {
+    if (sub.op == Op::kExec) return absl::InvalidArgumentError("exec: nested exec");
+    if (absl::Status s = ValidateCommand(sub); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateCommand(const Command& cmd) {
+  if (cmd.op != Op::kExec && (!cmd.subs.empty() || !cmd.versions.empty() || cmd.watch_seq != 0)) {
+    return absl::InvalidArgumentError("only exec carries sub-commands and versions");
+  }
   if (cmd.keys.size() > kMaxKeysPerCommand) {
     return absl::InvalidArgumentError(absl::StrCat("too many keys: ", cmd.keys.size(), " > ", kMaxKeysPerCommand));
   }
@@ -84,6 +117,7 @@ absl::Status ValidateCommand(const Command& cmd) {
     case Op::kDel:
     case Op::kExists:
     case Op::kMGet: want_keys_min = 1; break;
+    case Op::kExec: return ValidateExec(cmd);
     case Op::kDbSize:
     case Op::kFlushAll:
       if (!cmd.keys.empty()) return absl::InvalidArgumentError("command takes no keys");
@@ -103,13 +137,53 @@ void EncodeCommand(const Command& cmd, ByteWriter& w) {
   for (const std::string& k : cmd.keys) w.Bytes(k);
   w.VarU64(cmd.values.size());
   for (const std::string& v : cmd.values) w.Bytes(v);
+  // Op-dependent tail: only kExec has one (older records never do, so they decode unchanged).
+  if (cmd.op == Op::kExec) {
+    w.VarU64(cmd.subs.size());
+    for (const Command& sub : cmd.subs) EncodeCommand(sub, w);
+    w.VarU64(cmd.versions.size());
+    for (uint64_t v : cmd.versions) w.U64(v);
+    w.U64(cmd.watch_seq);
+  }
 }
 
-absl::StatusOr<Command> DecodeCommand(ByteReader& r) {
+namespace {
+
+absl::StatusOr<Command> DecodeCommandAt(ByteReader& r, bool nested);
+
+absl::Status DecodeExecTail(ByteReader& r, Command& cmd) {
+  uint64_t nsubs;
+  // Each sub-command takes at least its fixed header: a larger count is a lie.
+  if (!r.VarU64(&nsubs) || nsubs > kMaxTxnCommands || nsubs > r.remaining() / 18) {
+    return absl::DataLossError("command: bad transaction size");
+  }
+  cmd.subs.reserve(nsubs);
+  for (uint64_t i = 0; i < nsubs; ++i) {
+    absl::StatusOr<Command> sub = DecodeCommandAt(r, /*nested=*/true);
+    if (!sub.ok()) return sub.status();
+    cmd.subs.push_back(*std::move(sub));
+  }
+  uint64_t nversions;
+  // One version per watched key (KvState indexes them by key).
+  if (!r.VarU64(&nversions) || nversions != cmd.keys.size()) return absl::DataLossError("command: bad watch versions");
+  cmd.versions.resize(nversions);
+  for (uint64_t& v : cmd.versions) {
+    if (!r.U64(&v)) return absl::DataLossError("command: truncated watch versions");
+  }
+  if (!r.U64(&cmd.watch_seq)) return absl::DataLossError("command: truncated watch sequence");
+  return absl::OkStatus();
+}
+
+// `nested`: inside an exec, where one level only is allowed (a nested exec is corruption, and would let crafted bytes
+// recurse without bound).
+absl::StatusOr<Command> DecodeCommandAt(ByteReader& r, bool nested) {
   Command cmd;
   uint8_t op, cond;
   uint64_t nkeys, nvalues;
   if (!r.U8(&op) || op == 0 || op > kMaxOp) return absl::DataLossError("command: bad op");
+  if (nested && op == static_cast<uint8_t>(Op::kExec)) {
+    return absl::DataLossError("command: nested exec");
+  }
   if (!r.U8(&cond) || cond > 2) return absl::DataLossError("command: bad put condition");
   cmd.op = static_cast<Op>(op);
   cmd.condition = static_cast<PutCondition>(cond);
@@ -130,8 +204,15 @@ absl::StatusOr<Command> DecodeCommand(ByteReader& r) {
   for (std::string& v : cmd.values) {
     if (!r.Bytes(&v, kMaxValueBytes)) return absl::DataLossError("command: bad value");
   }
+  if (cmd.op == Op::kExec) {
+    if (absl::Status s = DecodeExecTail(r, cmd); !s.ok()) return s;
+  }
   return cmd;
 }
+
+}  // namespace
+
+absl::StatusOr<Command> DecodeCommand(ByteReader& r) { return DecodeCommandAt(r, /*nested=*/false); }
 
 void EncodeResult(const Result& res, ByteWriter& w) {
   w.U8(static_cast<uint8_t>(res.kind));
@@ -148,19 +229,40 @@ void EncodeResult(const Result& res, ByteWriter& w) {
       }
       break;
     case ResultKind::kError: w.Bytes(res.error); break;
+    case ResultKind::kResults:
+      w.VarU64(res.results.size());
+      for (const Result& sub : res.results) EncodeResult(sub, w);
+      break;
+    case ResultKind::kNilArray: break;
   }
 }
 
-absl::StatusOr<Result> DecodeResult(ByteReader& r) {
+namespace {
+
+// `nested`: inside a kResults, where another kResults is corruption (one level only).
+absl::StatusOr<Result> DecodeResultAt(ByteReader& r, bool nested) {
   Result res;
   uint8_t kind;
-  if (!r.U8(&kind) || kind == 0 || kind > static_cast<uint8_t>(ResultKind::kError)) {
+  if (!r.U8(&kind) || kind == 0 || kind > static_cast<uint8_t>(ResultKind::kNilArray) ||
+      (nested && kind == static_cast<uint8_t>(ResultKind::kResults))) {
     return absl::DataLossError("result: bad kind");
   }
   res.kind = static_cast<ResultKind>(kind);
   switch (res.kind) {
     case ResultKind::kOk:
-    case ResultKind::kNil: return res;
+    case ResultKind::kNil:
+    case ResultKind::kNilArray: return res;
+    case ResultKind::kResults: {
+      uint64_t n;
+      if (!r.VarU64(&n) || n > kMaxTxnCommands || n > r.remaining()) return absl::DataLossError("result: bad count");
+      res.results.reserve(n);
+      for (uint64_t i = 0; i < n; ++i) {
+        absl::StatusOr<Result> sub = DecodeResultAt(r, /*nested=*/true);
+        if (!sub.ok()) return sub.status();
+        res.results.push_back(*std::move(sub));
+      }
+      return res;
+    }
     case ResultKind::kValue:
       if (!r.Bytes(&res.value, kMaxValueBytes)) return absl::DataLossError("result: bad value");
       return res;
@@ -187,5 +289,9 @@ absl::StatusOr<Result> DecodeResult(ByteReader& r) {
   }
   return absl::DataLossError("result: bad kind");
 }
+
+}  // namespace
+
+absl::StatusOr<Result> DecodeResult(ByteReader& r) { return DecodeResultAt(r, /*nested=*/false); }
 
 }  // namespace kvlab::core

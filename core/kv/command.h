@@ -24,8 +24,16 @@ enum class Op : uint8_t {
   kMSet = 7,      // keys[i] = values[i]
   kDbSize = 8,    // -> integer number of keys
   kFlushAll = 9,  // removes every key
+  // A transaction (MULTI ... EXEC): `subs` applied in order in one step, or none of them when a
+  // watched key changed: keys[i] must still be at modification version versions[i] (and, for a
+  // key absent when watched, no key may have been removed since `watch_seq`). -> kResults, one
+  // per sub-command (errors included, as Redis), or kNilArray when aborted.
+  // WATCH reads the versions from a replica's applied state (KvState::VersionOf): a replica
+  // behind the leader gives older versions, which can only abort an EXEC that could have run,
+  // never let one run that must abort (versions are unique and only grow).
+  kExec = 10,
 };
-inline constexpr uint8_t kMaxOp = 9;
+inline constexpr uint8_t kMaxOp = 10;
 
 // True for commands that never change state (served by reads paths: ReadIndex, local reads).
 bool IsReadOnly(Op op);
@@ -40,6 +48,10 @@ struct Command {
   PutCondition condition = PutCondition::kAlways;
   int64_t expire_at_ms = 0;  // absolute, in the serving node's clock; 0 = never.
   int64_t delta = 0;         // for kIncr.
+  // kExec only (encoded only for it, so records of other ops keep their old bytes):
+  std::vector<Command> subs;       // the queued commands; none is kExec.
+  std::vector<uint64_t> versions;  // versions[i]: what WATCH saw for keys[i].
+  uint64_t watch_seq = 0;          // the state's sequence when the watches were read.
 
   static Command Get(std::string key);
   static Command Put(std::string key, std::string value);
@@ -49,12 +61,14 @@ struct Command {
 };
 
 enum class ResultKind : uint8_t {
-  kOk = 1,       // "+OK"
-  kNil = 2,      // absent value / condition not met
-  kValue = 3,    // one bulk value
-  kInteger = 4,  // an integer
-  kValues = 5,   // array of optional values (MGET)
-  kError = 6,    // a command-level error (e.g. INCR on a non-integer); `error` holds the text
+  kOk = 1,        // "+OK"
+  kNil = 2,       // absent value / condition not met
+  kValue = 3,     // one bulk value
+  kInteger = 4,   // an integer
+  kValues = 5,    // array of optional values (MGET)
+  kError = 6,     // a command-level error (e.g. INCR on a non-integer); `error` holds the text
+  kResults = 7,   // array of results (EXEC), in `results`; none is itself kResults.
+  kNilArray = 8,  // the null array (an EXEC aborted by WATCH)
 };
 
 struct Result {
@@ -63,6 +77,7 @@ struct Result {
   int64_t integer = 0;
   std::vector<std::optional<std::string>> values;
   std::string error;
+  std::vector<Result> results;
 
   static Result Ok() { return Result{}; }
   static Result Nil() { return OfKind(ResultKind::kNil); }
@@ -92,6 +107,8 @@ struct Result {
 
 // Checks limits (key/value sizes, argument counts) before a command enters the system.
 absl::Status ValidateCommand(const Command& cmd);
+// An upper bound of the encoded size of `cmd` (kExec: with its sub-commands); kMaxTxnBytes caps it.
+size_t TxnBytes(const Command& cmd);
 
 void EncodeCommand(const Command& cmd, ByteWriter& w);
 absl::StatusOr<Command> DecodeCommand(ByteReader& r);

@@ -62,9 +62,11 @@ void KvState::Store(const std::string& key, std::string value, int64_t expire_at
   Entry e{std::move(value), expire_at_ms};
   // A deadline already in the past (Redis: SET PXAT in the past) deletes the key.
   if (Expired(e, now_ms)) {
+    if (Find(key, now_ms) != nullptr) NoteRemoval();
     map_.erase(key);
     return;
   }
+  Touch(e);
   map_.insert_or_assign(key, std::move(e));
 }
 
@@ -89,7 +91,11 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
       for (size_t i = 0; i < cmd.keys.size(); ++i) Store(cmd.keys[i], cmd.values[i], 0, now_ms);
       return Result::Ok();
     case Op::kDbSize: return Result::Integer(static_cast<int64_t>(LiveCount(now_ms)));
-    case Op::kFlushAll: map_.clear(); return Result::Ok();
+    case Op::kFlushAll:
+      map_.clear();
+      NoteRemoval();
+      return Result::Ok();
+    case Op::kExec: return ApplyExec(cmd, now_ms);
   }
   KV_ASSERT(false && "unknown op");
   return Result::Nil();
@@ -110,6 +116,7 @@ Result KvState::ApplyPut(const Command& cmd, int64_t now_ms) {
   } else {
     it->second.value = cmd.values[0];
     it->second.expire_at_ms = cmd.expire_at_ms;
+    Touch(it->second);
   }
   return Result::Ok();
 }
@@ -122,6 +129,7 @@ Result KvState::ApplyDel(const Command& cmd, int64_t now_ms) {
     removed += Expired(it->second, now_ms) ? 0 : 1;
     map_.erase(it);
   }
+  if (removed > 0) NoteRemoval();
   return Result::Integer(removed);
 }
 
@@ -135,13 +143,14 @@ Result KvState::ApplyIncr(const Command& cmd, int64_t now_ms) {
     return Result::Error(kIncrErrorText);
   }
   int64_t next;
-  if (__builtin_add_overflow(current, cmd.delta, &next)) return Result::Error(kIncrErrorText);
+  if (__builtin_add_overflow(current, cmd.delta, &next)) return Result::Error(kIncrOverflowText);
   // Redis keeps the key's TTL across INCR.
   if (it == map_.end()) {
-    map_.emplace(key, Entry{absl::StrCat(next), 0});
+    it = map_.emplace(key, Entry{absl::StrCat(next), 0}).first;
   } else {
     it->second.value = absl::StrCat(next);
   }
+  Touch(it->second);
   return Result::Integer(next);
 }
 
@@ -159,33 +168,54 @@ Result KvState::ApplyMGet(const Command& cmd, int64_t now_ms) const {
   return r;
 }
 
+// A v1 snapshot starts with its entry count, which is always far below this marker (each entry
+// takes bytes): the marker's presence says v2.
+constexpr uint64_t kSnapshotV2Marker = 0x4b56563200000000;  // "\0\0\0\0" "2VVK"
+
 void KvState::EncodeSnapshot(ByteWriter& w) const {
+  w.VarU64(kSnapshotV2Marker);
+  w.U64(seq_);
+  w.U64(removed_seq_);
+  w.VarU64(map_.size());
+  for (const auto* kv : Sorted()) {
+    w.Bytes(kv->first);
+    w.Bytes(kv->second.value);
+    w.I64(kv->second.expire_at_ms);
+    w.U64(kv->second.version);
+  }
+}
+
+uint64_t KvState::Checksum() const {
+  // Content only (the v1 encoding): replicas of an eventual policy converge to equal contents by
+  // different histories, so versions and sequences must not count.
+  std::string buf;
+  ByteWriter w(&buf);
   w.VarU64(map_.size());
   for (const auto* kv : Sorted()) {
     w.Bytes(kv->first);
     w.Bytes(kv->second.value);
     w.I64(kv->second.expire_at_ms);
   }
-}
-
-uint64_t KvState::Checksum() const {
-  std::string buf;
-  ByteWriter w(&buf);
-  EncodeSnapshot(w);
   return Checksum64(buf);
 }
 
 absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
   KvState state;
   uint64_t n;
+  if (!r.VarU64(&n)) return absl::DataLossError("kv state: bad count");
+  const bool v2 = n == kSnapshotV2Marker;
+  if (v2 && (!r.U64(&state.seq_) || !r.U64(&state.removed_seq_) || !r.VarU64(&n))) {
+    return absl::DataLossError("kv state: truncated header");
+  }
   // Each entry takes at least 10 bytes; a larger count is a lie, refuse it before looping.
-  if (!r.VarU64(&n) || n > r.remaining() / 10) return absl::DataLossError("kv state: bad count");
+  if (n > r.remaining() / 10) return absl::DataLossError("kv state: bad count");
   state.map_.reserve(n);
   std::string previous_key;
   for (uint64_t i = 0; i < n; ++i) {
     std::string key;
     Entry e;
-    if (!r.Bytes(&key, kMaxKeyBytes) || !r.Bytes(&e.value, kMaxValueBytes) || !r.I64(&e.expire_at_ms)) {
+    if (!r.Bytes(&key, kMaxKeyBytes) || !r.Bytes(&e.value, kMaxValueBytes) || !r.I64(&e.expire_at_ms) ||
+        (v2 && !r.U64(&e.version))) {
       return absl::DataLossError(absl::StrCat("kv state: truncated entry ", i));
     }
     // Canonical order: strictly ascending, so no key appears twice.

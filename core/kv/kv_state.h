@@ -1,6 +1,9 @@
 // KvState: the in-memory key-value state machine every replication policy applies commands to.
 // Semantics follow Redis (SET NX/XX, lazy expiry, INCR errors, EXISTS counting duplicates).
 // Deterministic: the outcome of Apply depends only on the state, the command and `now_ms`.
+// WATCH: every change of a key stamps it with the next value of the state's sequence (its
+// modification version), and every removal notes the sequence too; both are replicated state
+// (in the snapshot), so every replica decides a transaction's watches alike.
 // Entries live in a hash map (one probe per lookup, no key comparisons down a tree); every
 // iteration goes through the keys sorted first, so snapshots and checksums are canonical and the
 // hash's per-process seed never shows (DESIGN.md, determinism rule 3).
@@ -20,12 +23,14 @@
 namespace kvlab::core {
 
 inline constexpr char kIncrErrorText[] = "ERR value is not an integer or out of range";
+inline constexpr char kIncrOverflowText[] = "ERR increment or decrement would overflow";  // Redis's.
 
 class KvState {
  public:
   struct Entry {
     std::string value;
     int64_t expire_at_ms = 0;  // absolute, 0 = never. Expired once now_ms > expire_at_ms (Redis).
+    uint64_t version = 0;      // the state's sequence when it last changed (WATCH).
     bool operator==(const Entry&) const = default;
   };
 
@@ -43,12 +48,20 @@ class KvState {
   // Visits every stored entry (expired ones included) in ascending key order.
   void ForEach(absl::FunctionRef<void(const std::string&, const Entry&)> fn) const;
 
-  // Canonical encoding: varint count, then (key, value, expire_at_ms) in ascending key order.
+  // The modification version of a live key, 0 when absent or expired.
+  uint64_t VersionOf(std::string_view key, int64_t now_ms) const;
+  uint64_t seq() const { return seq_; }
+  uint64_t removed_seq() const { return removed_seq_; }
+
+  // Canonical encoding (v2): a marker, seq, removed_seq, varint count, then (key, value,
+  // expire_at_ms, version) in ascending key order. v1 (varint count, then (key, value,
+  // expire_at_ms)) still decodes, with every version and sequence 0.
   void EncodeSnapshot(ByteWriter& w) const;
   // DataLoss on truncation, limits exceeded or keys out of order. Consumes exactly one encoding.
   static absl::StatusOr<KvState> DecodeSnapshot(ByteReader& r);
 
-  // Checksum64 of the canonical encoding: equal states, equal checksums (compare replicas). O(n).
+  // Checksum64 of the contents (keys, values, expiries; not versions): equal contents, equal
+  // checksums (compare replicas, whatever order of writes brought them there). O(n).
   uint64_t Checksum() const;
 
   bool operator==(const KvState&) const = default;
@@ -58,6 +71,12 @@ class KvState {
   // Drops `key` if it is stored but expired, so writes see it as absent.
   void DropIfExpired(const std::string& key, int64_t now_ms);
   void Store(const std::string& key, std::string value, int64_t expire_at_ms, int64_t now_ms);
+  // Stamps a changed entry with the next sequence; notes a removal of a live key.
+  void Touch(Entry& e) { e.version = ++seq_; }
+  void NoteRemoval() { removed_seq_ = ++seq_; }
+
+  Result ApplyExec(const Command& cmd, int64_t now_ms);
+  bool WatchesHold(const Command& cmd, int64_t now_ms) const;
 
   Result ApplyPut(const Command& cmd, int64_t now_ms);
   Result ApplyDel(const Command& cmd, int64_t now_ms);
@@ -69,6 +88,8 @@ class KvState {
   std::vector<const Map::value_type*> Sorted() const;
 
   Map map_;
+  uint64_t seq_ = 0;          // bumped by every change of a key.
+  uint64_t removed_seq_ = 0;  // seq_ at the last removal of a live key (DEL, FLUSHALL, ...).
 };
 
 // Parses a Redis integer strictly: optional '-', decimal digits, no leading zeros, no "-0",

@@ -40,6 +40,10 @@ struct PolicyInfo {
   Consistency (*promise_for)(const PolicyParams& params) = nullptr;
   // Acknowledged writes survive crashes of up to max_faulty(n) nodes (with --durability fsync).
   bool durable = true;
+  // It applies a kExec command (MULTI ... EXEC, WATCH) atomically: as one step of one replica
+  // order (one log entry under raft). A policy that cannot leaves it false, and the real node
+  // refuses MULTI and WATCH before anything is queued.
+  bool transactions = false;
   // How many of n nodes may be down, cut off or lose their disk at once with the promise intact
   // and the cluster serving again once they return (raft: a minority). Fault budgets use it.
   int (*max_faulty)(int nodes) = nullptr;

@@ -71,6 +71,7 @@ PolicyInfo MakeInfo() {
   p.max_nodes = static_cast<int>(kRaftMaxMembers);
   p.promise = Consistency::kLinearizable;
   p.durable = true;
+  p.transactions = true;  // kExec is one WAL record / one log entry, applied in one step.
   p.max_faulty = Minority;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kRaftLogFile;

@@ -49,7 +49,8 @@ void SingleNode::OnClientRequest(ReplyHandle handle, Command cmd) {
 
 void SingleNode::NoteWrite(const Command& cmd) {
   const SyncGate::Mark mark = store_->write_mark();
-  if (cmd.keys.empty() || key_marks_.size() + cmd.keys.size() > kMaxTrackedWriteKeys) {
+  // A transaction's keys are the watched ones, not those it writes: it counts as touching all.
+  if (cmd.keys.empty() || cmd.op == Op::kExec || key_marks_.size() + cmd.keys.size() > kMaxTrackedWriteKeys) {
     all_keys_mark_ = mark;
     key_marks_.clear();
     return;

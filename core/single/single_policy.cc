@@ -32,6 +32,7 @@ PolicyInfo MakeInfo() {
   p.default_nodes = p.min_nodes = p.max_nodes = 1;
   p.promise = Consistency::kLinearizable;
   p.durable = true;
+  p.transactions = true;  // kExec is one WAL record / one log entry, applied in one step.
   // Its only copy: a crash is survived (the WAL), a corrupt disk is detected and refused.
   p.max_faulty = NoFaultyNode;
   p.survives = {"crash", "clock"};

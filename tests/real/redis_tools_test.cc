@@ -72,5 +72,28 @@ TEST_F(RedisToolsTest, PythonRedisClient) {
       << out;
 }
 
+// Issue 12: redis-py's default pipeline() is MULTI ... EXEC; a command failing while queued must
+// leave no write (before transactions, each queued command ran alone). Single, then raft.
+TEST_F(RedisToolsTest, PythonRedisTransactionsAreAtomic) {
+  if (RunShell("/usr/bin/python3 -c 'import redis' 2>/dev/null") != 0) GTEST_SKIP() << "python3-redis not installed";
+  const std::string check = "/usr/bin/python3 " KVLAB_SOURCE_DIR "/tests/real/redis_py_txn_check.py ";
+  std::string out;
+  EXPECT_EQ(RunShell(check + std::to_string(port_) + " 2>&1", &out), 0) << out;
+  NodeProcess raft(dir_.path() + "/raft", {"--policy", "raft", "--durability", "none"});
+  const int raft_port = raft.WaitReady();
+  ASSERT_GT(raft_port, 0) << raft.stderr_text();
+  EXPECT_EQ(RunShell(check + std::to_string(raft_port) + " 2>&1", &out), 0) << out;
+}
+
+TEST_F(RedisToolsTest, RedisCliTransactionsAnswerAsRedisDoes) {
+  if (!HaveProgram("redis-cli")) GTEST_SKIP() << "redis-cli not installed";
+  const std::string session = "printf 'MULTI\\nSET a 1\\nINCR a\\nSET a x y\\nEXEC\\nMULTI\\nSET a\\nEXEC\\n' | ";
+  std::string out;
+  RunShell(session + "redis-cli -p " + std::to_string(port_) + " 2>&1", &out);
+  EXPECT_EQ(out,
+            "OK\nQUEUED\nQUEUED\nQUEUED\nOK\n2\nERR syntax error\n\nOK\nERR wrong number of arguments for 'set' "
+            "command\n\nEXECABORT Transaction discarded because of previous errors.\n\n");
+}
+
 }  // namespace
 }  // namespace kvlab::real

@@ -107,9 +107,9 @@ TEST(KvStateTest, IncrOnNonIntegerIsError) {
 TEST(KvStateTest, IncrOverflowIsErrorAndLeavesValue) {
   KvState s;
   s.Apply(Command::Put("n", "9223372036854775807"), 0);
-  EXPECT_EQ(s.Apply(Incr("n", 1), 0), Result::Error(kIncrErrorText));
+  EXPECT_EQ(s.Apply(Incr("n", 1), 0), Result::Error(kIncrOverflowText));
   s.Apply(Command::Put("m", "-9223372036854775808"), 0);
-  EXPECT_EQ(s.Apply(Incr("m", -1), 0), Result::Error(kIncrErrorText));
+  EXPECT_EQ(s.Apply(Incr("m", -1), 0), Result::Error(kIncrOverflowText));
   EXPECT_EQ(s.Apply(Incr("m", 1), 0), Result::Integer(-9223372036854775807));
   EXPECT_EQ(s.Apply(Command::Get("n"), 0), Result::Value("9223372036854775807"));
 }
