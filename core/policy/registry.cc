@@ -17,8 +17,8 @@ namespace kvlab::core {
 
 const std::vector<const PolicyInfo*>& Policies() {
   static const std::vector<const PolicyInfo*>* const policies = [] {
-    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(), &PbPolicy(), &AbdPolicy(),
-                                                    &QuorumPolicy()};
+    auto* list =
+        new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(), &PbPolicy(), &AbdPolicy(), &QuorumPolicy()};
     for (size_t i = 0; i < list->size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
         KV_ASSERT((*list)[i]->name != (*list)[j]->name && (*list)[i]->tag != (*list)[j]->tag);
