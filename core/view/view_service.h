@@ -125,7 +125,6 @@ class ViewService {
   bool withdrawn_ = false;
   uint64_t lease_epoch_ = 0;
   Nanos lease_until_ = 0;
-  Nanos next_heartbeat_ = 0;
 
   // Leader side (soft state: a new leader starts afresh).
   bool was_leader_ = false;
