@@ -6,11 +6,16 @@ KVLAB_PACKAGES=(g++ clang-14 clang-format-14 libclang-rt-14-dev cmake ninja-buil
   libboost-context-dev libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev libjemalloc-dev redis-server redis-tools python3-redis
   gnuplot-nox)
+# Only the tests need these (scripts/test): headless Chromium opens the counterexample viewer
+# (about 1 min and 80 MB to install on this machine).
+KVLAB_TEST_PACKAGES=(chromium)
 
 # Installs only the Debian packages that are missing; idempotent, quiet when nothing is missing.
+# Usage: kvlab_install_deps [test]  (with "test": the test-only packages too).
 kvlab_install_deps() {
-  local missing=()
-  for p in "${KVLAB_PACKAGES[@]}"; do
+  local missing=() wanted=("${KVLAB_PACKAGES[@]}")
+  [ "${1:-}" = test ] && wanted+=("${KVLAB_TEST_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -75,10 +75,7 @@ void Driver::Coordinate() {
   if (window_ops_ > 0 || window_errors_ > 0 ||
       measured_start_ + window_ * scenario_.timeline_interval < result_.measured_end) {
     // The last, partial window.
-    result_.report.timeline.push_back({.t_s = static_cast<double>(window_ * scenario_.timeline_interval) / 1e9,
-                                       .ops = window_ops_,
-                                       .errors = window_errors_,
-                                       .p99_us = static_cast<double>(window_latency_.ValueAtPercentile(99)) / 1000.0});
+    result_.report.timeline.push_back(CurrentWindow());
   }
   done_ = true;
 }
@@ -207,12 +204,20 @@ void Driver::Ticker() {
   }
 }
 
+TimelinePoint Driver::CurrentWindow() const {
+  auto us = [this](double percentile) {
+    return static_cast<double>(window_latency_.ValueAtPercentile(percentile)) / 1000.0;
+  };
+  return {.t_s = static_cast<double>(window_ * scenario_.timeline_interval) / 1e9,
+          .ops = window_ops_,
+          .errors = window_errors_,
+          .p50_us = us(50),
+          .p99_us = us(99)};
+}
+
 void Driver::CloseWindowsBefore(core::Nanos now) {
   while (now >= measured_start_ + (window_ + 1) * scenario_.timeline_interval) {
-    TimelinePoint p{.t_s = static_cast<double>(window_ * scenario_.timeline_interval) / 1e9,
-                    .ops = window_ops_,
-                    .errors = window_errors_,
-                    .p99_us = static_cast<double>(window_latency_.ValueAtPercentile(99)) / 1000.0};
+    const TimelinePoint p = CurrentWindow();
     result_.report.timeline.push_back(p);
     window_latency_.Reset();
     window_ops_ = window_errors_ = 0;

@@ -81,6 +81,8 @@ class Driver {
   void Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured);
   // Counts a measured operation in the report, its latency histograms and the timeline.
   void Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended);
+  // The open window as a timeline point (its start, counts and latency percentiles so far).
+  TimelinePoint CurrentWindow() const;
   void CloseWindowsBefore(core::Nanos now);
 
   Runtime& rt_;

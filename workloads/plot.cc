@@ -95,7 +95,8 @@ double EndOf(const json& run) {
   return end;
 }
 
-// One inline data block per run: t_s and the chosen value per timeline window.
+// One inline data block per run: t_s and the chosen values per timeline window (throughput: ops/s;
+// latency: p50 then p99, in ms).
 std::string TimelineBlocks(const std::vector<const json*>& runs, bool throughput) {
   std::string gp;
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -105,9 +106,12 @@ std::string TimelineBlocks(const std::vector<const json*>& runs, bool throughput
       const double t = timeline[w].value("t_s", 0.0);
       const double next = w + 1 < timeline.size() ? timeline[w + 1].value("t_s", 0.0) : EndOf(*runs[i]);
       const double width = next > t ? next - t : 0.1;
-      const double value = throughput ? static_cast<double>(timeline[w].value("ops", 0)) / width
-                                      : timeline[w].value("p99_us", 0.0) / 1000.0;
-      absl::StrAppendFormat(&gp, "%.4f %.6g\n", t, value);
+      if (throughput) {
+        absl::StrAppendFormat(&gp, "%.4f %.6g\n", t, static_cast<double>(timeline[w].value("ops", 0)) / width);
+      } else {
+        absl::StrAppendFormat(&gp, "%.4f %.6g %.6g\n", t, timeline[w].value("p50_us", 0.0) / 1000.0,
+                              timeline[w].value("p99_us", 0.0) / 1000.0);
+      }
     }
     gp += "EOD\n";
   }
@@ -123,19 +127,32 @@ std::string PlotLines(const std::vector<const json*>& runs, const char* style) {
   return gp + "\n";
 }
 
+// Latency over time: per run, p99 as a solid line and p50 dashed in the same colour.
+std::string PercentileLines(const std::vector<const json*>& runs) {
+  std::string gp = "plot ";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const std::string policy = Escape(runs[i]->value("policy", std::string("?")));
+    absl::StrAppendFormat(&gp,
+                          "%s$run%d using 1:3 with steps lw 2 lc %d title \"%s p99\", "
+                          "$run%d using 1:2 with steps lw 2 dt 2 lc %d title \"%s p50\"",
+                          i ? ", " : "", i, i + 1, policy, i, i + 1, policy);
+  }
+  return gp + "\n";
+}
+
 PlotScript OverTime(const std::string& scenario, const std::vector<const json*>& runs, const std::string& out_dir,
                     bool throughput) {
   const std::string name = absl::StrCat(scenario, throughput ? "-throughput" : "-latency");
   const uint64_t seed = runs.front()->value("seed", uint64_t{0});
   std::string gp = Header(out_dir, name,
                           absl::StrFormat("%s: %s over time (seed %d; shaded: fault windows)", scenario,
-                                          throughput ? "throughput" : "p99 latency per 100 ms window", seed));
+                                          throughput ? "throughput" : "p50 and p99 latency per 100 ms window", seed));
   gp += "set xlabel 'time since the measured run began (s)'\n";
   gp += throughput ? "set ylabel 'successful operations per second'\nset yrange [0:*]\n"
-                   : "set ylabel 'p99 latency (ms, log scale)'\nset logscale y\n";
+                   : "set ylabel 'latency (ms, log scale)'\nset logscale y\n";
   gp += FaultDecorations(FaultsOf(*runs.front()), EndOf(*runs.front()));
   gp += TimelineBlocks(runs, throughput);
-  gp += PlotLines(runs, "steps");
+  gp += throughput ? PlotLines(runs, "steps") : PercentileLines(runs);
   return {name, gp};
 }
 

@@ -5,8 +5,8 @@
 namespace kvlab::workloads {
 
 std::string ProgressLine::Format(const TimelinePoint& w) const {
-  return absl::StrFormat("%s t=%.1fs ops=%d errors=%d last: %d ops, p99 %.0f us", label_, w.t_s, ops_, errors_, w.ops,
-                         w.p99_us);
+  return absl::StrFormat("%s t=%.1fs ops=%d errors=%d last: %d ops, p50 %.0f us, p99 %.0f us", label_, w.t_s, ops_,
+                         errors_, w.ops, w.p50_us, w.p99_us);
 }
 
 void ProgressLine::Update(const TimelinePoint& w) {

@@ -69,7 +69,8 @@ json ToJson(const RunReport& r) {
   j["by_op"] = by_op;
   ojson timeline = ojson::array();
   for (const TimelinePoint& p : r.timeline) {
-    timeline.push_back({{"t_s", p.t_s}, {"ops", p.ops}, {"errors", p.errors}, {"p99_us", p.p99_us}});
+    timeline.push_back(
+        {{"t_s", p.t_s}, {"ops", p.ops}, {"errors", p.errors}, {"p50_us", p.p50_us}, {"p99_us", p.p99_us}});
   }
   j["timeline"] = timeline;
   ojson faults = ojson::array();
@@ -110,9 +111,9 @@ json ToBenchmarkJson(const std::vector<RunReport>& reports) {
 }
 
 std::string TimelineCsv(const RunReport& r) {
-  std::string out = "t_s,ops,errors,p99_us\n";
+  std::string out = "t_s,ops,errors,p50_us,p99_us\n";
   for (const TimelinePoint& p : r.timeline) {
-    absl::StrAppendFormat(&out, "%.3f,%d,%d,%.1f\n", p.t_s, p.ops, p.errors, p.p99_us);
+    absl::StrAppendFormat(&out, "%.3f,%d,%d,%.1f,%.1f\n", p.t_s, p.ops, p.errors, p.p50_us, p.p99_us);
   }
   return out;
 }

@@ -30,6 +30,7 @@ struct TimelinePoint {
   double t_s = 0;  // start of the window, seconds since the measured run began.
   uint64_t ops = 0;
   uint64_t errors = 0;
+  double p50_us = 0;  // of the window's successful requests; 0 when it had none.
   double p99_us = 0;
 };
 

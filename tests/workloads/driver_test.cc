@@ -46,6 +46,7 @@ TEST(Driver, ClosedLoopLatencyScenarioRunsSequentialPuts) {
   ASSERT_EQ(r.report.timeline.size(), 11u);
   EXPECT_EQ(r.report.timeline[3].ops, 100u);
   EXPECT_EQ(r.report.timeline[10].ops, 1u);
+  EXPECT_NEAR(r.report.timeline[3].p50_us, 1000, 10);
   EXPECT_NEAR(r.report.timeline[3].p99_us, 1000, 10);
 }
 

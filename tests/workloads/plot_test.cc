@@ -18,9 +18,9 @@ nlohmann::json RunJson(const std::string& policy, int seed, double ops_s) {
       {"throughput_ops_s", ops_s},
       {"latency_us", {{"p50", 900.0}, {"p90", 1500.0}, {"p99", 4000.0}, {"max", 9000.0}}},
       {"timeline",
-       {{{"t_s", 0.0}, {"ops", 50}, {"p99_us", 1000.0}},
+       {{{"t_s", 0.0}, {"ops", 50}, {"p50_us", 400.0}, {"p99_us", 1000.0}},
         {{"t_s", 0.1}, {"ops", 0}, {"p99_us", 0.0}},
-        {{"t_s", 0.2}, {"ops", 40}, {"p99_us", 2000.0}}}},
+        {{"t_s", 0.2}, {"ops", 40}, {"p50_us", 700.0}, {"p99_us", 2000.0}}}},
       {"faults", {{{"t_s", 0.1}, {"kind", "crash"}, {"node", 2}}, {{"t_s", 0.2}, {"kind", "restart"}, {"node", 2}}}}};
 }
 
@@ -36,7 +36,10 @@ TEST(Plot, OverTimeShadesFaultWindowsMarksEventsAndDrawsOneLinePerPolicy) {
   EXPECT_THAT(gp, HasSubstr("title \"raft\""));
   EXPECT_THAT(gp, HasSubstr("title \"single\""));
   EXPECT_THAT(gp, HasSubstr("xlabel 'time since the measured run began (s)'"));
-  EXPECT_THAT(scripts[1].script, HasSubstr("p99 latency (ms"));
+  EXPECT_THAT(scripts[1].script, HasSubstr("ylabel 'latency (ms, log scale)'"));
+  EXPECT_THAT(scripts[1].script, HasSubstr("0.2000 0.7 2\n"));  // p50 and p99 of the third window, in ms.
+  EXPECT_THAT(scripts[1].script, HasSubstr("title \"raft p50\""));
+  EXPECT_THAT(scripts[1].script, HasSubstr("title \"raft p99\""));
   EXPECT_THAT(scripts[2].script, HasSubstr("0.9 0.5000"));  // p50 900 us = 0.9 ms at F = 0.5.
 }
 

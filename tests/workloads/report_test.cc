@@ -24,7 +24,7 @@ RunReport Sample() {
   for (int i = 1; i <= 100; ++i) h.Record(i * 1000);
   r.latency = Summarize(h);
   r.by_op["get"] = r.latency;
-  r.timeline = {{.t_s = 0, .ops = 50, .errors = 1, .p99_us = 99}};
+  r.timeline = {{.t_s = 0, .ops = 50, .errors = 1, .p50_us = 40, .p99_us = 99}};
   r.faults = {{.t_s = 0.5, .kind = "crash", .node = 1}};
   r.check = CheckSummary{.model = "linearizable", .ok = true, .violations = 0, .details = ""};
   return r;
@@ -60,7 +60,7 @@ TEST(Report, BenchmarkJsonCsvAndTextExports) {
   EXPECT_EQ(b["benchmarks"][0]["name"], "mixed/raft/sim");
   EXPECT_EQ(b["benchmarks"][1]["name"], "mixed/raft/sim_p99");
   EXPECT_EQ(b["benchmarks"][0]["time_unit"], "us");
-  EXPECT_EQ(TimelineCsv(Sample()), "t_s,ops,errors,p99_us\n0.000,50,1,99.0\n");
+  EXPECT_EQ(TimelineCsv(Sample()), "t_s,ops,errors,p50_us,p99_us\n0.000,50,1,40.0,99.0\n");
   const std::string text = FormatReport(Sample());
   EXPECT_THAT(text, HasSubstr("scenario mixed"));
   EXPECT_THAT(text, HasSubstr("fault at 0.500 s: crash node 1"));
