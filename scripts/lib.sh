@@ -7,8 +7,9 @@ KVLAB_PACKAGES=(g++ clang-14 clang-format-14 libclang-rt-14-dev cmake ninja-buil
   nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev libjemalloc-dev redis-server redis-tools python3-redis
   gnuplot-nox)
 # Only the tests need these (scripts/test): headless Chromium opens the counterexample viewer
-# (about 1 min and 80 MB to install on this machine).
-KVLAB_TEST_PACKAGES=(chromium)
+# (about 1 min and 80 MB to install on this machine); Slurm and munge run a sweep as an array job
+# (scripts/check-slurm; about 25 s to install).
+KVLAB_TEST_PACKAGES=(chromium slurm-wlm munge)
 
 # Installs only the Debian packages that are missing; idempotent, quiet when nothing is missing.
 # Usage: kvlab_install_deps [test]  (with "test": the test-only packages too).
