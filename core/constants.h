@@ -13,6 +13,9 @@ namespace kvlab::core {
 inline constexpr size_t kMaxKeyBytes = 64 * 1024;               // Redis allows 512 MiB; we cap keys lower.
 inline constexpr size_t kMaxValueBytes = 512ull * 1024 * 1024;  // Redis's proto-max-bulk-len default.
 inline constexpr size_t kMaxKeysPerCommand = 1024 * 1024;       // MGET / MSET / DEL fan-in.
+// Membership changes (Op::kChangeMembers): member ids and the peer address a new member is given.
+inline constexpr int64_t kMaxNodeId = 65'535;
+inline constexpr size_t kMaxMemberAddressBytes = 256;
 // A transaction (MULTI ... EXEC) is one command, one log entry: its queued commands and their
 // key and value bytes are capped so that it fits one message. Queuing past them aborts the EXEC.
 inline constexpr size_t kMaxTxnCommands = 100'000;

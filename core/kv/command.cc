@@ -27,6 +27,7 @@ const char* OpName(Op op) {
     case Op::kDbSize: return "dbsize";
     case Op::kFlushAll: return "flushall";
     case Op::kExec: return "exec";
+    case Op::kChangeMembers: return "change_members";
   }
   return "?";
 }
@@ -80,6 +81,22 @@ absl::Status ValidateExec(const Command& cmd) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateChangeMembers(const Command& cmd) {
+  const bool add = cmd.keys.size() == 1 && cmd.keys[0] == "add";
+  const bool remove = cmd.keys.size() == 1 && cmd.keys[0] == "remove";
+  if (!add && !remove) return absl::InvalidArgumentError("a membership change is \"add\" or \"remove\"");
+  if (cmd.delta <= 0 || cmd.delta > kMaxNodeId) {
+    return absl::InvalidArgumentError(absl::StrCat("member id must be in 1..", kMaxNodeId));
+  }
+  if (cmd.values.size() != (add ? 1u : 0u)) {
+    return absl::InvalidArgumentError("add takes the member's address, remove takes none");
+  }
+  if (add && cmd.values[0].size() > kMaxMemberAddressBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("member address longer than ", kMaxMemberAddressBytes, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateCommand(const Command& cmd) {
@@ -118,6 +135,7 @@ absl::Status ValidateCommand(const Command& cmd) {
     case Op::kExists:
     case Op::kMGet: want_keys_min = 1; break;
     case Op::kExec: return ValidateExec(cmd);
+    case Op::kChangeMembers: return ValidateChangeMembers(cmd);
     case Op::kDbSize:
     case Op::kFlushAll:
       if (!cmd.keys.empty()) return absl::InvalidArgumentError("command takes no keys");

@@ -32,8 +32,12 @@ enum class Op : uint8_t {
   // behind the leader gives older versions, which can only abort an EXEC that could have run,
   // never let one run that must abort (versions are unique and only grow).
   kExec = 10,
+  // A change of the replication group's membership (raft only; never applied to the KvState):
+  // keys[0] is "add" or "remove", delta the member's id, values[0] (add only) its peer address
+  // ("" where the runtime needs none). -> kOk once the new configuration is committed.
+  kChangeMembers = 11,
 };
-inline constexpr uint8_t kMaxOp = 10;
+inline constexpr uint8_t kMaxOp = 11;
 
 // True for commands that never change state (served by reads paths: ReadIndex, local reads).
 bool IsReadOnly(Op op);

@@ -96,6 +96,7 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
       NoteRemoval();
       return Result::Ok();
     case Op::kExec: return ApplyExec(cmd, now_ms);
+    case Op::kChangeMembers: return Result::Error("ERR membership changes are not key-value commands");
   }
   KV_ASSERT(false && "unknown op");
   return Result::Nil();

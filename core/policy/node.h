@@ -26,6 +26,9 @@ struct NodeConfig {
   NodeId self = 1;
   std::vector<NodeId> members;  // every node of the cluster, self included, sorted.
   bool fsync = true;            // false: writes reach the Disk but are never synced (--durability none).
+  // This node joins a running cluster (policies with membership changes: raft): it starts with no
+  // configuration and learns one, with itself in it, from the leader once a member adds it.
+  bool join = false;
 };
 
 // What a node says of itself, as typed fields: for INFO's replication section, the simulator's

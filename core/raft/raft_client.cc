@@ -42,6 +42,7 @@ void RaftNode::ServeAsLeader(Request req) {
     reads_unstarted_.push_back(std::move(req));
     return;
   }
+  if (req.cmd.op == Op::kChangeMembers) return ProposeMembershipChange(std::move(req));
   RaftEntry e;
   e.command = std::move(req.cmd);
   const uint64_t index = Propose(std::move(e));
@@ -107,7 +108,7 @@ void RaftNode::StartReadRound() {
 void RaftNode::ConfirmReadRounds() {
   while (!read_rounds_.empty()) {
     ReadRound& round = read_rounds_.front();
-    size_t acks = 1;
+    size_t acks = SelfCount();
     for (const Peer& p : peers_) acks += p.acked_read_seq >= round.seq ? 1 : 0;
     if (acks < Majority()) return;
     for (Request& r : round.reads) reads_ready_.emplace_back(round.read_index, std::move(r));

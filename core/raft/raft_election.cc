@@ -33,7 +33,7 @@ void RaftNode::OnPeerLost(NodeId peer) {
   last_leader_contact_ = INT64_MIN / 2;
   SettleForwards([peer](const Forwarded& f) { return f.to == peer; }, "the leader's connection closed");
   int64_t rank = 0;
-  for (NodeId m : config_.members) rank += m != peer && m < config_.self ? 1 : 0;
+  for (const RaftMember& m : members_) rank += m.id != peer && m.id < config_.self ? 1 : 0;
   const Nanos stand_at = env_.Now() + rank * kRaftLeaderLostStagger + env_.rng().UniformRange(0, kRaftTick);
   election_deadline_ = std::min(election_deadline_, stand_at);
 }
@@ -83,13 +83,13 @@ void RaftNode::OnVoteReply(NodeId from, const RaftVoteReply& m) {
       if (m.term > hard_.term) BecomeFollower(m.term, kNoNode);
       return;
     }
-    if (role_ != RaftRole::kPreCandidate || m.term != hard_.term + 1) return;
+    if (role_ != RaftRole::kPreCandidate || m.term != hard_.term + 1 || !IsMember(from)) return;
     votes_.insert(from);
     if (votes_.size() >= Majority()) StartElection();
     return;
   }
   if (m.term > hard_.term) return BecomeFollower(m.term, kNoNode);
-  if (role_ != RaftRole::kCandidate || m.term != hard_.term || !m.granted) return;
+  if (role_ != RaftRole::kCandidate || m.term != hard_.term || !m.granted || !IsMember(from)) return;
   KV_ASSERT(hard_.voted_for == config_.self);  // a candidate votes for itself in its term (§5.2).
   votes_.insert(from);
   if (votes_.size() >= Majority()) BecomeLeader();

@@ -1,6 +1,8 @@
 #include "core/raft/raft_messages.h"
 
 #include "absl/status/status.h"
+#include "core/assert.h"
+#include "core/constants.h"
 #include "core/raft/raft_config.h"
 
 namespace kvlab::core {
@@ -61,7 +63,6 @@ struct Wire<RaftEntry> {
     f(m.term);
     f(m.index);
     f(m.now_ms);
-    f(m.noop);
   }
 };
 
@@ -165,14 +166,54 @@ absl::StatusOr<M> DecodeFixed(ByteReader& r) {
 
 }  // namespace
 
+// The byte after an entry's header: 0 a command, 1 a no-op, 2 a configuration (then its members).
+// Older logs hold only 0 and 1 (the former no-op flag), so they decode unchanged.
+enum class EntryKind : uint8_t { kCommand = 0, kNoop = 1, kConfig = 2 };
+
 void EncodeRaftEntry(const RaftEntry& e, ByteWriter& w) {
   EncodeFields(e, w);
+  KV_ASSERT(!(e.noop && !e.config.empty()));
+  const EntryKind kind = e.noop ? EntryKind::kNoop : e.config.empty() ? EntryKind::kCommand : EntryKind::kConfig;
+  w.U8(static_cast<uint8_t>(kind));
+  if (kind == EntryKind::kConfig) {
+    w.VarU64(e.config.size());
+    for (const RaftMember& m : e.config) {
+      w.VarU64(m.id);
+      w.Bytes(m.address);
+    }
+  }
   EncodeCommand(e.command, w);
 }
 
+namespace {
+
+// A configuration's members: 1..kRaftMaxMembers, ids valid, strictly increasing.
+bool DecodeConfig(ByteReader& r, std::vector<RaftMember>* out) {
+  uint64_t count;
+  if (!r.VarU64(&count) || count == 0 || count > kRaftMaxMembers) return false;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t id;
+    RaftMember m;
+    if (!r.VarU64(&id) || id == kNoNode || id > static_cast<uint64_t>(kMaxNodeId)) return false;
+    if (!r.Bytes(&m.address, kMaxMemberAddressBytes)) return false;
+    m.id = static_cast<NodeId>(id);
+    if (!out->empty() && out->back().id >= m.id) return false;
+    out->push_back(std::move(m));
+  }
+  return true;
+}
+
+}  // namespace
+
 absl::StatusOr<RaftEntry> DecodeRaftEntry(ByteReader& r) {
   RaftEntry e;
-  if (!DecodeFields(&e, r)) return Truncated(Wire<RaftEntry>::kWhat);
+  uint8_t kind;
+  if (!DecodeFields(&e, r) || !r.U8(&kind) || kind > static_cast<uint8_t>(EntryKind::kConfig)) {
+    return Truncated(Wire<RaftEntry>::kWhat);
+  }
+  e.noop = kind == static_cast<uint8_t>(EntryKind::kNoop);
+  if (kind == static_cast<uint8_t>(EntryKind::kConfig) && !DecodeConfig(r, &e.config))
+    return Truncated("configuration");
   absl::StatusOr<Command> cmd = DecodeCommand(r);
   if (!cmd.ok()) return cmd.status();
   e.command = *std::move(cmd);

@@ -16,11 +16,23 @@
 
 namespace kvlab::core {
 
+// One member of a raft configuration: its id and the peer address the runtime reaches it at ("" for
+// the members the runtime was started with, and in the simulator, which needs none).
+struct RaftMember {
+  NodeId id = kNoNode;
+  std::string address;
+  bool operator==(const RaftMember&) const = default;
+};
+
 struct RaftEntry {
   uint64_t term = 0;
   uint64_t index = 0;
   int64_t now_ms = 0;  // the leader's clock at proposal: every replica applies with it (expiry).
   bool noop = false;   // a new leader's first entry (§5.4.2, §6.4); carries no command.
+  // Non-empty: a configuration entry (thesis §4.1, one server added or removed), the whole new
+  // membership sorted by id; it carries no command. A server uses the latest configuration in
+  // its log, committed or not.
+  std::vector<RaftMember> config;
   Command command;
   bool operator==(const RaftEntry&) const = default;
 };

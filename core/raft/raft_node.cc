@@ -38,26 +38,23 @@ RaftNode::RaftNode(const NodeConfig& config, Env& env, RaftOptions options)
     : config_(config), env_(env), options_(options), storage_(env.disk(), config.fsync) {
   KV_ASSERT(!config_.members.empty() && config_.members.size() <= kRaftMaxMembers);
   KV_ASSERT(std::is_sorted(config_.members.begin(), config_.members.end()));
-  for (NodeId id : config_.members) {
-    if (id == config_.self) continue;
-    Peer p;
-    p.id = id;
-    peers_.push_back(std::move(p));
-  }
-  KV_ASSERT(peers_.size() + 1 == config_.members.size());
+  KV_ASSERT(config_.join || std::binary_search(config_.members.begin(), config_.members.end(), config_.self));
+  base_members_ = BootstrapMembers(config_);
+  UseConfiguration(base_members_, 0);
+  membership_changes_ = 0;
 }
 
 absl::Status RaftNode::Start() {
   absl::StatusOr<RaftRecovered> rec = storage_.Recover();
   if (!rec.ok()) return rec.status();
   if (rec->snapshot_index > 0) {
-    ByteReader r(rec->snapshot_state);
-    absl::StatusOr<KvState> st = KvState::DecodeSnapshot(r);
-    if (!st.ok()) return st.status();
-    state_ = *std::move(st);
+    std::vector<RaftMember> members;
+    if (absl::Status s = DecodeSnapshotData(rec->snapshot_state, base_members_, &members, &state_); !s.ok()) return s;
+    base_members_ = std::move(members);
   }
   hard_ = rec->hard_state;
   log_ = std::move(rec->log);
+  RecomputeConfiguration();
   snapshot_index_ = commit_ = applied_ = rec->snapshot_index;
   snapshot_term_ = rec->snapshot_term;
   snapshot_state_ = std::move(rec->snapshot_state);
@@ -72,7 +69,10 @@ absl::Status RaftNode::Start() {
 
 void RaftNode::OnMessage(const Message& msg) {
   if (!started_ || !failed_.ok()) return;
-  if (msg.from == config_.self || (FindPeer(msg.from) == nullptr)) return;  // not a member.
+  // Messages from servers outside this node's configuration are served too (thesis §4.1): a
+  // leader of a newer configuration, a member this node has not heard of yet, or a removed
+  // server (PreVote keeps it from disturbing the cluster).
+  if (msg.from == config_.self || msg.from == kNoNode) return;
   if (msg.type == MessageType::kForwardRequest) return OnForwardRequest(msg.from, std::get<ClientRequest>(msg.body));
   if (msg.type == MessageType::kForwardReply) return OnForwardReply(std::get<ClientReply>(msg.body));
   if (msg.type != MessageType::kPeer) return;
@@ -117,7 +117,7 @@ void RaftNode::Tick() {
       force_heartbeat_ = true;
       next_heartbeat_ = now + options_.heartbeat;
     }
-  } else if (now >= election_deadline_) {
+  } else if (now >= election_deadline_ && IsMember(config_.self)) {
     if (options_.pre_vote) {
       StartPreVote();
     } else {
@@ -307,7 +307,7 @@ void RaftNode::BecomeLeader() {
 void RaftNode::CheckQuorum() {
   const Nanos now = env_.Now();
   if (now - leader_since_ < options_.election_max) return;
-  size_t live = 1;
+  size_t live = SelfCount();
   for (const Peer& p : peers_) live += now - p.last_ack <= options_.election_max ? 1 : 0;
   if (live < Majority()) BecomeFollower(hard_.term, kNoNode);
 }
@@ -358,7 +358,9 @@ std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
       {"last_log_index", absl::StrCat(log_.last_index())},
       {"last_log_term", absl::StrCat(log_.last_term())},
       {"snapshot_index", absl::StrCat(snapshot_index_)},
-      {"members", absl::StrCat(config_.members.size())},
+      {"members", absl::StrCat(members_.size())},
+      {"config_index", absl::StrCat(config_index_)},
+      {"membership_changes", absl::StrCat(membership_changes_)},
       {"fsync", config_.fsync ? "yes" : "no"},
       {"log_bytes", absl::StrCat(storage_.log_bytes())},
       {"fsyncs", absl::StrCat(storage_.syncs())},

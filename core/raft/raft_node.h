@@ -34,6 +34,9 @@ namespace kvlab::core {
 
 enum class RaftRole : uint8_t { kFollower, kPreCandidate, kCandidate, kLeader };
 const char* RaftRoleName(RaftRole role);
+// The configuration a node starts with before its log says otherwise: NodeConfig::members, or
+// none for a node that joins a running cluster.
+std::vector<RaftMember> BootstrapMembers(const NodeConfig& config);
 
 namespace raft_detail {
 
@@ -114,6 +117,9 @@ class RaftNode final : public Node {
   size_t held_messages() const { return held_messages_.size(); }
   bool sync_in_flight() const { return storage_.sync_in_flight(); }
   size_t pending_requests() const;
+  // The configuration in use (the latest in the log, committed or not; §4.1), sorted by id.
+  const std::vector<RaftMember>& members() const { return members_; }
+  bool IsMember(NodeId id) const;
 
  private:
   using Origin = raft_detail::Origin;
@@ -144,7 +150,9 @@ class RaftNode final : public Node {
   void BecomeLeader();
   void SetLeader(NodeId leader);
   void CheckQuorum();
-  size_t Majority() const { return config_.members.size() / 2 + 1; }
+  size_t Majority() const { return members_.size() / 2 + 1; }
+  // 1 when this node counts toward its configuration's majorities (it is a member), else 0.
+  size_t SelfCount() const { return IsMember(config_.self) ? 1 : 0; }
   Peer* FindPeer(NodeId id);
 
   // raft_election.cc (§5.2, §5.4.1, §9.6).
@@ -164,6 +172,24 @@ class RaftNode final : public Node {
   void AdvanceCommit();
   void ApplyCommitted();
   uint64_t Propose(RaftEntry e);
+
+  // raft_membership.cc (thesis §4.1: one server added or removed at a time).
+  void ProposeMembershipChange(Request req);
+  // Makes `members` (from the entry at `index`, or 0 for the snapshot's) the configuration in use
+  // and rebuilds peers_, keeping the replication state of the peers that stay.
+  void UseConfiguration(std::vector<RaftMember> members, uint64_t index);
+  // The latest configuration in the log, else the snapshot's: after a truncation or an install.
+  void RecomputeConfiguration();
+  // The configuration as of log index `index` (for a snapshot taken there).
+  const std::vector<RaftMember>& ConfigurationAt(uint64_t index) const;
+  // A committed configuration without this node: a leader steps down, nobody stands for election.
+  void NoteConfigurationCommitted(const RaftEntry& e);
+  // The snapshot bytes: the configuration as of its index, then the KvState encoding.
+  static std::string EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state);
+  // Decodes what EncodeSnapshotData wrote (or an older snapshot without a configuration, whose
+  // configuration is `fallback`).
+  static absl::Status DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
+                                         std::vector<RaftMember>* members, KvState* state);
 
   // raft_snapshot.cc (§5.4, §7).
   void MaybeSnapshot();
@@ -205,6 +231,11 @@ class RaftNode final : public Node {
   uint64_t snapshot_index_ = 0;
   uint64_t snapshot_term_ = 0;
   std::string snapshot_state_;  // encoded KvState of the latest snapshot (for InstallSnapshot).
+
+  std::vector<RaftMember> members_;       // the configuration in use.
+  uint64_t config_index_ = 0;             // the log index members_ came from; 0: the snapshot's.
+  std::vector<RaftMember> base_members_;  // the snapshot's configuration (at start: the bootstrap one).
+  uint64_t membership_changes_ = 0;       // configuration entries this node has taken up.
 
   Nanos election_deadline_ = 0;
   Nanos last_leader_contact_ = INT64_MIN / 2;  // long ago.

@@ -16,7 +16,9 @@ uint64_t RaftNode::Propose(RaftEntry e) {
   e.now_ms = env_.Now() / kNanosPerMilli;
   Persist(storage_.AppendEntry(e));
   const uint64_t index = e.index;
+  std::vector<RaftMember> config = e.config;
   log_.Append(std::move(e));
+  if (!config.empty()) UseConfiguration(std::move(config), index);
   return index;
 }
 
@@ -118,10 +120,12 @@ void RaftNode::OnAppend(NodeId from, const RaftAppend& m) {
       Persist(storage_.AppendTruncate(e.index));
       log_.TruncateFrom(e.index);
       CapSyncedIndex(e.index - 1);
+      if (config_index_ >= e.index) RecomputeConfiguration();
     }
     KV_ASSERT(e.index == log_.last_index() + 1);
     Persist(storage_.AppendEntry(e));
     log_.AppendAfter(e, claimed_prev_term);
+    if (!e.config.empty()) UseConfiguration(e.config, e.index);
   }
   const uint64_t match = m.prev_index + m.entries.size();
   commit_ = std::max(commit_, std::min(m.commit_index, match));
@@ -142,7 +146,9 @@ void RaftNode::NotePeerAck(Peer& p, uint64_t read_seq) {
 void RaftNode::OnAppendReply(NodeId from, const RaftAppendReply& m) {
   if (m.term > hard_.term) return BecomeFollower(m.term, kNoNode);
   if (role_ != RaftRole::kLeader || m.term != hard_.term) return;
-  Peer& p = *FindPeer(from);
+  Peer* found = FindPeer(from);
+  if (found == nullptr) return;  // not (or no longer) in this leader's configuration.
+  Peer& p = *found;
   NotePeerAck(p, m.read_seq);
   if (m.success) {
     if (m.match_index > p.match) {
@@ -186,7 +192,8 @@ void RaftNode::OnAppendRejected(Peer& p, const RaftAppendReply& m) {
 // with it. The leader counts itself only for what its own disk has synced.
 void RaftNode::AdvanceCommit() {
   // Runs after every append reply: no heap allocation for the clusters we run (up to 8 nodes).
-  absl::InlinedVector<uint64_t, 8> matches = {synced_index_};
+  absl::InlinedVector<uint64_t, 8> matches;
+  if (SelfCount() == 1) matches.push_back(synced_index_);  // a leader removing itself does not count.
   for (const Peer& p : peers_) matches.push_back(p.match);
   std::sort(matches.begin(), matches.end(), std::greater<>());
   const uint64_t n = matches[Majority() - 1];
@@ -199,18 +206,20 @@ void RaftNode::ApplyCommitted() {
   while (applied_ < commit_ && applied_ < log_.last_index()) {
     const RaftEntry& e = log_.At(applied_ + 1);
     Result result;
-    if (!e.noop) result = state_.Apply(e.command, e.now_ms);
+    if (!e.noop && e.config.empty()) result = state_.Apply(e.command, e.now_ms);
     applied_ = e.index;
     auto it = proposals_.find(e.index);
-    if (it == proposals_.end()) continue;
-    if (it->second.term == e.term) {
-      ClientReply reply;
-      reply.result = std::move(result);
-      SendReply(it->second.origin, std::move(reply));
-    } else {
-      ReplyError(it->second.origin, ReplyStatus::kUnknown, "leadership changed");
+    if (it != proposals_.end()) {
+      if (it->second.term == e.term) {
+        ClientReply reply;
+        reply.result = std::move(result);
+        SendReply(it->second.origin, std::move(reply));
+      } else {
+        ReplyError(it->second.origin, ReplyStatus::kUnknown, "leadership changed");
+      }
+      proposals_.erase(it);
     }
-    proposals_.erase(it);
+    if (!e.config.empty()) NoteConfigurationCommitted(e);
   }
 }
 

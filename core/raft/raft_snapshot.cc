@@ -14,9 +14,9 @@ void RaftNode::MaybeSnapshot() {
   if (applied_ - snapshot_index_ < options_.snapshot_every_entries || storage_.sync_in_flight()) return;
   const uint64_t index = applied_;
   const uint64_t term = *log_.TermAt(index);
-  std::string bytes;
-  ByteWriter w(&bytes);
-  state_.EncodeSnapshot(w);
+  std::vector<RaftMember> config = ConfigurationAt(index);
+  std::string bytes = EncodeSnapshotData(config, state_);
+  base_members_ = std::move(config);
   log_.CompactTo(index);
   Persist(storage_.SaveSnapshot(index, term, bytes, log_, hard_));
   NoteLogRewritten();
@@ -86,9 +86,10 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
 }
 
 void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) {
-  ByteReader r(data);
-  absl::StatusOr<KvState> decoded = KvState::DecodeSnapshot(r);
-  if (!decoded.ok() || !r.done()) return;  // a bad transfer: the leader starts over.
+  std::vector<RaftMember> members;
+  KvState decoded;
+  if (!DecodeSnapshotData(data, base_members_, &members, &decoded).ok())
+    return;  // a bad transfer: the leader starts over.
   // §7: keep the log after the snapshot only if it agrees at the snapshot's last entry.
   if (log_.TermAt(index) == term) {
     log_.CompactTo(index);
@@ -97,7 +98,9 @@ void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) 
   }
   Persist(storage_.SaveSnapshot(index, term, data, log_, hard_));
   NoteLogRewritten();
-  state_ = *std::move(decoded);
+  base_members_ = std::move(members);
+  RecomputeConfiguration();
+  state_ = std::move(decoded);
   commit_ = std::max(commit_, index);
   applied_ = index;
   snapshot_index_ = index;
@@ -109,7 +112,9 @@ void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) 
 void RaftNode::OnSnapshotReply(NodeId from, const RaftSnapshotReply& m) {
   if (m.term > hard_.term) return BecomeFollower(m.term, kNoNode);
   if (role_ != RaftRole::kLeader || m.term != hard_.term) return;
-  Peer& p = *FindPeer(from);
+  Peer* found = FindPeer(from);
+  if (found == nullptr) return;  // not (or no longer) in this leader's configuration.
+  Peer& p = *found;
   NotePeerAck(p, m.read_seq);
   if (p.snapshotting && m.last_index == p.snapshot_index) {
     if (m.installed) {

@@ -22,10 +22,14 @@ std::vector<RaftMessage> RaftSamples() {
   noop.term = 3;
   noop.index = 10;
   noop.noop = true;
+  RaftEntry config;
+  config.term = 3;
+  config.index = 11;
+  config.config = {RaftMember{1, ""}, RaftMember{4, "127.0.0.4:7383"}};
   return {
       RaftVoteRequest{4, true, 9, 3},
       RaftVoteReply{4, false, true},
-      RaftAppend{3, 8, 2, 7, 5, {e, noop}},
+      RaftAppend{3, 8, 2, 7, 5, {e, noop, config}},
       RaftAppendReply{3, false, 0, 4, 2, 5},
       RaftSnapshotChunk{3, 100, 2, 10, 30, 6, "0123456789"},
       RaftSnapshotReply{3, 100, 20, false, 6},
@@ -102,6 +106,37 @@ TEST(RaftMessagesTest, FlagOtherThanZeroOrOneIsRefused) {
   w.U64(0);
   ByteReader r(body);
   EXPECT_EQ(DecodeRaftVoteRequest(r).status().code(), absl::StatusCode::kDataLoss);
+}
+
+// A configuration entry's members must be valid ids in increasing order, at most kRaftMaxMembers;
+// an entry kind beyond the three known ones is refused.
+TEST(RaftMessagesTest, BadConfigurationEntriesAreRefused) {
+  auto encoded = [](uint8_t kind, std::vector<uint64_t> ids) {
+    std::string body;
+    ByteWriter w(&body);
+    w.U64(1);  // term
+    w.U64(5);  // index
+    w.I64(0);  // now_ms
+    w.U8(kind);
+    w.VarU64(ids.size());
+    for (uint64_t id : ids) {
+      w.VarU64(id);
+      w.Bytes("");
+    }
+    EncodeCommand(Command{}, w);
+    return body;
+  };
+  for (const auto& [kind, ids] : std::vector<std::pair<uint8_t, std::vector<uint64_t>>>{
+           {2, {2, 1}}, {2, {1, 1}}, {2, {0}}, {2, {}}, {2, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}}, {3, {1}}}) {
+    const std::string body = encoded(kind, ids);
+    ByteReader r(body);
+    EXPECT_EQ(DecodeRaftEntry(r).status().code(), absl::StatusCode::kDataLoss) << int{kind} << " " << ids.size();
+  }
+  const std::string good = encoded(2, {1, 2, 3});
+  ByteReader r(good);
+  absl::StatusOr<RaftEntry> e = DecodeRaftEntry(r);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->config.size(), 3u);
 }
 
 TEST(RaftMessagesTest, SnapshotChunkBeyondDeclaredTotalIsRefused) {

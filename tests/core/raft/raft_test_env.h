@@ -32,7 +32,10 @@ inline NodeConfig Members(NodeId self, int n) {
 // dropping those to/from a cut node), Advance() moves every clock and fires the tick timer.
 class Cluster {
  public:
-  explicit Cluster(int n, RaftOptions options = {}) : options_(options) {
+  explicit Cluster(int n, RaftOptions options = {}) : Cluster(n, n, options) {}
+  // Nodes 1..initial form the cluster; the rest start as joiners (NodeConfig::join), outside it
+  // until a membership change adds them.
+  Cluster(int n, int initial, RaftOptions options) : options_(options), initial_(initial) {
     for (int i = 1; i <= n; ++i) {
       envs_.push_back(std::make_unique<FakeEnv>(static_cast<NodeId>(i)));
       nodes_.emplace_back();
@@ -41,7 +44,10 @@ class Cluster {
   }
 
   void Boot(NodeId id) {
-    nodes_[id - 1] = std::make_unique<RaftNode>(Members(id, static_cast<int>(envs_.size())), env(id), options_);
+    const bool joins = static_cast<int>(id) > initial_;
+    NodeConfig config = Members(id, joins ? static_cast<int>(envs_.size()) : initial_);
+    config.join = joins;
+    nodes_[id - 1] = std::make_unique<RaftNode>(config, env(id), options_);
     ASSERT_TRUE(nodes_[id - 1]->Start().ok());
   }
   // Power loss on `id`: memory gone, disk keeps what was synced.
@@ -121,6 +127,7 @@ class Cluster {
 
  private:
   RaftOptions options_;
+  int initial_ = 0;
   std::vector<std::unique_ptr<FakeEnv>> envs_;
   std::vector<std::unique_ptr<RaftNode>> nodes_;
   std::map<NodeId, bool> cut_;
