@@ -142,7 +142,8 @@ void NodeServer::Queue(TxnSession& s, net::ReplyToken token, std::vector<std::st
     }
     return fail(UnknownCommandError(args));
   }
-  absl::StatusOr<core::Command> cmd = ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli);
+  absl::StatusOr<core::Command> cmd =
+      ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli, env_->rng().Next());
   if (!cmd.ok()) {
     const std::string text(cmd.status().message());
     if (IsQueuingFatalError(text)) return fail(text);

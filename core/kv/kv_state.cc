@@ -96,9 +96,8 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
       NoteRemoval();
       return Result::Ok();
     case Op::kExec: return ApplyExec(cmd, now_ms);
+    default: return ApplyFlagged(cmd, now_ms);
   }
-  KV_ASSERT(false && "unknown op");
-  return Result::Nil();
 }
 
 Result KvState::ApplyPut(const Command& cmd, int64_t now_ms) {
