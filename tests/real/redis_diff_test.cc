@@ -1,7 +1,7 @@
 // The differential test against redis-server in CI (issue 12): starts a redis-server and a
 // `kvlab node` (single, then raft) on 127.0.0.1 ports and runs tests/real/redis_diff_check.py
 // over a few seeds; every reply, errors included, must be equal. Skipped with a message when
-// redis-server or python3-redis is not installed. Bounded: 1500 commands per seed.
+// redis-server or python3-redis is not installed. Bounded: 1000 commands per seed, three seeds (about a second each).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -60,7 +60,7 @@ bool HavePythonRedis() { return RunShell("/usr/bin/python3 -c 'import redis' 2>/
 
 std::string DiffCommand(int redis_port, int kvlab_port, int seed) {
   return "/usr/bin/python3 " KVLAB_SOURCE_DIR "/tests/real/redis_diff_check.py " + std::to_string(redis_port) + " " +
-         std::to_string(kvlab_port) + " " + std::to_string(seed) + " 1500 2>&1";
+         std::to_string(kvlab_port) + " " + std::to_string(seed) + " 1000 2>&1";
 }
 
 class RedisDiffTest : public ::testing::Test {
@@ -75,7 +75,7 @@ class RedisDiffTest : public ::testing::Test {
   }
 
   void RunSeeds(int kvlab_port) {
-    for (int seed : {1, 2, 3, 4, 5}) {
+    for (int seed : {1, 2, 3}) {
       std::string out;
       EXPECT_EQ(RunShell(DiffCommand(redis_->port(), kvlab_port, seed), &out), 0) << out;
     }

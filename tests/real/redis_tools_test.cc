@@ -138,8 +138,8 @@ TEST_F(RedisToolsTest, RedisCliExpiryAndKeyspaceCommands) {
   EXPECT_NE(Cli("CLIENT LIST").find("id="), std::string::npos);
   EXPECT_EQ(Cli("CONFIG SET port 1"),
             "ERR CONFIG SET failed (possibly related to argument 'port') - kvlab cannot change "
-            "it at run time (see kvlab node --help)\n");
-  EXPECT_EQ(Cli("EVALSHA abc 0"), "ERR unknown command 'EVALSHA', with args beginning with: 'abc' '0' \n");
+            "it at run time (see kvlab node --help)\n\n");
+  EXPECT_EQ(Cli("EVALSHA abc 0"), "ERR unknown command 'EVALSHA', with args beginning with: 'abc' '0' \n\n");
 }
 
 TEST_F(RedisToolsTest, PythonRedisInfoReportsMemoryCpuAndKeyspace) {
