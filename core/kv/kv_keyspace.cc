@@ -24,6 +24,10 @@ const char* EncodingOf(const std::string& value) {
   return value.size() <= 44 ? "embstr" : "raw";
 }
 
+// Redis: KEYS * and SCAN MATCH * take every key without matching (stringmatch alone would not
+// match the empty key with "*").
+bool Matches(const std::string& pattern, const std::string& key) { return pattern == "*" || GlobMatch(pattern, key); }
+
 Result Ttl(const KvState::Entry& e, uint32_t flags, int64_t now_ms) {
   if (e.expire_at_ms == 0) return Result::Integer(-1);
   int64_t ttl = (flags & kTtlAbsolute) ? e.expire_at_ms : e.expire_at_ms - now_ms;
@@ -56,7 +60,7 @@ Result KvState::ReadKey(const Command& cmd, int64_t now_ms) const {
 Result KvState::ReadKeys(const Command& cmd, int64_t now_ms) const {
   Result r = Result::OfKind(ResultKind::kValues);
   for (const auto* kv : Sorted()) {
-    if (Expired(kv->second, now_ms) || !GlobMatch(cmd.values[0], kv->first)) continue;
+    if (Expired(kv->second, now_ms) || !Matches(cmd.values[0], kv->first)) continue;
     if (r.values.size() == kMaxKeysPerCommand) {
       return Result::Error(absl::StrCat("ERR KEYS would return more than ", kMaxKeysPerCommand, " keys: use SCAN"));
     }
@@ -95,7 +99,7 @@ Result KvState::ReadScan(const Command& cmd, int64_t now_ms) const {
   const std::string* pattern = (cmd.flags & kScanMatch) ? &cmd.values[0] : nullptr;
   const std::string* type = (cmd.flags & kScanType) ? &cmd.values.back() : nullptr;
   for (const Candidate& c : page) {
-    if (pattern != nullptr && !GlobMatch(*pattern, *c.second)) continue;
+    if (pattern != nullptr && !Matches(*pattern, *c.second)) continue;
     if (type != nullptr && *type != "string") continue;  // every kvlab value is a string.
     r.values.emplace_back(*c.second);
   }

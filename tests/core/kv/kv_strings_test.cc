@@ -194,12 +194,14 @@ TEST(KvStringsTest, KeysMatchesGlobsInKeyOrder) {
   keys.values = {"user:?"};
   Result r = s.Apply(keys, 10);
   EXPECT_EQ(r.values, (std::vector<std::optional<std::string>>{"user:1", "user:2"}));
+  s.Apply(Put("", "empty key"), 0);
   keys.values = {"*"};
-  EXPECT_EQ(s.Apply(keys, 10).values.size(), 4u);
+  EXPECT_EQ(s.Apply(keys, 10).values.size(), 5u);
 }
 
 TEST(GlobTest, MatchesAsRedisStringmatch) {
-  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_FALSE(GlobMatch("*", ""));  // as Redis's stringmatchlen; KEYS * takes "" without matching
+  EXPECT_TRUE(GlobMatch("a*", "a"));
   EXPECT_TRUE(GlobMatch("h?llo", "hello"));
   EXPECT_TRUE(GlobMatch("h*llo", "heeeello"));
   EXPECT_TRUE(GlobMatch("h[ae]llo", "hallo"));
