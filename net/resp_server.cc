@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -49,6 +50,22 @@ RespServer::~RespServer() {
     loop_.Unwatch(conn->watch_);
     close(conn->fd_);
   }
+}
+
+std::vector<const RespConnection*> RespServer::Connections() const {
+  std::vector<const RespConnection*> out;
+  out.reserve(connections_.size());
+  for (const auto& [id, conn] : connections_) out.push_back(conn.get());
+  std::sort(out.begin(), out.end(), [](const RespConnection* a, const RespConnection* b) { return a->id() < b->id(); });
+  return out;
+}
+
+bool RespServer::Kill(uint32_t id) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return false;
+  it->second->CloseAfterReplies();
+  MarkDirty(it->second.get());
+  return true;
 }
 
 void RespServer::StopAccepting() {

@@ -116,6 +116,11 @@ class RespServer {
   void StopAccepting();
 
   size_t connected_clients() const { return connections_.size(); }
+  // Every connection, in id order (CLIENT LIST).
+  std::vector<const RespConnection*> Connections() const;
+  // Closes connection `id` once the replies queued on it are written (CLIENT KILL). False if there
+  // is no such connection.
+  bool Kill(uint32_t id);
   const RespServerStats& stats() const { return stats_; }
 
  private:

@@ -5,7 +5,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "core/kv/kv_state.h"
 #include "net/resp_writer.h"
+#include "real/command_table.h"
+#include "real/kv_parse.h"
 
 namespace kvlab::real {
 namespace {
@@ -13,15 +16,9 @@ namespace {
 using core::Command;
 using core::Op;
 
-constexpr char kSyntaxError[] = "ERR syntax error";
-constexpr char kNotInteger[] = "ERR value is not an integer or out of range";
+absl::Status Error(std::string text) { return RespError(std::move(text)); }
 
-absl::Status Error(std::string text) { return absl::InvalidArgumentError(std::move(text)); }
-
-bool ParseInt64(std::string_view s, int64_t* v) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
-}
+bool ParseInt64(std::string_view s, int64_t* v) { return ParseRedisInteger(s, v); }
 
 Command OfOp(Op op) {
   Command c;
@@ -37,36 +34,27 @@ Command WithKeys(Op op, std::vector<std::string>& args, size_t first) {
   return c;
 }
 
-// EX/PX/EXAT/PXAT value -> absolute expiry in ms; Redis's texts for bad values.
-absl::StatusOr<int64_t> ExpireAt(std::string_view unit, std::string_view value, int64_t now_ms, std::string_view cmd) {
-  int64_t v = 0;
-  if (!ParseInt64(value, &v)) return Error(kNotInteger);
-  const int64_t kMax = std::numeric_limits<int64_t>::max() / 1000 - now_ms;  // no overflow below.
-  if (v <= 0 || v > kMax) return Error(absl::StrCat("ERR invalid expire time in '", std::string(cmd), "' command"));
-  if (unit == "ex") return now_ms + v * 1000;
-  if (unit == "px") return now_ms + v;
-  if (unit == "exat") return v * 1000;
-  return v;  // pxat
-}
-
+// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL]: every option is read before
+// the expiry's value (Redis: a syntax error wins over a bad number). Without GET and KEEPTTL it
+// is a plain kPut (the command workloads and old logs use); with them, kPutX.
 absl::StatusOr<Command> ParseSet(std::vector<std::string>& args, int64_t now_ms) {
   if (args.size() < 3) return Error(ArityError("set"));
+  StringOptions o;
+  if (absl::Status s = ParseStringOptions(args, 3, /*set=*/true, &o); !s.ok()) return s;
+  int64_t expire_at_ms = 0;
+  if (!o.unit.empty()) {
+    absl::StatusOr<int64_t> at = ExpireDeadline(o.unit, args[o.expire_arg], now_ms, "set");
+    if (!at.ok()) return at.status();
+    expire_at_ms = *at;
+  }
   Command c = Command::Put(std::move(args[1]), std::move(args[2]));
-  bool has_expiry = false;
-  for (size_t i = 3; i < args.size(); ++i) {
-    const std::string opt = absl::AsciiStrToLower(args[i]);
-    if (opt == "nx" && c.condition == core::PutCondition::kAlways) {
-      c.condition = core::PutCondition::kIfAbsent;
-    } else if (opt == "xx" && c.condition == core::PutCondition::kAlways) {
-      c.condition = core::PutCondition::kIfPresent;
-    } else if ((opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") && !has_expiry && i + 1 < args.size()) {
-      absl::StatusOr<int64_t> at = ExpireAt(opt, args[++i], now_ms, "set");
-      if (!at.ok()) return at.status();
-      c.expire_at_ms = *at;
-      has_expiry = true;
-    } else {
-      return Error(kSyntaxError);  // includes KEEPTTL and GET, which the store does not offer.
-    }
+  c.condition = o.nx   ? core::PutCondition::kIfAbsent
+                : o.xx ? core::PutCondition::kIfPresent
+                       : core::PutCondition::kAlways;
+  c.expire_at_ms = expire_at_ms;
+  if (o.get || o.keepttl) {
+    c.op = Op::kPutX;
+    c.flags = (o.get ? core::kPutGet : 0u) | (o.keepttl ? core::kPutKeepTtl : 0u);
   }
   return c;
 }
@@ -89,7 +77,7 @@ absl::StatusOr<Command> ParseIncrBy(std::string_view name, std::vector<std::stri
 
 absl::StatusOr<Command> ParseSetEx(std::string_view name, std::vector<std::string>& args, int64_t now_ms) {
   if (args.size() != 4) return Error(ArityError(name));
-  absl::StatusOr<int64_t> at = ExpireAt(name == "setex" ? "ex" : "px", args[2], now_ms, name);
+  absl::StatusOr<int64_t> at = ExpireDeadline(name == "setex" ? "ex" : "px", args[2], now_ms, name);
   if (!at.ok()) return at.status();
   Command c = Command::Put(std::move(args[1]), std::move(args[3]));
   c.expire_at_ms = *at;
@@ -102,13 +90,61 @@ std::string ArityError(std::string_view name) {
   return absl::StrCat("ERR wrong number of arguments for '", std::string(name), "' command");
 }
 
-bool IsKvCommand(std::string_view n) {
-  return n == "get" || n == "set" || n == "del" || n == "unlink" || n == "exists" || n == "mget" || n == "mset" ||
-         n == "incr" || n == "decr" || n == "incrby" || n == "decrby" || n == "dbsize" || n == "flushall" ||
-         n == "flushdb" || n == "setex" || n == "psetex";
+bool ParseRedisInteger(std::string_view s, int64_t* v) { return core::ParseRedisInt(s, v); }
+
+absl::Status ParseStringOptions(const std::vector<std::string>& args, size_t first, bool set, StringOptions* o) {
+  for (size_t j = first; j < args.size(); ++j) {
+    const std::string opt = absl::AsciiStrToLower(args[j]);
+    const bool timed = !o->unit.empty(), has_next = j + 1 < args.size();
+    if (opt == "nx" && set && !o->xx) {
+      o->nx = true;
+    } else if (opt == "xx" && set && !o->nx) {
+      o->xx = true;
+    } else if (opt == "get" && set) {
+      o->get = true;
+    } else if (opt == "keepttl" && set && !timed) {
+      o->keepttl = true;
+    } else if (opt == "persist" && !set && !timed) {
+      o->persist = true;
+    } else if ((opt == "ex" || opt == "px" || opt == "exat" || opt == "pxat") && !o->keepttl && !o->persist &&
+               (!timed || o->unit == opt) && has_next) {
+      o->unit = opt;
+      o->expire_arg = ++j;
+    } else {
+      return RespError(kSyntaxError);
+    }
+  }
+  return absl::OkStatus();
 }
 
-absl::StatusOr<Command> ParseKvCommand(std::string_view name, std::vector<std::string>& args, int64_t now_ms) {
+absl::StatusOr<int64_t> ExpireDeadline(std::string_view unit, std::string_view value, int64_t now_ms,
+                                       std::string_view cmd) {
+  int64_t v = 0;
+  if (!ParseRedisInteger(value, &v)) return RespError(kNotInteger);
+  const std::string invalid = absl::StrCat("ERR invalid expire time in '", std::string(cmd), "' command");
+  const bool seconds = unit == "ex" || unit == "exat";
+  if (v <= 0 || (seconds && v > std::numeric_limits<int64_t>::max() / 1000)) return RespError(invalid);
+  if (seconds) v *= 1000;
+  if (unit == "ex" || unit == "px") {
+    if (v > std::numeric_limits<int64_t>::max() - now_ms) return RespError(invalid);
+    v += now_ms;
+  }
+  return v;
+}
+
+bool IsKvCommand(std::string_view n) {
+  const CommandSpec* spec = FindCommand(n);
+  return spec != nullptr && spec->kind == CommandKind::kKv;
+}
+
+absl::StatusOr<Command> ParseKvCommand(std::string_view name, std::vector<std::string>& args, int64_t now_ms,
+                                       uint64_t random) {
+  const CommandSpec* spec = FindCommand(name);
+  if (spec == nullptr || spec->kind != CommandKind::kKv) return Error(UnknownCommandError(args));
+  if (!ArityOk(*spec, args.size())) return Error(ArityError(name));
+  if (absl::StatusOr<Command> c = ParseKeyspaceCommand(name, args, now_ms, random); !absl::IsNotFound(c.status())) {
+    return c;
+  }
   if (name == "get") {
     if (args.size() != 2) return Error(ArityError(name));
     return Command::Get(std::move(args[1]));
@@ -182,6 +218,13 @@ void AppendResult(const core::Result& r, std::string* out) {
       for (const core::Result& sub : r.results) AppendResult(sub, out);
       return;
     case core::ResultKind::kNilArray: return net::AppendNilArray(out);
+    case core::ResultKind::kStatus: return net::AppendSimpleString(out, r.value);
+    case core::ResultKind::kScan:
+      net::AppendArrayHeader(out, 2);
+      net::AppendBulk(out, absl::StrCat(static_cast<uint64_t>(r.integer)));
+      net::AppendArrayHeader(out, r.values.size());
+      for (const auto& v : r.values) net::AppendBulk(out, v.value_or(""));
+      return;
   }
 }
 

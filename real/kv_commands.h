@@ -18,10 +18,12 @@ namespace kvlab::real {
 bool IsKvCommand(std::string_view name);
 
 // Builds the Command for a key-value request. `name` is args[0] lowercased; the strings of `args`
-// are moved into the command. `now_ms` turns relative expiry (EX/PX/SETEX) into expire_at_ms.
+// are moved into the command. `now_ms` turns relative expiry (EX/PX/SETEX/EXPIRE) into
+// expire_at_ms; `random` is RANDOMKEY's random point. Arity is checked against the command table.
 // On a bad request the error status's message is the whole RESP error line without '-', e.g.
 // "ERR wrong number of arguments for 'get' command" or "ERR syntax error".
-absl::StatusOr<core::Command> ParseKvCommand(std::string_view name, std::vector<std::string>& args, int64_t now_ms);
+absl::StatusOr<core::Command> ParseKvCommand(std::string_view name, std::vector<std::string>& args, int64_t now_ms,
+                                             uint64_t random = 0);
 
 // Appends the RESP form of a node's reply: results map to RESP types; kTryAgain -> -TRYAGAIN,
 // kBusy -> -BUSY, kInvalid -> -ERR, kUnknown -> -UNKNOWN (the outcome of a write is not known).

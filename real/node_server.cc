@@ -12,6 +12,7 @@
 #include "core/assert.h"
 #include "net/resp_writer.h"
 #include "net/tcp.h"
+#include "real/command_table.h"
 #include "real/data_dir_check.h"
 #include "real/data_dir_layout.h"
 #include "real/kv_commands.h"
@@ -225,12 +226,36 @@ void NodeServer::ReplyError(net::ReplyToken token, std::string_view text) {
 void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
   name_.assign(args[0]);
   absl::AsciiStrToLower(&name_);
-  if (!options_.requirepass.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" && name_ != "quit") {
+  if (!requirepass_.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" && name_ != "quit") {
     return ReplyError(token, "NOAUTH Authentication required.");
   }
+  const auto started = std::chrono::steady_clock::now();
+  HandleRequest(conn, token, args);
+  if (const CommandSpec* spec = FindCommand(name_); spec != nullptr) {
+    CommandStats& stats = command_stats_[spec->name];
+    ++stats.calls;
+    stats.usec += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+  }
+}
+
+// Redis's order: a transaction being queued takes the command; else an unknown command or a
+// wrong number of arguments is refused (from the command table) before any handler runs.
+void NodeServer::HandleRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
   if (TxnCommand(conn, token, args)) return;
-  if (IsKvCommand(name_)) {
-    absl::StatusOr<core::Command> cmd = ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli);
+  const CommandSpec* spec = FindCommand(name_);
+  if (spec == nullptr) return ReplyError(token, UnknownCommandError(args));
+  if (!ArityOk(*spec, args.size())) return ReplyError(token, ArityError(name_));
+  Dispatch(*spec, conn, token, args);
+}
+
+void NodeServer::Dispatch(const CommandSpec& spec, net::RespConnection& conn, net::ReplyToken token,
+                          std::vector<std::string>& args) {
+  // OBJECT HELP and MEMORY HELP are text the server answers; their other subcommands are reads.
+  const bool help = args.size() == 2 && absl::AsciiStrToLower(args[1]) == "help";
+  if (spec.kind == CommandKind::kKv && !help) {
+    absl::StatusOr<core::Command> cmd =
+        ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli, env_->rng().Next());
     if (!cmd.ok()) return ReplyError(token, std::string(cmd.status().message()));
     if (absl::Status valid = core::ValidateCommand(*cmd); !valid.ok()) {
       return ReplyError(token, absl::StrCat("ERR ", valid.message()));

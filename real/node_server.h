@@ -19,12 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "core/policy/registry.h"
 #include "net/event_loop.h"
 #include "net/peer_link.h"
 #include "net/resp_server.h"
+#include "real/command_table.h"
 #include "real/posix_disk.h"
 #include "real/real_env.h"
 #include "real/txn_session.h"
@@ -33,6 +35,8 @@ namespace kvlab::real {
 
 // True if `name` (lowercase) is a command the server answers itself (server_commands.cc).
 bool IsServerCommand(std::string_view name);
+// CLIENT LIST's and CLIENT INFO's line for one connection (server_admin.cc).
+std::string ClientLine(const net::RespConnection& conn);
 
 struct NodeServerOptions {
   core::NodeId id = 1;
@@ -84,7 +88,7 @@ class NodeServer final : public net::RespHandler {
   void OnRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) override;
 
  private:
-  explicit NodeServer(const NodeServerOptions& options) : options_(options) {}
+  explicit NodeServer(const NodeServerOptions& options) : options_(options), requirepass_(options.requirepass) {}
   void EndOfTurn();
   // Hands the finished syncs to the node (a turn's input; the end-of-turn hook follows).
   void DeliverSyncsDone();
@@ -96,6 +100,9 @@ class NodeServer final : public net::RespHandler {
   absl::Status CheckDataDirRecord();
   absl::Status StartNode();
   void ReplyError(net::ReplyToken token, std::string_view text);
+  void HandleRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  void Dispatch(const CommandSpec& spec, net::RespConnection& conn, net::ReplyToken token,
+                std::vector<std::string>& args);
   // Server-side commands (server_commands.cc). False if `name` is not one of them.
   bool ServerCommand(std::string_view name, net::RespConnection& conn, net::ReplyToken token,
                      std::vector<std::string>& args);
@@ -112,10 +119,24 @@ class NodeServer final : public net::RespHandler {
   void Hello(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
   void Auth(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
   void Client(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  void ClientList(net::ReplyToken token, std::vector<std::string>& args);
+  void ClientKill(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
   void Config(net::ReplyToken token, std::vector<std::string>& args);
+  void ConfigSet(net::ReplyToken token, std::vector<std::string>& args);
+  // CONFIG GET's parameters and values (settable ones reflect CONFIG SET).
+  std::vector<std::pair<std::string, std::string>> ConfigValues() const;
+  void Time(net::ReplyToken token);
+  void HelpReply(net::ReplyToken token, std::string_view name);
   void CommandCmd(net::ReplyToken token, std::vector<std::string>& args);
   void Info(net::ReplyToken token, std::vector<std::string>& args);
   std::string InfoText(std::string_view section);
+  // INFO's sections added for issue 12 (server_info.cc).
+  using InfoFields = std::vector<std::pair<std::string, std::string>>;
+  InfoFields MemoryInfo() const;
+  InfoFields CpuInfo() const;
+  InfoFields CommandStatsInfo() const;
+  InfoFields ReplicationInfo() const;
+  InfoFields KeyspaceInfo() const;
 
   const NodeServerOptions options_;
   std::unique_ptr<net::EventLoop> loop_;
@@ -131,6 +152,13 @@ class NodeServer final : public net::RespHandler {
   std::string name_;  // the current command's lowercased name (reused: no allocation per request).
   uint64_t disk_errors_ = 0;
   std::vector<std::string> startup_notes_;
+  struct CommandStats {
+    uint64_t calls = 0;
+    uint64_t usec = 0;  // time spent dispatching it on the loop (not waiting for replication)
+  };
+  // Per served command (keys: the command table's names, which live as long as the process).
+  absl::btree_map<std::string_view, CommandStats> command_stats_;
+  std::string requirepass_;  // --requirepass, then CONFIG SET requirepass
   // EXECs in flight whose replies mix the node's results with replies known at queue time.
   absl::flat_hash_map<net::ReplyToken, std::vector<std::string>> exec_layouts_;
 };

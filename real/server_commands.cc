@@ -16,7 +16,6 @@ namespace {
 // The Redis version clients are told (some check it before using a command).
 constexpr char kRedisVersion[] = "7.0.0";
 constexpr char kKvlabVersion[] = "0.1.0";
-constexpr int kCommandCount = 40;  // COMMAND COUNT: kv + server commands served.
 
 bool ValidClientName(std::string_view name) {
   for (char c : name) {
@@ -28,8 +27,8 @@ bool ValidClientName(std::string_view name) {
 }  // namespace
 
 bool IsServerCommand(std::string_view n) {
-  return n == "ping" || n == "echo" || n == "quit" || n == "shutdown" || n == "select" || n == "hello" || n == "auth" ||
-         n == "client" || n == "config" || n == "command" || n == "info";
+  const CommandSpec* spec = FindCommand(n);
+  return spec != nullptr && spec->kind == CommandKind::kServer;
 }
 
 bool NodeServer::ServerCommand(std::string_view name, net::RespConnection& conn, net::ReplyToken token,
@@ -74,6 +73,10 @@ bool NodeServer::ServerCommand(std::string_view name, net::RespConnection& conn,
     CommandCmd(token, args);
   } else if (name == "info") {
     Info(token, args);
+  } else if (name == "time") {
+    Time(token);
+  } else if (name == "object" || name == "memory") {
+    HelpReply(token, name);  // their other subcommands are reads (Dispatch)
   } else {
     return false;
   }
@@ -89,7 +92,7 @@ void NodeServer::Hello(net::RespConnection& conn, net::ReplyToken token, std::ve
   for (; i < args.size(); ++i) {
     const std::string opt = absl::AsciiStrToLower(args[i]);
     if (opt == "auth" && i + 2 < args.size()) {
-      if (options_.requirepass.empty() || args[i + 2] != options_.requirepass) {
+      if (requirepass_.empty() || args[i + 2] != requirepass_) {
         return ReplyError(token, "WRONGPASS invalid username-password pair or user is disabled.");
       }
       conn.authenticated = true;
@@ -100,7 +103,7 @@ void NodeServer::Hello(net::RespConnection& conn, net::ReplyToken token, std::ve
       return ReplyError(token, absl::StrCat("ERR Syntax error in HELLO option '", args[i], "'"));
     }
   }
-  if (!options_.requirepass.empty() && !conn.authenticated) {
+  if (!requirepass_.empty() && !conn.authenticated) {
     return ReplyError(token,
                       "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
                       "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
@@ -127,13 +130,13 @@ void NodeServer::Hello(net::RespConnection& conn, net::ReplyToken token, std::ve
 
 void NodeServer::Auth(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
   if (args.size() != 2 && args.size() != 3) return ReplyError(token, ArityError("auth"));
-  if (options_.requirepass.empty()) {
+  if (requirepass_.empty()) {
     return ReplyError(token,
                       "ERR AUTH <password> called without any password configured for the default user. "
                       "Are you sure your configuration is correct?");
   }
   const bool user_ok = args.size() == 2 || args[1] == "default";
-  if (!user_ok || args.back() != options_.requirepass) {
+  if (!user_ok || args.back() != requirepass_) {
     return ReplyError(token, "WRONGPASS invalid username-password pair or user is disabled.");
   }
   conn.authenticated = true;
@@ -157,8 +160,18 @@ void NodeServer::Client(net::RespConnection& conn, net::ReplyToken token, std::v
   } else if (sub == "setinfo" && args.size() == 4) {
     resp_->Reply(token, [](std::string* out) { net::AppendOk(out); });
   } else if (sub == "info" && args.size() == 2) {
-    const std::string line = absl::StrCat("id=", conn.id(), " addr=", conn.peer(), " name=", conn.name, " db=0\n");
+    const std::string line = absl::StrCat(ClientLine(conn), "\n");
     resp_->Reply(token, [&](std::string* out) { net::AppendBulk(out, line); });
+  } else if (sub == "list") {
+    ClientList(token, args);
+  } else if (sub == "kill") {
+    ClientKill(conn, token, args);
+  } else if ((sub == "no-evict" || sub == "no-touch") && args.size() == 3) {
+    const std::string mode = absl::AsciiStrToLower(args[2]);
+    if (mode != "on" && mode != "off") return ReplyError(token, "ERR syntax error");
+    resp_->Reply(token, [](std::string* out) { net::AppendOk(out); });  // kvlab never evicts nor tracks access
+  } else if (sub == "help" && args.size() == 2) {
+    HelpReply(token, "client");
   } else {
     ReplyError(token, absl::StrCat("ERR unknown subcommand or wrong number of arguments for '", args[1],
                                    "'. Try CLIENT HELP."));
@@ -169,28 +182,17 @@ void NodeServer::Config(net::ReplyToken token, std::vector<std::string>& args) {
   if (args.size() < 2) return ReplyError(token, ArityError("config"));
   const std::string sub = absl::AsciiStrToLower(args[1]);
   if (sub == "resetstat" && args.size() == 2) {
+    command_stats_.clear();
     resp_->Reply(token, [](std::string* out) { net::AppendOk(out); });
     return;
   }
+  if (sub == "help" && args.size() == 2) return HelpReply(token, "config");
+  if (sub == "set" && args.size() >= 4 && args.size() % 2 == 0) return ConfigSet(token, args);
   if (sub != "get" || args.size() < 3) {
     return ReplyError(token, absl::StrCat("ERR unknown subcommand or wrong number of arguments for '", args[1],
                                           "'. Try CONFIG HELP."));
   }
-  const std::vector<std::pair<std::string, std::string>> config = {
-      {"save", ""},
-      {"appendonly", "yes"},
-      {"appendfsync", options_.fsync ? "always" : "no"},
-      {"databases", "1"},
-      {"maxmemory", "0"},
-      {"maxclients", absl::StrCat(net::kDefaultMaxClients)},
-      {"timeout", "0"},
-      {"port", absl::StrCat(port())},
-      {"bind", options_.bind},
-      {"dir", options_.data_dir},
-      {"proto-max-bulk-len", absl::StrCat(options_.max_bulk_bytes)},
-      {"requirepass", options_.requirepass},
-      {"cluster-enabled", "no"},
-  };
+  const std::vector<std::pair<std::string, std::string>> config = ConfigValues();
   std::vector<const std::pair<std::string, std::string>*> hits;
   for (const auto& kv : config) {
     for (size_t i = 2; i < args.size(); ++i) {
@@ -210,16 +212,6 @@ void NodeServer::Config(net::ReplyToken token, std::vector<std::string>& args) {
   });
 }
 
-void NodeServer::CommandCmd(net::ReplyToken token, std::vector<std::string>& args) {
-  const std::string sub = args.size() > 1 ? absl::AsciiStrToLower(args[1]) : "";
-  if (sub == "count") {
-    resp_->Reply(token, [](std::string* out) { net::AppendInteger(out, kCommandCount); });
-    return;
-  }
-  // COMMAND, COMMAND DOCS, COMMAND INFO: an empty answer; redis-cli then just has no hints.
-  resp_->Reply(token, [](std::string* out) { net::AppendArrayHeader(out, 0); });
-}
-
 void NodeServer::Info(net::ReplyToken token, std::vector<std::string>& args) {
   if (args.size() > 2) return ReplyError(token, "ERR syntax error");
   const std::string section = args.size() == 2 ? absl::AsciiStrToLower(args[1]) : "default";
@@ -227,12 +219,14 @@ void NodeServer::Info(net::ReplyToken token, std::vector<std::string>& args) {
   resp_->Reply(token, [&](std::string* out) { net::AppendBulk(out, text); });
 }
 
+// INFO [section]: Redis's default sections (commandstats only with "all", "everything" or by name).
 std::string NodeServer::InfoText(std::string_view section) {
-  const bool all = section == "default" || section == "all" || section == "everything";
+  const bool all = section == "all" || section == "everything";
+  const bool defaults = all || section == "default";
   std::string text;
-  auto add = [&](std::string_view name, const std::vector<std::pair<std::string, std::string>>& fields) {
+  auto add = [&](std::string_view name, const InfoFields& fields, bool in_default = true) {
     std::string lower = absl::AsciiStrToLower(std::string(name));
-    if (!all && section != lower) return;
+    if (!(all || (defaults && in_default) || section == lower)) return;
     if (!text.empty()) text += "\r\n";
     absl::StrAppend(&text, "# ", std::string(name), "\r\n");
     for (const auto& [k, v] : fields) absl::StrAppend(&text, k, ":", v, "\r\n");
@@ -252,13 +246,7 @@ std::string NodeServer::InfoText(std::string_view section) {
   add("Clients", {{"connected_clients", absl::StrCat(resp_->connected_clients())},
                   {"maxclients", absl::StrCat(net::kDefaultMaxClients)},
                   {"blocked_clients", "0"}});
-  add("Stats", {{"total_connections_received", absl::StrCat(st.total_connections_received)},
-                {"total_commands_processed", absl::StrCat(st.total_commands_processed)},
-                {"total_net_input_bytes", absl::StrCat(st.total_net_input_bytes)},
-                {"total_net_output_bytes", absl::StrCat(st.total_net_output_bytes)},
-                {"rejected_connections", absl::StrCat(st.rejected_connections)},
-                {"total_protocol_errors", absl::StrCat(st.protocol_errors)},
-                {"event_loop_turns", absl::StrCat(loop_->turns())}});
+  add("Memory", MemoryInfo());
   add("Persistence", {{"loading", "0"},
                       {"aof_enabled", "1"},
                       {"durability", options_.fsync ? "fsync" : "none"},
@@ -266,13 +254,17 @@ std::string NodeServer::InfoText(std::string_view section) {
                       {"fsyncs", absl::StrCat(disk_->fsyncs())},
                       {"syncs_in_flight", absl::StrCat(disk_->syncs_outstanding())},
                       {"disk_errors", absl::StrCat(disk_errors_)}});
-  std::vector<std::pair<std::string, std::string>> replication = {{"role", "master"}, {"connected_slaves", "0"}};
-  for (auto& kv : node_->Info()) replication.push_back({absl::StrCat("kvlab_", kv.first), kv.second});
-  add("Replication", replication);
-  const size_t keys = node_->KeyCount();
-  std::vector<std::pair<std::string, std::string>> keyspace;
-  if (keys > 0) keyspace.push_back({"db0", absl::StrCat("keys=", keys, ",expires=0,avg_ttl=0")});
-  add("Keyspace", keyspace);
+  add("Stats", {{"total_connections_received", absl::StrCat(st.total_connections_received)},
+                {"total_commands_processed", absl::StrCat(st.total_commands_processed)},
+                {"total_net_input_bytes", absl::StrCat(st.total_net_input_bytes)},
+                {"total_net_output_bytes", absl::StrCat(st.total_net_output_bytes)},
+                {"rejected_connections", absl::StrCat(st.rejected_connections)},
+                {"total_protocol_errors", absl::StrCat(st.protocol_errors)},
+                {"event_loop_turns", absl::StrCat(loop_->turns())}});
+  add("Replication", ReplicationInfo());
+  add("CPU", CpuInfo());
+  add("Commandstats", CommandStatsInfo(), /*in_default=*/false);
+  add("Keyspace", KeyspaceInfo());
   return text;
 }
 

@@ -24,6 +24,11 @@ bool IsTxnCommand(std::string_view n) {
   return n == "multi" || n == "exec" || n == "discard" || n == "watch" || n == "unwatch";
 }
 
+// MULTI, DISCARD and WATCH with a wrong number of arguments (EXEC and UNWATCH are handled where they run or queue).
+bool TxnArityError(std::string_view n, size_t argc) {
+  return ((n == "multi" || n == "discard") && argc != 1) || (n == "watch" && argc < 2);
+}
+
 }  // namespace
 
 TxnSession& NodeServer::SessionOf(net::RespConnection& conn) {
@@ -42,6 +47,12 @@ bool NodeServer::TxnCommand(net::RespConnection& conn, net::ReplyToken token, st
   if (!IsTxnCommand(name_) && !queuing) return false;
   if (name_ == "quit") return false;  // QUIT is never queued.
   TxnSession& session = SessionOf(conn);
+  // Redis checks arity before running a command, and a rejected command inside MULTI discards the
+  // transaction (EXEC then answers EXECABORT), MULTI/DISCARD/WATCH included.
+  if (session.in_multi && TxnArityError(name_, args.size())) {
+    session.failed = true;
+    return ReplyError(token, ArityError(name_)), true;
+  }
   if (name_ == "multi") return Multi(session, token, args), true;
   if (name_ == "exec") return Exec(session, token, args), true;
   if (name_ == "discard") {
@@ -131,7 +142,8 @@ void NodeServer::Queue(TxnSession& s, net::ReplyToken token, std::vector<std::st
     }
     return fail(UnknownCommandError(args));
   }
-  absl::StatusOr<core::Command> cmd = ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli);
+  absl::StatusOr<core::Command> cmd =
+      ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli, env_->rng().Next());
   if (!cmd.ok()) {
     const std::string text(cmd.status().message());
     if (IsQueuingFatalError(text)) return fail(text);

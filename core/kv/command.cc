@@ -10,7 +10,15 @@ bool IsReadOnly(Op op) {
     case Op::kGet:
     case Op::kExists:
     case Op::kMGet:
-    case Op::kDbSize: return true;
+    case Op::kDbSize:
+    case Op::kTtl:
+    case Op::kType:
+    case Op::kStrlen:
+    case Op::kKeys:
+    case Op::kScan:
+    case Op::kRandomKey:
+    case Op::kObjectEncoding:
+    case Op::kMemoryUsage: return true;
     default: return false;
   }
 }
@@ -27,6 +35,23 @@ const char* OpName(Op op) {
     case Op::kDbSize: return "dbsize";
     case Op::kFlushAll: return "flushall";
     case Op::kExec: return "exec";
+    case Op::kExpire: return "expire";
+    case Op::kPersist: return "persist";
+    case Op::kTtl: return "ttl";
+    case Op::kType: return "type";
+    case Op::kStrlen: return "strlen";
+    case Op::kAppend: return "append";
+    case Op::kPutX: return "set-get-keepttl-setnx";
+    case Op::kGetDel: return "getdel";
+    case Op::kGetEx: return "getex";
+    case Op::kIncrByFloat: return "incrbyfloat";
+    case Op::kKeys: return "keys";
+    case Op::kScan: return "scan";
+    case Op::kRandomKey: return "randomkey";
+    case Op::kRename: return "rename";
+    case Op::kCopy: return "copy";
+    case Op::kObjectEncoding: return "object-encoding";
+    case Op::kMemoryUsage: return "memory-usage";
     case Op::kChangeMembers: return "change_members";
   }
   return "?";
@@ -97,11 +122,43 @@ absl::Status ValidateChangeMembers(const Command& cmd) {
   return absl::OkStatus();
 }
 
+bool Flagged(Op op) { return static_cast<uint8_t>(op) >= kFirstFlaggedOp; }
+
+// The shape (key and value counts) of the ops from kFirstFlaggedOp on.
+absl::Status ValidateFlagged(const Command& cmd) {
+  if (cmd.flags > kMaxCommandFlags) return absl::InvalidArgumentError("bad command flags");
+  size_t keys = 1, values = 0;
+  switch (cmd.op) {
+    case Op::kAppend:
+    case Op::kPutX:
+    case Op::kIncrByFloat: values = 1; break;
+    case Op::kKeys: keys = 0, values = 1; break;
+    case Op::kScan:
+      keys = 0;
+      values = ((cmd.flags & kScanMatch) ? 1 : 0) + ((cmd.flags & kScanType) ? 1 : 0);
+      if (cmd.delta < 1) return absl::InvalidArgumentError("scan: count must be positive");
+      break;
+    case Op::kRandomKey: keys = 0; break;
+    case Op::kGetEx: values = (cmd.flags & kGetExInvalid) ? 1 : 0; break;
+    case Op::kRename:
+    case Op::kCopy: keys = 2; break;
+    default: break;
+  }
+  if (cmd.keys.size() != keys || cmd.values.size() != values) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(OpName(cmd.op), " takes ", keys, " key(s) and ", values, " value(s)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateCommand(const Command& cmd) {
   if (cmd.op != Op::kExec && (!cmd.subs.empty() || !cmd.versions.empty() || cmd.watch_seq != 0)) {
     return absl::InvalidArgumentError("only exec carries sub-commands and versions");
+  }
+  if (!Flagged(cmd.op) && (cmd.flags != 0 || cmd.arg != 0)) {
+    return absl::InvalidArgumentError("this command carries no flags");
   }
   if (cmd.keys.size() > kMaxKeysPerCommand) {
     return absl::InvalidArgumentError(absl::StrCat("too many keys: ", cmd.keys.size(), " > ", kMaxKeysPerCommand));
@@ -140,6 +197,7 @@ absl::Status ValidateCommand(const Command& cmd) {
     case Op::kFlushAll:
       if (!cmd.keys.empty()) return absl::InvalidArgumentError("command takes no keys");
       break;
+    default: return ValidateFlagged(cmd);
   }
   if (cmd.keys.size() < want_keys_min) return absl::InvalidArgumentError("command needs at least one key");
   if (cmd.values.size() != want_values) return absl::InvalidArgumentError("command takes no values");
@@ -155,7 +213,12 @@ void EncodeCommand(const Command& cmd, ByteWriter& w) {
   for (const std::string& k : cmd.keys) w.Bytes(k);
   w.VarU64(cmd.values.size());
   for (const std::string& v : cmd.values) w.Bytes(v);
-  // Op-dependent tail: only kExec has one (older records never do, so they decode unchanged).
+  // Op-dependent tails: kExec's, and the flags of newer ops (older records have neither, so they
+  // decode unchanged).
+  if (Flagged(cmd.op)) {
+    w.VarU64(cmd.flags);
+    w.U64(cmd.arg);
+  }
   if (cmd.op == Op::kExec) {
     w.VarU64(cmd.subs.size());
     for (const Command& sub : cmd.subs) EncodeCommand(sub, w);
@@ -168,6 +231,14 @@ void EncodeCommand(const Command& cmd, ByteWriter& w) {
 namespace {
 
 absl::StatusOr<Command> DecodeCommandAt(ByteReader& r, bool nested);
+
+absl::Status DecodeFlags(ByteReader& r, Command& cmd) {
+  uint64_t flags;
+  if (!r.VarU64(&flags) || flags > kMaxCommandFlags) return absl::DataLossError("command: bad flags");
+  cmd.flags = static_cast<uint32_t>(flags);
+  if (!r.U64(&cmd.arg)) return absl::DataLossError("command: truncated argument");
+  return absl::OkStatus();
+}
 
 absl::Status DecodeExecTail(ByteReader& r, Command& cmd) {
   uint64_t nsubs;
@@ -222,6 +293,9 @@ absl::StatusOr<Command> DecodeCommandAt(ByteReader& r, bool nested) {
   for (std::string& v : cmd.values) {
     if (!r.Bytes(&v, kMaxValueBytes)) return absl::DataLossError("command: bad value");
   }
+  if (Flagged(cmd.op)) {
+    if (absl::Status s = DecodeFlags(r, cmd); !s.ok()) return s;
+  }
   if (cmd.op == Op::kExec) {
     if (absl::Status s = DecodeExecTail(r, cmd); !s.ok()) return s;
   }
@@ -252,6 +326,12 @@ void EncodeResult(const Result& res, ByteWriter& w) {
       for (const Result& sub : res.results) EncodeResult(sub, w);
       break;
     case ResultKind::kNilArray: break;
+    case ResultKind::kStatus: w.Bytes(res.value); break;
+    case ResultKind::kScan:
+      w.I64(res.integer);
+      w.VarU64(res.values.size());
+      for (const auto& v : res.values) w.Bytes(v.value_or(""));
+      break;
   }
 }
 
@@ -261,7 +341,7 @@ namespace {
 absl::StatusOr<Result> DecodeResultAt(ByteReader& r, bool nested) {
   Result res;
   uint8_t kind;
-  if (!r.U8(&kind) || kind == 0 || kind > static_cast<uint8_t>(ResultKind::kNilArray) ||
+  if (!r.U8(&kind) || kind == 0 || kind > static_cast<uint8_t>(ResultKind::kScan) ||
       (nested && kind == static_cast<uint8_t>(ResultKind::kResults))) {
     return absl::DataLossError("result: bad kind");
   }
@@ -282,8 +362,21 @@ absl::StatusOr<Result> DecodeResultAt(ByteReader& r, bool nested) {
       return res;
     }
     case ResultKind::kValue:
+    case ResultKind::kStatus:
       if (!r.Bytes(&res.value, kMaxValueBytes)) return absl::DataLossError("result: bad value");
       return res;
+    case ResultKind::kScan: {
+      uint64_t n;
+      if (!r.I64(&res.integer) || !r.VarU64(&n) || n > kMaxKeysPerCommand || n > r.remaining()) {
+        return absl::DataLossError("result: bad scan page");
+      }
+      res.values.resize(n);
+      for (auto& v : res.values) {
+        v.emplace();
+        if (!r.Bytes(&*v, kMaxKeyBytes)) return absl::DataLossError("result: bad key");
+      }
+      return res;
+    }
     case ResultKind::kInteger:
       if (!r.I64(&res.integer)) return absl::DataLossError("result: bad integer");
       return res;

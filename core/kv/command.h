@@ -32,12 +32,54 @@ enum class Op : uint8_t {
   // behind the leader gives older versions, which can only abort an EXEC that could have run,
   // never let one run that must abort (versions are unique and only grow).
   kExec = 10,
+  // Redis string and keyspace commands (issue 12). Each carries `flags` and `arg` (encoded for
+  // these ops only). Expiry times are absolute (the receiving node turns relative ones into
+  // absolute ones, as SET EX does); a deadline at or before the apply time removes the key.
+  kExpire = 11,          // keys[0]: expire at expire_at_ms if the kExpire* flag condition holds -> 1/0
+  kPersist = 12,         // keys[0]: drop its TTL -> 1 if it had one, else 0
+  kTtl = 13,             // keys[0] -> -2 absent, -1 no TTL, else seconds (kTtlMillis: ms; kTtlAbsolute: the deadline)
+  kType = 14,            // keys[0] -> status "string" or "none"
+  kStrlen = 15,          // keys[0] -> length (0 when absent)
+  kAppend = 16,          // keys[0] += values[0] -> new length
+  kPutX = 17,            // kPut with kPut* flags (GET, KEEPTTL, SETNX's integer reply)
+  kGetDel = 18,          // keys[0] -> value or nil, then removed
+  kGetEx = 19,           // keys[0] -> value or nil; its TTL set (kGetExSet), dropped (kGetExPersist)
+  kIncrByFloat = 20,     // keys[0] += values[0] (decimal text, long double as Redis) -> new value
+  kKeys = 21,            // values[0] a glob pattern -> matching keys, sorted
+  kScan = 22,            // cursor `arg`, count `delta`, values: [pattern if kScanMatch][type if kScanType] -> kScan
+  kRandomKey = 23,       // -> a live key chosen by `arg` (the receiver's random point), or nil
+  kRename = 24,          // keys[0] -> keys[1] (TTL kept); condition kIfAbsent = RENAMENX (-> 1/0)
+  kCopy = 25,            // keys[0] -> keys[1] (TTL kept), kCopyReplace overwrites -> 1/0
+  kObjectEncoding = 26,  // keys[0] -> "int", "embstr", "raw" (Redis's rules for a value) or nil
+  kMemoryUsage = 27,     // keys[0] -> an estimate in bytes of the entry, or nil
   // A change of the replication group's membership (raft only; never applied to the KvState):
   // keys[0] is "add" or "remove", delta the member's id, values[0] (add only) its peer address
   // ("" where the runtime needs none). -> kOk once the new configuration is committed.
-  kChangeMembers = 11,
+  kChangeMembers = 28,
 };
-inline constexpr uint8_t kMaxOp = 11;
+inline constexpr uint8_t kMaxOp = 28;
+// The first op whose encoding carries `flags` and `arg` (older records never do).
+inline constexpr uint8_t kFirstFlaggedOp = 11;
+
+// Command::flags bits, per op.
+enum CommandFlag : uint32_t {
+  kExpireNx = 1u << 0,      // kExpire: only when the key has no TTL
+  kExpireXx = 1u << 1,      // only when it has one
+  kExpireGt = 1u << 2,      // only when later than the current deadline (no TTL counts as infinite)
+  kExpireLt = 1u << 3,      // only when earlier than the current deadline
+  kTtlMillis = 1u << 0,     // kTtl: PTTL
+  kTtlAbsolute = 1u << 1,   // kTtl: EXPIRETIME / PEXPIRETIME
+  kPutGet = 1u << 0,        // kPutX: reply the old value (SET GET, GETSET)
+  kPutKeepTtl = 1u << 1,    // keep the key's TTL (SET KEEPTTL)
+  kPutReplyInt = 1u << 2,   // reply 1 when set, 0 when not (SETNX)
+  kGetExPersist = 1u << 0,  // kGetEx: drop the TTL
+  kGetExSet = 1u << 1,      // kGetEx: set the TTL to expire_at_ms
+  kGetExInvalid = 1u << 2,  // kGetEx: the time was invalid: values[0] is the error for a present key
+  kScanMatch = 1u << 0,     // kScan: values holds a MATCH pattern
+  kScanType = 1u << 1,      // kScan: values holds a TYPE (after the pattern)
+  kCopyReplace = 1u << 0,   // kCopy: REPLACE
+};
+inline constexpr uint32_t kMaxCommandFlags = 0xf;
 
 // True for commands that never change state (served by reads paths: ReadIndex, local reads).
 bool IsReadOnly(Op op);
@@ -51,7 +93,10 @@ struct Command {
   std::vector<std::string> values;
   PutCondition condition = PutCondition::kAlways;
   int64_t expire_at_ms = 0;  // absolute, in the serving node's clock; 0 = never.
-  int64_t delta = 0;         // for kIncr.
+  int64_t delta = 0;         // for kIncr; kScan's COUNT.
+  // Ops from kFirstFlaggedOp on only (see Op):
+  uint32_t flags = 0;  // CommandFlag bits of the op.
+  uint64_t arg = 0;    // kScan's cursor, kRandomKey's random point.
   // kExec only (encoded only for it, so records of other ops keep their old bytes):
   std::vector<Command> subs;       // the queued commands; none is kExec.
   std::vector<uint64_t> versions;  // versions[i]: what WATCH saw for keys[i].
@@ -73,6 +118,8 @@ enum class ResultKind : uint8_t {
   kError = 6,     // a command-level error (e.g. INCR on a non-integer); `error` holds the text
   kResults = 7,   // array of results (EXEC), in `results`; none is itself kResults.
   kNilArray = 8,  // the null array (an EXEC aborted by WATCH)
+  kStatus = 9,    // a simple string (TYPE's "+string"), in `value`
+  kScan = 10,     // SCAN's [cursor, [keys]]: the next cursor in `integer` (as uint64), the keys in `values`
 };
 
 struct Result {
@@ -98,6 +145,11 @@ struct Result {
   static Result Error(std::string e) {
     Result r = OfKind(ResultKind::kError);
     r.error = std::move(e);
+    return r;
+  }
+  static Result Status(std::string v) {
+    Result r = OfKind(ResultKind::kStatus);
+    r.value = std::move(v);
     return r;
   }
   static Result OfKind(ResultKind kind) {

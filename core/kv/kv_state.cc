@@ -97,9 +97,8 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
       return Result::Ok();
     case Op::kExec: return ApplyExec(cmd, now_ms);
     case Op::kChangeMembers: return Result::Error("ERR membership changes are not key-value commands");
+    default: return ApplyFlagged(cmd, now_ms);
   }
-  KV_ASSERT(false && "unknown op");
-  return Result::Nil();
 }
 
 Result KvState::ApplyPut(const Command& cmd, int64_t now_ms) {

@@ -24,6 +24,16 @@ namespace kvlab::core {
 
 inline constexpr char kIncrErrorText[] = "ERR value is not an integer or out of range";
 inline constexpr char kIncrOverflowText[] = "ERR increment or decrement would overflow";  // Redis's.
+inline constexpr char kNotFloatText[] = "ERR value is not a valid float";
+inline constexpr char kFloatOverflowText[] = "ERR increment would produce NaN or Infinity";
+inline constexpr char kNoSuchKeyText[] = "ERR no such key";
+inline constexpr char kSameObjectText[] = "ERR source and destination objects are the same";
+inline constexpr char kStringTooLongText[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+// MEMORY USAGE: what one entry costs besides its key and value bytes (hash slot, Entry, string
+// headers), an estimate.
+inline constexpr int64_t kEntryOverheadBytes = 72;
+// An error text a command carries (GETEX's invalid time) is cut to this length when applied.
+inline constexpr size_t kMaxErrorTextBytes = 256;
 
 class KvState {
  public:
@@ -42,6 +52,8 @@ class KvState {
   const Entry* Find(std::string_view key, int64_t now_ms) const;
   // Number of live (non-expired) keys at `now_ms`. O(n).
   size_t LiveCount(int64_t now_ms) const;
+  // Number of live keys with a TTL at `now_ms` (INFO keyspace's expires). O(n).
+  size_t LiveExpiring(int64_t now_ms) const;
   // Number of stored entries, expired ones not yet dropped included.
   size_t size() const { return map_.size(); }
 
@@ -83,6 +95,25 @@ class KvState {
   Result ApplyIncr(const Command& cmd, int64_t now_ms);
   Result ApplyMGet(const Command& cmd, int64_t now_ms) const;
 
+  // Issue 12's commands: writes in kv_strings.cc, reads in kv_keyspace.cc.
+  Result ApplyFlagged(const Command& cmd, int64_t now_ms);
+  Result ApplyExpire(const Command& cmd, int64_t now_ms);
+  Result ApplyPersist(const Command& cmd, int64_t now_ms);
+  Result ApplyAppend(const Command& cmd, int64_t now_ms);
+  Result ApplyPutX(const Command& cmd, int64_t now_ms);
+  Result ApplyGetDel(const Command& cmd, int64_t now_ms);
+  Result ApplyGetEx(const Command& cmd, int64_t now_ms);
+  Result ApplyIncrByFloat(const Command& cmd, int64_t now_ms);
+  Result ApplyRenameOrCopy(const Command& cmd, int64_t now_ms);
+  Result ReadKey(const Command& cmd, int64_t now_ms) const;  // TTL, TYPE, STRLEN, OBJECT, MEMORY
+  Result ReadKeys(const Command& cmd, int64_t now_ms) const;
+  Result ReadScan(const Command& cmd, int64_t now_ms) const;
+  Result ReadRandomKey(const Command& cmd, int64_t now_ms) const;
+  // The live entry of `key` for a write: an expired one is dropped first. nullptr if absent.
+  Entry* LiveForWrite(const std::string& key, int64_t now_ms);
+  // Removes a live entry (a removal for WATCH).
+  void Remove(const std::string& key);
+
   using Map = absl::flat_hash_map<std::string, Entry>;  // finds by string_view too.
   // Every stored entry, in ascending key order. O(n log n).
   std::vector<const Map::value_type*> Sorted() const;
@@ -95,5 +126,11 @@ class KvState {
 // Parses a Redis integer strictly: optional '-', decimal digits, no leading zeros, no "-0",
 // within int64. Returns false otherwise.
 bool ParseRedisInt(std::string_view s, int64_t* out);
+// Parses a float as Redis's string2ld (strtold; no leading space, no NaN, no overflow, < 5 KiB).
+bool ParseRedisLongDouble(std::string_view s, long double* out);
+// Formats as Redis's ld2string(LD_STR_HUMAN): "%.17Lf" without trailing zeros ("-0" -> "0").
+std::string FormatRedisLongDouble(long double v);
+// SCAN's and RANDOMKEY's order: a fixed 64-bit hash of the key (the same in every process).
+uint64_t ScanHash(std::string_view key);
 
 }  // namespace kvlab::core

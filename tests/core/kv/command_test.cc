@@ -21,6 +21,10 @@ std::vector<Command> OneCommandPerOp() {
     c.condition = static_cast<PutCondition>(op % 3);
     c.expire_at_ms = -static_cast<int64_t>(op) * 1'000'000'007;
     c.delta = INT64_MIN + op;
+    if (op >= kFirstFlaggedOp) {  // the newer ops carry flags and an argument.
+      c.flags = op % (kMaxCommandFlags + 1);
+      c.arg = UINT64_MAX - op;
+    }
     if (c.op == Op::kExec) {  // a transaction: watched keys with versions, queued commands.
       c.values.clear();
       c.versions = {7, 0};
@@ -35,6 +39,9 @@ std::vector<Command> OneCommandPerOp() {
 std::vector<Result> OneResultPerKind() {
   Result values = Result::OfKind(ResultKind::kValues);
   values.values = {std::string("a"), std::nullopt, std::string()};
+  Result scan = Result::OfKind(ResultKind::kScan);
+  scan.integer = -5;  // cursors are uint64: the top half travels as negative
+  scan.values = {std::string("k1"), std::string()};
   Result exec = Result::OfKind(ResultKind::kResults);
   exec.results = {Result::Ok(), values, Result::Error("ERR x"), Result::Nil()};
   return {Result::Ok(),
@@ -44,7 +51,9 @@ std::vector<Result> OneResultPerKind() {
           values,
           Result::Error("ERR nope"),
           exec,
-          Result::OfKind(ResultKind::kNilArray)};
+          Result::OfKind(ResultKind::kNilArray),
+          Result::Status("string"),
+          scan};
 }
 
 TEST(CommandCodecTest, EveryOpRoundTrips) {
@@ -160,6 +169,36 @@ TEST(CommandTest, ReadOnlyOpsAreExactlyTheReads) {
   for (Op op : {Op::kPut, Op::kDel, Op::kIncr, Op::kMSet, Op::kFlushAll, Op::kExec}) {
     EXPECT_FALSE(IsReadOnly(op)) << OpName(op);
   }
+}
+
+TEST(CommandTest, NewReadsAreReadOnlyAndNewWritesAreNot) {
+  for (Op op : {Op::kTtl, Op::kType, Op::kStrlen, Op::kKeys, Op::kScan, Op::kRandomKey, Op::kObjectEncoding,
+                Op::kMemoryUsage}) {
+    EXPECT_TRUE(IsReadOnly(op)) << OpName(op);
+  }
+  for (Op op : {Op::kExpire, Op::kPersist, Op::kAppend, Op::kPutX, Op::kGetDel, Op::kGetEx, Op::kIncrByFloat,
+                Op::kRename, Op::kCopy}) {
+    EXPECT_FALSE(IsReadOnly(op)) << OpName(op);
+  }
+}
+
+TEST(CommandCodecTest, FlagsOnlyTravelWithTheNewerOps) {
+  Command put = Command::Put("k", "v");
+  put.flags = kPutGet;
+  EXPECT_EQ(ValidateCommand(put).code(), absl::StatusCode::kInvalidArgument);
+  Command scan;
+  scan.op = Op::kScan;
+  scan.delta = 10;
+  scan.flags = kScanMatch;
+  EXPECT_EQ(ValidateCommand(scan).code(), absl::StatusCode::kInvalidArgument);  // MATCH without its pattern
+  scan.values = {"a*"};
+  EXPECT_TRUE(ValidateCommand(scan).ok());
+  scan.delta = 0;
+  EXPECT_EQ(ValidateCommand(scan).code(), absl::StatusCode::kInvalidArgument);
+  Command rename;
+  rename.op = Op::kRename;
+  rename.keys = {"a"};
+  EXPECT_EQ(ValidateCommand(rename).code(), absl::StatusCode::kInvalidArgument);
 }
 
 Command Exec(std::vector<Command> subs) {
