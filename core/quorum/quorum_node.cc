@@ -30,15 +30,15 @@ bool Contains(const std::vector<NodeId>& v, NodeId id) { return std::find(v.begi
 }  // namespace
 
 absl::Status QuorumNode::Start() {
-  absl::StatusOr<std::unique_ptr<VersionedStore>> store =
-      VersionedStore::Open(env_.disk(), VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile},
-                           {.fsync = config_.fsync});
-  if (!store.ok()) return store.status();
-  store_ = *std::move(store);
+  if (absl::Status s = replica_.Open(
+          env_.disk(), VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile}, config_.fsync);
+      !s.ok()) {
+    return s;
+  }
   // Op ids of an earlier life must not match: their answers may still be in flight.
   next_op_ = (env_.rng().Next() & 0xffff'ffffULL) << 32;
   // Stamps stay above every version this replica holds (a clock that went back since).
-  for (const auto& [key, e] : store_->entries()) Witness(e.version);
+  for (const auto& [key, e] : replica_.store().entries()) Witness(e.version);
   env_.SetTimer(options_.retry, kTickTimer);
   env_.SetTimer(options_.ae_interval, kAntiEntropyTimer);
   return absl::OkStatus();
@@ -67,7 +67,7 @@ void QuorumNode::Answer(PendingOp& op, ClientReply reply) {
 }
 
 void QuorumNode::OnClientRequest(ReplyHandle handle, Command cmd) {
-  if (store_ == nullptr) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node not started");
+  if (!replica_.open()) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node not started");
   if (failed()) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node storage failed");
   if (absl::Status s = ValidateCommand(cmd); !s.ok()) {
     return ReplyNow(handle, ReplyStatus::kInvalid, std::string(s.message()));
@@ -182,16 +182,11 @@ void QuorumNode::OnStoreAck(NodeId from, const RegStoreAck& m) {
   if (Finished(op)) ops_.erase(it);
 }
 
-void QuorumNode::HandleQuery(NodeId from, const RegQuery& m) {
-  const VersionedEntry* held = store_->Find(m.key);
-  Deliver(from, RegQueryReply{m.op, m.key, held != nullptr ? *held : VersionedEntry{{}, true, ""}});
-}
+void QuorumNode::HandleQuery(NodeId from, const RegQuery& m) { Deliver(from, replica_.Query(m)); }
 
 void QuorumNode::HandleStore(NodeId from, const RegStore& m) {
   Witness(m.entry.version);
-  if (!store_->Put(m.key, m.entry).ok()) return;  // the store failed: no ack, ever.
-  if (m.op == 0) return;                          // a repair or anti-entropy push: no ack wanted.
-  held_acks_.Hold(store_->write_mark(), HeldAck{from, RegStoreAck{m.op, m.key}});
+  replica_.Store(from, m);
 }
 
 bool QuorumNode::Shares(const std::string& key, NodeId peer) const {
@@ -209,7 +204,7 @@ void QuorumNode::AntiEntropyRound() {
   QuorumDigest d;
   d.from = ae_cursor_;
   size_t bytes = 0;
-  const auto& entries = store_->entries();
+  const auto& entries = replica_.store().entries();
   auto it = entries.lower_bound(ae_cursor_);
   for (; it != entries.end() && bytes < kQuorumDigestMaxBytes; ++it) {
     if (!Shares(it->first, peer)) continue;
@@ -227,7 +222,7 @@ void QuorumNode::AntiEntropyRound() {
 
 void QuorumNode::HandleDigest(NodeId from, const QuorumDigest& m) {
   absl::btree_map<std::string, Version, std::less<>> theirs(m.entries.begin(), m.entries.end());
-  const auto& entries = store_->entries();
+  const auto& entries = replica_.store().entries();
   size_t pushed_bytes = 0;
   for (auto it = entries.lower_bound(m.from);
        it != entries.end() && (m.to.empty() || it->first <= m.to) && pushed_bytes < kQuorumDigestMaxBytes; ++it) {
@@ -240,7 +235,7 @@ void QuorumNode::HandleDigest(NodeId from, const QuorumDigest& m) {
   }
   QuorumWant want;
   for (const auto& [key, version] : m.entries) {
-    const VersionedEntry* mine = store_->Find(key);
+    const VersionedEntry* mine = replica_.store().Find(key);
     if ((mine == nullptr || mine->version < version) && Shares(key, from)) want.keys.push_back(key);
   }
   if (!want.keys.empty()) Deliver(from, std::move(want));
@@ -248,13 +243,13 @@ void QuorumNode::HandleDigest(NodeId from, const QuorumDigest& m) {
 
 void QuorumNode::HandleWant(NodeId from, const QuorumWant& m) {
   for (const std::string& key : m.keys) {
-    if (store_->Find(key) != nullptr && Shares(key, from)) Push(from, key);
+    if (replica_.store().Find(key) != nullptr && Shares(key, from)) Push(from, key);
   }
 }
 
 void QuorumNode::Push(NodeId to, const std::string& key) {
   ++ae_pushes_;
-  Deliver(to, RegStore{0, key, *store_->Find(key)});
+  Deliver(to, RegStore{0, key, *replica_.store().Find(key)});
 }
 
 // A tombstone is dropped once its stamp is older than the grace period: by then anti-entropy has
@@ -263,10 +258,10 @@ void QuorumNode::CollectTombstones() {
   const uint64_t now_ms = static_cast<uint64_t>(std::max<Nanos>(0, env_.Now() / kNanosPerMilli));
   const uint64_t grace_ms = static_cast<uint64_t>(options_.tombstone_grace / kNanosPerMilli);
   std::vector<std::pair<std::string, Version>> expired;
-  for (const auto& [key, e] : store_->entries()) {
+  for (const auto& [key, e] : replica_.store().entries()) {
     if (e.tombstone && (e.version.stamp >> kHlcLogicalBits) + grace_ms < now_ms) expired.emplace_back(key, e.version);
   }
-  for (const auto& [key, version] : expired) store_->Collect(key, version);
+  for (const auto& [key, version] : expired) replica_.store().Collect(key, version);
 }
 
 void QuorumNode::Dispatch(NodeId from, QuorumMessage m) {
@@ -305,7 +300,7 @@ void QuorumNode::DrainLocal() {
 
 void QuorumNode::OnMessage(const Message& msg) {
   const PeerMessage* peer = std::get_if<PeerMessage>(&msg.body);
-  if (store_ == nullptr || peer == nullptr || msg.type != MessageType::kPeer || !Contains(config_.members, msg.from)) {
+  if (!replica_.open() || peer == nullptr || msg.type != MessageType::kPeer || !Contains(config_.members, msg.from)) {
     ++ignored_messages_;
     return;
   }
@@ -319,7 +314,7 @@ void QuorumNode::OnMessage(const Message& msg) {
 }
 
 void QuorumNode::OnTimer(TimerToken token) {
-  if (store_ == nullptr || failed()) return;
+  if (!replica_.open() || failed()) return;
   if (token == kTickTimer) {
     env_.SetTimer(options_.retry, kTickTimer);
     Expire();
@@ -357,29 +352,13 @@ void QuorumNode::Expire() {
   }
 }
 
-void QuorumNode::OnSyncDone(SyncToken token, absl::Status status) {
-  if (store_ == nullptr) return;
-  store_->OnSyncDone(token, status).IgnoreError();  // a failure stays in store_->failure().
-  if (failed()) return FailAll();
-  ReleaseAcks();
-  DrainLocal();
-}
+void QuorumNode::OnSyncDone(SyncToken token, absl::Status status) { replica_.OnSyncDone(token, std::move(status)); }
 
-void QuorumNode::ReleaseAcks() {
-  held_acks_.Release(store_->durable_mark(), [this](HeldAck h) { Deliver(h.to, std::move(h.ack)); });
-}
+void QuorumNode::EndTurn() { replica_.EndTurn(); }
 
-void QuorumNode::EndTurn() {
-  if (store_ == nullptr) return;
-  if (failed()) return FailAll();
-  DrainLocal();
-  ReleaseAcks();
-  DrainLocal();
-  store_->StartSync();
-}
-
-void QuorumNode::FailAll() {
-  held_acks_.DropAll([](HeldAck) {});
+// The local replica's storage failed (its held acks are dropped, never sent); the ops this node
+// coordinates stop (a write in its store phase may have reached replicas: unknown).
+void QuorumNode::FailOps() {
   local_.clear();
   for (auto& [id, op] : ops_) {
     if (op.phase == Phase::kStore) {
@@ -407,25 +386,14 @@ std::vector<std::pair<std::string, std::string>> QuorumNode::Info() const {
       {"n_r_w", absl::StrCat(options_.n, "/", options_.r, "/", options_.w)},
       {"read_repair", options_.sync_read_repair ? "sync" : "async"},
       {"fsync", config_.fsync ? "yes" : "no"},
-      {"started", store_ ? "yes" : "no"},
+      {"started", replica_.open() ? "yes" : "no"},
       {"pending_ops", absl::StrCat(ops_.size())},
-      {"held_acks", absl::StrCat(held_acks_.size())},
       {"op_timeouts", absl::StrCat(timeouts_)},
       {"read_repairs", absl::StrCat(read_repairs_)},
       {"anti_entropy_pushes", absl::StrCat(ae_pushes_)},
       {"ignored_messages", absl::StrCat(ignored_messages_)},
   };
-  if (store_ != nullptr) {
-    const VersionedStoreStats& s = store_->stats();
-    info.insert(info.end(), {{"keys", absl::StrCat(store_->live().size())},
-                             {"entries", absl::StrCat(store_->entries().size())},
-                             {"tombstones_collected", absl::StrCat(s.collected)},
-                             {"wal_bytes", absl::StrCat(store_->wal_bytes())},
-                             {"fsyncs", absl::StrCat(s.fsyncs)},
-                             {"stale_stores", absl::StrCat(s.stale_puts)},
-                             {"storage_error", store_->failure().ok() ? std::string("none")
-                                                                      : std::string(store_->failure().message())}});
-  }
+  replica_.AppendInfo(info);
   return info;
 }
 

@@ -29,7 +29,7 @@
 #include "core/policy/node.h"
 #include "core/quorum/quorum_messages.h"
 #include "core/quorum/ring.h"
-#include "core/sync_gate.h"
+#include "core/versioned/versioned_replica.h"
 #include "core/versioned/versioned_store.h"
 
 namespace kvlab::core {
@@ -49,10 +49,10 @@ struct QuorumOptions {
   Nanos tombstone_grace = Seconds(10);
 };
 
-class QuorumNode final : public Node {
+class QuorumNode final : public Node, private VersionedReplica::Host {
  public:
   QuorumNode(const NodeConfig& config, Env& env, QuorumOptions options)
-      : config_(config), env_(env), options_(options), ring_(config.members, options.n) {}
+      : config_(config), env_(env), options_(options), ring_(config.members, options.n), replica_(*this) {}
 
   absl::Status Start() override;
   void OnClientRequest(ReplyHandle handle, Command cmd) override;
@@ -63,12 +63,12 @@ class QuorumNode final : public Node {
 
   std::vector<std::pair<std::string, std::string>> Info() const override;
   NodeStatus Status() const override;
-  const KvState* AppliedState() const override { return store_ ? &store_->live() : nullptr; }
-  size_t KeyCount() const override { return store_ ? store_->live().size() : 0; }
-  bool Ready() const override { return store_ != nullptr; }
+  const KvState* AppliedState() const override { return store() ? &store()->live() : nullptr; }
+  size_t KeyCount() const override { return store() ? store()->live().size() : 0; }
+  bool Ready() const override { return replica_.open(); }
   std::vector<NodeId> ReplicasOf(std::string_view key) const override { return ring_.PreferenceList(key); }
 
-  const VersionedStore* store() const { return store_.get(); }
+  const VersionedStore* store() const { return replica_.get(); }
 
  private:
   enum class Phase { kQuery, kStore, kRepair };
@@ -85,10 +85,6 @@ class QuorumNode final : public Node {
     bool replied = false;  // the client has its answer; the op lingers to reach all N.
     size_t needed = 0;     // answers the client's reply waits for in this phase.
     Nanos deadline = 0;
-  };
-  struct HeldAck {
-    NodeId to;
-    RegStoreAck ack;
   };
 
   Version Stamp();
@@ -112,22 +108,22 @@ class QuorumNode final : public Node {
   bool Shares(const std::string& key, NodeId peer) const;
   void Dispatch(NodeId from, QuorumMessage m);
   void Deliver(NodeId to, QuorumMessage m);
-  void DrainLocal();
-  void ReleaseAcks();
+  // VersionedReplica::Host.
+  void SendAck(NodeId to, RegStoreAck ack) override { Deliver(to, std::move(ack)); }
+  void DrainLocal() override;
+  void FailOps() override;
   void Expire();
-  void FailAll();
-  bool failed() const { return store_ != nullptr && !store_->failure().ok(); }
+  bool failed() const { return replica_.failed(); }
 
   NodeConfig config_;
   Env& env_;
   QuorumOptions options_;
   Ring ring_;
-  std::unique_ptr<VersionedStore> store_;
+  VersionedReplica replica_;
   absl::btree_map<uint64_t, PendingOp> ops_;
   uint64_t next_op_ = 0;
   uint64_t hlc_ = 0;  // the last stamp issued or witnessed.
   std::deque<std::pair<NodeId, QuorumMessage>> local_;
-  HeldEffects<HeldAck> held_acks_;
   size_t ae_peer_ = 0;     // round robin over the other members.
   std::string ae_cursor_;  // the next digest starts at this key.
   uint64_t ignored_messages_ = 0;

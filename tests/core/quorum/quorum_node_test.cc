@@ -8,65 +8,23 @@
 #include <vector>
 
 #include "core/policy/registry.h"
-#include "tests/support/fake_env.h"
+#include "tests/support/policy_cluster.h"
 
 namespace kvlab::core {
 namespace {
 
-// Three quorum nodes (N=3: every node replicates every key) on FakeEnvs; Pump delivers what
-// `allow` lets through, completing every sync after each turn, until nothing is in flight.
-class QuorumCluster {
+// Quorum nodes (tests/support/policy_cluster.h); with three and N=3 every node replicates every key.
+class QuorumCluster : public PolicyCluster {
  public:
-  explicit QuorumCluster(const std::string& policy = "quorum") {
-    for (NodeId id = 1; id <= 3; ++id) {
-      envs_.push_back(std::make_unique<FakeEnv>(id, id));
-      NodeConfig config{.self = id, .members = {1, 2, 3}, .fsync = true};
-      absl::StatusOr<std::unique_ptr<Node>> node = MakeNode(*ParsePolicyChoice(policy), config, *envs_.back());
-      EXPECT_TRUE(node.ok()) << node.status();
-      EXPECT_TRUE((*node)->Start().ok());
-      nodes_.push_back(*std::move(node));
-    }
-  }
-  Node& node(NodeId id) { return *nodes_[id - 1]; }
-  FakeEnv& env(NodeId id) { return *envs_[id - 1]; }
-  const VersionedEntry* held(NodeId id, const std::string& key) {
-    return static_cast<QuorumNode&>(node(id)).store()->Find(key);
-  }
-
-  using Filter = std::function<bool(const Message&)>;
-  void Pump(const Filter& allow = [](const Message&) { return true; }) {
-    for (bool moved = true; moved;) {
-      moved = false;
-      for (NodeId id = 1; id <= 3; ++id) {
-        node(id).EndTurn();
-        env(id).CompleteSyncs(node(id));
-      }
-      for (NodeId id = 1; id <= 3; ++id) {
-        for (Message& m : env(id).TakeSent()) {
-          moved = true;
-          if (allow(m)) {
-            node(m.to).OnMessage(m);
-            node(m.to).EndTurn();
-          }
-        }
-      }
-    }
-  }
-
- private:
-  std::vector<std::unique_ptr<FakeEnv>> envs_;
-  std::vector<std::unique_ptr<Node>> nodes_;
+  explicit QuorumCluster(const std::string& policy = "quorum", NodeId size = 3) : PolicyCluster(policy, size) {}
+  const VersionedEntry* held(NodeId id, const std::string& key) { return as<QuorumNode>(id).store()->Find(key); }
 };
-
-uint8_t Kind(const Message& m) { return std::get<PeerMessage>(m.body).kind; }
-constexpr uint8_t kStoreKind = 2, kAckKind = 3;
-bool Touches(const Message& m, NodeId id) { return m.from == id || m.to == id; }
 
 TEST(QuorumNodeTest, WriteIsAnsweredWithExactlyWAcks) {
   QuorumCluster c;  // W = 2: node 1's own ack and one more.
   c.node(1).OnClientRequest(1, Command::Put("k", "v"));
   // Node 3 is cut off, and node 2's ack of the store is lost: one durable ack (node 1's) only.
-  c.Pump([](const Message& m) { return !Touches(m, 3) && !(Kind(m) == kAckKind && m.from == 2); });
+  c.Pump([](const Message& m) { return !Touches(m, 3) && !(PeerKind(m) == kRegStoreAckKind && m.from == 2); });
   EXPECT_EQ(c.env(1).replies.count(1), 0u) << "W-1 acks must not answer the write";
   ASSERT_NE(c.held(2, "k"), nullptr);
   c.node(1).OnTimer(1);  // the retry resends the store to nodes 2 and 3; node 2's ack now arrives.
