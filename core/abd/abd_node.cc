@@ -13,8 +13,8 @@ constexpr TimerToken kTickTimer = 1;
 }  // namespace
 
 absl::Status AbdNode::Start() {
-  if (absl::Status s =
-          replica_.Open(env_.disk(), VersionedFiles{kAbdWalFile, kAbdSnapshotFile, kAbdSnapshotTmpFile}, config_.fsync);
+  if (absl::Status s = replica_.Open(env_.disk(), VersionedFiles{kAbdWalFile, kAbdSnapshotFile, kAbdSnapshotTmpFile},
+                                     {.fsync = config_.fsync});
       !s.ok()) {
     return s;
   }

@@ -30,10 +30,14 @@ bool Contains(const std::vector<NodeId>& v, NodeId id) { return std::find(v.begi
 }  // namespace
 
 absl::Status QuorumNode::Start() {
-  if (absl::Status s = replica_.Open(
-          env_.disk(), VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile}, config_.fsync);
+  if (absl::Status s =
+          replica_.Open(env_.disk(), VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile},
+                        {.fsync = config_.fsync});
       !s.ok()) {
     return s;
+  }
+  if (options_.sloppy) {
+    if (absl::Status s = hints_.Open(env_.disk(), config_.fsync); !s.ok()) return s;
   }
   // Op ids of an earlier life must not match: their answers may still be in flight.
   next_op_ = (env_.rng().Next() & 0xffff'ffffULL) << 32;
@@ -109,6 +113,14 @@ void QuorumNode::StartPhase(uint64_t id, PendingOp& op, Phase phase, size_t need
   op.phase = phase;
   op.answered.clear();
   op.needed = needed;
+  op.phase_start = env_.Now();
+  if (options_.sloppy && op.cmd.op != Op::kGet && phase != Phase::kRepair) {  // known-down: replaced at once.
+    std::vector<NodeId> down;
+    for (NodeId r : op.replicas) {
+      if (Contains(suspects_, r)) down.push_back(r);
+    }
+    StandIn(op, down);
+  }
   SendPhase(id, op);
 }
 
@@ -117,6 +129,8 @@ void QuorumNode::SendPhase(uint64_t id, const PendingOp& op) {
     if (Contains(op.answered, to)) continue;
     if (op.phase == Phase::kQuery) {
       Deliver(to, RegQuery{id, op.cmd.keys[0]});
+    } else if (Contains(op.stand_ins, to)) {
+      Deliver(to, QuorumHint{id, op.cmd.keys[0], op.best});
     } else {
       Deliver(to, RegStore{id, op.cmd.keys[0], op.best});
     }
@@ -172,8 +186,43 @@ void QuorumNode::Repair(uint64_t id, PendingOp& op, NodeId to, Version seen) {
   Deliver(to, RegStore{id, op.cmd.keys[0], op.best});
 }
 
+// The next nodes on the ring past the preference list (not yet targets, preferring unsuspected
+// ones) stand in, one for each silent replica not replaced yet.
+void QuorumNode::StandIn(PendingOp& op, const std::vector<NodeId>& silent) {
+  const std::vector<NodeId> walk = ring_.Walk(op.cmd.keys[0], config_.members.size());
+  size_t wanted = silent.size() > op.replaced ? silent.size() - op.replaced : 0;
+  for (int pass = 0; pass < 2 && wanted > 0; ++pass) {
+    for (size_t i = op.replicas.size(); i < walk.size() && wanted > 0; ++i) {
+      const NodeId node = walk[i];
+      if (Contains(op.targets, node) || (pass == 0 && Contains(suspects_, node))) continue;
+      op.targets.push_back(node);
+      op.stand_ins.push_back(node);
+      ++op.replaced;
+      ++stand_ins_;
+      --wanted;
+    }
+  }
+}
+
+// Sloppy: a write's phase unanswered by some replicas for retry_ms marks them down and replaces them.
+// Reads keep to the replicas: a stand-in without the key's hint would answer "never written".
+void QuorumNode::Suspect(uint64_t id, PendingOp& op) {
+  if (op.replied || op.cmd.op == Op::kGet || env_.Now() - op.phase_start < options_.retry) return;
+  std::vector<NodeId> silent;
+  for (NodeId r : op.replicas) {
+    if (Contains(op.answered, r)) continue;
+    silent.push_back(r);
+    if (!Contains(suspects_, r)) suspects_.push_back(r);
+  }
+  StandIn(op, silent);
+}
+
 void QuorumNode::OnStoreAck(NodeId from, const RegStoreAck& m) {
   auto it = ops_.find(m.op);
+  if (it == ops_.end() && hints_.open()) {
+    hints_.OnAck(from, m, ring_);  // a handoff's ack, or a late one: either way no op's.
+    return;
+  }
   if (it == ops_.end() || it->second.phase == Phase::kQuery || m.key != it->second.cmd.keys[0]) return;
   PendingOp& op = it->second;
   if (!Contains(op.targets, from) || Contains(op.answered, from)) return;
@@ -182,7 +231,21 @@ void QuorumNode::OnStoreAck(NodeId from, const RegStoreAck& m) {
   if (Finished(op)) ops_.erase(it);
 }
 
-void QuorumNode::HandleQuery(NodeId from, const RegQuery& m) { Deliver(from, replica_.Query(m)); }
+// A stand-in answers from its hints too (the newer of the two).
+void QuorumNode::HandleQuery(NodeId from, const RegQuery& m) {
+  RegQueryReply reply = replica_.Query(m);
+  if (hints_.open()) {
+    const VersionedEntry* hint = hints_.Find(m.key);
+    if (hint != nullptr && reply.entry.version < hint->version) reply.entry = *hint;
+  }
+  Deliver(from, std::move(reply));
+}
+
+void QuorumNode::HandleHint(NodeId from, const QuorumHint& m) {
+  if (!hints_.open()) return;  // not sloppy: no hints kept, none acked.
+  Witness(m.entry.version);
+  hints_.Keep(from, m);
+}
 
 void QuorumNode::HandleStore(NodeId from, const RegStore& m) {
   Witness(m.entry.version);
@@ -275,6 +338,7 @@ void QuorumNode::Dispatch(NodeId from, QuorumMessage m) {
         if constexpr (std::is_same_v<T, RegStoreAck>) OnStoreAck(from, body);
         if constexpr (std::is_same_v<T, QuorumDigest>) HandleDigest(from, body);
         if constexpr (std::is_same_v<T, QuorumWant>) HandleWant(from, body);
+        if constexpr (std::is_same_v<T, QuorumHint>) HandleHint(from, body);
       },
       m);
 }
@@ -309,6 +373,7 @@ void QuorumNode::OnMessage(const Message& msg) {
     ++ignored_messages_;
     return;
   }
+  if (auto s = std::find(suspects_.begin(), suspects_.end(), msg.from); s != suspects_.end()) suspects_.erase(s);
   Dispatch(msg.from, *std::move(m));
   DrainLocal();
 }
@@ -318,11 +383,15 @@ void QuorumNode::OnTimer(TimerToken token) {
   if (token == kTickTimer) {
     env_.SetTimer(options_.retry, kTickTimer);
     Expire();
+    if (options_.sloppy) {
+      for (auto& [id, op] : ops_) Suspect(id, op);
+    }
     for (const auto& [id, op] : ops_) SendPhase(id, op);
   } else if (token == kAntiEntropyTimer) {
     env_.SetTimer(options_.ae_interval, kAntiEntropyTimer);
     CollectTombstones();
     AntiEntropyRound();
+    if (hints_.open()) hints_.Round(ring_, next_op_, [this](NodeId to, RegStore m) { Deliver(to, std::move(m)); });
   }
   DrainLocal();
 }
@@ -352,9 +421,15 @@ void QuorumNode::Expire() {
   }
 }
 
-void QuorumNode::OnSyncDone(SyncToken token, absl::Status status) { replica_.OnSyncDone(token, std::move(status)); }
+void QuorumNode::OnSyncDone(SyncToken token, absl::Status status) {
+  hints_.OnSyncDone(token, status);
+  replica_.OnSyncDone(token, std::move(status));
+}
 
-void QuorumNode::EndTurn() { replica_.EndTurn(); }
+void QuorumNode::EndTurn() {
+  replica_.EndTurn();
+  hints_.EndTurn();
+}
 
 // The local replica's storage failed (its held acks are dropped, never sent); the ops this node
 // coordinates stop (a write in its store phase may have reached replicas: unknown).
@@ -385,12 +460,17 @@ std::vector<std::pair<std::string, std::string>> QuorumNode::Info() const {
       {"node_id", absl::StrCat(config_.self)},
       {"n_r_w", absl::StrCat(options_.n, "/", options_.r, "/", options_.w)},
       {"read_repair", options_.sync_read_repair ? "sync" : "async"},
+      {"sloppy", options_.sloppy ? "yes" : "no"},
       {"fsync", config_.fsync ? "yes" : "no"},
       {"started", replica_.open() ? "yes" : "no"},
       {"pending_ops", absl::StrCat(ops_.size())},
       {"op_timeouts", absl::StrCat(timeouts_)},
       {"read_repairs", absl::StrCat(read_repairs_)},
       {"anti_entropy_pushes", absl::StrCat(ae_pushes_)},
+      {"stand_ins", absl::StrCat(stand_ins_)},
+      {"hints", absl::StrCat(hints_.size())},
+      {"hints_handed_off", absl::StrCat(hints_.handed_off())},
+      {"hints_refused", absl::StrCat(hints_.refused())},
       {"ignored_messages", absl::StrCat(ignored_messages_)},
   };
   replica_.AppendInfo(info);

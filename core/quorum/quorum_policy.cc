@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<Node>> MakeQuorum(const NodeConfig& config, const
                                                    " nodes (1 <= R, W <= N <= nodes)"));
   }
   o.sync_read_repair = params.Choice("read_repair") == "sync";
+  o.sloppy = params.Bool("sloppy");
   o.retry = Millis(params.Int("retry_ms"));
   o.op_timeout = Millis(params.Int("op_timeout_ms"));
   o.ae_interval = Millis(params.Int("anti_entropy_ms"));
@@ -77,6 +78,9 @@ PolicyInfo MakeInfo() {
       IntParam("w", "2", 1, kQuorumMaxMembers, "durable acks a write waits for (W <= N)"),
       ChoiceParam("read_repair", "async", {"async", "sync"},
                   "push a read's answer to stale replicas: async answers at once, sync waits for their acks"),
+      BoolParam("sloppy", "false",
+                "sloppy quorum with hinted handoff: an unreachable replica's share goes to the next healthy node "
+                "on the ring (eventual only: R + W > N no longer makes reads see the latest write)"),
       IntParam("retry_ms", "50", 1, 60'000, "a coordinator resends to silent replicas this often"),
       IntParam("op_timeout_ms", "400", 2, 600'000,
                "a coordinator gives up on an operation after this long (below the clients' timeout, so that a write "

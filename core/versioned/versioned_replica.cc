@@ -4,8 +4,8 @@
 
 namespace kvlab::core {
 
-absl::Status VersionedReplica::Open(Disk& disk, VersionedFiles files, bool fsync) {
-  absl::StatusOr<std::unique_ptr<VersionedStore>> store = VersionedStore::Open(disk, files, {.fsync = fsync});
+absl::Status VersionedReplica::Open(Disk& disk, VersionedFiles files, VersionedStoreOptions options) {
+  absl::StatusOr<std::unique_ptr<VersionedStore>> store = VersionedStore::Open(disk, files, options);
   if (!store.ok()) return store.status();
   store_ = *std::move(store);
   return absl::OkStatus();

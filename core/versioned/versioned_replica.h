@@ -39,7 +39,7 @@ class VersionedReplica {
 
   explicit VersionedReplica(Host& host) : host_(host) {}
 
-  absl::Status Open(Disk& disk, VersionedFiles files, bool fsync);
+  absl::Status Open(Disk& disk, VersionedFiles files, VersionedStoreOptions options);
   bool open() const { return store_ != nullptr; }
   bool failed() const { return store_ != nullptr && !store_->failure().ok(); }
   // REQUIRES: open().
