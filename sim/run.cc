@@ -302,6 +302,21 @@ void ReportWeakerThanLinearizable(const std::vector<HistoryOp>& history, const w
                                        v.key, "': ", v.reason, " (", v.ops.size(), " ops)"));
 }
 
+// The read-latest promise: a stale read (one that missed a write acknowledged before it began,
+// workloads/eventual.cc) fails the run.
+void RequireLatestReads(workloads::CheckResult& check) {
+  const workloads::StalenessStats& st = check.staleness;
+  if (st.stale_reads == 0) return;
+  check.ok = false;
+  check.violations.push_back(workloads::Violation{
+      .key = "",
+      .reason = absl::StrCat(st.stale_reads, " of ", st.reads,
+                             " reads missed a write acknowledged before they began (max staleness ",
+                             static_cast<double>(st.max_staleness_ns) / 1e6,
+                             " ms): the promise (R + W > N, strict quorum) is read-latest"),
+      .ops = {}});
+}
+
 void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptions& options, int nodes,
                 core::Nanos measured_start, double sim_wall_s, const std::vector<HistoryOp>& history,
                 workloads::RunReport& report, SimRunOutcome& outcome) {
@@ -318,8 +333,9 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
   const core::Consistency promise = core::PromiseOf(options.policy);
   workloads::CheckResult check;
-  if (promise == core::Consistency::kEventual) {
+  if (promise == core::Consistency::kEventual || promise == core::Consistency::kEventualReadLatest) {
     check = workloads::CheckEventual(history);
+    if (promise == core::Consistency::kEventualReadLatest) RequireLatestReads(check);
   } else if (promise == core::Consistency::kLinearizableUntilFailover) {
     const FailoverVerdict failover = CheckLinearizableUntilFailover(history);
     check = failover.check;

@@ -21,6 +21,8 @@ enum class Consistency : uint8_t {
   kLinearizable,               // every history is linearizable.
   kEventual,                   // replicas converge; reads may be stale (reported, not failed).
   kLinearizableUntilFailover,  // linearizable while the primary lives; failover may lose writes.
+  kEventualReadLatest,         // eventual, and no read misses a write acknowledged before it began
+                               // (quorum with R + W > N, strict): a stale read fails the run.
 };
 const char* ConsistencyName(Consistency c);
 

@@ -24,6 +24,13 @@ absl::Status CheckQuorumParams(const PolicyParams& params) {
   return absl::OkStatus();
 }
 
+// Strict quorums with R + W > N intersect every write's W: a read sees the latest acknowledged
+// write. A sloppy quorum's W may sit on stand-ins outside the key's replicas: eventual only.
+Consistency PromiseFor(const PolicyParams& params) {
+  const bool overlap = params.Int("r") + params.Int("w") > params.Int("n");
+  return overlap && !params.Bool("sloppy") ? Consistency::kEventualReadLatest : Consistency::kEventual;
+}
+
 absl::StatusOr<std::string> InspectQuorum(Disk& disk) {
   absl::StatusOr<std::unique_ptr<VersionedStore>> store = VersionedStore::Open(
       disk, VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile}, {.fsync = false});
@@ -65,7 +72,8 @@ PolicyInfo MakeInfo() {
   p.default_nodes = 3;
   p.min_nodes = 1;
   p.max_nodes = kQuorumMaxMembers;
-  p.promise = Consistency::kEventual;
+  p.promise = Consistency::kEventual;  // at least; PromiseFor: read-latest with R + W > N, not sloppy.
+  p.promise_for = PromiseFor;
   p.durable = true;
   p.max_faulty = Tolerated;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
