@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -100,6 +101,96 @@ TEST(QuorumNodeTest, LargerClusterSpreadsKeys) {
     for (NodeId r : replicas) ++load[r];
   }
   for (NodeId id = 1; id <= 6; ++id) EXPECT_GT(load[id], 150) << "node " << id << " holds its share";
+}
+
+// Sloppy quorum (quorum.sloppy=true) on five nodes: key "k" has three replicas and two stand-ins.
+class SloppyTest : public ::testing::Test {
+ protected:
+  explicit SloppyTest(const std::string& policy = "quorum:sloppy=true:w=3") : c_(policy, 5) {
+    replicas_ = c_.node(1).ReplicasOf("k");
+    for (NodeId id = 1; id <= 5; ++id) {
+      if (std::find(replicas_.begin(), replicas_.end(), id) == replicas_.end()) others_.push_back(id);
+    }
+  }
+  std::string InfoOf(NodeId id, const std::string& name) {
+    for (const auto& [k, v] : c_.node(id).Info()) {
+      if (k == name) return v;
+    }
+    return "?";
+  }
+  // A write of "k" through the first replica while the last one is cut off; the retry tick after
+  // retry_ms replaces it by a stand-in.
+  void WriteWhileLastReplicaIsDown() {
+    c_.node(coordinator()).OnClientRequest(1, Command::Put("k", "v"));
+    c_.Pump([this](const Message& m) { return !Touches(m, down()); });
+    c_.SetNow(Millis(60));
+    c_.node(coordinator()).OnTimer(1);
+    c_.Pump([this](const Message& m) { return !Touches(m, down()); });
+  }
+  NodeId coordinator() const { return replicas_[0]; }
+  NodeId down() const { return replicas_[2]; }
+  const VersionedEntry* held(NodeId id) { return c_.as<QuorumNode>(id).store()->Find("k"); }
+
+  QuorumCluster c_;
+  std::vector<NodeId> replicas_, others_;
+};
+
+TEST_F(SloppyTest, AWriteWithAnUnreachableReplicaIsAcceptedThroughAStandInAndHandedOff) {
+  WriteWhileLastReplicaIsDown();
+  ASSERT_EQ(c_.env(coordinator()).replies.count(1), 1u) << "W = 3 with a stand-in's durable hint";
+  EXPECT_EQ(c_.env(coordinator()).replies[1].result, Result::Ok());
+  EXPECT_EQ(held(down()), nullptr);
+  size_t hints = 0;
+  NodeId holder = 0;
+  for (NodeId id : others_) {
+    EXPECT_EQ(held(id), nullptr) << "a hint is not the stand-in's own data";
+    if (InfoOf(id, "hints") == "1") ++hints, holder = id;
+  }
+  ASSERT_EQ(hints, 1u);
+  // The replica is back: the holder's handoff round (the anti-entropy timer) delivers the hint and
+  // drops it once every replica durably acked it.
+  c_.node(holder).OnTimer(2);
+  c_.Pump([&](const Message& m) { return Touches(m, holder); });
+  ASSERT_NE(held(down()), nullptr);
+  EXPECT_EQ(held(down())->value, "v");
+  EXPECT_EQ(InfoOf(holder, "hints"), "0");
+  EXPECT_EQ(InfoOf(holder, "hints_handed_off"), "1");
+}
+
+TEST_F(SloppyTest, AHintIsKeptWhileAReplicaHasNotAckedIt) {
+  WriteWhileLastReplicaIsDown();
+  NodeId holder = 0;
+  for (NodeId id : others_) {
+    if (InfoOf(id, "hints") == "1") holder = id;
+  }
+  ASSERT_NE(holder, 0u);
+  c_.node(holder).OnTimer(2);  // the replica is still down: the handoff reaches the other two only.
+  c_.Pump([this](const Message& m) { return !Touches(m, down()); });
+  EXPECT_EQ(InfoOf(holder, "hints"), "1");
+  c_.node(holder).OnTimer(2);  // the next round, with the replica back.
+  c_.Pump();
+  EXPECT_EQ(InfoOf(holder, "hints"), "0");
+  ASSERT_NE(held(down()), nullptr);
+}
+
+class StrictTest : public SloppyTest {
+ protected:
+  StrictTest() : SloppyTest("quorum:w=3") {}
+};
+
+TEST_F(StrictTest, TheSameWriteFailsWithoutStandIns) {
+  WriteWhileLastReplicaIsDown();
+  EXPECT_EQ(c_.env(coordinator()).replies.count(1), 0u) << "two of three durable acks";
+  c_.SetNow(Millis(1000));
+  c_.node(coordinator()).OnTimer(1);
+  ASSERT_EQ(c_.env(coordinator()).replies.count(1), 1u);
+  EXPECT_EQ(c_.env(coordinator()).replies[1].status, ReplyStatus::kUnknown);
+}
+
+TEST(QuorumPromiseTest, StrictOverlappingQuorumsPromiseReadLatestSloppyOnlyEventual) {
+  EXPECT_EQ(PromiseOf(*ParsePolicyChoice("quorum")), Consistency::kEventualReadLatest);
+  EXPECT_EQ(PromiseOf(*ParsePolicyChoice("quorum:r=1:w=1")), Consistency::kEventual);
+  EXPECT_EQ(PromiseOf(*ParsePolicyChoice("quorum:sloppy=true")), Consistency::kEventual);
 }
 
 }  // namespace
