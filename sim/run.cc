@@ -138,6 +138,13 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
   report.metrics["syncs_lost"] = static_cast<double>(syncs_lost);
   report.metrics["write_errors"] = static_cast<double>(write_errors);
   report.metrics["sync_errors"] = static_cast<double>(sync_errors);
+  uint64_t reads = 0;
+  for (const HistoryOp& op : history) reads += op.op == "get" && op.result == workloads::OpResult::kOk;
+  if (writes + reads > 0) {  // every peer message (anti-entropy and heartbeats too) per acknowledged op.
+    report.metrics["peer_messages_per_op"] =
+        static_cast<double>(sim.peer_messages()) / static_cast<double>(writes + reads);
+    report.metrics["write_fraction"] = static_cast<double>(writes) / static_cast<double>(writes + reads);
+  }
   if (writes > 0) {
     report.metrics["peer_messages_per_write"] = static_cast<double>(sim.peer_messages()) / static_cast<double>(writes);
     report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);

@@ -40,6 +40,10 @@ struct PolicyInfo {
   // Optional: the promise of one setting of the parameters when it differs between settings
   // (pb: sync is linearizable, async linearizable until a failover). Absent: `promise` always.
   Consistency (*promise_for)(const PolicyParams& params) = nullptr;
+  // Optional: the protocol's peer messages per acknowledged write and per read on `nodes` nodes, in
+  // steady state without faults (the compare table shows them beside the measured figure).
+  double (*messages_per_write)(const PolicyParams& params, int nodes) = nullptr;
+  double (*messages_per_read)(const PolicyParams& params, int nodes) = nullptr;
   // Acknowledged writes survive crashes of up to max_faulty(n) nodes (with --durability fsync).
   bool durable = true;
   // It applies a kExec command (MULTI ... EXEC, WATCH) atomically: as one step of one replica

@@ -63,6 +63,15 @@ absl::StatusOr<std::unique_ptr<Node>> MakeQuorum(const NodeConfig& config, const
   return std::unique_ptr<Node>(new QuorumNode(config, env, o));
 }
 
+// A phase is a request and a reply to each of the N replicas but the coordinator itself (one of
+// them with probability N / nodes): 2N(1 - 1/nodes) peer messages. A write has two phases (it reads
+// the version first), a read one (read repair and anti-entropy come on top).
+double QuorumPhase(const PolicyParams& params, int nodes) {
+  const double n = static_cast<double>(params.Int("n"));
+  return 2.0 * n * (1.0 - 1.0 / nodes);
+}
+double QuorumMessagesPerWrite(const PolicyParams& params, int nodes) { return 2.0 * QuorumPhase(params, nodes); }
+
 PolicyInfo MakeInfo() {
   PolicyInfo p;
   p.name = "quorum";
@@ -76,6 +85,8 @@ PolicyInfo MakeInfo() {
   p.promise_for = PromiseFor;
   p.durable = true;
   p.max_faulty = Tolerated;
+  p.messages_per_write = QuorumMessagesPerWrite;
+  p.messages_per_read = QuorumPhase;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kQuorumWalFile;
   p.snapshot_file = kQuorumSnapshotFile;
