@@ -18,11 +18,45 @@ double Median(std::vector<double> values) {
   return values[(values.size() - 1) / 2];
 }
 
+// A figure with `decimals` decimals, or "-" for none (negative).
+std::string Figure(double v, int decimals) { return v < 0 ? std::string("-") : absl::StrFormat("%.*f", decimals, v); }
+
+double Metric(const workloads::RunReport& r, const char* name) {
+  auto it = r.metrics.find(name);
+  return it == r.metrics.end() ? -1 : it->second;
+}
+
+// The eventual figures and the message costs of a summary row (see CompareRow).
+void SummarizeCosts(const core::PolicyChoice& policy, const std::vector<workloads::RunReport>& runs, CompareRow& row) {
+  std::vector<double> convergence, messages;
+  double rate_sum = 0, analytic_sum = 0;
+  int rates = 0, analytic_runs = 0;
+  for (const workloads::RunReport& r : runs) {
+    if (double v = Metric(r, "stale_read_rate"); v >= 0) rate_sum += v, ++rates;
+    if (double v = Metric(r, "linearizability_violations"); v >= 0) {
+      row.linearizability_violations = std::max(row.linearizability_violations, 0.0) + v;
+    }
+    if (double v = Metric(r, "convergence_s"); v >= 0) convergence.push_back(v);
+    if (double v = Metric(r, "peer_messages_per_op"); v >= 0) messages.push_back(v);
+    const double wf = Metric(r, "write_fraction");
+    const core::PolicyInfo& info = *policy.info;
+    if (wf >= 0 && info.messages_per_write != nullptr && info.messages_per_read != nullptr) {
+      analytic_sum += wf * info.messages_per_write(policy.params, r.nodes) +
+                      (1 - wf) * info.messages_per_read(policy.params, r.nodes);
+      ++analytic_runs;
+    }
+  }
+  if (rates > 0) row.stale_read_rate = rate_sum / rates;
+  if (!convergence.empty()) row.median_convergence_s = Median(std::move(convergence));
+  if (!messages.empty()) row.median_messages_per_op = Median(std::move(messages));
+  if (analytic_runs > 0) row.analytic_messages_per_op = analytic_sum / analytic_runs;
+}
+
 // Folds the runs of one (scenario, policy) into its summary row.
-CompareRow Summarize(const std::string& scenario, const std::string& policy,
+CompareRow Summarize(const std::string& scenario, const core::PolicyChoice& policy,
                      const std::vector<workloads::RunReport>& runs, int failed) {
   CompareRow row{.scenario = scenario,
-                 .policy = policy,
+                 .policy = policy.label(),
                  .runs = static_cast<int>(runs.size()),
                  .failed = failed,
                  .errors = 0,
@@ -45,6 +79,7 @@ CompareRow Summarize(const std::string& scenario, const std::string& policy,
   row.median_p50_us = Median(std::move(p50));
   row.median_p99_us = Median(std::move(p99));
   std::sort(row.unavailability_s.begin(), row.unavailability_s.end());
+  SummarizeCosts(policy, runs, row);
   return row;
 }
 
@@ -65,7 +100,7 @@ absl::Status RunSeeds(const CompareOptions& options, const workloads::Scenario& 
     failed += outcome->ok() ? 0 : 1;
     runs.push_back(outcome->report);
   }
-  result.rows.push_back(Summarize(scenario.name, policy.label(), runs, failed));
+  result.rows.push_back(Summarize(scenario.name, policy, runs, failed));
   result.failed += failed;
   result.reports.insert(result.reports.end(), runs.begin(), runs.end());
   return absl::OkStatus();
@@ -112,14 +147,18 @@ std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& 
 std::string SummaryTable(const std::vector<CompareRow>& rows) {
   std::string md =
       "| scenario | policy | runs | failed | errors | ops/s (virtual, mean) | p50 us (median) | p99 us (median) "
-      "| unavailability after a crash | lost acked writes |\n"
-      "|---|---|---|---|---|---|---|---|---|---|\n";
+      "| unavailability after a crash | lost acked writes | stale reads (rate) | linearizability violations "
+      "| convergence after heal (median) | peer msgs/op (measured, median) | peer msgs/op (analytic) |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const CompareRow& row : rows) {
     absl::StrAppendFormat(
-        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s |\n", row.scenario, row.policy, row.runs,
-        row.failed, row.errors, row.mean_ops_s, row.median_p50_us, row.median_p99_us,
+        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", row.scenario,
+        row.policy, row.runs, row.failed, row.errors, row.mean_ops_s, row.median_p50_us, row.median_p99_us,
         FormatUnavailability(row.unavailability_s),
-        row.lost_acked_writes < 0 ? std::string("-") : absl::StrFormat("%.0f", row.lost_acked_writes));
+        row.lost_acked_writes < 0 ? std::string("-") : absl::StrFormat("%.0f", row.lost_acked_writes),
+        Figure(row.stale_read_rate, 4), Figure(row.linearizability_violations, 0),
+        row.median_convergence_s < 0 ? std::string("-") : absl::StrFormat("%.3f s", row.median_convergence_s),
+        Figure(row.median_messages_per_op, 1), Figure(row.analytic_messages_per_op, 1));
   }
   return md;
 }

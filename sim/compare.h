@@ -43,6 +43,15 @@ struct CompareRow {
   // Acknowledged writes the runs lost (metric lost_acked_writes: only a policy that promises
   // linearizability until a failover may lose any without failing), summed; -1: no run reports it.
   double lost_acked_writes = -1;
+  // Eventual policies' figures (metrics stale_read_rate, linearizability_violations,
+  // convergence_s), over the runs that report them: the mean rate, the sum, the median; -1: none.
+  double stale_read_rate = -1;
+  double linearizability_violations = -1;
+  double median_convergence_s = -1;
+  // Peer messages per acknowledged op: measured (median of the runs' peer_messages_per_op) and the
+  // policy's analytic steady-state cost at the runs' write fraction (-1: the policy declares none).
+  double median_messages_per_op = -1;
+  double analytic_messages_per_op = -1;
 };
 
 struct CompareResult {

@@ -138,6 +138,13 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
   report.metrics["syncs_lost"] = static_cast<double>(syncs_lost);
   report.metrics["write_errors"] = static_cast<double>(write_errors);
   report.metrics["sync_errors"] = static_cast<double>(sync_errors);
+  uint64_t reads = 0;
+  for (const HistoryOp& op : history) reads += op.op == "get" && op.result == workloads::OpResult::kOk;
+  if (writes + reads > 0) {  // every peer message (anti-entropy and heartbeats too) per acknowledged op.
+    report.metrics["peer_messages_per_op"] =
+        static_cast<double>(sim.peer_messages()) / static_cast<double>(writes + reads);
+    report.metrics["write_fraction"] = static_cast<double>(writes) / static_cast<double>(writes + reads);
+  }
   if (writes > 0) {
     report.metrics["peer_messages_per_write"] = static_cast<double>(sim.peer_messages()) / static_cast<double>(writes);
     report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);
@@ -302,6 +309,21 @@ void ReportWeakerThanLinearizable(const std::vector<HistoryOp>& history, const w
                                        v.key, "': ", v.reason, " (", v.ops.size(), " ops)"));
 }
 
+// The read-latest promise: a stale read (one that missed a write acknowledged before it began,
+// workloads/eventual.cc) fails the run.
+void RequireLatestReads(workloads::CheckResult& check) {
+  const workloads::StalenessStats& st = check.staleness;
+  if (st.stale_reads == 0) return;
+  check.ok = false;
+  check.violations.push_back(workloads::Violation{
+      .key = "",
+      .reason = absl::StrCat(st.stale_reads, " of ", st.reads,
+                             " reads missed a write acknowledged before they began (max staleness ",
+                             static_cast<double>(st.max_staleness_ns) / 1e6,
+                             " ms): the promise (R + W > N, strict quorum) is read-latest"),
+      .ops = {}});
+}
+
 void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptions& options, int nodes,
                 core::Nanos measured_start, double sim_wall_s, const std::vector<HistoryOp>& history,
                 workloads::RunReport& report, SimRunOutcome& outcome) {
@@ -318,8 +340,9 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
   const core::Consistency promise = core::PromiseOf(options.policy);
   workloads::CheckResult check;
-  if (promise == core::Consistency::kEventual) {
+  if (promise == core::Consistency::kEventual || promise == core::Consistency::kEventualReadLatest) {
     check = workloads::CheckEventual(history);
+    if (promise == core::Consistency::kEventualReadLatest) RequireLatestReads(check);
   } else if (promise == core::Consistency::kLinearizableUntilFailover) {
     const FailoverVerdict failover = CheckLinearizableUntilFailover(history);
     check = failover.check;

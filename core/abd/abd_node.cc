@@ -13,10 +13,11 @@ constexpr TimerToken kTickTimer = 1;
 }  // namespace
 
 absl::Status AbdNode::Start() {
-  absl::StatusOr<std::unique_ptr<VersionedStore>> store = VersionedStore::Open(
-      env_.disk(), VersionedFiles{kAbdWalFile, kAbdSnapshotFile, kAbdSnapshotTmpFile}, {.fsync = config_.fsync});
-  if (!store.ok()) return store.status();
-  store_ = *std::move(store);
+  if (absl::Status s = replica_.Open(env_.disk(), VersionedFiles{kAbdWalFile, kAbdSnapshotFile, kAbdSnapshotTmpFile},
+                                     {.fsync = config_.fsync});
+      !s.ok()) {
+    return s;
+  }
   // Op ids of an earlier life of this node must not match: their answers may still be in flight.
   next_op_ = (env_.rng().Next() & 0xffff'ffffULL) << 32;
   incarnation_ = env_.rng().Uniform(uint64_t{1} << kAbdIncarnationBits);
@@ -38,7 +39,7 @@ void AbdNode::ReplyResult(ReplyHandle handle, Result result) {
 }
 
 void AbdNode::OnClientRequest(ReplyHandle handle, Command cmd) {
-  if (store_ == nullptr) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node not started");
+  if (!replica_.open()) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node not started");
   if (failed()) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node storage failed");
   if (absl::Status s = ValidateCommand(cmd); !s.ok()) {
     return ReplyNow(handle, ReplyStatus::kInvalid, std::string(s.message()));
@@ -134,16 +135,9 @@ void AbdNode::OnStoreAck(NodeId from, const RegStoreAck& m) {
   ops_.erase(it);
 }
 
-void AbdNode::HandleQuery(NodeId from, const RegQuery& m) {
-  const VersionedEntry* held = store_->Find(m.key);
-  Deliver(from, RegQueryReply{m.op, m.key, held != nullptr ? *held : VersionedEntry{{}, true, ""}});
-}
+void AbdNode::HandleQuery(NodeId from, const RegQuery& m) { Deliver(from, replica_.Query(m)); }
 
-void AbdNode::HandleStore(NodeId from, const RegStore& m) {
-  if (!store_->Put(m.key, m.entry).ok()) return;  // the store failed: no ack, ever.
-  // Held behind the newest write (this one, or the newer one that made it stale).
-  held_acks_.Hold(store_->write_mark(), HeldAck{from, RegStoreAck{m.op, m.key}});
-}
+void AbdNode::HandleStore(NodeId from, const RegStore& m) { replica_.Store(from, m); }
 
 void AbdNode::Dispatch(NodeId from, RegisterMessage m) {
   if (failed()) return;  // a replica whose storage failed answers nothing.
@@ -179,7 +173,7 @@ void AbdNode::DrainLocal() {
 
 void AbdNode::OnMessage(const Message& msg) {
   const PeerMessage* peer = std::get_if<PeerMessage>(&msg.body);
-  if (store_ == nullptr || peer == nullptr || msg.type != MessageType::kPeer ||
+  if (!replica_.open() || peer == nullptr || msg.type != MessageType::kPeer ||
       std::find(config_.members.begin(), config_.members.end(), msg.from) == config_.members.end()) {
     ++ignored_messages_;
     return;
@@ -194,7 +188,7 @@ void AbdNode::OnMessage(const Message& msg) {
 }
 
 void AbdNode::OnTimer(TimerToken token) {
-  if (token != kTickTimer || store_ == nullptr) return;
+  if (token != kTickTimer || !replica_.open()) return;
   env_.SetTimer(options_.retry, kTickTimer);
   Expire();
   for (const auto& [id, op] : ops_) SendPhase(id, op);
@@ -222,31 +216,13 @@ void AbdNode::Expire() {
   }
 }
 
-void AbdNode::OnSyncDone(SyncToken token, absl::Status status) {
-  if (store_ == nullptr) return;
-  store_->OnSyncDone(token, status).IgnoreError();  // a failure stays in store_->failure().
-  if (failed()) return FailAll();
-  ReleaseAcks();
-  DrainLocal();
-}
+void AbdNode::OnSyncDone(SyncToken token, absl::Status status) { replica_.OnSyncDone(token, std::move(status)); }
 
-void AbdNode::ReleaseAcks() {
-  held_acks_.Release(store_->durable_mark(), [this](HeldAck h) { Deliver(h.to, std::move(h.ack)); });
-}
+void AbdNode::EndTurn() { replica_.EndTurn(); }
 
-void AbdNode::EndTurn() {
-  if (store_ == nullptr) return;
-  if (failed()) return FailAll();
-  DrainLocal();
-  ReleaseAcks();  // every ack at once when fsync is off.
-  DrainLocal();
-  store_->StartSync();
-}
-
-// The local replica's storage failed: held acks are never sent; the ops this node coordinates
+// The local replica's storage failed (its held acks are dropped, never sent); the ops this node coordinates
 // stop (a write in its store phase may have reached replicas: unknown).
-void AbdNode::FailAll() {
-  held_acks_.DropAll([](HeldAck) {});
+void AbdNode::FailOps() {
   local_.clear();
   for (auto& [id, op] : ops_) {
     if (op.phase == Phase::kStore && op.cmd.op != Op::kGet) {
@@ -273,24 +249,12 @@ std::vector<std::pair<std::string, std::string>> AbdNode::Info() const {
       {"policy", "abd"},
       {"node_id", absl::StrCat(config_.self)},
       {"fsync", config_.fsync ? "yes" : "no"},
-      {"started", store_ ? "yes" : "no"},
+      {"started", replica_.open() ? "yes" : "no"},
       {"pending_ops", absl::StrCat(ops_.size())},
-      {"held_acks", absl::StrCat(held_acks_.size())},
       {"op_timeouts", absl::StrCat(timeouts_)},
       {"ignored_messages", absl::StrCat(ignored_messages_)},
   };
-  if (store_ != nullptr) {
-    const VersionedStoreStats& s = store_->stats();
-    info.insert(info.end(), {{"keys", absl::StrCat(store_->live().size())},
-                             {"entries", absl::StrCat(store_->entries().size())},
-                             {"wal_bytes", absl::StrCat(store_->wal_bytes())},
-                             {"fsyncs", absl::StrCat(s.fsyncs)},
-                             {"wal_records", absl::StrCat(s.records)},
-                             {"stale_stores", absl::StrCat(s.stale_puts)},
-                             {"snapshots", absl::StrCat(s.snapshots)},
-                             {"storage_error", store_->failure().ok() ? std::string("none")
-                                                                      : std::string(store_->failure().message())}});
-  }
+  replica_.AppendInfo(info);
   return info;
 }
 

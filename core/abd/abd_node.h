@@ -23,8 +23,8 @@
 #include "absl/container/btree_map.h"
 #include "core/env.h"
 #include "core/policy/node.h"
-#include "core/sync_gate.h"
 #include "core/versioned/register_messages.h"
+#include "core/versioned/versioned_replica.h"
 #include "core/versioned/versioned_store.h"
 
 namespace kvlab::core {
@@ -41,9 +41,10 @@ struct AbdOptions {
   Nanos op_timeout = Millis(1000);
 };
 
-class AbdNode final : public Node {
+class AbdNode final : public Node, private VersionedReplica::Host {
  public:
-  AbdNode(const NodeConfig& config, Env& env, AbdOptions options) : config_(config), env_(env), options_(options) {}
+  AbdNode(const NodeConfig& config, Env& env, AbdOptions options)
+      : config_(config), env_(env), options_(options), replica_(*this) {}
 
   absl::Status Start() override;
   void OnClientRequest(ReplyHandle handle, Command cmd) override;
@@ -54,11 +55,11 @@ class AbdNode final : public Node {
 
   std::vector<std::pair<std::string, std::string>> Info() const override;
   NodeStatus Status() const override;
-  const KvState* AppliedState() const override { return store_ ? &store_->live() : nullptr; }
-  size_t KeyCount() const override { return store_ ? store_->live().size() : 0; }
-  bool Ready() const override { return store_ != nullptr; }
+  const KvState* AppliedState() const override { return store() ? &store()->live() : nullptr; }
+  size_t KeyCount() const override { return store() ? store()->live().size() : 0; }
+  bool Ready() const override { return replica_.open(); }
 
-  const VersionedStore* store() const { return store_.get(); }
+  const VersionedStore* store() const { return replica_.get(); }
   size_t pending_ops() const { return ops_.size(); }
 
  private:
@@ -71,10 +72,6 @@ class AbdNode final : public Node {
     VersionedEntry best;           // query phase: the highest entry seen; store phase: the one stored.
     Result result;                 // the answer once the store phase completes.
     Nanos deadline = 0;
-  };
-  struct HeldAck {
-    NodeId to;
-    RegStoreAck ack;
   };
 
   void ReplyNow(ReplyHandle handle, ReplyStatus status, std::string message);
@@ -93,24 +90,24 @@ class AbdNode final : public Node {
   void Dispatch(NodeId from, RegisterMessage m);
   // To a peer through the network; to self through the local inbox (drained after each event).
   void Deliver(NodeId to, RegisterMessage m);
-  void DrainLocal();
-  void ReleaseAcks();
+  // VersionedReplica::Host.
+  void SendAck(NodeId to, RegStoreAck ack) override { Deliver(to, std::move(ack)); }
+  void DrainLocal() override;
+  void FailOps() override;
   void Expire();
-  void FailAll();
   bool Counted(PendingOp& op, NodeId from);
   size_t Majority() const { return config_.members.size() / 2 + 1; }
-  bool failed() const { return store_ != nullptr && !store_->failure().ok(); }
+  bool failed() const { return replica_.failed(); }
 
   NodeConfig config_;
   Env& env_;
   AbdOptions options_;
-  std::unique_ptr<VersionedStore> store_;
+  VersionedReplica replica_;
   absl::btree_map<uint64_t, PendingOp> ops_;  // by op id: an epoch drawn at start | a counter.
   uint64_t next_op_ = 0;
   uint64_t incarnation_ = 0;                              // < 2^kAbdIncarnationBits, drawn at start.
   uint64_t last_counter_ = 0;                             // the highest counter this life issued.
   std::deque<std::pair<NodeId, RegisterMessage>> local_;  // messages to self, with their sender.
-  HeldEffects<HeldAck> held_acks_;
   uint64_t ignored_messages_ = 0;
   uint64_t timeouts_ = 0;
 };

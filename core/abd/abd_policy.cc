@@ -41,6 +41,10 @@ absl::StatusOr<std::unique_ptr<Node>> MakeAbd(const NodeConfig& config, const Po
   return std::unique_ptr<Node>(new AbdNode(config, env, o));
 }
 
+// Two phases (query, store), each a request and a reply per other member: 4(n - 1) peer messages
+// (4n with the coordinator's own replica, which it reaches locally); a read's write-back likewise.
+double AbdMessagesPerOp(const PolicyParams&, int nodes) { return 4.0 * (nodes - 1); }
+
 PolicyInfo MakeInfo() {
   PolicyInfo p;
   p.name = "abd";
@@ -52,6 +56,8 @@ PolicyInfo MakeInfo() {
   p.promise = Consistency::kLinearizable;
   p.durable = true;
   p.max_faulty = Minority;
+  p.messages_per_write = AbdMessagesPerOp;
+  p.messages_per_read = AbdMessagesPerOp;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kAbdWalFile;
   p.snapshot_file = kAbdSnapshotFile;

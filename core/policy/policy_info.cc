@@ -7,6 +7,7 @@ const char* ConsistencyName(Consistency c) {
     case Consistency::kLinearizable: return "linearizable";
     case Consistency::kEventual: return "eventual";
     case Consistency::kLinearizableUntilFailover: return "linearizable-until-failover";
+    case Consistency::kEventualReadLatest: return "eventual-read-latest";
   }
   return "?";
 }

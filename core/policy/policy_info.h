@@ -21,6 +21,8 @@ enum class Consistency : uint8_t {
   kLinearizable,               // every history is linearizable.
   kEventual,                   // replicas converge; reads may be stale (reported, not failed).
   kLinearizableUntilFailover,  // linearizable while the primary lives; failover may lose writes.
+  kEventualReadLatest,         // eventual, and no read misses a write acknowledged before it began
+                               // (quorum with R + W > N, strict): a stale read fails the run.
 };
 const char* ConsistencyName(Consistency c);
 
@@ -38,6 +40,10 @@ struct PolicyInfo {
   // Optional: the promise of one setting of the parameters when it differs between settings
   // (pb: sync is linearizable, async linearizable until a failover). Absent: `promise` always.
   Consistency (*promise_for)(const PolicyParams& params) = nullptr;
+  // Optional: the protocol's peer messages per acknowledged write and per read on `nodes` nodes, in
+  // steady state without faults (the compare table shows them beside the measured figure).
+  double (*messages_per_write)(const PolicyParams& params, int nodes) = nullptr;
+  double (*messages_per_read)(const PolicyParams& params, int nodes) = nullptr;
   // Acknowledged writes survive crashes of up to max_faulty(n) nodes (with --durability fsync).
   bool durable = true;
   // It applies a kExec command (MULTI ... EXEC, WATCH) atomically: as one step of one replica

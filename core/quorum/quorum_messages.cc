@@ -21,6 +21,16 @@ void Body(const QuorumWant& m, ByteWriter& w) {
   for (const std::string& k : m.keys) w.Bytes(k);
 }
 
+void Body(const QuorumHint& m, ByteWriter& w) {
+  w.U64(m.op);
+  w.Bytes(m.key);
+  EncodeVersionedEntry(m.entry, w);
+}
+
+bool Decode(ByteReader& r, QuorumHint* m) {
+  return r.U64(&m->op) && r.Bytes(&m->key, kMaxKeyBytes) && DecodeVersionedEntry(r, &m->entry);
+}
+
 bool Decode(ByteReader& r, QuorumDigest* m) {
   uint64_t n = 0;
   if (!r.Bytes(&m->from, kMaxKeyBytes) || !r.Bytes(&m->to, kMaxKeyBytes) || !r.VarU64(&n) || n > r.remaining()) {
@@ -61,7 +71,8 @@ PeerMessage EncodeQuorumMessage(const QuorumMessage& m) {
     return std::visit(
         [](const auto& body) -> PeerMessage {
           using T = std::decay_t<decltype(body)>;
-          if constexpr (std::is_same_v<T, QuorumDigest> || std::is_same_v<T, QuorumWant>) {
+          if constexpr (std::is_same_v<T, QuorumDigest> || std::is_same_v<T, QuorumWant> ||
+                        std::is_same_v<T, QuorumHint>) {
             return PeerMessage{};  // unreachable: the index says a register message.
           } else {
             return EncodeRegisterMessage(kQuorumPolicyTag, RegisterMessage(body));
@@ -75,6 +86,7 @@ PeerMessage EncodeQuorumMessage(const QuorumMessage& m) {
   ByteWriter w(&out.payload);
   if (const auto* d = std::get_if<QuorumDigest>(&m)) Body(*d, w);
   if (const auto* want = std::get_if<QuorumWant>(&m)) Body(*want, w);
+  if (const auto* hint = std::get_if<QuorumHint>(&m)) Body(*hint, w);
   return out;
 }
 
@@ -88,6 +100,7 @@ absl::StatusOr<QuorumMessage> DecodeQuorumMessage(const PeerMessage& m) {
   switch (m.kind) {
     case 4: return DecodeWhole<QuorumDigest>(m.payload);
     case 5: return DecodeWhole<QuorumWant>(m.payload);
+    case 6: return DecodeWhole<QuorumHint>(m.payload);
     default: return absl::InvalidArgumentError("quorum message: unknown kind");
   }
 }

@@ -4,6 +4,10 @@
 //     receiver; the receiver pushes what it holds newer (or the sender lacks) as RegStore with op 0,
 //     and asks for what the sender holds newer with a QuorumWant.
 //   QuorumWant: keys the sender of the digest should push.
+// And one for the sloppy quorum (kind 6):
+//   QuorumHint: a coordinator's store sent to a stand-in for an unreachable replica of the key; the
+//     stand-in keeps it durably as a hint (not as its own data) and acks it as RegStoreAck once
+//     synced, then hands it off to the key's replicas (core/quorum/hints.h).
 // A digest is bounded by kQuorumDigestMaxBytes (the anti-entropy bytes per interval).
 #pragma once
 
@@ -34,7 +38,15 @@ struct QuorumWant {
   bool operator==(const QuorumWant&) const = default;
 };
 
-using QuorumMessage = std::variant<RegQuery, RegQueryReply, RegStore, RegStoreAck, QuorumDigest, QuorumWant>;
+struct QuorumHint {
+  uint64_t op = 0;
+  std::string key;
+  VersionedEntry entry;
+  bool operator==(const QuorumHint&) const = default;
+};
+
+using QuorumMessage =
+    std::variant<RegQuery, RegQueryReply, RegStore, RegStoreAck, QuorumDigest, QuorumWant, QuorumHint>;
 
 PeerMessage EncodeQuorumMessage(const QuorumMessage& m);
 absl::StatusOr<QuorumMessage> DecodeQuorumMessage(const PeerMessage& m);

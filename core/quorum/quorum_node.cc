@@ -30,15 +30,19 @@ bool Contains(const std::vector<NodeId>& v, NodeId id) { return std::find(v.begi
 }  // namespace
 
 absl::Status QuorumNode::Start() {
-  absl::StatusOr<std::unique_ptr<VersionedStore>> store =
-      VersionedStore::Open(env_.disk(), VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile},
-                           {.fsync = config_.fsync});
-  if (!store.ok()) return store.status();
-  store_ = *std::move(store);
+  if (absl::Status s =
+          replica_.Open(env_.disk(), VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile},
+                        {.fsync = config_.fsync});
+      !s.ok()) {
+    return s;
+  }
+  if (options_.sloppy) {
+    if (absl::Status s = hints_.Open(env_.disk(), config_.fsync); !s.ok()) return s;
+  }
   // Op ids of an earlier life must not match: their answers may still be in flight.
   next_op_ = (env_.rng().Next() & 0xffff'ffffULL) << 32;
   // Stamps stay above every version this replica holds (a clock that went back since).
-  for (const auto& [key, e] : store_->entries()) Witness(e.version);
+  for (const auto& [key, e] : replica_.store().entries()) Witness(e.version);
   env_.SetTimer(options_.retry, kTickTimer);
   env_.SetTimer(options_.ae_interval, kAntiEntropyTimer);
   return absl::OkStatus();
@@ -67,7 +71,7 @@ void QuorumNode::Answer(PendingOp& op, ClientReply reply) {
 }
 
 void QuorumNode::OnClientRequest(ReplyHandle handle, Command cmd) {
-  if (store_ == nullptr) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node not started");
+  if (!replica_.open()) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node not started");
   if (failed()) return ReplyNow(handle, ReplyStatus::kTryAgain, "TRYAGAIN node storage failed");
   if (absl::Status s = ValidateCommand(cmd); !s.ok()) {
     return ReplyNow(handle, ReplyStatus::kInvalid, std::string(s.message()));
@@ -109,6 +113,14 @@ void QuorumNode::StartPhase(uint64_t id, PendingOp& op, Phase phase, size_t need
   op.phase = phase;
   op.answered.clear();
   op.needed = needed;
+  op.phase_start = env_.Now();
+  if (options_.sloppy && op.cmd.op != Op::kGet && phase != Phase::kRepair) {  // known-down: replaced at once.
+    std::vector<NodeId> down;
+    for (NodeId r : op.replicas) {
+      if (Contains(suspects_, r)) down.push_back(r);
+    }
+    StandIn(op, down);
+  }
   SendPhase(id, op);
 }
 
@@ -117,6 +129,8 @@ void QuorumNode::SendPhase(uint64_t id, const PendingOp& op) {
     if (Contains(op.answered, to)) continue;
     if (op.phase == Phase::kQuery) {
       Deliver(to, RegQuery{id, op.cmd.keys[0]});
+    } else if (Contains(op.stand_ins, to)) {
+      Deliver(to, QuorumHint{id, op.cmd.keys[0], op.best});
     } else {
       Deliver(to, RegStore{id, op.cmd.keys[0], op.best});
     }
@@ -172,8 +186,43 @@ void QuorumNode::Repair(uint64_t id, PendingOp& op, NodeId to, Version seen) {
   Deliver(to, RegStore{id, op.cmd.keys[0], op.best});
 }
 
+// The next nodes on the ring past the preference list (not yet targets, preferring unsuspected
+// ones) stand in, one for each silent replica not replaced yet.
+void QuorumNode::StandIn(PendingOp& op, const std::vector<NodeId>& silent) {
+  const std::vector<NodeId> walk = ring_.Walk(op.cmd.keys[0], config_.members.size());
+  size_t wanted = silent.size() > op.replaced ? silent.size() - op.replaced : 0;
+  for (int pass = 0; pass < 2 && wanted > 0; ++pass) {
+    for (size_t i = op.replicas.size(); i < walk.size() && wanted > 0; ++i) {
+      const NodeId node = walk[i];
+      if (Contains(op.targets, node) || (pass == 0 && Contains(suspects_, node))) continue;
+      op.targets.push_back(node);
+      op.stand_ins.push_back(node);
+      ++op.replaced;
+      ++stand_ins_;
+      --wanted;
+    }
+  }
+}
+
+// Sloppy: a write's phase unanswered by some replicas for retry_ms marks them down and replaces them.
+// Reads keep to the replicas: a stand-in without the key's hint would answer "never written".
+void QuorumNode::Suspect(uint64_t id, PendingOp& op) {
+  if (op.replied || op.cmd.op == Op::kGet || env_.Now() - op.phase_start < options_.retry) return;
+  std::vector<NodeId> silent;
+  for (NodeId r : op.replicas) {
+    if (Contains(op.answered, r)) continue;
+    silent.push_back(r);
+    if (!Contains(suspects_, r)) suspects_.push_back(r);
+  }
+  StandIn(op, silent);
+}
+
 void QuorumNode::OnStoreAck(NodeId from, const RegStoreAck& m) {
   auto it = ops_.find(m.op);
+  if (it == ops_.end() && hints_.open()) {
+    hints_.OnAck(from, m, ring_);  // a handoff's ack, or a late one: either way no op's.
+    return;
+  }
   if (it == ops_.end() || it->second.phase == Phase::kQuery || m.key != it->second.cmd.keys[0]) return;
   PendingOp& op = it->second;
   if (!Contains(op.targets, from) || Contains(op.answered, from)) return;
@@ -182,16 +231,25 @@ void QuorumNode::OnStoreAck(NodeId from, const RegStoreAck& m) {
   if (Finished(op)) ops_.erase(it);
 }
 
+// A stand-in answers from its hints too (the newer of the two).
 void QuorumNode::HandleQuery(NodeId from, const RegQuery& m) {
-  const VersionedEntry* held = store_->Find(m.key);
-  Deliver(from, RegQueryReply{m.op, m.key, held != nullptr ? *held : VersionedEntry{{}, true, ""}});
+  RegQueryReply reply = replica_.Query(m);
+  if (hints_.open()) {
+    const VersionedEntry* hint = hints_.Find(m.key);
+    if (hint != nullptr && reply.entry.version < hint->version) reply.entry = *hint;
+  }
+  Deliver(from, std::move(reply));
+}
+
+void QuorumNode::HandleHint(NodeId from, const QuorumHint& m) {
+  if (!hints_.open()) return;  // not sloppy: no hints kept, none acked.
+  Witness(m.entry.version);
+  hints_.Keep(from, m);
 }
 
 void QuorumNode::HandleStore(NodeId from, const RegStore& m) {
   Witness(m.entry.version);
-  if (!store_->Put(m.key, m.entry).ok()) return;  // the store failed: no ack, ever.
-  if (m.op == 0) return;                          // a repair or anti-entropy push: no ack wanted.
-  held_acks_.Hold(store_->write_mark(), HeldAck{from, RegStoreAck{m.op, m.key}});
+  replica_.Store(from, m);
 }
 
 bool QuorumNode::Shares(const std::string& key, NodeId peer) const {
@@ -209,7 +267,7 @@ void QuorumNode::AntiEntropyRound() {
   QuorumDigest d;
   d.from = ae_cursor_;
   size_t bytes = 0;
-  const auto& entries = store_->entries();
+  const auto& entries = replica_.store().entries();
   auto it = entries.lower_bound(ae_cursor_);
   for (; it != entries.end() && bytes < kQuorumDigestMaxBytes; ++it) {
     if (!Shares(it->first, peer)) continue;
@@ -227,7 +285,7 @@ void QuorumNode::AntiEntropyRound() {
 
 void QuorumNode::HandleDigest(NodeId from, const QuorumDigest& m) {
   absl::btree_map<std::string, Version, std::less<>> theirs(m.entries.begin(), m.entries.end());
-  const auto& entries = store_->entries();
+  const auto& entries = replica_.store().entries();
   size_t pushed_bytes = 0;
   for (auto it = entries.lower_bound(m.from);
        it != entries.end() && (m.to.empty() || it->first <= m.to) && pushed_bytes < kQuorumDigestMaxBytes; ++it) {
@@ -240,7 +298,7 @@ void QuorumNode::HandleDigest(NodeId from, const QuorumDigest& m) {
   }
   QuorumWant want;
   for (const auto& [key, version] : m.entries) {
-    const VersionedEntry* mine = store_->Find(key);
+    const VersionedEntry* mine = replica_.store().Find(key);
     if ((mine == nullptr || mine->version < version) && Shares(key, from)) want.keys.push_back(key);
   }
   if (!want.keys.empty()) Deliver(from, std::move(want));
@@ -248,13 +306,13 @@ void QuorumNode::HandleDigest(NodeId from, const QuorumDigest& m) {
 
 void QuorumNode::HandleWant(NodeId from, const QuorumWant& m) {
   for (const std::string& key : m.keys) {
-    if (store_->Find(key) != nullptr && Shares(key, from)) Push(from, key);
+    if (replica_.store().Find(key) != nullptr && Shares(key, from)) Push(from, key);
   }
 }
 
 void QuorumNode::Push(NodeId to, const std::string& key) {
   ++ae_pushes_;
-  Deliver(to, RegStore{0, key, *store_->Find(key)});
+  Deliver(to, RegStore{0, key, *replica_.store().Find(key)});
 }
 
 // A tombstone is dropped once its stamp is older than the grace period: by then anti-entropy has
@@ -263,10 +321,10 @@ void QuorumNode::CollectTombstones() {
   const uint64_t now_ms = static_cast<uint64_t>(std::max<Nanos>(0, env_.Now() / kNanosPerMilli));
   const uint64_t grace_ms = static_cast<uint64_t>(options_.tombstone_grace / kNanosPerMilli);
   std::vector<std::pair<std::string, Version>> expired;
-  for (const auto& [key, e] : store_->entries()) {
+  for (const auto& [key, e] : replica_.store().entries()) {
     if (e.tombstone && (e.version.stamp >> kHlcLogicalBits) + grace_ms < now_ms) expired.emplace_back(key, e.version);
   }
-  for (const auto& [key, version] : expired) store_->Collect(key, version);
+  for (const auto& [key, version] : expired) replica_.store().Collect(key, version);
 }
 
 void QuorumNode::Dispatch(NodeId from, QuorumMessage m) {
@@ -280,6 +338,7 @@ void QuorumNode::Dispatch(NodeId from, QuorumMessage m) {
         if constexpr (std::is_same_v<T, RegStoreAck>) OnStoreAck(from, body);
         if constexpr (std::is_same_v<T, QuorumDigest>) HandleDigest(from, body);
         if constexpr (std::is_same_v<T, QuorumWant>) HandleWant(from, body);
+        if constexpr (std::is_same_v<T, QuorumHint>) HandleHint(from, body);
       },
       m);
 }
@@ -305,7 +364,7 @@ void QuorumNode::DrainLocal() {
 
 void QuorumNode::OnMessage(const Message& msg) {
   const PeerMessage* peer = std::get_if<PeerMessage>(&msg.body);
-  if (store_ == nullptr || peer == nullptr || msg.type != MessageType::kPeer || !Contains(config_.members, msg.from)) {
+  if (!replica_.open() || peer == nullptr || msg.type != MessageType::kPeer || !Contains(config_.members, msg.from)) {
     ++ignored_messages_;
     return;
   }
@@ -314,20 +373,25 @@ void QuorumNode::OnMessage(const Message& msg) {
     ++ignored_messages_;
     return;
   }
+  if (auto s = std::find(suspects_.begin(), suspects_.end(), msg.from); s != suspects_.end()) suspects_.erase(s);
   Dispatch(msg.from, *std::move(m));
   DrainLocal();
 }
 
 void QuorumNode::OnTimer(TimerToken token) {
-  if (store_ == nullptr || failed()) return;
+  if (!replica_.open() || failed()) return;
   if (token == kTickTimer) {
     env_.SetTimer(options_.retry, kTickTimer);
     Expire();
+    if (options_.sloppy) {
+      for (auto& [id, op] : ops_) Suspect(id, op);
+    }
     for (const auto& [id, op] : ops_) SendPhase(id, op);
   } else if (token == kAntiEntropyTimer) {
     env_.SetTimer(options_.ae_interval, kAntiEntropyTimer);
     CollectTombstones();
     AntiEntropyRound();
+    if (hints_.open()) hints_.Round(ring_, next_op_, [this](NodeId to, RegStore m) { Deliver(to, std::move(m)); });
   }
   DrainLocal();
 }
@@ -358,28 +422,18 @@ void QuorumNode::Expire() {
 }
 
 void QuorumNode::OnSyncDone(SyncToken token, absl::Status status) {
-  if (store_ == nullptr) return;
-  store_->OnSyncDone(token, status).IgnoreError();  // a failure stays in store_->failure().
-  if (failed()) return FailAll();
-  ReleaseAcks();
-  DrainLocal();
-}
-
-void QuorumNode::ReleaseAcks() {
-  held_acks_.Release(store_->durable_mark(), [this](HeldAck h) { Deliver(h.to, std::move(h.ack)); });
+  hints_.OnSyncDone(token, status);
+  replica_.OnSyncDone(token, std::move(status));
 }
 
 void QuorumNode::EndTurn() {
-  if (store_ == nullptr) return;
-  if (failed()) return FailAll();
-  DrainLocal();
-  ReleaseAcks();
-  DrainLocal();
-  store_->StartSync();
+  replica_.EndTurn();
+  hints_.EndTurn();
 }
 
-void QuorumNode::FailAll() {
-  held_acks_.DropAll([](HeldAck) {});
+// The local replica's storage failed (its held acks are dropped, never sent); the ops this node
+// coordinates stop (a write in its store phase may have reached replicas: unknown).
+void QuorumNode::FailOps() {
   local_.clear();
   for (auto& [id, op] : ops_) {
     if (op.phase == Phase::kStore) {
@@ -406,26 +460,20 @@ std::vector<std::pair<std::string, std::string>> QuorumNode::Info() const {
       {"node_id", absl::StrCat(config_.self)},
       {"n_r_w", absl::StrCat(options_.n, "/", options_.r, "/", options_.w)},
       {"read_repair", options_.sync_read_repair ? "sync" : "async"},
+      {"sloppy", options_.sloppy ? "yes" : "no"},
       {"fsync", config_.fsync ? "yes" : "no"},
-      {"started", store_ ? "yes" : "no"},
+      {"started", replica_.open() ? "yes" : "no"},
       {"pending_ops", absl::StrCat(ops_.size())},
-      {"held_acks", absl::StrCat(held_acks_.size())},
       {"op_timeouts", absl::StrCat(timeouts_)},
       {"read_repairs", absl::StrCat(read_repairs_)},
       {"anti_entropy_pushes", absl::StrCat(ae_pushes_)},
+      {"stand_ins", absl::StrCat(stand_ins_)},
+      {"hints", absl::StrCat(hints_.size())},
+      {"hints_handed_off", absl::StrCat(hints_.handed_off())},
+      {"hints_refused", absl::StrCat(hints_.refused())},
       {"ignored_messages", absl::StrCat(ignored_messages_)},
   };
-  if (store_ != nullptr) {
-    const VersionedStoreStats& s = store_->stats();
-    info.insert(info.end(), {{"keys", absl::StrCat(store_->live().size())},
-                             {"entries", absl::StrCat(store_->entries().size())},
-                             {"tombstones_collected", absl::StrCat(s.collected)},
-                             {"wal_bytes", absl::StrCat(store_->wal_bytes())},
-                             {"fsyncs", absl::StrCat(s.fsyncs)},
-                             {"stale_stores", absl::StrCat(s.stale_puts)},
-                             {"storage_error", store_->failure().ok() ? std::string("none")
-                                                                      : std::string(store_->failure().message())}});
-  }
+  replica_.AppendInfo(info);
   return info;
 }
 

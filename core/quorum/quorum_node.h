@@ -14,6 +14,12 @@
 //     old disk.
 //   Tombstones are collected tombstone_grace_ms after their stamp (the grace in which anti-entropy
 //     must have spread them).
+//   Sloppy quorum (sloppy=true, off by default): for a write, a replica that has not answered a phase within
+//     retry_ms, or is known down (it missed a phase and has sent nothing since), is replaced for
+//     that op by the next node on the ring past the preference list (a stand-in). A store goes to a
+//     stand-in as a hint (core/quorum/hints.h), which counts towards W and is handed off to the
+//     key's replicas when they are reachable again. R + W > N then no longer makes reads see the
+//     latest acknowledged write: the promise is eventual only.
 // A coordinator resends to silent replicas every retry_ms until all N answered or op_timeout_ms.
 // Durability as raft's: a replica acks a store only once its WAL sync covers it.
 #pragma once
@@ -27,9 +33,10 @@
 #include "absl/container/btree_map.h"
 #include "core/env.h"
 #include "core/policy/node.h"
+#include "core/quorum/hints.h"
 #include "core/quorum/quorum_messages.h"
 #include "core/quorum/ring.h"
-#include "core/sync_gate.h"
+#include "core/versioned/versioned_replica.h"
 #include "core/versioned/versioned_store.h"
 
 namespace kvlab::core {
@@ -43,16 +50,22 @@ inline constexpr int kHlcLogicalBits = 16;              // a stamp is (ms << 16)
 struct QuorumOptions {
   int n = 3, r = 2, w = 2;
   bool sync_read_repair = false;
+  bool sloppy = false;
   Nanos retry = Millis(50);
   Nanos op_timeout = Millis(400);
   Nanos ae_interval = Millis(100);
   Nanos tombstone_grace = Seconds(10);
 };
 
-class QuorumNode final : public Node {
+class QuorumNode final : public Node, private VersionedReplica::Host {
  public:
   QuorumNode(const NodeConfig& config, Env& env, QuorumOptions options)
-      : config_(config), env_(env), options_(options), ring_(config.members, options.n) {}
+      : config_(config),
+        env_(env),
+        options_(options),
+        ring_(config.members, options.n),
+        replica_(*this),
+        hints_(*this) {}
 
   absl::Status Start() override;
   void OnClientRequest(ReplyHandle handle, Command cmd) override;
@@ -63,12 +76,12 @@ class QuorumNode final : public Node {
 
   std::vector<std::pair<std::string, std::string>> Info() const override;
   NodeStatus Status() const override;
-  const KvState* AppliedState() const override { return store_ ? &store_->live() : nullptr; }
-  size_t KeyCount() const override { return store_ ? store_->live().size() : 0; }
-  bool Ready() const override { return store_ != nullptr; }
+  const KvState* AppliedState() const override { return store() ? &store()->live() : nullptr; }
+  size_t KeyCount() const override { return store() ? store()->live().size() : 0; }
+  bool Ready() const override { return replica_.open(); }
   std::vector<NodeId> ReplicasOf(std::string_view key) const override { return ring_.PreferenceList(key); }
 
-  const VersionedStore* store() const { return store_.get(); }
+  const VersionedStore* store() const { return replica_.get(); }
 
  private:
   enum class Phase { kQuery, kStore, kRepair };
@@ -76,8 +89,11 @@ class QuorumNode final : public Node {
     ReplyHandle handle = 0;
     Command cmd;
     Phase phase = Phase::kQuery;
-    std::vector<NodeId> replicas;                  // the key's preference list.
-    std::vector<NodeId> targets;                   // who the current phase goes to (replicas, or the stale ones).
+    std::vector<NodeId> replicas;   // the key's preference list.
+    std::vector<NodeId> targets;    // who the current phase goes to (replicas, or the stale ones).
+    std::vector<NodeId> stand_ins;  // sloppy: targets that are not replicas (hint holders).
+    size_t replaced = 0;            // sloppy: replicas replaced by a stand-in so far.
+    Nanos phase_start = 0;
     std::vector<NodeId> answered;                  // replicas that answered the current phase.
     std::vector<std::pair<NodeId, Version>> seen;  // query phase: each replier's version.
     VersionedEntry best;                           // query: the highest seen; store/repair: the entry sent.
@@ -85,10 +101,6 @@ class QuorumNode final : public Node {
     bool replied = false;  // the client has its answer; the op lingers to reach all N.
     size_t needed = 0;     // answers the client's reply waits for in this phase.
     Nanos deadline = 0;
-  };
-  struct HeldAck {
-    NodeId to;
-    RegStoreAck ack;
   };
 
   Version Stamp();
@@ -106,34 +118,41 @@ class QuorumNode final : public Node {
   void HandleStore(NodeId from, const RegStore& m);
   void HandleDigest(NodeId from, const QuorumDigest& m);
   void HandleWant(NodeId from, const QuorumWant& m);
+  void HandleHint(NodeId from, const QuorumHint& m);
+  // Sloppy quorum: replaces `silent` replicas of the op by stand-ins (as many as the ring has).
+  void StandIn(PendingOp& op, const std::vector<NodeId>& silent);
+  void Suspect(uint64_t id, PendingOp& op);
   void Push(NodeId to, const std::string& key);
   void AntiEntropyRound();
   void CollectTombstones();
   bool Shares(const std::string& key, NodeId peer) const;
   void Dispatch(NodeId from, QuorumMessage m);
   void Deliver(NodeId to, QuorumMessage m);
-  void DrainLocal();
-  void ReleaseAcks();
+  // VersionedReplica::Host.
+  void SendAck(NodeId to, RegStoreAck ack) override { Deliver(to, std::move(ack)); }
+  void DrainLocal() override;
+  void FailOps() override;
   void Expire();
-  void FailAll();
-  bool failed() const { return store_ != nullptr && !store_->failure().ok(); }
+  bool failed() const { return replica_.failed() || hints_.failed(); }
 
   NodeConfig config_;
   Env& env_;
   QuorumOptions options_;
   Ring ring_;
-  std::unique_ptr<VersionedStore> store_;
+  VersionedReplica replica_;
+  Hints hints_;                   // opened with sloppy only.
+  std::vector<NodeId> suspects_;  // sloppy: peers that missed a phase and have sent nothing since.
   absl::btree_map<uint64_t, PendingOp> ops_;
   uint64_t next_op_ = 0;
   uint64_t hlc_ = 0;  // the last stamp issued or witnessed.
   std::deque<std::pair<NodeId, QuorumMessage>> local_;
-  HeldEffects<HeldAck> held_acks_;
   size_t ae_peer_ = 0;     // round robin over the other members.
   std::string ae_cursor_;  // the next digest starts at this key.
   uint64_t ignored_messages_ = 0;
   uint64_t timeouts_ = 0;
   uint64_t read_repairs_ = 0;
   uint64_t ae_pushes_ = 0;
+  uint64_t stand_ins_ = 0;
 };
 
 }  // namespace kvlab::core

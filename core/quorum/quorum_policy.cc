@@ -24,6 +24,13 @@ absl::Status CheckQuorumParams(const PolicyParams& params) {
   return absl::OkStatus();
 }
 
+// Strict quorums with R + W > N intersect every write's W: a read sees the latest acknowledged
+// write. A sloppy quorum's W may sit on stand-ins outside the key's replicas: eventual only.
+Consistency PromiseFor(const PolicyParams& params) {
+  const bool overlap = params.Int("r") + params.Int("w") > params.Int("n");
+  return overlap && !params.Bool("sloppy") ? Consistency::kEventualReadLatest : Consistency::kEventual;
+}
+
 absl::StatusOr<std::string> InspectQuorum(Disk& disk) {
   absl::StatusOr<std::unique_ptr<VersionedStore>> store = VersionedStore::Open(
       disk, VersionedFiles{kQuorumWalFile, kQuorumSnapshotFile, kQuorumSnapshotTmpFile}, {.fsync = false});
@@ -48,12 +55,22 @@ absl::StatusOr<std::unique_ptr<Node>> MakeQuorum(const NodeConfig& config, const
                                                    " nodes (1 <= R, W <= N <= nodes)"));
   }
   o.sync_read_repair = params.Choice("read_repair") == "sync";
+  o.sloppy = params.Bool("sloppy");
   o.retry = Millis(params.Int("retry_ms"));
   o.op_timeout = Millis(params.Int("op_timeout_ms"));
   o.ae_interval = Millis(params.Int("anti_entropy_ms"));
   o.tombstone_grace = Millis(params.Int("tombstone_grace_ms"));
   return std::unique_ptr<Node>(new QuorumNode(config, env, o));
 }
+
+// A phase is a request and a reply to each of the N replicas but the coordinator itself (one of
+// them with probability N / nodes): 2N(1 - 1/nodes) peer messages. A write has two phases (it reads
+// the version first), a read one (read repair and anti-entropy come on top).
+double QuorumPhase(const PolicyParams& params, int nodes) {
+  const double n = static_cast<double>(params.Int("n"));
+  return 2.0 * n * (1.0 - 1.0 / nodes);
+}
+double QuorumMessagesPerWrite(const PolicyParams& params, int nodes) { return 2.0 * QuorumPhase(params, nodes); }
 
 PolicyInfo MakeInfo() {
   PolicyInfo p;
@@ -64,9 +81,12 @@ PolicyInfo MakeInfo() {
   p.default_nodes = 3;
   p.min_nodes = 1;
   p.max_nodes = kQuorumMaxMembers;
-  p.promise = Consistency::kEventual;
+  p.promise = Consistency::kEventual;  // at least; PromiseFor: read-latest with R + W > N, not sloppy.
+  p.promise_for = PromiseFor;
   p.durable = true;
   p.max_faulty = Tolerated;
+  p.messages_per_write = QuorumMessagesPerWrite;
+  p.messages_per_read = QuorumPhase;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kQuorumWalFile;
   p.snapshot_file = kQuorumSnapshotFile;
@@ -77,6 +97,9 @@ PolicyInfo MakeInfo() {
       IntParam("w", "2", 1, kQuorumMaxMembers, "durable acks a write waits for (W <= N)"),
       ChoiceParam("read_repair", "async", {"async", "sync"},
                   "push a read's answer to stale replicas: async answers at once, sync waits for their acks"),
+      BoolParam("sloppy", "false",
+                "sloppy quorum with hinted handoff: an unreachable replica's share goes to the next healthy node "
+                "on the ring (eventual only: R + W > N no longer makes reads see the latest write)"),
       IntParam("retry_ms", "50", 1, 60'000, "a coordinator resends to silent replicas this often"),
       IntParam("op_timeout_ms", "400", 2, 600'000,
                "a coordinator gives up on an operation after this long (below the clients' timeout, so that a write "

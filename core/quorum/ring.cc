@@ -18,11 +18,11 @@ Ring::Ring(const std::vector<NodeId>& members, int n) : n_(n) {
   std::sort(points_.begin(), points_.end());
 }
 
-std::vector<NodeId> Ring::PreferenceList(std::string_view key) const {
+std::vector<NodeId> Ring::Walk(std::string_view key, size_t count) const {
   const uint64_t h = Checksum64(key);
   auto it = std::lower_bound(points_.begin(), points_.end(), std::make_pair(h, NodeId{0}));
   std::vector<NodeId> out;
-  for (size_t i = 0; i < points_.size() && out.size() < static_cast<size_t>(n_); ++i, ++it) {
+  for (size_t i = 0; i < points_.size() && out.size() < count; ++i, ++it) {
     if (it == points_.end()) it = points_.begin();
     if (std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
   }

@@ -21,7 +21,10 @@ class Ring {
   // REQUIRES: members non-empty, 1 <= n <= members.size().
   Ring(const std::vector<NodeId>& members, int n);
   // The key's N replicas, in preference order.
-  std::vector<NodeId> PreferenceList(std::string_view key) const;
+  std::vector<NodeId> PreferenceList(std::string_view key) const { return Walk(key, n_); }
+  // The first `count` distinct members met walking clockwise from the key's hash (all of them if
+  // count exceeds the members): the preference list, then the sloppy quorum's stand-ins in order.
+  std::vector<NodeId> Walk(std::string_view key, size_t count) const;
   int n() const { return n_; }
 
  private:

@@ -61,6 +61,9 @@ absl::StatusOr<std::unique_ptr<Node>> MakeRaft(const NodeConfig& config, const P
   return std::unique_ptr<Node>(new RaftNode(config, env, RaftOptionsFrom(params)));
 }
 
+// The leader's AppendEntries to each follower and its reply; a read's ReadIndex round likewise.
+double RaftMessagesPerOp(const PolicyParams&, int nodes) { return 2.0 * (nodes - 1); }
+
 PolicyInfo MakeInfo() {
   PolicyInfo p;
   p.name = "raft";
@@ -73,6 +76,8 @@ PolicyInfo MakeInfo() {
   p.durable = true;
   p.transactions = true;  // kExec is one WAL record / one log entry, applied in one step.
   p.max_faulty = Minority;
+  p.messages_per_write = RaftMessagesPerOp;
+  p.messages_per_read = RaftMessagesPerOp;
   p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kRaftLogFile;
   p.snapshot_file = kRaftSnapshotFile;

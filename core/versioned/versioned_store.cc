@@ -134,6 +134,14 @@ bool VersionedStore::Collect(const std::string& key, Version version) {
   return true;
 }
 
+bool VersionedStore::Drop(const std::string& key, Version version) {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.version != version) return false;
+  if (!it->second.tombstone) live_.Apply(Command::Del(key), 0);
+  entries_.erase(it);
+  return true;
+}
+
 absl::Status VersionedStore::Fail(absl::Status s) {
   KV_ASSERT(!s.ok());
   if (failure_.ok()) failure_ = s;
@@ -142,12 +150,14 @@ absl::Status VersionedStore::Fail(absl::Status s) {
 
 bool VersionedStore::StartSync() {
   if (!failure_.ok() || !gate_.NeedsSync()) return false;
-  wal_.StartSync(gate_.Begin());
+  wal_.StartSync(gate_.Begin() | options_.sync_token_tag);
   ++stats_.fsyncs;
   return true;
 }
 
 absl::Status VersionedStore::OnSyncDone(SyncToken token, const absl::Status& status) {
+  if ((token & kSyncTokenTagMask) != options_.sync_token_tag) return failure_;  // another store's sync.
+  token &= ~kSyncTokenTagMask;
   if (!status.ok()) {
     if (gate_.Failed(token)) {
       wal_.SyncFailed(status);

@@ -13,7 +13,8 @@
 // (key | VersionedEntry), the snapshot (magic | count | (key | VersionedEntry) in key order |
 // checksum) and its temp file. Recovery loads the snapshot, then replays the WAL through Put.
 //
-// Collect() drops a tombstone (only from memory: a replayed one is dropped again later).
+// Collect() drops a tombstone, Drop() any entry (only from memory: a replayed one is dropped again
+// later, and a snapshot taken after the drop no longer holds it).
 #pragma once
 
 #include <cstdint>
@@ -39,8 +40,12 @@ struct VersionedFiles {
   const char* snapshot_tmp = "";
 };
 
+// A node with two stores on one disk tells their syncs apart by the tag in a token's top bits.
+inline constexpr SyncToken kSyncTokenTagMask = SyncToken{3} << 62;
+
 struct VersionedStoreOptions {
   bool fsync = true;
+  SyncToken sync_token_tag = 0;  // within kSyncTokenTagMask; OnSyncDone ignores other tags' tokens.
   uint64_t snapshot_threshold_bytes = kWalSnapshotThresholdBytes;
 };
 
@@ -68,6 +73,8 @@ class VersionedStore {
   absl::StatusOr<bool> Put(const std::string& key, const VersionedEntry& e);
   // Drops `key`'s tombstone if it is still the one at `version`. True if dropped.
   bool Collect(const std::string& key, Version version);
+  // Drops `key`'s entry (a value or a tombstone) if it is still the one at `version`. True if dropped.
+  bool Drop(const std::string& key, Version version);
 
   bool StartSync();
   absl::Status OnSyncDone(SyncToken token, const absl::Status& status);

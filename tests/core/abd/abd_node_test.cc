@@ -2,62 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
-#include <memory>
-#include <vector>
-
-#include "core/policy/registry.h"
-#include "tests/support/fake_env.h"
+#include "tests/support/policy_cluster.h"
 
 namespace kvlab::core {
 namespace {
 
-// Three abd nodes on FakeEnvs; Pump delivers the messages they send (those `allow` lets through),
-// completing every sync after each turn, until none is left in flight.
-class AbdCluster {
+// Three abd nodes (tests/support/policy_cluster.h).
+class AbdCluster : public PolicyCluster {
  public:
-  AbdCluster() {
-    for (NodeId id = 1; id <= 3; ++id) {
-      envs_.push_back(std::make_unique<FakeEnv>(id, id));
-      NodeConfig config{.self = id, .members = {1, 2, 3}, .fsync = true};
-      absl::StatusOr<std::unique_ptr<Node>> node = MakeNode(*ParsePolicyChoice("abd"), config, *envs_.back());
-      EXPECT_TRUE(node.ok()) << node.status();
-      EXPECT_TRUE((*node)->Start().ok());
-      nodes_.push_back(*std::move(node));
-    }
-  }
-  Node& node(NodeId id) { return *nodes_[id - 1]; }
-  FakeEnv& env(NodeId id) { return *envs_[id - 1]; }
-  const VersionedStore& store(NodeId id) { return *static_cast<AbdNode&>(node(id)).store(); }
-
-  using Filter = std::function<bool(const Message&)>;
-  void Pump(const Filter& allow = [](const Message&) { return true; }) {
-    for (bool moved = true; moved;) {
-      moved = false;
-      for (NodeId id = 1; id <= 3; ++id) {
-        node(id).EndTurn();
-        env(id).CompleteSyncs(node(id));
-      }
-      for (NodeId id = 1; id <= 3; ++id) {
-        for (Message& m : env(id).TakeSent()) {
-          moved = true;
-          if (allow(m)) {
-            node(m.to).OnMessage(m);
-            node(m.to).EndTurn();
-          }
-        }
-      }
-    }
-  }
-
- private:
-  std::vector<std::unique_ptr<FakeEnv>> envs_;
-  std::vector<std::unique_ptr<Node>> nodes_;
+  AbdCluster() : PolicyCluster("abd") {}
+  const VersionedStore& store(NodeId id) { return *as<AbdNode>(id).store(); }
 };
 
-bool IsStore(const Message& m) { return std::get<PeerMessage>(m.body).kind == 2; }  // RegStore's index.
-
-bool Between(const Message& m, NodeId a, NodeId b) { return (m.from == a && m.to == b) || (m.from == b && m.to == a); }
+bool IsStore(const Message& m) { return PeerKind(m) == kRegStoreKind; }
 
 TEST(AbdNodeTest, WriteThenReadAtAnotherNode) {
   AbdCluster c;
