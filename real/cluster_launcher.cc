@@ -344,6 +344,8 @@ class Launcher {
       case ControlVerb::kPause: return Pause(cmd.node);
       case ControlVerb::kResume: return Resume(cmd.node);
       case ControlVerb::kStatus: return Status();
+      case ControlVerb::kInfo:
+        return absl::StrCat("policy=", policy_, " nodes=", flags_.nodes, " proxy=", flags_.proxy ? "yes" : "no");
       case ControlVerb::kLeader: {
         absl::StatusOr<int> leader = Leader();
         if (!leader.ok()) return leader.status();

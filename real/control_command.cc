@@ -90,9 +90,14 @@ absl::StatusOr<ControlCommand> ParseWords(const std::vector<std::string>& w, int
     c.node = *node;
     return c;
   }
-  if (verb == "status" || verb == "leader" || verb == "links") {
+  static const std::pair<const char*, ControlVerb> kPlainVerbs[] = {{"status", ControlVerb::kStatus},
+                                                                    {"leader", ControlVerb::kLeader},
+                                                                    {"links", ControlVerb::kLinks},
+                                                                    {"info", ControlVerb::kInfo}};
+  for (const auto& [name, v] : kPlainVerbs) {
+    if (verb != name) continue;
     if (w.size() != 1) return Bad(absl::StrCat("usage: ", verb));
-    c.verb = verb == "status" ? ControlVerb::kStatus : verb == "leader" ? ControlVerb::kLeader : ControlVerb::kLinks;
+    c.verb = v;
     return c;
   }
   if (verb == "heal" && w.size() == 1) {
@@ -116,7 +121,7 @@ absl::StatusOr<ControlCommand> ParseWords(const std::vector<std::string>& w, int
     return c;
   }
   return Bad(absl::StrCat("unknown command '", verb,
-                          "' (kill, restart, pause, resume, status, leader, link, cut, hold, heal, links)"));
+                          "' (kill, restart, pause, resume, status, leader, info, link, cut, hold, heal, links)"));
 }
 
 }  // namespace

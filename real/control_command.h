@@ -10,6 +10,7 @@
 //   hold A B [oneway]    keep the messages A -> B (and B -> A) until released by heal
 //   heal [A B]           every link (or both directions of A B) back to no fault; holds release
 //   links                the links that have a fault now
+//   info                 "policy=raft nodes=3 proxy=yes"
 // Link commands need `kvlab cluster --proxy`. Limits: kMaxControlLineBytes per line.
 #pragma once
 
@@ -37,7 +38,8 @@ enum class ControlVerb : uint8_t {
   kCut,
   kHold,
   kHeal,
-  kLinks
+  kLinks,
+  kInfo
 };
 
 inline constexpr int kLeaderNode = -1;  // `kill leader`, `pause leader`.
