@@ -199,6 +199,7 @@ class Launcher {
   }
 
   void Start() {
+    children_.reserve(static_cast<size_t>(flags_.nodes));
     for (int i = 1; i <= flags_.nodes; ++i) {
       children_.push_back(Child{});
       children_.back().id = i;
@@ -245,9 +246,9 @@ class Launcher {
       return;
     }
     std::fprintf(stderr, "kvlab cluster: node %d pid %d\n", c.id, static_cast<int>(c.pid));
-    Child* child = &c;
-    absl::StatusOr<net::EventLoop::WatchId> w = loop_.Watch(c.err_fd, EPOLLIN, [this, child](uint32_t) {
-      if (!Pump(*child, /*to_eof=*/false)) CloseErr(*child);
+    const size_t index = static_cast<size_t>(c.id - 1);  // by index: a pointer would not survive Start's push_back.
+    absl::StatusOr<net::EventLoop::WatchId> w = loop_.Watch(c.err_fd, EPOLLIN, [this, index](uint32_t) {
+      if (!Pump(children_[index], /*to_eof=*/false)) CloseErr(children_[index]);
     });
     c.err_watch = w.ok() ? *w : 0;
   }
@@ -526,7 +527,7 @@ class Launcher {
   const int signal_fd_;
   net::EventLoop& loop_;
   const size_t needed_;          // the nodes the policy needs to serve (all but PolicyInfo::max_faulty).
-  std::vector<Child> children_;  // never resized after Start (watch callbacks hold pointers).
+  std::vector<Child> children_;  // node i at index i - 1.
   std::unique_ptr<FaultProxy> proxy_;
   std::unique_ptr<ControlServer> control_;
   int worst_ = 0;
