@@ -287,6 +287,47 @@ TEST(NemesisTest, FailoverOnRaftLosesNoWriteAndReportsTheWindow) {
   EXPECT_TRUE(run["problems"].empty()) << run.dump();
 }
 
+constexpr char kShortPartition[] = R"(base = "mixed"
+name = "partition_short"
+ops = 0
+duration = "4s"
+clients = 6
+keys = 100
+request_timeout = "500ms"
+
+[[faults]]
+at = "1s"
+kind = "partition"
+nodes = [1]
+
+[[faults]]
+at = "2500ms"
+kind = "heal"
+)";
+
+// A partition through the fault proxy during mixed: the history stays linearizable, every
+// acknowledged write is read back after the heal, and the majority side served meanwhile.
+TEST(NemesisTest, APartitionDuringMixedStaysLinearizableAndHeals) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  const std::string scenario = dir.path() + "/partition.toml", json = dir.path() + "/run.json";
+  std::ofstream(scenario) << kShortPartition;
+  testing::NodeProcess bench(
+      testing::NodeProcess::Kvlab{{"bench", "--cluster", cluster.data_dir(), "--scenario", scenario, "--json", json}});
+  ASSERT_EQ(bench.WaitExit(), 0) << bench.stderr_text();
+  const nlohmann::json run = nlohmann::json::parse(ReadFile(json));
+  EXPECT_TRUE(run["check"]["ok"].get<bool>());
+  ASSERT_EQ(run["faults"].size(), 2u) << run.dump();
+  EXPECT_EQ(run["faults"][0]["kind"], "partition");
+  uint64_t served_while_cut = 0;
+  for (const nlohmann::json& p : run["timeline"]) {
+    const double t = p["t_s"].get<double>();
+    if (t >= 1.5 && t < 2.4) served_while_cut += p["ops"].get<uint64_t>();
+  }
+  EXPECT_GT(served_while_cut, 0u) << "the majority side kept serving: " << run.dump();
+}
+
 TEST(NemesisTest, AFaultRealProcessesCannotHaveIsRefusedByName) {
   TempDir dir;
   ProxiedCluster cluster(dir);
