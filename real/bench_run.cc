@@ -188,6 +188,7 @@ workloads::DriverResult DriveWorkload(RealRuntime& rt, const BenchOptions& optio
   if (nemesis != nullptr) {
     AddNemesisMetrics(*nemesis, measured_start, scenario.timeline_interval, result.history, result.report);
     for (const std::string& p : nemesis->problems()) outcome.problems.push_back(p);
+    for (const std::string& n : nemesis->notes()) outcome.notes.push_back(n);
   }
   return result;
 }

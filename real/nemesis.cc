@@ -13,6 +13,9 @@ namespace {
 
 using workloads::FaultSpec;
 
+// What the launcher answers `kill leader` when no running node leads (real/cluster_launcher.cc).
+constexpr char kNoLeader[] = "no running node reports that it leads now";
+
 absl::Status Refuse(const FaultSpec& f, const std::string& why) {
   return absl::InvalidArgumentError(
       absl::StrCat("fault '", f.kind, "' at ", workloads::FormatDuration(f.at), ": ", why));
@@ -121,6 +124,12 @@ void Nemesis::Apply(const NemesisStep& step) {
   AppliedFault done{.at = rt_.Now(), .kind = step.kind, .node = step.node, .reply = ""};
   for (const std::string& command : step.commands) {
     absl::StatusOr<std::string> reply = control_.Call(command);
+    if (!reply.ok() && command == "kill leader" && reply.status().code() == absl::StatusCode::kFailedPrecondition &&
+        absl::StrContains(reply.status().message(), kNoLeader)) {
+      // As the simulator: nobody leads right now (a leaderless policy), nothing to crash.
+      notes_.push_back(absl::StrCat("crash_leader at ", workloads::FormatDuration(step.at), ": ", kNoLeader));
+      return;
+    }
     if (!reply.ok()) {
       problems_.push_back(absl::StrCat("nemesis: '", command, "' failed: ", reply.status().message()));
       continue;

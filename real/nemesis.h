@@ -75,6 +75,8 @@ class Nemesis {
 
   const std::vector<AppliedFault>& applied() const { return applied_; }
   const std::vector<std::string>& problems() const { return problems_; }
+  // Faults that had nothing to act on (crash_leader while nobody leads, as the simulator skips it).
+  const std::vector<std::string>& notes() const { return notes_; }
   // Seconds from each restart until the node applied what the others had then, by node.
   const std::map<core::NodeId, double>& catch_up_s() const { return catch_up_s_; }
 
@@ -87,6 +89,7 @@ class Nemesis {
   std::vector<NemesisStep> steps_;
   std::vector<AppliedFault> applied_;
   std::vector<std::string> problems_;
+  std::vector<std::string> notes_;
   std::map<core::NodeId, double> catch_up_s_;
 };
 
