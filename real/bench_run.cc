@@ -50,13 +50,14 @@ absl::StatusOr<workloads::ClientResult> RunOne(RealRuntime& rt, size_t index, co
   return call->result;
 }
 
-// Every target must answer a DBSIZE: an unreachable target is a configuration error (exit 2).
+// Every target must answer a DBSIZE: an unreachable target is a configuration error (exit 2). An
+// error reply to the command is an answer (abd and quorum serve GET, SET and DEL only).
 absl::Status ProbeTargets(RealRuntime& rt) {
   for (size_t i = 0; i < rt.targets().size(); ++i) {
     core::Command probe;
     probe.op = core::Op::kDbSize;
     absl::StatusOr<workloads::ClientResult> r = RunOne(rt, i, probe);
-    if (!r.ok() || r->outcome != workloads::Outcome::kOk) {
+    if (!r.ok() || (r->outcome != workloads::Outcome::kOk && r->error_kind != workloads::ErrorKind::kCommand)) {
       return absl::UnavailableError(absl::StrCat("target ", FormatTarget(rt.targets()[i]), " is unreachable: ",
                                                  r.ok() ? r->error : std::string(r.status().message())));
     }
