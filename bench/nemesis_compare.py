@@ -12,7 +12,7 @@ Writes OUT.json (every run's report) and OUT.md (one row per policy), and each r
 OUT-POLICY.csv. Recorded, not asserted.
 
 Usage: bench/nemesis_compare.py [--kvlab build/release/kvlab] [--scenario failure]
-       [--policies single,raft,pb,pb:mode=async,abd,quorum] [--out results/real/nemesis-failure]
+       [--policies single,raft,pb,pb:mode=async] [--out results/real/nemesis-failure]
 """
 import argparse
 import json
@@ -62,10 +62,11 @@ def run_policy(kvlab, policy, scenario, out):
         json_path = os.path.join(data, "run.json")
         bench = subprocess.run([kvlab, "bench", "--cluster", data + "/c", "--scenario", scenario, "--json", json_path,
                                 "--timeline-csv", f"{out}-{tag}.csv"], capture_output=True, text=True)
-        run = json.load(open(json_path)) if os.path.exists(json_path) else {"policy": policy}
+        text = open(json_path).read() if os.path.exists(json_path) else ""
+        run = json.loads(text) if text.strip() else {"policy": policy}
         run["exit"] = bench.returncode
-        if bench.returncode == 2:
-            run["problems"] = [bench.stderr.strip()]
+        if not text.strip():
+            run["problems"] = [bench.stderr.strip().splitlines()[-1] if bench.stderr.strip() else "no report"]
         return run
     finally:
         cluster.send_signal(signal.SIGTERM)
@@ -84,7 +85,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kvlab", default=os.path.join(ROOT, "build/release/kvlab"))
     ap.add_argument("--scenario", default="failure")
-    ap.add_argument("--policies", default="single,raft,pb,pb:mode=async,abd,quorum")
+    # abd and quorum are left out: on `kvlab cluster` they answer every request TRYAGAIN ("no majority
+    # answered in time"), with or without the proxy (issue for the lead, 2026-12-02).
+    ap.add_argument("--policies", default="single,raft,pb,pb:mode=async")
     ap.add_argument("--out", default=os.path.join(ROOT, "results/real/nemesis-failure"))
     a = ap.parse_args()
     runs = []
