@@ -301,7 +301,9 @@ class Launcher {
     const bool by_control = c.state == NodeState::kKilled;
     if (!by_control) c.state = NodeState::kExited;
     if (by_control) return;
-    worst_ = std::max(worst_, WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+    // A node still starting when the launcher stops it dies of the SIGTERM itself: a clean stop too.
+    const bool stopped = stopping_ && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM;
+    worst_ = std::max(worst_, WIFEXITED(status) ? WEXITSTATUS(status) : stopped ? 0 : 1);
     if (!stopping_) OnUnexpectedExit(c, status);
   }
 
