@@ -280,8 +280,7 @@ TEST(NemesisTest, FailoverOnRaftLosesNoWriteAndReportsTheWindow) {
   EXPECT_EQ(run["faults"][1]["node"], run["faults"][0]["node"]) << "the killed leader is the one restarted";
   const nlohmann::json& m = run["metrics"];
   ASSERT_TRUE(m.contains("unavailability_s")) << run.dump();
-  EXPECT_GT(m["unavailability_s"].get<double>(), 0);
-  EXPECT_LT(m["unavailability_s"].get<double>(), 3);
+  EXPECT_GT(m["unavailability_s"].get<double>(), 0);  // its size is recorded, not asserted (no timed assertions).
   EXPECT_TRUE(m.contains("catch_up_s")) << run.dump();
   EXPECT_TRUE(m.contains("throughput_before_ops_s")) << run.dump();
   EXPECT_TRUE(run["problems"].empty()) << run.dump();
@@ -323,7 +322,7 @@ TEST(NemesisTest, APartitionDuringMixedStaysLinearizableAndHeals) {
   uint64_t served_while_cut = 0;
   for (const nlohmann::json& p : run["timeline"]) {
     const double t = p["t_s"].get<double>();
-    if (t >= 1.5 && t < 2.4) served_while_cut += p["ops"].get<uint64_t>();
+    if (t >= 1.0 && t < 2.5) served_while_cut += p["ops"].get<uint64_t>();
   }
   EXPECT_GT(served_while_cut, 0u) << "the majority side kept serving: " << run.dump();
 }
