@@ -51,13 +51,16 @@ absl::StatusOr<workloads::ClientResult> RunOne(RealRuntime& rt, size_t index, co
 }
 
 // Every target must answer a DBSIZE: an unreachable target is a configuration error (exit 2). An
-// error reply to the command is an answer (abd and quorum serve GET, SET and DEL only).
+// error reply to the command is an answer (abd and quorum serve GET, SET and DEL only), but for an
+// authentication error (NOAUTH, WRONGPASS): the run could not do anything.
 absl::Status ProbeTargets(RealRuntime& rt) {
   for (size_t i = 0; i < rt.targets().size(); ++i) {
     core::Command probe;
     probe.op = core::Op::kDbSize;
     absl::StatusOr<workloads::ClientResult> r = RunOne(rt, i, probe);
-    if (!r.ok() || (r->outcome != workloads::Outcome::kOk && r->error_kind != workloads::ErrorKind::kCommand)) {
+    const bool refused_command = r.ok() && r->error_kind == workloads::ErrorKind::kCommand &&
+                                 !absl::StrContains(r->error, "NOAUTH") && !absl::StrContains(r->error, "WRONGPASS");
+    if (!r.ok() || (r->outcome != workloads::Outcome::kOk && !refused_command)) {
       return absl::UnavailableError(absl::StrCat("target ", FormatTarget(rt.targets()[i]), " is unreachable: ",
                                                  r.ok() ? r->error : std::string(r.status().message())));
     }
