@@ -33,7 +33,9 @@ struct BenchFlags {
   bool flush = false;
   std::string password;
   std::string key_prefix;
-  double rate = 0;  // 0: the scenario's own arrival.
+  double rate = 0;                // 0: the scenario's own arrival.
+  std::string cluster_dir;        // --cluster: a running kvlab cluster's data dir (the nemesis).
+  std::string timeline_csv_path;  // the run's timeline as CSV (the simulator's format).
 };
 
 int BenchError(const absl::Status& status) {
@@ -64,7 +66,11 @@ absl::StatusOr<workloads::Scenario> ScenarioOf(const BenchFlags& f) {
 }
 
 int RunBenchCommand(const BenchFlags& f) {
-  absl::StatusOr<std::vector<real::Target>> targets = real::ParseTargets(f.targets);
+  if (f.targets.empty() && f.cluster_dir.empty()) {
+    return BenchError(absl::InvalidArgumentError("--target or --cluster is required"));
+  }
+  absl::StatusOr<std::vector<real::Target>> targets =
+      f.targets.empty() ? std::vector<real::Target>{} : real::ParseTargets(f.targets);
   if (!targets.ok()) return BenchError(targets.status());
   absl::StatusOr<workloads::Scenario> scenario = ScenarioOf(f);
   if (!scenario.ok()) return BenchError(scenario.status());
@@ -84,6 +90,7 @@ int RunBenchCommand(const BenchFlags& f) {
   options.password = f.password;
   options.key_prefix = f.key_prefix;
   options.progress = true;
+  options.cluster_dir = f.cluster_dir;
   absl::StatusOr<real::BenchOutcome> outcome = real::RunBench(options);
   if (!outcome.ok()) return BenchError(outcome.status());
 
@@ -102,6 +109,12 @@ int RunBenchCommand(const BenchFlags& f) {
   if (!f.history_path.empty()) {
     if (absl::Status s = workloads::WriteHistoryFile(outcome->history, f.history_path); !s.ok()) return BenchError(s);
   }
+  if (!f.timeline_csv_path.empty()) {
+    std::ofstream csv(f.timeline_csv_path);
+    csv << workloads::TimelineCsv(outcome->report);
+    if (!csv)
+      return BenchError(absl::InvalidArgumentError("cannot write --timeline-csv file '" + f.timeline_csv_path + "'"));
+  }
   if (!f.plot_dir.empty()) {
     if (absl::Status s = WritePlots({workloads::ToJson(outcome->report)}, f.plot_dir); !s.ok()) return BenchError(s);
   }
@@ -116,8 +129,11 @@ void AddBenchCommand(CLI::App& app) {
       app.add_subcommand("bench", "Run a scenario against real RESP servers (kvlab node, redis-server, ...)");
   cmd->add_option("--target", flags->targets,
                   "HOST:PORT[,HOST:PORT...] (HOST: an IPv4 address or a name, e.g. localhost); clients spread over "
-                  "them and fail over")
-      ->required();
+                  "them and fail over (default with --cluster: the cluster's nodes)");
+  cmd->add_option("--cluster", flags->cluster_dir,
+                  "The data dir of a running `kvlab cluster`: apply the scenario's fault schedule to its nodes "
+                  "(kill, restart, pause; link faults with its --proxy) through DIR/control.sock");
+  cmd->add_option("--timeline-csv", flags->timeline_csv_path, "Write the run's timeline (per 100 ms) as CSV to FILE");
   cmd->add_option("--scenario", flags->scenario,
                   absl::StrCat("Built-in scenario (", ScenarioNames(), "; see `kvlab scenarios`) or a TOML file"))
       ->capture_default_str();

@@ -70,6 +70,11 @@ void AddNodeCommand(CLI::App& app) {
   c->add_option("--durability", cluster->durability, "fsync or none")
       ->check(CLI::IsMember({"fsync", "none"}))
       ->capture_default_str();
+  c->add_flag(
+      "--proxy", cluster->proxy,
+      "Route peer traffic through the launcher's fault proxy (link delay, drop, cut, hold via DIR/control.sock)");
+  c->add_option("--proxy-seed", cluster->proxy_seed, "Seed of the proxy's drop and jitter draws")
+      ->capture_default_str();
   c->callback([cluster] { SetExitCode(real::RunCluster(*cluster)); });
 }
 

@@ -7,11 +7,16 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "net/tcp.h"
+#include "real/nemesis.h"
 #include "real/resp_client.h"
 #include "workloads/checker.h"
 #include "workloads/driver.h"
@@ -45,13 +50,17 @@ absl::StatusOr<workloads::ClientResult> RunOne(RealRuntime& rt, size_t index, co
   return call->result;
 }
 
-// Every target must answer a DBSIZE: an unreachable target is a configuration error (exit 2).
+// Every target must answer a DBSIZE: an unreachable target is a configuration error (exit 2). An
+// error reply to the command is an answer (abd and quorum serve GET, SET and DEL only), but for an
+// authentication error (NOAUTH, WRONGPASS): the run could not do anything.
 absl::Status ProbeTargets(RealRuntime& rt) {
   for (size_t i = 0; i < rt.targets().size(); ++i) {
     core::Command probe;
     probe.op = core::Op::kDbSize;
     absl::StatusOr<workloads::ClientResult> r = RunOne(rt, i, probe);
-    if (!r.ok() || r->outcome != workloads::Outcome::kOk) {
+    const bool refused_command = r.ok() && r->error_kind == workloads::ErrorKind::kCommand &&
+                                 !absl::StrContains(r->error, "NOAUTH") && !absl::StrContains(r->error, "WRONGPASS");
+    if (!r.ok() || (r->outcome != workloads::Outcome::kOk && !refused_command)) {
       return absl::UnavailableError(absl::StrCat("target ", FormatTarget(rt.targets()[i]), " is unreachable: ",
                                                  r.ok() ? r->error : std::string(r.status().message())));
     }
@@ -143,8 +152,18 @@ absl::StatusOr<std::unique_ptr<RealRuntime>> ConnectTargets(const BenchOptions& 
   return rt_or;
 }
 
-// Runs the workload and the read-back; problems go to `outcome`.
-workloads::DriverResult DriveWorkload(RealRuntime& rt, const BenchOptions& options, BenchOutcome& outcome) {
+// The cluster a nemesis drives: its control channel, whether it has the fault proxy, the plan.
+struct ClusterRun {
+  std::unique_ptr<ControlClient> control;
+  bool proxy = false;
+  int nodes = 0;
+  std::string policy;
+  std::vector<NemesisStep> steps;
+};
+
+// Runs the workload (with the nemesis, given a cluster) and the read-back; problems go to `outcome`.
+workloads::DriverResult DriveWorkload(RealRuntime& rt, const BenchOptions& options, ClusterRun* cluster,
+                                      BenchOutcome& outcome) {
   const workloads::Scenario& scenario = options.scenario;
   workloads::ProgressLine progress(stderr, isatty(STDERR_FILENO) != 0,
                                    absl::StrCat(scenario.name, " on ", options.label));
@@ -153,15 +172,27 @@ workloads::DriverResult DriveWorkload(RealRuntime& rt, const BenchOptions& optio
   if (options.progress) driver_options.on_tick = [&](const workloads::TimelinePoint& p) { progress.Update(p); };
   workloads::Driver driver(rt, scenario, driver_options);
   driver.Start();
+  std::unique_ptr<Nemesis> nemesis;
+  if (cluster != nullptr) {
+    nemesis = std::make_unique<Nemesis>(rt, *cluster->control, cluster->steps);
+    nemesis->Start(driver);
+  }
   if (absl::Status s = rt.RunUntil([&] { return driver.Done(); }, rt.Now() + options.run_limit); !s.ok()) {
     outcome.problems.push_back(absl::StrCat("workload: ", std::string(s.message())));
   }
   if (options.progress) progress.Finish();
+  const core::Nanos measured_start = driver.measured_start();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
+  if (nemesis != nullptr) nemesis->Quiesce(cluster->proxy);  // the read-back needs the whole cluster.
   const std::vector<std::string> keys = workloads::WrittenKeys(result.history);
   if (driver.Done() && !RunReadBack(rt, keys, scenario.clients, result.history)) {
     outcome.problems.push_back(absl::StrCat("the read-back of ", keys.size(), " written keys did not finish within ",
                                             kBenchReadbackDeadline / core::kNanosPerSecond, " s"));
+  }
+  if (nemesis != nullptr) {
+    AddNemesisMetrics(*nemesis, measured_start, scenario.timeline_interval, result.history, result.report);
+    for (const std::string& p : nemesis->problems()) outcome.problems.push_back(p);
+    for (const std::string& n : nemesis->notes()) outcome.notes.push_back(n);
   }
   return result;
 }
@@ -184,17 +215,56 @@ void ReportAndCheck(const BenchOptions& options, workloads::DriverResult result,
 
 }  // namespace
 
-absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& options) {
+namespace {
+
+// With --cluster: the control channel, the cluster's shape, its nodes as targets (if none were
+// given), and the nemesis plan (a fault it cannot apply refused here, before the run).
+absl::StatusOr<ClusterRun> OpenCluster(BenchOptions& options) {
+  ClusterRun run;
+  absl::StatusOr<std::unique_ptr<ControlClient>> control = ControlClient::ConnectDir(options.cluster_dir);
+  if (!control.ok()) return control.status();
+  run.control = std::move(*control);
+  absl::StatusOr<std::string> info = run.control->Call("info");
+  if (!info.ok()) return info.status();
+  for (absl::string_view field : absl::StrSplit(*info, ' ')) {
+    if (absl::ConsumePrefix(&field, "policy=")) run.policy = std::string(field);
+    if (absl::ConsumePrefix(&field, "nodes=")) run.nodes = std::atoi(std::string(field).c_str());
+    if (field == "proxy=yes") run.proxy = true;
+  }
+  absl::StatusOr<std::vector<NemesisStep>> steps = PlanNemesis(options.scenario.faults, run.nodes, run.proxy);
+  if (!steps.ok()) return steps.status();
+  run.steps = std::move(*steps);
+  if (options.targets.empty()) {
+    absl::StatusOr<std::string> status = run.control->Call("status");
+    if (!status.ok()) return status.status();
+    absl::StatusOr<std::vector<ClusterNode>> nodes = ParseStatus(*status);
+    if (!nodes.ok()) return nodes.status();
+    for (const ClusterNode& n : *nodes) options.targets.push_back(Target{"127.0.0.1", n.port});
+  }
+  if (options.label == "external") options.label = run.policy;
+  return run;
+}
+
+}  // namespace
+
+absl::StatusOr<BenchOutcome> RunBench(const BenchOptions& given) {
+  BenchOptions options = given;
+  std::optional<ClusterRun> cluster;
+  if (!options.cluster_dir.empty()) {
+    absl::StatusOr<ClusterRun> run = OpenCluster(options);
+    if (!run.ok()) return run.status();
+    cluster = std::move(*run);
+  }
   if (absl::Status s = CheckOptions(options); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<RealRuntime>> rt = ConnectTargets(options);
   if (!rt.ok()) return rt.status();
   BenchOutcome outcome;
-  if (!options.scenario.faults.empty()) {
+  if (!options.scenario.faults.empty() && !cluster.has_value()) {
     outcome.notes.push_back(absl::StrCat("the scenario's ", options.scenario.faults.size(),
                                          " scheduled faults were not applied: kvlab bench does not control "
                                          "external servers (use kvlab sim for fault runs)"));
   }
-  workloads::DriverResult result = DriveWorkload(**rt, options, outcome);
+  workloads::DriverResult result = DriveWorkload(**rt, options, cluster ? &*cluster : nullptr, outcome);
   ReportAndCheck(options, std::move(result), outcome);
   return outcome;
 }

@@ -3,8 +3,10 @@
 // an epoll loop, reads back every key an acknowledged (or possibly applied) write touched, and
 // checks the whole history for consistency.
 //
-// The scenario's fault schedule is NOT applied: kvlab bench does not control the servers it is
-// pointed at (they may be redis-server or someone else's cluster). The outcome says so in `notes`.
+// The scenario's fault schedule is applied only with `cluster_dir` (kvlab bench --cluster DIR):
+// through the control channel of the `kvlab cluster` running there (real/nemesis.h), with the
+// failure figures in report.metrics. Otherwise kvlab bench does not control the servers it is
+// pointed at (they may be redis-server or someone else's cluster), and the outcome's `notes` say so.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +40,10 @@ struct BenchOptions {
   std::string key_prefix;              // prepended to every key (never with flush: FLUSHALL empties all).
   bool progress = false;               // progress lines on stderr.
   core::Nanos run_limit = kDefaultBenchRunLimit;
+  // The data dir of a running `kvlab cluster`: its nodes are the targets (when none are given)
+  // and the scenario's faults are applied to them. A fault real processes cannot undergo is a
+  // kInvalidArgument naming it, before the run.
+  std::string cluster_dir;
 };
 
 struct BenchOutcome {

@@ -1,0 +1,345 @@
+// The nemesis for real processes: `kvlab cluster`'s control channel and fault proxy, and
+// `kvlab bench --cluster` applying a scenario's fault schedule to the launched nodes.
+#include "real/nemesis.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "real/control_client.h"
+#include "real/control_command.h"
+#include "tests/real/node_process.h"
+#include "tests/real/ports.h"
+#include "workloads/scenario.h"
+
+namespace kvlab::real {
+namespace {
+
+using testing::FreeBasePort;
+using testing::PortFree;
+using testing::TempDir;
+
+constexpr auto kDeadline = std::chrono::seconds(20);
+
+// --- the line protocol ---
+
+TEST(ControlCommandTest, ParsesEveryVerb) {
+  EXPECT_EQ(ParseControlLine("kill leader", 3)->node, kLeaderNode);
+  EXPECT_EQ(ParseControlLine("restart all", 3)->node, kAllNodes);
+  EXPECT_EQ(ParseControlLine("pause 2", 3)->verb, ControlVerb::kPause);
+  absl::StatusOr<ControlCommand> link = ParseControlLine("link 1 2 delay 20 5", 3);
+  ASSERT_TRUE(link.ok());
+  EXPECT_TRUE(link->set_delay);
+  EXPECT_EQ(link->delay, core::Millis(20));
+  EXPECT_EQ(link->jitter, core::Millis(5));
+  absl::StatusOr<ControlCommand> cut = ParseControlLine("cut 3 1 oneway", 3);
+  ASSERT_TRUE(cut.ok());
+  EXPECT_TRUE(cut->one_way);
+  EXPECT_EQ(cut->a, 3);
+  EXPECT_EQ(ParseControlLine("heal", 3)->a, kAllNodes);
+}
+
+TEST(ControlCommandTest, ErrorsNameWhatIsWrong) {
+  auto message = [](const std::string& line) { return std::string(ParseControlLine(line, 3).status().message()); };
+  EXPECT_NE(message("kil 1").find("unknown command 'kil'"), std::string::npos);
+  EXPECT_NE(message("kill 4").find("node 4: the cluster has nodes 1..3"), std::string::npos);
+  EXPECT_NE(message("restart leader").find("'leader' is not a node id or 'all'"), std::string::npos);
+  EXPECT_NE(message("cut 1 1").find("two different nodes"), std::string::npos);
+  EXPECT_NE(message("link 1 2 drop 2000000").find("ppm in 0..1000000"), std::string::npos);
+  EXPECT_NE(message(std::string(kMaxControlLineBytes + 1, 'x')).find("longer than"), std::string::npos);
+  EXPECT_FALSE(ParseControlLine("", 3).ok());
+}
+
+// --- the plan ---
+
+workloads::FaultSpec Fault(const std::string& kind, core::NodeId node = core::kNoNode) {
+  workloads::FaultSpec f;
+  f.at = core::Seconds(1);
+  f.kind = kind;
+  f.node = node;
+  return f;
+}
+
+TEST(NemesisPlanTest, RefusesDiskAndClockFaultsByName) {
+  for (const char* kind : {"clock_skew", "io_error", "disk_fail", "disk_heal"}) {
+    absl::StatusOr<std::vector<NemesisStep>> plan = PlanNemesis({Fault("crash", 1), Fault(kind, 1)}, 3, true);
+    ASSERT_FALSE(plan.ok()) << kind;
+    EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(plan.status().message().find(absl::StrCat("fault '", kind, "' at 1s")), std::string::npos)
+        << plan.status().message();
+  }
+}
+
+TEST(NemesisPlanTest, NetworkFaultsNeedTheProxy) {
+  workloads::FaultSpec p = Fault("partition");
+  p.nodes = {1};
+  absl::StatusOr<std::vector<NemesisStep>> plan = PlanNemesis({p}, 3, /*proxy=*/false);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("--proxy"), std::string::npos);
+}
+
+TEST(NemesisPlanTest, APartitionCutsEveryLinkAcrossAndAHoldIsReleased) {
+  workloads::FaultSpec p = Fault("partition");
+  p.nodes = {1};
+  p.one_way = true;
+  workloads::FaultSpec h = Fault("hold", 2);
+  h.duration = core::Millis(500);
+  absl::StatusOr<std::vector<NemesisStep>> plan = PlanNemesis({p, h, Fault("crash_leader")}, 3, true);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->size(), 4u);
+  EXPECT_EQ((*plan)[0].commands, (std::vector<std::string>{"cut 1 2 oneway", "cut 1 3 oneway"}));
+  EXPECT_EQ((*plan)[1].commands, (std::vector<std::string>{"hold 2 1", "hold 2 3"}));
+  EXPECT_EQ((*plan)[2].commands, (std::vector<std::string>{"kill leader"}));
+  EXPECT_EQ((*plan)[3].kind, "release");
+  EXPECT_EQ((*plan)[3].at, core::Millis(1500));
+  EXPECT_EQ((*plan)[3].commands, (std::vector<std::string>{"heal 2 1", "heal 2 3"}));
+}
+
+// --- real processes ---
+
+// `kvlab ARGS...` with stdout and stderr into `log` (a cluster's nodes talk a lot: a pipe nobody
+// reads would block the launcher). Killed (SIGTERM, then SIGKILL) by the destructor.
+class Background {
+ public:
+  Background(std::vector<std::string> args, const std::string& log) {
+    args.insert(args.begin(), KVLAB_BINARY);
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+  }
+  ~Background() {
+    kill(pid_, SIGTERM);
+    for (int i = 0; i < 500; ++i) {
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A base port whose client, peer and proxy ports are all free now.
+int FreeProxyBasePort(int n) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int base = FreeBasePort(n);
+    if (base == 0 || base + kProxyPortOffset + n * n > 65535) continue;
+    bool ok = true;
+    for (int i = 0; i < n * n && ok; ++i) ok = PortFree(base + kProxyPortOffset + i);
+    if (ok) return base;
+  }
+  return 0;
+}
+
+// A 3-node raft cluster behind the fault proxy, with its control channel connected.
+class ProxiedCluster {
+ public:
+  explicit ProxiedCluster(const TempDir& dir) : data_(dir.path() + "/c"), base_(FreeProxyBasePort(3)) {
+    if (base_ == 0) return;
+    launcher_ = std::make_unique<Background>(
+        std::vector<std::string>{"cluster", "--nodes", "3", "--policy", "raft", "--proxy", "--base-port",
+                                 std::to_string(base_), "--data-dir", data_, "--durability", "none"},
+        dir.path() + "/cluster.log");
+    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (std::chrono::steady_clock::now() < deadline) {
+      absl::StatusOr<std::unique_ptr<ControlClient>> c = ControlClient::ConnectDir(data_);
+      if (c.ok()) {
+        control_ = std::move(*c);
+        if (Leader() != 0) return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  bool ready() const { return control_ != nullptr && base_ != 0; }
+  ControlClient& control() { return *control_; }
+  const std::string& data_dir() const { return data_; }
+  int base() const { return base_; }
+  // The node that leads with the highest term now; 0 if none.
+  int Leader() {
+    absl::StatusOr<std::string> r = control_->Call("leader");
+    return r.ok() ? std::atoi(r->c_str()) : 0;
+  }
+
+ private:
+  std::string data_;
+  int base_;
+  std::unique_ptr<Background> launcher_;
+  std::unique_ptr<ControlClient> control_;
+};
+
+// Cutting the leader off from both followers through the proxy: the majority elects a new leader
+// and serves; after the heal, the old leader follows the new term.
+TEST(NemesisTest, ACutThroughTheProxyIsolatesTheLeader) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  const int old = cluster.Leader();
+  ASSERT_NE(old, 0);
+  for (int j = 1; j <= 3; ++j) {
+    if (j == old) continue;
+    ASSERT_TRUE(cluster.control().Call(absl::StrCat("cut ", old, " ", j)).ok());
+  }
+  int now = old;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (now == old && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    now = cluster.Leader();
+  }
+  ASSERT_NE(now, old) << "no new leader while node " << old << " was cut off";
+  ASSERT_NE(now, 0);
+  std::optional<net::RespValue> set = testing::CallUntilServed(cluster.base() + now - 1, {"SET", "cut", "served"});
+  ASSERT_TRUE(set.has_value());
+  EXPECT_EQ(set->str, "OK");
+  absl::StatusOr<std::string> links = cluster.control().Call("links");
+  ASSERT_TRUE(links.ok());
+  EXPECT_NE(links->find("cut dropped="), std::string::npos) << *links;
+  ASSERT_TRUE(cluster.control().Call("heal").ok());
+  std::optional<net::RespValue> got = testing::CallUntilServed(cluster.base() + old - 1, {"GET", "cut"});
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->str, "served") << "the old leader, healed, serves the new leader's write";
+}
+
+TEST(NemesisTest, ControlErrorsAreNamedAndTheClusterKeepsRunning) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  absl::StatusOr<std::string> r = cluster.control().Call("restart 1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("cannot restart node 1: it is running"), std::string::npos) << r.status();
+  ASSERT_TRUE(cluster.control().Call("pause 2").ok());
+  r = cluster.control().Call("pause 2");
+  EXPECT_NE(r.status().message().find("it is paused"), std::string::npos) << r.status();
+  ASSERT_TRUE(cluster.control().Call("kill 2").ok()) << "a paused node can be killed";
+  ASSERT_TRUE(cluster.control().Call("restart all").ok());
+  absl::StatusOr<std::string> status = cluster.control().Call("status");
+  ASSERT_TRUE(status.ok());
+  absl::StatusOr<std::vector<ClusterNode>> nodes = ParseStatus(*status);
+  ASSERT_TRUE(nodes.ok()) << *status;
+  for (const ClusterNode& n : *nodes) EXPECT_EQ(n.state, "running") << *status;
+}
+
+constexpr char kShortFailover[] = R"(base = "failure"
+name = "failover_short"
+duration = "5s"
+keys = 200
+
+[[faults]]
+at = "1500ms"
+kind = "crash_leader"
+
+[[faults]]
+at = "3s"
+kind = "restart_all"
+)";
+
+// The failure scenario for real: the leader SIGKILLed under load and restarted; every
+// acknowledged write read back (a lost one fails the check and the run), the window reported.
+TEST(NemesisTest, FailoverOnRaftLosesNoWriteAndReportsTheWindow) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  const std::string scenario = dir.path() + "/failover.toml", json = dir.path() + "/run.json";
+  std::ofstream(scenario) << kShortFailover;
+  testing::NodeProcess bench(
+      testing::NodeProcess::Kvlab{{"bench", "--cluster", cluster.data_dir(), "--scenario", scenario, "--json", json}});
+  const int code = bench.WaitExit();
+  ASSERT_EQ(code, 0) << bench.stderr_text() << ReadFile(dir.path() + "/cluster.log").substr(0, 4000);
+  const nlohmann::json run = nlohmann::json::parse(ReadFile(json));
+  EXPECT_EQ(run["policy"], "raft");
+  EXPECT_TRUE(run["check"]["ok"].get<bool>());
+  ASSERT_EQ(run["faults"].size(), 2u) << run.dump();
+  EXPECT_EQ(run["faults"][0]["kind"], "crash_leader");
+  EXPECT_GE(run["faults"][0]["node"].get<int>(), 1);
+  EXPECT_EQ(run["faults"][1]["node"], run["faults"][0]["node"]) << "the killed leader is the one restarted";
+  const nlohmann::json& m = run["metrics"];
+  ASSERT_TRUE(m.contains("unavailability_s")) << run.dump();
+  EXPECT_GT(m["unavailability_s"].get<double>(), 0);  // its size is recorded, not asserted (no timed assertions).
+  EXPECT_TRUE(m.contains("catch_up_s")) << run.dump();
+  EXPECT_TRUE(m.contains("throughput_before_ops_s")) << run.dump();
+  EXPECT_TRUE(run["problems"].empty()) << run.dump();
+}
+
+constexpr char kShortPartition[] = R"(base = "mixed"
+name = "partition_short"
+ops = 0
+duration = "4s"
+clients = 6
+keys = 100
+request_timeout = "500ms"
+
+[[faults]]
+at = "1s"
+kind = "partition"
+nodes = [1]
+
+[[faults]]
+at = "2500ms"
+kind = "heal"
+)";
+
+// A partition through the fault proxy during mixed: the history stays linearizable, every
+// acknowledged write is read back after the heal, and the majority side served meanwhile.
+TEST(NemesisTest, APartitionDuringMixedStaysLinearizableAndHeals) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  const std::string scenario = dir.path() + "/partition.toml", json = dir.path() + "/run.json";
+  std::ofstream(scenario) << kShortPartition;
+  testing::NodeProcess bench(
+      testing::NodeProcess::Kvlab{{"bench", "--cluster", cluster.data_dir(), "--scenario", scenario, "--json", json}});
+  ASSERT_EQ(bench.WaitExit(), 0) << bench.stderr_text();
+  const nlohmann::json run = nlohmann::json::parse(ReadFile(json));
+  EXPECT_TRUE(run["check"]["ok"].get<bool>());
+  ASSERT_EQ(run["faults"].size(), 2u) << run.dump();
+  EXPECT_EQ(run["faults"][0]["kind"], "partition");
+  uint64_t served_while_cut = 0;
+  for (const nlohmann::json& p : run["timeline"]) {
+    const double t = p["t_s"].get<double>();
+    if (t >= 1.0 && t < 2.5) served_while_cut += p["ops"].get<uint64_t>();
+  }
+  EXPECT_GT(served_while_cut, 0u) << "the majority side kept serving: " << run.dump();
+}
+
+TEST(NemesisTest, AFaultRealProcessesCannotHaveIsRefusedByName) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  const std::string scenario = dir.path() + "/clock.toml";
+  std::ofstream(scenario) << "base = \"failure\"\nname = \"clock\"\nduration = \"2s\"\n[[faults]]\nat = \"1s\"\n"
+                             "kind = \"clock_skew\"\nnode = 1\namount = 1000\n";
+  testing::NodeProcess bench(
+      testing::NodeProcess::Kvlab{{"bench", "--cluster", cluster.data_dir(), "--scenario", scenario}});
+  EXPECT_EQ(bench.WaitExit(), 2);
+  EXPECT_NE(bench.stderr_text().find("fault 'clock_skew' at 1s: real processes cannot"), std::string::npos)
+      << bench.stderr_text();
+}
+
+}  // namespace
+}  // namespace kvlab::real
