@@ -301,14 +301,15 @@ void PbNode::Serve(Request req) {
   const bool read_only = IsReadOnly(req.cmd.op);
   if (read_only) {
     const uint64_t needs = ObservedLsn(req.cmd);
-    if (needs > replicated_ && options_.reads == PbReads::kCraq && !backups_.empty()) {
+    const uint64_t clean = replicated_;  // durable here and downstream: committed.
+    if (needs > clean && options_.reads == PbReads::kCraq && !backups_.empty()) {
       // A dirty key at a member before the tail: the tail answers with the committed version.
       ++dirty_reads_;
       if (req.origin.via != kNoNode) return ReplyError(req.origin, ReplyStatus::kTryAgain, "TRYAGAIN dirty key");
       return Forward(ReadTarget(), std::move(req));
     }
     Result result = store_->Apply(req.cmd, now_ms);
-    if (needs <= replicated_) {
+    if (needs <= clean) {
       if (!backups_.empty() && options_.reads == PbReads::kCraq) ++clean_reads_;
       ClientReply reply;
       reply.result = std::move(result);
