@@ -43,6 +43,10 @@ struct CompareRow {
   // Acknowledged writes the runs lost (metric lost_acked_writes: only a policy that promises
   // linearizability until a failover may lose any without failing), summed; -1: no run reports it.
   double lost_acked_writes = -1;
+  // Medians of the runs' peer messages per write on the data path, and of the view service's
+  // messages per operation (pb, chain); -1: no run reports it.
+  double median_msgs_per_write = -1;
+  double median_view_msgs_per_op = -1;
 };
 
 struct CompareResult {

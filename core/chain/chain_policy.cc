@@ -19,28 +19,21 @@ absl::StatusOr<std::unique_ptr<Node>> MakeChain(const NodeConfig& config, const 
 }
 
 PolicyInfo MakeInfo() {
-  PolicyInfo p;
+  PolicyInfo p = ViewPolicyBase();  // linearizable in both read modes.
   p.name = "chain";
   p.tag = kChainPolicyTag;
   p.description =
       "chain replication (writes down from the head, reads at the tail or CRAQ at any member), reconfigured by a "
       "view service on raft";
-  p.default_nodes = 3;
-  p.min_nodes = 1;
-  p.max_nodes = static_cast<int>(kRaftMaxMembers);
-  p.promise = Consistency::kLinearizable;  // in both read modes.
-  p.durable = true;
-  p.max_faulty = ViewMinority;
-  p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kChainWalFile;
   p.snapshot_file = kChainSnapshotFile;
   p.inspect = [](Disk& disk) { return InspectViewStore(disk, kChainFilePrefix); };
-  p.params = ViewParams();
   p.params.insert(p.params.begin(),
                   ChoiceParam("reads", "tail", {"tail", "craq"},
                               "tail: reads at the tail; craq: any member answers clean keys, the tail dirty ones"));
   p.check_params = [](const PolicyParams& params) { return CheckViewParams(params, "chain"); };
   p.reencode_peer = [](const PeerMessage& m) { return ReencodeViewPeer(m, kChainPolicyTag); };
+  p.control_message = [](const PeerMessage& m) { return IsViewServiceMessage(m, kChainPolicyTag); };
   p.make = MakeChain;
   return p;
 }

@@ -66,6 +66,19 @@ absl::StatusOr<PeerMessage> ReencodeViewPeer(const PeerMessage& m, uint8_t tag) 
   return EncodePbMessage(*decoded, tag);
 }
 
+PolicyInfo ViewPolicyBase() {
+  PolicyInfo p;
+  p.default_nodes = 3;
+  p.min_nodes = 1;
+  p.max_nodes = static_cast<int>(kRaftMaxMembers);
+  p.promise = Consistency::kLinearizable;
+  p.durable = true;
+  p.max_faulty = ViewMinority;
+  p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
+  p.params = ViewParams();
+  return p;
+}
+
 std::vector<ParamSpec> ViewParams() {
   return {
       IntParam("heartbeat_ms", "50", 1, 10'000, "period of a node's heartbeat (lease renewal) to the view leader"),
@@ -88,31 +101,24 @@ absl::StatusOr<std::unique_ptr<Node>> MakePb(const NodeConfig& config, const Pol
 }
 
 PolicyInfo MakeInfo() {
-  PolicyInfo p;
+  PolicyInfo p = ViewPolicyBase();
   p.name = "pb";
   p.tag = kPbPolicyTag;
   p.description =
       "primary-backup (sync: ack after every backup's sync; async: after the primary's), reconfigured by a view "
       "service on raft";
-  p.default_nodes = 3;
-  p.min_nodes = 1;
-  p.max_nodes = static_cast<int>(kRaftMaxMembers);
   // sync (the default) is linearizable; async only until a failover (PromiseFor).
-  p.promise = Consistency::kLinearizable;
   p.promise_for = PromiseFor;
-  p.durable = true;
-  p.max_faulty = ViewMinority;
-  p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kPbWalFile;
   p.snapshot_file = kPbSnapshotFile;
   p.inspect = [](Disk& disk) { return InspectViewStore(disk, kPbFilePrefix); };
-  p.params = ViewParams();
   p.params.insert(
       p.params.begin(),
       ChoiceParam("mode", "sync", {"sync", "async"},
                   "sync: acknowledge after every backup synced the write; async: after the primary's own sync"));
   p.check_params = [](const PolicyParams& params) { return CheckViewParams(params, "pb"); };
   p.reencode_peer = [](const PeerMessage& m) { return ReencodeViewPeer(m, kPbPolicyTag); };
+  p.control_message = [](const PeerMessage& m) { return IsViewServiceMessage(m, kPbPolicyTag); };
   p.make = MakePb;
   return p;
 }

@@ -19,6 +19,9 @@ ViewServiceOptions ViewOptionsFrom(const PolicyParams& params);
 // The lease rule between the view parameters; errors name `policy`'s parameters.
 absl::Status CheckViewParams(const PolicyParams& params, std::string_view policy);
 std::vector<ParamSpec> ViewParams();  // heartbeat_ms, lease_ms, lapse_ms.
+// What both policies declare alike: 3 nodes by default, linearizable, durable, a minority may
+// fail, the view parameters.
+PolicyInfo ViewPolicyBase();
 absl::StatusOr<std::string> InspectViewStore(Disk& disk, const char* file_prefix);
 absl::StatusOr<PeerMessage> ReencodeViewPeer(const PeerMessage& m, uint8_t tag);
 

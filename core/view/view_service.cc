@@ -101,6 +101,11 @@ bool ViewService::OnTimer(TimerToken token) {
   return true;
 }
 
+bool IsViewServiceMessage(const PeerMessage& m, uint8_t tag) {
+  if (m.policy != tag) return m.policy == kRaftPolicyTag;
+  return m.kind == kViewHeartbeatKind || m.kind == kViewLeaseKind;
+}
+
 bool ViewService::OnSyncDone(SyncToken token, const absl::Status& status) {
   if ((token & kViewTokenBit) == 0) return false;
   if (raft_ != nullptr) raft_->OnSyncDone(token & ~kViewTokenBit, status);
