@@ -47,8 +47,8 @@ TEST(ChainView, WritesGoDownTheChainAndTheTailAnswersReads) {
   const std::vector<NodeId> order = Order(c);
   ASSERT_EQ(order.size(), 3u);
   ASSERT_EQ(c.Primary(), order[0]);
-  EXPECT_EQ(c.node(order[1]).Status().role, "middle");
-  EXPECT_EQ(c.node(order[2]).Status().role, "tail");
+  EXPECT_EQ(std::string(c.node(order[1]).Status().role), "middle");
+  EXPECT_EQ(std::string(c.node(order[2]).Status().role), "tail");
   // Sent at the tail (forwarded to the head), read at the head (forwarded to the tail).
   EXPECT_EQ(c.Request(order[2], Command::Put("k", "v")).status, ReplyStatus::kOk);
   for (NodeId id : order) EXPECT_EQ(c.node(id).Status().applied_index, c.node(order[0]).Status().applied_index);
@@ -166,7 +166,7 @@ TEST(ChainView, TailFailureTheNewTailCommitsWhatItHolds) {
   c.Cut(order[2]);
   c.Run(Seconds(3));
   EXPECT_EQ(Order(c, order[0]), (std::vector<NodeId>{order[0], order[1]}));
-  EXPECT_EQ(c.node(order[1]).Status().role, "tail");
+  EXPECT_EQ(std::string(c.node(order[1]).Status().role), "tail");
   const ClientReply r = c.Request(order[0], Command::Get("k"));
   ASSERT_EQ(r.status, ReplyStatus::kOk);
   EXPECT_EQ(r.result.value, "v");
