@@ -65,19 +65,23 @@ CompareRow Summarize(const std::string& scenario, const core::PolicyChoice& poli
                  .median_p99_us = 0,
                  .unavailability_s = {},
                  .lost_acked_writes = -1};
-  std::vector<double> p50, p99;
+  std::vector<double> p50, p99, msgs, view_msgs;
   for (const workloads::RunReport& r : runs) {
     row.errors += r.errors;
     row.mean_ops_s += r.throughput_ops_s / static_cast<double>(runs.size());
     p50.push_back(r.latency.p50_us);
     p99.push_back(r.latency.p99_us);
     if (auto it = r.metrics.find("unavailability_s"); it != r.metrics.end()) row.unavailability_s.push_back(it->second);
+    if (auto it = r.metrics.find("peer_messages_per_write"); it != r.metrics.end()) msgs.push_back(it->second);
+    if (auto it = r.metrics.find("view_msgs_per_op"); it != r.metrics.end()) view_msgs.push_back(it->second);
     if (auto it = r.metrics.find("lost_acked_writes"); it != r.metrics.end()) {
       row.lost_acked_writes = std::max(row.lost_acked_writes, 0.0) + it->second;
     }
   }
   row.median_p50_us = Median(std::move(p50));
   row.median_p99_us = Median(std::move(p99));
+  if (!msgs.empty()) row.median_msgs_per_write = Median(std::move(msgs));
+  if (!view_msgs.empty()) row.median_view_msgs_per_op = Median(std::move(view_msgs));
   std::sort(row.unavailability_s.begin(), row.unavailability_s.end());
   SummarizeCosts(policy, runs, row);
   return row;
@@ -144,21 +148,27 @@ std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& 
   return line;
 }
 
+namespace {
+std::string OrDash(double v) { return v < 0 ? std::string("-") : absl::StrFormat("%.2f", v); }
+}  // namespace
+
 std::string SummaryTable(const std::vector<CompareRow>& rows) {
   std::string md =
       "| scenario | policy | runs | failed | errors | ops/s (virtual, mean) | p50 us (median) | p99 us (median) "
       "| unavailability after a crash | lost acked writes | stale reads (rate) | linearizability violations "
-      "| convergence after heal (median) | peer msgs/op (measured, median) | peer msgs/op (analytic) |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+      "| convergence after heal (median) | peer msgs/op (measured, median) | peer msgs/op (analytic) "
+      "| msgs/write (data path) | view msgs/op |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const CompareRow& row : rows) {
     absl::StrAppendFormat(
-        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", row.scenario,
-        row.policy, row.runs, row.failed, row.errors, row.mean_ops_s, row.median_p50_us, row.median_p99_us,
-        FormatUnavailability(row.unavailability_s),
+        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+        row.scenario, row.policy, row.runs, row.failed, row.errors, row.mean_ops_s, row.median_p50_us,
+        row.median_p99_us, FormatUnavailability(row.unavailability_s),
         row.lost_acked_writes < 0 ? std::string("-") : absl::StrFormat("%.0f", row.lost_acked_writes),
         Figure(row.stale_read_rate, 4), Figure(row.linearizability_violations, 0),
         row.median_convergence_s < 0 ? std::string("-") : absl::StrFormat("%.3f s", row.median_convergence_s),
-        Figure(row.median_messages_per_op, 1), Figure(row.analytic_messages_per_op, 1));
+        Figure(row.median_messages_per_op, 1), Figure(row.analytic_messages_per_op, 1),
+        OrDash(row.median_msgs_per_write), OrDash(row.median_view_msgs_per_op));
   }
   return md;
 }

@@ -52,6 +52,10 @@ struct CompareRow {
   // policy's analytic steady-state cost at the runs' write fraction (-1: the policy declares none).
   double median_messages_per_op = -1;
   double analytic_messages_per_op = -1;
+  // Medians of the runs' peer messages per write on the data path, and of the view service's
+  // messages per operation (pb, chain); -1: no run reports it.
+  double median_msgs_per_write = -1;
+  double median_view_msgs_per_op = -1;
 };
 
 struct CompareResult {

@@ -146,7 +146,13 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
     report.metrics["write_fraction"] = static_cast<double>(writes) / static_cast<double>(writes + reads);
   }
   if (writes > 0) {
-    report.metrics["peer_messages_per_write"] = static_cast<double>(sim.peer_messages()) / static_cast<double>(writes);
+    // The data path only; a configuration service's traffic (pb's and chain's view service) apart.
+    const double data = static_cast<double>(sim.peer_messages() - sim.control_messages());
+    report.metrics["peer_messages_per_write"] = data / static_cast<double>(writes);
+    if (sim.control_messages() > 0 && !history.empty()) {
+      report.metrics["view_msgs_per_op"] =
+          static_cast<double>(sim.control_messages()) / static_cast<double>(history.size());
+    }
     report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);
   }
   double worst = -1;
@@ -385,6 +391,7 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   if (!options.trace_path.empty()) {
     if (absl::Status s = sim.trace().OpenLog(options.trace_path); !s.ok()) return s;
   }
+  sim.CountControlMessages(options.policy.info->control_message);
   if (absl::Status s = sim.Start(); !s.ok()) return s;
   SimRuntime runtime(sim);
   Progress progress(options.progress);

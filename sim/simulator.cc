@@ -91,6 +91,10 @@ void Simulator::Send(Endpoint from, Endpoint to, core::Message&& msg, core::Nano
   const uint64_t body_checksum = core::FrameBodyChecksum(frame);
   const bool client_link = from >= kFirstClientEndpoint || to >= kFirstClientEndpoint;
   if (!client_link) ++peer_messages_;
+  if (!client_link && is_control_ != nullptr && msg.type == core::MessageType::kPeer &&
+      is_control_(std::get<core::PeerMessage>(msg.body))) {
+    ++control_messages_;
+  }
   const auto arrivals = network_.Route(at, from, to, frame.size(), !client_link);
   const bool held = arrivals.empty() && network_.IsHeld(from, to);
   trace_.Record("send", at,

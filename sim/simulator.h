@@ -117,6 +117,10 @@ class Simulator {
   size_t pending_events() const { return queue_.size(); }
   // Messages sent between nodes (client traffic excluded).
   uint64_t peer_messages() const { return peer_messages_; }
+  // Of those, the ones `is_control` (the policy's PolicyInfo::control_message) calls control
+  // traffic rather than the data path.
+  void CountControlMessages(bool (*is_control)(const core::PeerMessage& m)) { is_control_ = is_control; }
+  uint64_t control_messages() const { return control_messages_; }
   // Errors of nodes that failed to boot after a restart, in order.
   const std::vector<std::string>& node_errors() const { return node_errors_; }
 
@@ -152,6 +156,8 @@ class Simulator {
   std::function<void(uint64_t)> fault_handler_;
   uint64_t events_ = 0;
   uint64_t peer_messages_ = 0;
+  uint64_t control_messages_ = 0;
+  bool (*is_control_)(const core::PeerMessage& m) = nullptr;
   std::vector<std::string> node_errors_;
 };
 

@@ -13,8 +13,8 @@ absl::Status Bad() { return absl::DataLossError("pb message: malformed"); }
 
 }  // namespace
 
-PeerMessage EncodePbMessage(const PbMessage& m) {
-  PeerMessage p{kPbPolicyTag, 0, {}};
+PeerMessage EncodePbMessage(const PbMessage& m, uint8_t tag) {
+  PeerMessage p{tag, 0, {}};
   ByteWriter w(&p.payload);
   if (const auto* i = std::get_if<PbInstall>(&m)) {
     p.kind = kInstall;
@@ -43,8 +43,8 @@ PeerMessage EncodePbMessage(const PbMessage& m) {
   return p;
 }
 
-absl::StatusOr<PbMessage> DecodePbMessage(const PeerMessage& m) {
-  if (m.policy != kPbPolicyTag) return Bad();
+absl::StatusOr<PbMessage> DecodePbMessage(const PeerMessage& m, uint8_t tag) {
+  if (m.policy != tag) return Bad();
   ByteReader r(m.payload);
   uint64_t epoch = 0, lsn = 0;
   if (!r.VarU64(&epoch)) return Bad();

@@ -50,8 +50,9 @@ struct PbAck {
 
 using PbMessage = std::variant<PbInstall, PbInstallAck, PbReplicate, PbAck>;
 
-PeerMessage EncodePbMessage(const PbMessage& m);
-// DataLoss for anything that is not one well-formed pb message.
-absl::StatusOr<PbMessage> DecodePbMessage(const PeerMessage& m);
+// `tag`: the policy running the node (pb, or chain: core/chain).
+PeerMessage EncodePbMessage(const PbMessage& m, uint8_t tag = kPbPolicyTag);
+// DataLoss for anything that is not one well-formed message of this kind under `tag`.
+absl::StatusOr<PbMessage> DecodePbMessage(const PeerMessage& m, uint8_t tag = kPbPolicyTag);
 
 }  // namespace kvlab::core

@@ -15,11 +15,11 @@ constexpr size_t kPbMaxInstallBytes = kMaxMessageBytes - 64 * 1024;
 }  // namespace
 
 PbNode::PbNode(const NodeConfig& config, Env& env, PbOptions options)
-    : config_(config), env_(env), options_(options), vs_(config, env, kPbPolicyTag, options.view) {}
+    : config_(config), env_(env), options_(options), vs_(config, env, options.tag, options.view) {}
 
 absl::Status PbNode::Start() {
   KvStoreOptions o{.fsync = config_.fsync};
-  o.file_prefix = kPbFilePrefix;
+  o.file_prefix = options_.file_prefix;
   absl::StatusOr<std::unique_ptr<KvStore>> store = KvStore::Open(env_.disk(), o);
   if (!store.ok()) return store.status();
   store_ = *std::move(store);
@@ -32,7 +32,7 @@ absl::Status PbNode::Start() {
 // --- Messages ---------------------------------------------------------------------------------
 
 void PbNode::Send(NodeId to, const PbMessage& m) {
-  env_.Send(to, Message{MessageType::kPeer, config_.self, to, EncodePbMessage(m)});
+  env_.Send(to, Message{MessageType::kPeer, config_.self, to, EncodePbMessage(m, options_.tag)});
 }
 
 void PbNode::SendClient(NodeId to, MessageType type, MessageBody body) {
@@ -60,7 +60,7 @@ void PbNode::OnMessage(const Message& msg) {
   if (msg.type == MessageType::kForwardRequest) return OnForwardRequest(msg.from, std::get<ClientRequest>(msg.body));
   if (msg.type == MessageType::kForwardReply) return OnForwardReply(std::get<ClientReply>(msg.body));
   if (msg.type != MessageType::kPeer) return;
-  absl::StatusOr<PbMessage> m = DecodePbMessage(std::get<PeerMessage>(msg.body));
+  absl::StatusOr<PbMessage> m = DecodePbMessage(std::get<PeerMessage>(msg.body), options_.tag);
   if (!m.ok()) {
     ++bad_messages_;
     return;
@@ -91,13 +91,10 @@ void PbNode::EndTurn() {
   if (stopped_) return;
   if (vs_.view().epoch != epoch_) OnNewView();
   DispatchWaiting();
-  if (primary_) {
-    ReplicateToBackups();
-    AdvanceCommit();
-    ReleaseHeld();
-  } else {
-    SendAck();
-  }
+  ReplicateToBackups();
+  AdvanceCommit();
+  ReleaseHeld();
+  if (!primary_) SendAck();
   store_->StartSync();
 }
 
@@ -113,28 +110,41 @@ void PbNode::Fail() {
 
 void PbNode::OnNewView() {
   const View& v = vs_.view();
-  const bool now_primary = v.primary() == config_.self && v.Admits(config_.self, vs_.nonce());
+  const bool now_member = v.Admits(config_.self, vs_.nonce());
+  const bool now_primary = now_member && v.primary() == config_.self;
   if (primary_ && !now_primary) FailHeld("no longer the primary");
+  if (!now_member) FailHeld("no longer a member");
   ++view_changes_;
   epoch_ = v.epoch;
   primary_ = now_primary;
-  // What this node committed as the primary of an older view is no measure in this one (its
-  // state may have been replaced since): the epoch counts afresh.
+  member_ = now_member;
+  // What this node committed in an older view is no measure in this one (its state may have
+  // been replaced since): the epoch counts afresh.
   committed_ = replicated_ = 0;
+  installed_ = primary_;
+  installed_lsn_ = store_->last_lsn();
   active_ = false;
   ack_due_ = false;
   acked_sent_ = 0;
   backups_.clear();
   buffer_.clear();
-  if (primary_) {
-    for (size_t i = 1; i < v.members.size(); ++i) {
-      Backup b;
-      b.id = v.members[i].id;
-      b.last_progress = env_.Now();
-      backups_.push_back(b);
-    }
-    if (backups_.empty()) Activate();
+  upstream_ = kNoNode;
+  std::vector<NodeId> downstream;
+  if (member_ && chain()) {
+    upstream_ = v.Predecessor(config_.self);
+    if (const NodeId next = v.Successor(config_.self); next != kNoNode) downstream.push_back(next);
+  } else if (primary_) {
+    for (size_t i = 1; i < v.members.size(); ++i) downstream.push_back(v.members[i].id);
+  } else if (member_) {
+    upstream_ = v.primary();
   }
+  for (NodeId id : downstream) {
+    Backup b;
+    b.id = id;
+    b.last_progress = env_.Now();
+    backups_.push_back(b);
+  }
+  if (primary_ && backups_.empty()) Activate();
   // Requests forwarded to a primary of an older view will not be answered by it.
   for (auto& [id, f] : forwarded_) {
     ClientReply reply;
@@ -196,26 +206,26 @@ void PbNode::Tick() {
     env_.Reply(it->second.handle, std::move(reply));
     it = forwarded_.erase(it);
   }
-  if (primary_) {
-    for (Backup& b : backups_) {
-      if (b.installed && b.acked < b.sent && now - b.last_progress > options_.retransmit) {
-        b.sent = b.acked;  // resend from the first write it has not acked.
-        b.last_progress = now;
-      }
+  for (Backup& b : backups_) {
+    if (b.installed && b.acked < b.sent && now - b.last_progress > options_.retransmit) {
+      b.sent = b.acked;  // resend from the first write it has not acked.
+      b.last_progress = now;
     }
-    Suspect();
-  } else if (active_ && now - last_ack_send_ > options_.retransmit) {
+  }
+  Suspect();
+  if (!primary_ && active_ && now - last_ack_send_ > options_.retransmit) {
     ack_due_ = true;  // a lost ack is repeated.
   }
 }
 
-// A backup that made no progress for a lapse is reported to the view service, which removes it.
+// A downstream member that made no progress for a lapse is reported to the view service, which
+// removes it.
 void PbNode::Suspect() {
   const Nanos now = env_.Now();
   NodeId suspect = kNoNode;
   for (const Backup& b : backups_) {
-    const bool behind = !b.installed || b.acked < store_->last_lsn();
-    if (behind && now - b.last_progress > options_.view.lapse) suspect = b.id;
+    const bool behind = !b.installed || b.acked < PassableLsn();
+    if (installed_ && behind && now - b.last_progress > options_.view.lapse) suspect = b.id;
   }
   vs_.ReportSuspect(suspect);
 }
@@ -242,18 +252,41 @@ void PbNode::Accept(Origin origin, Command cmd) {
   Route(Request{origin, std::move(cmd), env_.Now() + options_.request_timeout});
 }
 
+// Writes go to the primary (head); reads to the primary (pb), the tail (chain) or any member
+// (craq). A node that cannot serve a request forwards it once; a forwarded one is refused.
 void PbNode::Route(Request req) {
-  if (primary_) {
-    const bool read_only = IsReadOnly(req.cmd.op);
-    // A read needs the lease: no other primary can have acknowledged a write meanwhile.
+  const bool read_only = IsReadOnly(req.cmd.op);
+  if (read_only ? ServesReads() : primary_) {
+    // A read needs the lease: no other view can have acknowledged a write meanwhile.
     if (active_ && (!read_only || vs_.LeaseValid(epoch_))) return Serve(std::move(req));
     waiting_.push_back(std::move(req));
     return;
   }
-  if (req.origin.via != kNoNode) return ReplyError(req.origin, ReplyStatus::kTryAgain, "TRYAGAIN not the primary");
+  if (req.origin.via != kNoNode) {
+    return ReplyError(req.origin, ReplyStatus::kTryAgain,
+                      read_only ? "TRYAGAIN not the read server" : "TRYAGAIN not the primary");
+  }
   const View& v = vs_.view();
-  if (v.epoch != 0 && v.primary() != config_.self && vs_.ReadyMarked(v.epoch)) return Forward(std::move(req));
+  const NodeId to = read_only ? ReadTarget() : v.primary();
+  if (v.epoch != 0 && to != kNoNode && to != config_.self && vs_.ReadyMarked(v.epoch)) {
+    return Forward(to, std::move(req));
+  }
   waiting_.push_back(std::move(req));
+}
+
+bool PbNode::ServesReads() const {
+  if (!member_) return false;
+  switch (options_.reads) {
+    case PbReads::kTail: return backups_.empty();  // a chain member without a successor.
+    case PbReads::kCraq: return true;
+    default: return primary_;
+  }
+}
+
+NodeId PbNode::ReadTarget() const {
+  const View& v = vs_.view();
+  if (options_.reads == PbReads::kPrimary || v.members.empty()) return v.primary();
+  return v.members.back().id;
 }
 
 void PbNode::DispatchWaiting() {
@@ -267,9 +300,17 @@ void PbNode::Serve(Request req) {
   const int64_t now_ms = env_.Now() / kNanosPerMilli;
   const bool read_only = IsReadOnly(req.cmd.op);
   if (read_only) {
-    Result result = store_->Apply(req.cmd, now_ms);
     const uint64_t needs = ObservedLsn(req.cmd);
-    if (needs <= replicated_) {
+    const uint64_t clean = replicated_;  // durable here and downstream: committed.
+    if (needs > clean && options_.reads == PbReads::kCraq && !backups_.empty()) {
+      // A dirty key at a member before the tail: the tail answers with the committed version.
+      ++dirty_reads_;
+      if (req.origin.via != kNoNode) return ReplyError(req.origin, ReplyStatus::kTryAgain, "TRYAGAIN dirty key");
+      return Forward(ReadTarget(), std::move(req));
+    }
+    Result result = store_->Apply(req.cmd, now_ms);
+    if (needs <= clean) {
+      if (!backups_.empty() && options_.reads == PbReads::kCraq) ++clean_reads_;
       ClientReply reply;
       reply.result = std::move(result);
       return SendReply(req.origin, std::move(reply));
@@ -308,10 +349,10 @@ uint64_t PbNode::ObservedLsn(const Command& cmd) const {
   return lsn;
 }
 
-void PbNode::Forward(Request req) {
+void PbNode::Forward(NodeId to, Request req) {
   const uint64_t id = (forward_epoch_ << 32) | next_forward_id_++;
   forwarded_[id] = Forwarded{req.origin.handle, IsReadOnly(req.cmd.op), req.deadline};
-  SendClient(vs_.view().primary(), MessageType::kForwardRequest, ClientRequest{id, std::move(req.cmd)});
+  SendClient(to, MessageType::kForwardRequest, ClientRequest{id, std::move(req.cmd)});
 }
 
 void PbNode::OnForwardRequest(NodeId from, const ClientRequest& req) {
@@ -345,6 +386,7 @@ PbNode::Backup* PbNode::FindBackup(NodeId id) {
 void PbNode::SendInstall(Backup& b) {
   const Nanos now = env_.Now();
   if (now - b.last_send < options_.retransmit) return;
+  if (PassableLsn() < store_->last_lsn()) return;  // a chain member passes on only what it synced.
   b.last_send = now;
   std::string state;
   ByteWriter w(&state);
@@ -355,14 +397,14 @@ void PbNode::SendInstall(Backup& b) {
 }
 
 void PbNode::ReplicateToBackups() {
-  const uint64_t last = store_->last_lsn();
+  const uint64_t last = PassableLsn();
   for (Backup& b : backups_) {
     if (!b.installed) {
-      SendInstall(b);
+      if (installed_) SendInstall(b);
       continue;
     }
     if (!active_ || b.sent >= last) continue;
-    const uint64_t base = buffer_.empty() ? last : buffer_.front().lsn - 1;
+    const uint64_t base = buffer_.empty() ? store_->last_lsn() : buffer_.front().lsn - 1;
     if (b.sent < base) {  // what it needs is no longer buffered: transfer the state again.
       b.installed = false;
       b.last_progress = env_.Now();
@@ -370,7 +412,8 @@ void PbNode::ReplicateToBackups() {
       continue;
     }
     PbReplicate rep{epoch_, {}};
-    for (size_t i = b.sent - base; i < buffer_.size() && rep.entries.size() < kPbMaxEntriesPerSend; ++i) {
+    for (size_t i = b.sent - base;
+         i < buffer_.size() && buffer_[i].lsn <= last && rep.entries.size() < kPbMaxEntriesPerSend; ++i) {
       rep.entries.push_back(buffer_[i]);
     }
     if (b.acked >= b.sent) b.last_progress = env_.Now();  // a send into an empty pipeline.
@@ -390,7 +433,7 @@ void PbNode::TrimBuffer() {
 
 void PbNode::OnInstallAck(NodeId from, const PbInstallAck& m) {
   Backup* b = FindBackup(from);
-  if (!primary_ || m.epoch != epoch_ || b == nullptr) {
+  if (m.epoch != epoch_ || b == nullptr) {
     ++fenced_;
     return;
   }
@@ -400,19 +443,32 @@ void PbNode::OnInstallAck(NodeId from, const PbInstallAck& m) {
     b->sent = b->acked;
     b->last_progress = env_.Now();
   }
-  if (!active_ && std::all_of(backups_.begin(), backups_.end(), [](const Backup& x) { return x.installed; })) {
-    Activate();
+  if (!active_ && installed_ && DownstreamInstalled()) {
+    if (primary_) return Activate();
+    AckInstall();
   }
+}
+
+bool PbNode::DownstreamInstalled() const {
+  return std::all_of(backups_.begin(), backups_.end(), [](const Backup& x) { return x.installed; });
+}
+
+// Below the primary: this member and everything after it hold the epoch's state durably.
+void PbNode::AckInstall() {
+  active_ = true;
+  acked_sent_ = installed_lsn_;
+  last_ack_send_ = env_.Now();
+  Send(upstream_, PbInstallAck{epoch_, installed_lsn_});
 }
 
 void PbNode::OnAck(NodeId from, const PbAck& m) {
   Backup* b = FindBackup(from);
-  if (!primary_ || m.epoch != epoch_ || b == nullptr) {
+  if (m.epoch != epoch_ || b == nullptr) {
     ++fenced_;
     return;
   }
   if (!b->installed || m.lsn <= b->acked) return;
-  // Within an epoch a backup holds a prefix of this primary's log, so its ack is the truth.
+  // Within an epoch a downstream member holds a prefix of this node's log, so its ack is the truth.
   b->acked = std::min(m.lsn, store_->last_lsn());
   b->sent = std::max(b->sent, b->acked);
   b->last_progress = env_.Now();
@@ -457,19 +513,20 @@ void PbNode::FailHeld(const char* why) {
 
 // --- Backup -----------------------------------------------------------------------------------
 
-bool PbNode::FromMyPrimary(NodeId from, uint64_t epoch) const {
+bool PbNode::FromUpstream(NodeId from, uint64_t epoch) const {
   const View& v = vs_.view();
-  return !primary_ && epoch == epoch_ && epoch == v.epoch && from == v.primary() && v.Admits(config_.self, vs_.nonce());
+  return upstream_ != kNoNode && from == upstream_ && epoch == epoch_ && epoch == v.epoch &&
+         v.Admits(config_.self, vs_.nonce());
 }
 
 void PbNode::OnInstall(NodeId from, const PbInstall& m) {
-  if (!FromMyPrimary(from, m.epoch)) {
+  if (!FromUpstream(from, m.epoch)) {
     ++fenced_;
     return;
   }
-  // Within an epoch a backup's state is a prefix of the primary's: a transfer of an older point
+  // Within an epoch a member's state is a prefix of its upstream's: a transfer of an older point
   // than it holds changes nothing (its state never goes back).
-  if (!active_ || store_->last_lsn() < m.lsn) {
+  if (!installed_ || store_->last_lsn() < m.lsn) {
     ByteReader r(m.state);
     absl::StatusOr<KvState> state = KvState::DecodeSnapshot(r);
     if (!state.ok() || !r.done()) {
@@ -478,15 +535,22 @@ void PbNode::OnInstall(NodeId from, const PbInstall& m) {
     }
     if (absl::Status s = store_->InstallState(*std::move(state), m.lsn); !s.ok()) return Fail();
     ++installs_done_;
+    installed_lsn_ = m.lsn;
+    buffer_.clear();
+    active_ = false;  // what is downstream holds none of the new state: it is installed afresh.
+    for (Backup& b : backups_) {
+      b.installed = false;
+      b.last_progress = env_.Now();
+    }
+    all_keys_lsn_ = m.lsn;  // reads here wait until the installed state is replicated below.
+    key_lsn_.clear();
   }
-  active_ = true;
-  acked_sent_ = m.lsn;
-  last_ack_send_ = env_.Now();
-  Send(from, PbInstallAck{epoch_, m.lsn});
+  installed_ = true;
+  if (DownstreamInstalled()) AckInstall();
 }
 
 void PbNode::OnReplicate(NodeId from, const PbReplicate& m) {
-  if (!FromMyPrimary(from, m.epoch) || !active_) {
+  if (!FromUpstream(from, m.epoch) || !installed_) {
     ++fenced_;
     return;
   }
@@ -499,27 +563,33 @@ void PbNode::OnReplicate(NodeId from, const PbReplicate& m) {
     }
     store_->Apply(e.command, e.now_ms);
     if (failed()) return;
+    NoteWrite(e.command, e.lsn);
+    if (!backups_.empty()) buffer_.push_back(e);
   }
   ack_due_ = true;
 }
 
-// A backup acks only what its disk has synced.
+// A member acks only what its disk has synced and, in a chain, what its successor acked.
 void PbNode::SendAck() {
-  if (!active_) return;
-  const uint64_t durable = DurableLsn();
-  if (durable <= acked_sent_ && !ack_due_) return;
-  if (durable < acked_sent_) return;
+  if (!active_ || upstream_ == kNoNode) return;
+  const uint64_t acked = replicated_;
+  if (acked <= acked_sent_ && !ack_due_) return;
+  if (acked < acked_sent_) return;
   ack_due_ = false;
-  acked_sent_ = durable;
+  acked_sent_ = acked;
   last_ack_send_ = env_.Now();
-  Send(vs_.view().primary(), PbAck{epoch_, durable});
+  Send(upstream_, PbAck{epoch_, acked});
 }
 
 // --- Reports ----------------------------------------------------------------------------------
 
 NodeStatus PbNode::Status() const {
   NodeStatus s;
-  s.role = primary_ ? "primary" : (active_ ? "backup" : "idle");
+  if (!chain()) {
+    s.role = primary_ ? "primary" : (active_ ? "backup" : "idle");
+  } else {
+    s.role = primary_ ? "head" : (!active_ ? "idle" : (backups_.empty() ? "tail" : "middle"));
+  }
   s.leads = primary_ && active_;
   s.term = epoch_;
   s.leader = vs_.view().primary();
@@ -532,8 +602,9 @@ NodeStatus PbNode::Status() const {
 
 std::vector<std::pair<std::string, std::string>> PbNode::Info() const {
   return {
-      {"policy", "pb"},
-      {"mode", options_.mode == PbMode::kSync ? "sync" : "async"},
+      {"policy", options_.name},
+      {"mode", chain() ? (options_.reads == PbReads::kCraq ? "craq" : "tail")
+                       : (options_.mode == PbMode::kSync ? "sync" : "async")},
       {"node_id", absl::StrCat(config_.self)},
       {"role", Status().role},
       {"epoch", absl::StrCat(epoch_)},
@@ -546,6 +617,8 @@ std::vector<std::pair<std::string, std::string>> PbNode::Info() const {
       {"installs_sent", absl::StrCat(installs_sent_)},
       {"installs_done", absl::StrCat(installs_done_)},
       {"fenced_messages", absl::StrCat(fenced_)},
+      {"craq_clean_reads", absl::StrCat(clean_reads_)},
+      {"craq_dirty_reads", absl::StrCat(dirty_reads_)},
       {"bad_messages", absl::StrCat(bad_messages_)},
       {"storage_error", stopped_ ? "yes" : "none"},
   };

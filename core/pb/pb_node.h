@@ -12,6 +12,21 @@
 // served by the primary under its lease, once the writes they could observe are committed.
 // Every message carries the epoch; a node acts only on messages of its own epoch (fencing).
 // A storage failure stops the node: it answers what it holds and withdraws from the view.
+//
+// The same node runs chain replication (core/chain: topology kChain): the order of the view is
+// the chain, members[0] its head. Each member receives from its predecessor (`upstream`) and
+// sends to its successor (its one `downstream`); the epoch's state transfer runs hop by hop (a
+// member installs its successor once it is installed itself, and acks its own install upstream
+// once everything below it is installed: the head then knows the whole chain holds its state).
+// A member passes a write on only after its own sync, so whatever a member holds is durable at
+// every member before it, and the tail's sync is the commit point; acks travel back up the
+// chain (each member acks the smaller of its own durable LSN and its successor's ack), so every
+// member knows what is committed. The head answers writes once its successor's ack covers them.
+// Reads: at the tail once its disk covers the writes they observe (reads=tail); or at any member
+// for keys whose last write there is committed, a dirty key going to the tail (reads=craq).
+// A view change (head, middle or tail failure, or a restart) starts the next epoch with the
+// same hop-by-hop transfer: the predecessor of a failed member sends its whole state, which
+// includes what the failed member had not passed on; a new tail commits what it holds.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +55,16 @@ inline constexpr size_t kPbMaxBuffered = 100'000;  // beyond, a lagging backup g
 inline constexpr size_t kPbForwardDedupWindow = 65'536;
 
 enum class PbMode : uint8_t { kSync, kAsync };
+enum class PbTopology : uint8_t { kStar, kChain };
+enum class PbReads : uint8_t { kPrimary, kTail, kCraq };  // kTail and kCraq: chain only.
 
 struct PbOptions {
   PbMode mode = PbMode::kSync;
+  PbTopology topology = PbTopology::kStar;
+  PbReads reads = PbReads::kPrimary;
+  uint8_t tag = kPbPolicyTag;  // of every peer message, the view service's included.
+  const char* name = "pb";     // in INFO.
+  const char* file_prefix = kPbFilePrefix;
   ViewServiceOptions view;
   Nanos retransmit = Millis(100);        // resend what a backup has not acked after this long.
   Nanos request_timeout = Millis(1500);  // below the clients' timeout: they hear an answer.
@@ -104,6 +126,11 @@ class PbNode final : public Node {
 
   bool failed() const { return store_ != nullptr && !store_->failure().ok(); }
   uint64_t DurableLsn() const { return store_->last_lsn() - (store_->write_mark() - store_->durable_mark()); }
+  bool chain() const { return options_.topology == PbTopology::kChain; }
+  // What may go downstream: a chain member passes on only what it has synced.
+  uint64_t PassableLsn() const { return chain() ? DurableLsn() : store_->last_lsn(); }
+  bool ServesReads() const;
+  NodeId ReadTarget() const;
   void Send(NodeId to, const PbMessage& m);
   void SendClient(NodeId to, MessageType type, MessageBody body);
   void SendReply(const Origin& origin, ClientReply reply);
@@ -117,7 +144,7 @@ class PbNode final : public Node {
   void Accept(Origin origin, Command cmd);
   void Route(Request req);
   void Serve(Request req);
-  void Forward(Request req);
+  void Forward(NodeId to, Request req);
   void OnForwardRequest(NodeId from, const ClientRequest& req);
   void OnForwardReply(const ClientReply& reply);
   void DispatchWaiting();
@@ -133,8 +160,10 @@ class PbNode final : public Node {
   Backup* FindBackup(NodeId id);
   void OnInstallAck(NodeId from, const PbInstallAck& m);
   void OnAck(NodeId from, const PbAck& m);
-  // Backup.
-  bool FromMyPrimary(NodeId from, uint64_t epoch) const;
+  // Backup or chain member below the head.
+  bool FromUpstream(NodeId from, uint64_t epoch) const;
+  bool DownstreamInstalled() const;
+  void AckInstall();
   void OnInstall(NodeId from, const PbInstall& m);
   void OnReplicate(NodeId from, const PbReplicate& m);
   void SendAck();
@@ -147,18 +176,22 @@ class PbNode final : public Node {
   std::unique_ptr<KvStore> store_;
   bool stopped_ = false;  // storage failed: serves nothing until restarted.
 
-  uint64_t epoch_ = 0;       // the view this node acts in.
-  bool primary_ = false;     // the primary of epoch_, admitted with this incarnation's nonce.
-  bool active_ = false;      // primary: the epoch's state transfer is done; backup: installed.
-  uint64_t committed_ = 0;   // primary: writes up to here may be acknowledged.
-  uint64_t replicated_ = 0;  // primary: writes up to here are durable at every member.
-  std::vector<Backup> backups_;
-  std::deque<PbEntry> buffer_;  // primary: entries some backup may still need.
+  uint64_t epoch_ = 0;         // the view this node acts in.
+  bool primary_ = false;       // the primary of epoch_, admitted with this incarnation's nonce.
+  bool member_ = false;        // a member of epoch_, admitted with this incarnation's nonce.
+  NodeId upstream_ = kNoNode;  // whom it receives from (kNoNode: the primary or head).
+  bool installed_ = false;     // holds the epoch's state (the primary from the start).
+  uint64_t installed_lsn_ = 0;
+  bool active_ = false;          // installed, and so is everything downstream (transitively).
+  uint64_t committed_ = 0;       // primary: writes up to here may be acknowledged.
+  uint64_t replicated_ = 0;      // writes up to here are durable here and everywhere downstream.
+  std::vector<Backup> backups_;  // downstream: the primary's backups, or a chain member's successor.
+  std::deque<PbEntry> buffer_;   // entries some downstream member may still need.
   std::deque<Held> held_;
   std::vector<Request> waiting_;
-  absl::flat_hash_map<std::string, uint64_t> key_lsn_;  // primary: last write per key not committed.
+  absl::flat_hash_map<std::string, uint64_t> key_lsn_;  // last write per key not yet replicated.
   uint64_t all_keys_lsn_ = 0;
-  uint64_t acked_sent_ = 0;  // backup: the last LSN acked to the primary.
+  uint64_t acked_sent_ = 0;  // the last LSN acked upstream.
   bool ack_due_ = false;
   Nanos last_ack_send_ = 0;
 
@@ -171,7 +204,9 @@ class PbNode final : public Node {
   uint64_t view_changes_ = 0;
   uint64_t installs_sent_ = 0;
   uint64_t installs_done_ = 0;
-  uint64_t fenced_ = 0;  // messages refused for their epoch.
+  uint64_t fenced_ = 0;       // messages refused for their epoch.
+  uint64_t clean_reads_ = 0;  // craq: reads a non-tail member answered itself.
+  uint64_t dirty_reads_ = 0;  // craq: reads of a dirty key sent to the tail.
   uint64_t bad_messages_ = 0;
 };
 

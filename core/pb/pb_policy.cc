@@ -5,18 +5,12 @@
 #include "core/pb/pb_node.h"
 
 namespace kvlab::core {
-namespace {
 
 // The largest clock error between two nodes the lease rule allows for: the simulator's clock
 // faults jump a clock forward by up to 200 ms and drift it by up to 200 ppm.
 constexpr Nanos kPbMaxClockError = Millis(250);
 
-// The view service runs on raft over every node: it needs a majority.
-int Minority(int nodes) { return (nodes - 1) / 2; }
-
-Consistency PromiseFor(const PolicyParams& params) {
-  return params.Choice("mode") == "async" ? Consistency::kLinearizableUntilFailover : Consistency::kLinearizable;
-}
+int ViewMinority(int nodes) { return (nodes - 1) / 2; }
 
 ViewServiceOptions ViewOptionsFrom(const PolicyParams& params) {
   ViewServiceOptions o;
@@ -29,24 +23,26 @@ ViewServiceOptions ViewOptionsFrom(const PolicyParams& params) {
 // A lease must run out before the view service can install a view without its holder (see
 // core/view/view_service.h): lapse > lease + how long a deposed view leader may still grant
 // leases + clock error; and leases must be renewed several times within one.
-absl::Status CheckPbParams(const PolicyParams& params) {
+absl::Status CheckViewParams(const PolicyParams& params, std::string_view policy) {
+  const std::string p(policy);
   const ViewServiceOptions o = ViewOptionsFrom(params);
   const Nanos need = o.lease + (o.raft.election_max - o.raft.election_min) + o.raft.tick() + kPbMaxClockError;
   if (o.lapse <= need) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "pb.lapse_ms=", o.lapse / kNanosPerMilli, ": must exceed pb.lease_ms plus ", (need - o.lease) / kNanosPerMilli,
-        " ms (a deposed view leader's grace and the clock error): above ", need / kNanosPerMilli));
+    return absl::InvalidArgumentError(absl::StrCat(p, ".lapse_ms=", o.lapse / kNanosPerMilli, ": must exceed ", p,
+                                                   ".lease_ms plus ", (need - o.lease) / kNanosPerMilli,
+                                                   " ms (a deposed view leader's grace and the clock error): above ",
+                                                   need / kNanosPerMilli));
   }
   if (3 * o.heartbeat > o.lease) {
     return absl::InvalidArgumentError(
-        absl::StrCat("pb.heartbeat_ms=", o.heartbeat / kNanosPerMilli, ": at most a third of pb.lease_ms"));
+        absl::StrCat(p, ".heartbeat_ms=", o.heartbeat / kNanosPerMilli, ": at most a third of ", p, ".lease_ms"));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> InspectPb(Disk& disk) {
+absl::StatusOr<std::string> InspectViewStore(Disk& disk, const char* file_prefix) {
   KvStoreOptions o{.fsync = false};
-  o.file_prefix = kPbFilePrefix;
+  o.file_prefix = file_prefix;
   absl::StatusOr<std::unique_ptr<KvStore>> store = KvStore::Open(disk, o);
   if (!store.ok()) return store.status();
   const KvStoreStats& s = (*store)->stats();
@@ -54,20 +50,47 @@ absl::StatusOr<std::string> InspectPb(Disk& disk) {
                       s.snapshot_lsn, ", ", s.recovered_records, " records replayed)");
 }
 
-absl::StatusOr<PeerMessage> ReencodePb(const PeerMessage& m) {
-  if (m.policy == kPbPolicyTag && m.kind == kViewHeartbeatKind) {
+absl::StatusOr<PeerMessage> ReencodeViewPeer(const PeerMessage& m, uint8_t tag) {
+  if (m.policy == tag && m.kind == kViewHeartbeatKind) {
     absl::StatusOr<ViewHeartbeat> hb = DecodeViewHeartbeat(m);
     if (!hb.ok()) return hb.status();
-    return EncodeViewHeartbeat(kPbPolicyTag, *hb);
+    return EncodeViewHeartbeat(tag, *hb);
   }
-  if (m.policy == kPbPolicyTag && m.kind == kViewLeaseKind) {
+  if (m.policy == tag && m.kind == kViewLeaseKind) {
     absl::StatusOr<ViewLease> l = DecodeViewLease(m);
     if (!l.ok()) return l.status();
-    return EncodeViewLease(kPbPolicyTag, *l);
+    return EncodeViewLease(tag, *l);
   }
-  absl::StatusOr<PbMessage> decoded = DecodePbMessage(m);
+  absl::StatusOr<PbMessage> decoded = DecodePbMessage(m, tag);
   if (!decoded.ok()) return decoded.status();
-  return EncodePbMessage(*decoded);
+  return EncodePbMessage(*decoded, tag);
+}
+
+PolicyInfo ViewPolicyBase() {
+  PolicyInfo p;
+  p.default_nodes = 3;
+  p.min_nodes = 1;
+  p.max_nodes = static_cast<int>(kRaftMaxMembers);
+  p.promise = Consistency::kLinearizable;
+  p.durable = true;
+  p.max_faulty = ViewMinority;
+  p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
+  p.params = ViewParams();
+  return p;
+}
+
+std::vector<ParamSpec> ViewParams() {
+  return {
+      IntParam("heartbeat_ms", "50", 1, 10'000, "period of a node's heartbeat (lease renewal) to the view leader"),
+      IntParam("lease_ms", "300", 3, 60'000, "a node's lease after a heartbeat the view leader answered"),
+      IntParam("lapse_ms", "1000", 10, 600'000, "the view leader removes a member silent this long"),
+  };
+}
+
+namespace {
+
+Consistency PromiseFor(const PolicyParams& params) {
+  return params.Choice("mode") == "async" ? Consistency::kLinearizableUntilFailover : Consistency::kLinearizable;
 }
 
 absl::StatusOr<std::unique_ptr<Node>> MakePb(const NodeConfig& config, const PolicyParams& params, Env& env) {
@@ -78,33 +101,24 @@ absl::StatusOr<std::unique_ptr<Node>> MakePb(const NodeConfig& config, const Pol
 }
 
 PolicyInfo MakeInfo() {
-  PolicyInfo p;
+  PolicyInfo p = ViewPolicyBase();
   p.name = "pb";
   p.tag = kPbPolicyTag;
   p.description =
       "primary-backup (sync: ack after every backup's sync; async: after the primary's), reconfigured by a view "
       "service on raft";
-  p.default_nodes = 3;
-  p.min_nodes = 1;
-  p.max_nodes = static_cast<int>(kRaftMaxMembers);
   // sync (the default) is linearizable; async only until a failover (PromiseFor).
-  p.promise = Consistency::kLinearizable;
   p.promise_for = PromiseFor;
-  p.durable = true;
-  p.max_faulty = Minority;
-  p.survives = {"crash", "partition", "disk", "clock", "network", "random"};
   p.log_file = kPbWalFile;
   p.snapshot_file = kPbSnapshotFile;
-  p.inspect = InspectPb;
-  p.params = {
+  p.inspect = [](Disk& disk) { return InspectViewStore(disk, kPbFilePrefix); };
+  p.params.insert(
+      p.params.begin(),
       ChoiceParam("mode", "sync", {"sync", "async"},
-                  "sync: acknowledge after every backup synced the write; async: after the primary's own sync"),
-      IntParam("heartbeat_ms", "50", 1, 10'000, "period of a node's heartbeat (lease renewal) to the view leader"),
-      IntParam("lease_ms", "300", 3, 60'000, "a node's lease after a heartbeat the view leader answered"),
-      IntParam("lapse_ms", "1000", 10, 600'000, "the view leader removes a member silent this long"),
-  };
-  p.check_params = CheckPbParams;
-  p.reencode_peer = ReencodePb;
+                  "sync: acknowledge after every backup synced the write; async: after the primary's own sync"));
+  p.check_params = [](const PolicyParams& params) { return CheckViewParams(params, "pb"); };
+  p.reencode_peer = [](const PeerMessage& m) { return ReencodeViewPeer(m, kPbPolicyTag); };
+  p.control_message = [](const PeerMessage& m) { return IsViewServiceMessage(m, kPbPolicyTag); };
   p.make = MakePb;
   return p;
 }

@@ -69,6 +69,10 @@ struct PolicyInfo {
   // messages). Any bytes give a message or an error, never a crash; what decodes re-encodes to a
   // message that decodes equal. The peer fuzz target and the conformance tests drive it.
   absl::StatusOr<PeerMessage> (*reencode_peer)(const PeerMessage& m) = nullptr;
+  // Optional: true for a peer message of its configuration service rather than its data path
+  // (pb and chain: the view service's raft, heartbeats and leases); messages per write count
+  // these apart.
+  bool (*control_message)(const PeerMessage& m) = nullptr;
   // Relations between parameters that their bounds cannot express (optional).
   absl::Status (*check_params)(const PolicyParams& params) = nullptr;
   NodeFactory make = nullptr;

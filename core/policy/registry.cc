@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "core/abd/abd_policy.h"
 #include "core/assert.h"
+#include "core/chain/chain_policy.h"
 #include "core/pb/pb_policy.h"
 #include "core/quorum/quorum_policy.h"
 #include "core/raft/raft_policy.h"
@@ -17,8 +18,8 @@ namespace kvlab::core {
 
 const std::vector<const PolicyInfo*>& Policies() {
   static const std::vector<const PolicyInfo*>* const policies = [] {
-    auto* list =
-        new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(), &PbPolicy(), &AbdPolicy(), &QuorumPolicy()};
+    auto* list = new std::vector<const PolicyInfo*>{&SinglePolicy(), &RaftPolicy(),   &PbPolicy(),
+                                                    &AbdPolicy(),    &QuorumPolicy(), &ChainPolicy()};
     for (size_t i = 0; i < list->size(); ++i) {
       for (size_t j = 0; j < i; ++j) {
         KV_ASSERT((*list)[i]->name != (*list)[j]->name && (*list)[i]->tag != (*list)[j]->tag);

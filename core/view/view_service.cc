@@ -101,6 +101,11 @@ bool ViewService::OnTimer(TimerToken token) {
   return true;
 }
 
+bool IsViewServiceMessage(const PeerMessage& m, uint8_t tag) {
+  if (m.policy != tag) return m.policy == kRaftPolicyTag;
+  return m.kind == kViewHeartbeatKind || m.kind == kViewLeaseKind;
+}
+
 bool ViewService::OnSyncDone(SyncToken token, const absl::Status& status) {
   if ((token & kViewTokenBit) == 0) return false;
   if (raft_ != nullptr) raft_->OnSyncDone(token & ~kViewTokenBit, status);
@@ -131,7 +136,9 @@ void ViewService::OnHeartbeat(NodeId from, const ViewHeartbeat& hb) {
   if (std::find(config_.members.begin(), config_.members.end(), from) == config_.members.end()) return;
   heard_[from] = Heard{env_.Now(), hb.nonce};
   if (hb.ready_epoch != 0) ready_reports_[from] = hb.ready_epoch;
-  if (hb.suspect != kNoNode && hb.suspect != from && from == view_.primary() && view_.Admits(from, hb.nonce)) {
+  // The primary may report any member, a chain member its successor.
+  const bool may_suspect = from == view_.primary() || view_.Successor(from) == hb.suspect;
+  if (hb.suspect != kNoNode && hb.suspect != from && may_suspect && view_.Admits(from, hb.nonce)) {
     suspects_[hb.suspect] = env_.Now();
   }
   if (view_in_flight_ || view_.epoch == 0) return;

@@ -64,6 +64,9 @@ PeerMessage EncodeViewHeartbeat(uint8_t tag, const ViewHeartbeat& m);
 PeerMessage EncodeViewLease(uint8_t tag, const ViewLease& m);
 absl::StatusOr<ViewHeartbeat> DecodeViewHeartbeat(const PeerMessage& m);
 absl::StatusOr<ViewLease> DecodeViewLease(const PeerMessage& m);
+// True for the view service's own traffic in a group whose policy uses `tag`: its raft's
+// messages and the heartbeats and lease grants.
+bool IsViewServiceMessage(const PeerMessage& m, uint8_t tag);
 
 class ViewService {
  public:

@@ -17,10 +17,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "net/resp_reply.h"
 
 namespace kvlab::real::testing {
@@ -273,6 +277,28 @@ inline void RaiseOwnFileLimit() {
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
   }
+}
+
+// The `kvlab_*` fields of INFO replication, without the prefix; empty if the node does not answer.
+inline std::map<std::string, std::string> KvlabInfo(int port) {
+  std::map<std::string, std::string> fields;
+  RespClient client(port);
+  if (!client.connected()) return fields;
+  std::optional<net::RespValue> reply = client.Call({"INFO", "replication"});
+  if (!reply || reply->IsError()) return fields;
+  for (absl::string_view line : absl::StrSplit(reply->str, "\r\n", absl::SkipEmpty())) {
+    if (!absl::ConsumePrefix(&line, "kvlab_")) continue;
+    std::vector<std::string> kv = absl::StrSplit(line, absl::MaxSplits(':', 1));
+    if (kv.size() == 2) fields[kv[0]] = kv[1];
+  }
+  return fields;
+}
+
+// A numeric field of KvlabInfo; 0 if absent.
+inline uint64_t InfoField(const std::map<std::string, std::string>& info, const std::string& name) {
+  uint64_t v = 0;
+  auto it = info.find(name);
+  return it != info.end() && absl::SimpleAtoi(it->second, &v) ? v : 0;
 }
 
 inline bool HaveProgram(const std::string& name) { return RunShell("command -v " + name + " >/dev/null 2>&1") == 0; }

@@ -32,6 +32,7 @@ namespace kvlab::real {
 namespace {
 
 using testing::FreeBasePort;
+using testing::InfoField;
 using testing::kPeerPortOffset;
 using testing::NodeProcess;
 using testing::TempDir;
@@ -41,27 +42,6 @@ constexpr int kNodes = 3;
 constexpr auto kPollInterval = std::chrono::milliseconds(20);  // between two polls of a condition.
 
 void PollPause() { poll(nullptr, 0, static_cast<int>(kPollInterval.count())); }
-
-// The `kvlab_*` fields of INFO replication, without the prefix; empty if the node does not answer.
-std::map<std::string, std::string> RaftInfo(int port) {
-  std::map<std::string, std::string> fields;
-  testing::RespClient client(port);
-  if (!client.connected()) return fields;
-  std::optional<net::RespValue> reply = client.Call({"INFO", "replication"});
-  if (!reply || reply->IsError()) return fields;
-  for (absl::string_view line : absl::StrSplit(reply->str, "\r\n", absl::SkipEmpty())) {
-    if (!absl::ConsumePrefix(&line, "kvlab_")) continue;
-    std::vector<std::string> kv = absl::StrSplit(line, absl::MaxSplits(':', 1));
-    if (kv.size() == 2) fields[kv[0]] = kv[1];
-  }
-  return fields;
-}
-
-uint64_t Field(const std::map<std::string, std::string>& info, const std::string& name) {
-  uint64_t v = 0;
-  auto it = info.find(name);
-  return it != info.end() && absl::SimpleAtoi(it->second, &v) ? v : 0;
-}
 
 class RaftFailoverTest : public ::testing::Test {
  protected:
@@ -91,8 +71,8 @@ class RaftFailoverTest : public ::testing::Test {
     while (Clock::now() < deadline) {
       for (int i = 0; i < kNodes; ++i) {
         if (i == except) continue;
-        const auto info = RaftInfo(Port(i));
-        if (info.count("role") && info.at("role") == "leader" && Field(info, "term") > min_term) return i;
+        const auto info = testing::KvlabInfo(Port(i));
+        if (info.count("role") && info.at("role") == "leader" && InfoField(info, "term") > min_term) return i;
       }
       PollPause();
     }
@@ -147,7 +127,7 @@ std::vector<std::string> LostWrites(const std::vector<workloads::HistoryOp>& his
 TEST_F(RaftFailoverTest, LeaderKilledMidRunLosesNoAcknowledgedWriteAndCatchesUpAfterRestart) {
   const int old_leader = WaitLeader(-1, 0);
   ASSERT_GE(old_leader, 0) << "no leader elected";
-  const uint64_t old_term = Field(RaftInfo(Port(old_leader)), "term");
+  const uint64_t old_term = InfoField(testing::KvlabInfo(Port(old_leader)), "term");
 
   const workloads::Scenario scenario = FailoverMixed();
   BenchOptions options;
@@ -164,7 +144,8 @@ TEST_F(RaftFailoverTest, LeaderKilledMidRunLosesNoAcknowledgedWriteAndCatchesUpA
   // Mid-run: the preload (one write per key) is applied and the measured run has written more.
   const uint64_t mid_run = scenario.keys + 150;
   const auto deadline = Clock::now() + testing::kDeadline;
-  while (Field(RaftInfo(Port(old_leader)), "applied_index") < mid_run && !bench_done && Clock::now() < deadline) {
+  while (InfoField(testing::KvlabInfo(Port(old_leader)), "applied_index") < mid_run && !bench_done &&
+         Clock::now() < deadline) {
     PollPause();
   }
   EXPECT_FALSE(bench_done) << "the run ended before the crash";
@@ -203,8 +184,8 @@ TEST_F(RaftFailoverTest, LeaderKilledMidRunLosesNoAcknowledgedWriteAndCatchesUpA
   uint64_t commit = 0, applied = 0;
   const auto catch_up_deadline = Clock::now() + testing::kDeadline;
   while (Clock::now() < catch_up_deadline) {
-    commit = Field(RaftInfo(Port(leader)), "commit_index");
-    applied = Field(RaftInfo(Port(old_leader)), "applied_index");
+    commit = InfoField(testing::KvlabInfo(Port(leader)), "commit_index");
+    applied = InfoField(testing::KvlabInfo(Port(old_leader)), "applied_index");
     if (commit > mid_run && applied >= commit) break;
     PollPause();
   }

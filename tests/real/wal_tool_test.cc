@@ -114,7 +114,8 @@ TEST(WalToolTest, FlippedBitInTheRaftLogIsCorrupt) {
     core::RaftStorage storage(*disk, /*fsync=*/true);
     ASSERT_TRUE(storage.Recover().ok());
     for (uint64_t i = 1; i <= kRecords; ++i) {
-      core::RaftEntry e{.term = 1, .index = i, .now_ms = 1, .noop = false, .command = core::Command::Put("k", "v")};
+      core::RaftEntry e{
+          .term = 1, .index = i, .now_ms = 1, .noop = false, .config = {}, .command = core::Command::Put("k", "v")};
       ASSERT_TRUE(storage.AppendEntry(e).ok());
     }
     ASSERT_TRUE(storage.Sync().ok());
