@@ -19,7 +19,11 @@ RealEnv::RealEnv(core::NodeId self, net::EventLoop& loop, core::Disk& disk, uint
 // The turn's cached clock: every request of a turn sees the same time, read once per turn.
 core::Nanos RealEnv::Now() { return loop_.TurnNow() + clock_offset_; }
 
+// The runtime stamps the frame's sender and receiver, as the simulator does: a policy may leave
+// them unset (the peer link refuses a frame whose ids do not match the connection).
 void RealEnv::Send(core::NodeId to, core::Message msg) {
+  msg.from = self_;
+  msg.to = to;
   if (!send_) {
     ++dropped_messages_;
     return;
