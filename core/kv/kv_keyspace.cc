@@ -112,8 +112,9 @@ Result KvState::ReadRandomKey(const Command& cmd, int64_t now_ms) const {
   const std::string* above = nullptr;
   const std::string* lowest = nullptr;
   uint64_t above_h = 0, lowest_h = 0;
-  for (const auto& [key, entry] : map_) {
-    if (Expired(entry, now_ms)) continue;
+  for (const auto& kv : map_) {
+    if (Expired(kv.second, now_ms)) continue;
+    const std::string& key = kv.first;  // a named reference: clang 14 cannot capture a structured binding.
     const uint64_t h = ScanHash(key);
     auto better = [&](const std::string* cur, uint64_t cur_h) {
       return cur == nullptr || h < cur_h || (h == cur_h && key < *cur);
