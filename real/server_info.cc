@@ -62,7 +62,10 @@ std::string Field(const std::vector<std::pair<std::string, std::string>>& info, 
 }  // namespace
 
 NodeServer::InfoFields NodeServer::MemoryInfo() const {
-  const uint64_t used = AllocatedBytes(), rss = ResidentBytes();
+  const uint64_t rss = ResidentBytes();
+  // A sanitizer's allocator keeps no glibc statistics (mallinfo2 reads 0): report the resident
+  // size then, so used_memory is never a false 0.
+  const uint64_t allocated = AllocatedBytes(), used = allocated > 0 ? allocated : rss;
   return {{"used_memory", absl::StrCat(used)},
           {"used_memory_human", Human(used)},
           {"used_memory_rss", absl::StrCat(rss)},

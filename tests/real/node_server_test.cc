@@ -63,7 +63,7 @@ TEST_F(NodeServerTest, ServesKeyValueAndServerCommands) {
   EXPECT_EQ(Str(c, {"HELLO", "2"}), "<array 14>");
   EXPECT_EQ(Str(c, {"CLIENT", "SETNAME", "me"}), "OK");
   EXPECT_EQ(Str(c, {"CLIENT", "GETNAME"}), "me");
-  EXPECT_EQ(Str(c, {"COMMAND", "DOCS"}), "<array 0>");
+  EXPECT_NE(Str(c, {"COMMAND", "DOCS"}), "<array 0>");  // the command table's docs (CommandTableTest).
   EXPECT_EQ(Str(c, {"CONFIG", "GET", "appendonly"}), "<array 2>");
   EXPECT_EQ(Str(c, {"GET"}), "-ERR wrong number of arguments for 'get' command");
   EXPECT_EQ(Str(c, {"NOSUCH", "x"}), "-ERR unknown command 'NOSUCH', with args beginning with: 'x' ");
