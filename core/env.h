@@ -54,6 +54,7 @@ class Env {
   // Best effort: the message may be lost, delayed, duplicated or reordered. Messages sent during
   // a turn leave when the turn ends (after Node::EndTurn). A policy holds back the ones that vouch
   // for durable state itself, and sends them in the turn whose Node::OnSyncDone covers that state.
+  // The Env stamps msg.from (this node) and msg.to (`to`): a policy need not set them.
   virtual void Send(NodeId to, Message msg) = 0;
   // Fires Node::OnTimer(token) once, `delay` from now on this node's clock. Timers cannot be
   // cancelled: the core ignores tokens it no longer cares about.

@@ -89,22 +89,21 @@ void RaftNode::UseConfiguration(std::vector<RaftMember> members, uint64_t index)
   peers_ = std::move(peers);
 }
 
-const std::vector<RaftMember>& RaftNode::ConfigurationAt(uint64_t index) const {
+uint64_t RaftNode::ConfigIndexAt(uint64_t index) const {
   for (uint64_t i = std::min(index, log_.last_index()); i > log_.base_index(); --i) {
-    if (!log_.At(i).config.empty()) return log_.At(i).config;
+    if (!log_.At(i).config.empty()) return i;
   }
-  return base_members_;
+  return 0;
+}
+
+const std::vector<RaftMember>& RaftNode::ConfigurationAt(uint64_t index) const {
+  const uint64_t at = ConfigIndexAt(index);
+  return at == 0 ? base_members_ : log_.At(at).config;
 }
 
 void RaftNode::RecomputeConfiguration() {
-  const uint64_t last = log_.last_index();
-  for (uint64_t i = last; i > log_.base_index(); --i) {
-    if (!log_.At(i).config.empty()) {
-      if (config_index_ != i) UseConfiguration(log_.At(i).config, i);
-      return;
-    }
-  }
-  if (config_index_ != 0 || members_ != base_members_) UseConfiguration(base_members_, 0);
+  const uint64_t at = ConfigIndexAt(log_.last_index());
+  if (at != config_index_ || (at == 0 && members_ != base_members_)) UseConfiguration(ConfigurationAt(at), at);
 }
 
 void RaftNode::NoteConfigurationCommitted(const RaftEntry& e) {
@@ -118,11 +117,7 @@ std::string RaftNode::EncodeSnapshotData(const std::vector<RaftMember>& members,
   std::string bytes;
   ByteWriter w(&bytes);
   w.VarU64(kSnapshotConfigMarker);
-  w.VarU64(members.size());
-  for (const RaftMember& m : members) {
-    w.VarU64(m.id);
-    w.Bytes(m.address);
-  }
+  EncodeRaftMembers(members, w);
   state.EncodeSnapshot(w);
   return bytes;
 }
@@ -134,19 +129,7 @@ absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vect
   uint64_t marker;
   if (peek.VarU64(&marker) && marker == kSnapshotConfigMarker) {
     r = peek;
-    uint64_t count;
-    if (!r.VarU64(&count) || count > kRaftMaxMembers) return absl::DataLossError("raft snapshot: bad member count");
-    members->clear();
-    for (uint64_t i = 0; i < count; ++i) {
-      uint64_t id;
-      RaftMember m;
-      if (!r.VarU64(&id) || id == kNoNode || id > static_cast<uint64_t>(kMaxNodeId) ||
-          !r.Bytes(&m.address, kMaxMemberAddressBytes)) {
-        return absl::DataLossError("raft snapshot: bad member");
-      }
-      m.id = static_cast<NodeId>(id);
-      members->push_back(std::move(m));
-    }
+    if (!DecodeRaftMembers(r, members)) return absl::DataLossError("raft snapshot: bad configuration");
   } else {
     *members = fallback;
   }

@@ -175,22 +175,22 @@ void EncodeRaftEntry(const RaftEntry& e, ByteWriter& w) {
   KV_ASSERT(!(e.noop && !e.config.empty()));
   const EntryKind kind = e.noop ? EntryKind::kNoop : e.config.empty() ? EntryKind::kCommand : EntryKind::kConfig;
   w.U8(static_cast<uint8_t>(kind));
-  if (kind == EntryKind::kConfig) {
-    w.VarU64(e.config.size());
-    for (const RaftMember& m : e.config) {
-      w.VarU64(m.id);
-      w.Bytes(m.address);
-    }
-  }
+  if (kind == EntryKind::kConfig) EncodeRaftMembers(e.config, w);
   EncodeCommand(e.command, w);
 }
 
-namespace {
+void EncodeRaftMembers(const std::vector<RaftMember>& members, ByteWriter& w) {
+  w.VarU64(members.size());
+  for (const RaftMember& m : members) {
+    w.VarU64(m.id);
+    w.Bytes(m.address);
+  }
+}
 
-// A configuration's members: 1..kRaftMaxMembers, ids valid, strictly increasing.
-bool DecodeConfig(ByteReader& r, std::vector<RaftMember>* out) {
+bool DecodeRaftMembers(ByteReader& r, std::vector<RaftMember>* out) {
+  out->clear();
   uint64_t count;
-  if (!r.VarU64(&count) || count == 0 || count > kRaftMaxMembers) return false;
+  if (!r.VarU64(&count) || count > kRaftMaxMembers) return false;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t id;
     RaftMember m;
@@ -203,8 +203,6 @@ bool DecodeConfig(ByteReader& r, std::vector<RaftMember>* out) {
   return true;
 }
 
-}  // namespace
-
 absl::StatusOr<RaftEntry> DecodeRaftEntry(ByteReader& r) {
   RaftEntry e;
   uint8_t kind;
@@ -212,7 +210,8 @@ absl::StatusOr<RaftEntry> DecodeRaftEntry(ByteReader& r) {
     return Truncated(Wire<RaftEntry>::kWhat);
   }
   e.noop = kind == static_cast<uint8_t>(EntryKind::kNoop);
-  if (kind == static_cast<uint8_t>(EntryKind::kConfig) && !DecodeConfig(r, &e.config))
+  // A configuration entry names at least one member.
+  if (kind == static_cast<uint8_t>(EntryKind::kConfig) && (!DecodeRaftMembers(r, &e.config) || e.config.empty()))
     return Truncated("configuration");
   absl::StatusOr<Command> cmd = DecodeCommand(r);
   if (!cmd.ok()) return cmd.status();

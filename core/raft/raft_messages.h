@@ -109,6 +109,12 @@ using RaftMessage =
 PeerMessage EncodeRaftMessage(const RaftMessage& m);
 absl::StatusOr<RaftMessage> DecodeRaftMessage(const PeerMessage& m);
 
+// A membership (a configuration entry's, or a snapshot's): count, then id and address each.
+// Decoding refuses more than kRaftMaxMembers, an invalid id, an address over
+// kMaxMemberAddressBytes, or ids not strictly increasing; it may yield none (a joiner's snapshot).
+void EncodeRaftMembers(const std::vector<RaftMember>& members, ByteWriter& w);
+bool DecodeRaftMembers(ByteReader& r, std::vector<RaftMember>* out);
+
 void EncodeRaftEntry(const RaftEntry& e, ByteWriter& w);
 absl::StatusOr<RaftEntry> DecodeRaftEntry(ByteReader& r);
 

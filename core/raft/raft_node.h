@@ -180,6 +180,9 @@ class RaftNode final : public Node {
   void UseConfiguration(std::vector<RaftMember> members, uint64_t index);
   // The latest configuration in the log, else the snapshot's: after a truncation or an install.
   void RecomputeConfiguration();
+  // The index of the latest configuration entry at or below `index` still in the log; 0: none
+  // (the snapshot's configuration holds there).
+  uint64_t ConfigIndexAt(uint64_t index) const;
   // The configuration as of log index `index` (for a snapshot taken there).
   const std::vector<RaftMember>& ConfigurationAt(uint64_t index) const;
   // A committed configuration without this node: a leader steps down, nobody stands for election.

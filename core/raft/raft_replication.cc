@@ -16,9 +16,8 @@ uint64_t RaftNode::Propose(RaftEntry e) {
   e.now_ms = env_.Now() / kNanosPerMilli;
   Persist(storage_.AppendEntry(e));
   const uint64_t index = e.index;
-  std::vector<RaftMember> config = e.config;
   log_.Append(std::move(e));
-  if (!config.empty()) UseConfiguration(std::move(config), index);
+  if (!log_.At(index).config.empty()) UseConfiguration(log_.At(index).config, index);
   return index;
 }
 
