@@ -27,7 +27,11 @@ void AddNodeCommand(CLI::App& app) {
   n->add_option("--param", node->params, "A policy parameter, e.g. raft.heartbeat_ms=20 (repeatable)");
   n->add_option("--cluster", node->cluster,
                 "Every node's peer address: 1=HOST:PORT,2=HOST:PORT,... The data dir records the members at its first "
-                "start; later starts must list the same ones (addresses may change): membership is fixed at bootstrap");
+                "start; later starts must list the same ones, or those a MEMBER ADD/REMOVE made (addresses may "
+                "change)");
+  n->add_flag("--join", node->join,
+              "Join a running raft cluster as a new member: start with no configuration (--cluster lists this node "
+              "and the members), then run MEMBER ADD ID HOST:PEERPORT on a member");
   n->add_option("--durability", node->durability, "fsync: acknowledge after fdatasync; none: after write()")
       ->check(CLI::IsMember({"fsync", "none"}));
   n->add_option("--bind", node->bind, "Address to listen on");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace kvlab::core {
 
@@ -14,6 +15,15 @@ using ReplyHandle = uint64_t;  // chosen by the runtime for a client request; op
 using SyncToken = uint64_t;
 
 inline constexpr NodeId kNoNode = 0;
+
+// One member of a cluster's configuration: its id and the peer address the runtime reaches it at
+// ("" for the members the runtime was started with, whose addresses it knows from its own
+// configuration, and in the simulator, which needs none).
+struct Member {
+  NodeId id = kNoNode;
+  std::string address;
+  bool operator==(const Member&) const = default;
+};
 inline constexpr Nanos kNanosPerMicro = 1'000;
 inline constexpr Nanos kNanosPerMilli = 1'000'000;
 inline constexpr Nanos kNanosPerSecond = 1'000'000'000;

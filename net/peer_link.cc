@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
 #include "net/limits.h"
@@ -29,6 +30,19 @@ absl::StatusOr<std::unique_ptr<PeerLink>> PeerLink::Start(EventLoop& loop, core:
   link->listen_watch_ = *watch;
   return link;
 }
+
+absl::StatusOr<PeerEndpoint> ParsePeerEndpoint(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  int port = 0;
+  if (colon == std::string_view::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(text.data() + colon + 1, text.size() - colon - 1), &port) || port <= 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("bad peer address '", std::string(text), "' (want HOST:PORT)"));
+  }
+  return PeerEndpoint{std::string(text.substr(0, colon)), port};
+}
+
+std::string FormatPeerEndpoint(const PeerEndpoint& endpoint) { return absl::StrCat(endpoint.host, ":", endpoint.port); }
 
 PeerLink::PeerLink(EventLoop& loop, core::NodeId self, int listen_fd, int port, Deliver deliver)
     : loop_(loop),
@@ -64,6 +78,17 @@ void PeerLink::AddPeer(core::NodeId id, const PeerEndpoint& endpoint) {
   Outbound* p = peer.get();
   KV_ASSERT(outbound_.emplace(id, std::move(peer)).second);
   Dial(p);
+}
+
+void PeerLink::RemovePeer(core::NodeId id) {
+  auto it = outbound_.find(id);
+  if (it == outbound_.end()) return;
+  if (it->second->fd >= 0) {
+    loop_.Unwatch(it->second->watch);
+    close(it->second->fd);
+  }
+  outbound_.erase(it);
+  dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), id), dirty_.end());
 }
 
 void PeerLink::Send(core::NodeId to, const core::Message& msg) {
@@ -141,7 +166,9 @@ void PeerLink::Dial(Outbound* peer) {
 }
 
 void PeerLink::OnOutboundEvent(core::NodeId id, uint32_t events) {
-  Outbound* peer = outbound_.at(id).get();
+  auto it = outbound_.find(id);
+  if (it == outbound_.end()) return;  // removed earlier in this turn.
+  Outbound* peer = it->second.get();
   if (peer->fd < 0) return;  // disconnected earlier in this turn.
   if (peer->connecting) {
     const int err = ConnectError(peer->fd);
@@ -239,8 +266,9 @@ void PeerLink::ScheduleRedial(Outbound* peer) {
   const core::NodeId id = peer->id;
   loop_.AddTimer(delay, [alive, id] {
     if (auto link = alive.lock()) {
-      Outbound* p = (*link)->outbound_.at(id).get();
-      if (p->fd < 0) (*link)->Dial(p);
+      auto it = (*link)->outbound_.find(id);  // the peer may have been removed meanwhile.
+      if (it != (*link)->outbound_.end() && it->second->fd < 0 && !it->second->connecting)
+        (*link)->Dial(it->second.get());
     }
   });
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/btree_map.h"
@@ -31,6 +32,11 @@ struct PeerEndpoint {
   int port = 0;
   bool operator==(const PeerEndpoint&) const = default;
 };
+
+// "HOST:PORT" -> endpoint; InvalidArgument (naming `text`) unless HOST is non-empty and PORT is
+// in 1..65535.
+absl::StatusOr<PeerEndpoint> ParsePeerEndpoint(std::string_view text);
+std::string FormatPeerEndpoint(const PeerEndpoint& endpoint);
 
 struct PeerLinkStats {
   uint64_t messages_sent = 0;      // queued on an outbound link.
@@ -64,6 +70,12 @@ class PeerLink {
 
   // Adds the outbound link to peer `id` (not self) and starts dialling it. REQUIRES: id is new.
   void AddPeer(core::NodeId id, const PeerEndpoint& endpoint);
+  // Closes and forgets the outbound link to `id` (a member removed from the cluster); its queued
+  // frames are dropped. No-op if there is none.
+  void RemovePeer(core::NodeId id);
+  bool HasPeer(core::NodeId id) const { return outbound_.contains(id); }
+  // The endpoint the link to `id` dials; REQUIRES: HasPeer(id).
+  const PeerEndpoint& EndpointOf(core::NodeId id) const { return outbound_.at(id)->endpoint; }
   // Queues `msg` for `to` (best effort; self-addressed messages are delivered in the next turn).
   // Bytes leave in Flush.
   void Send(core::NodeId to, const core::Message& msg);

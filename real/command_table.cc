@@ -83,6 +83,8 @@ std::vector<CommandSpec> Build() {
       {"hello", -1, "noscript loading stale fast no_auth", 0, 0, 0, "connection", "Handshake (RESP2 only).", kServer},
       {"info", -1, "loading stale", 0, 0, 0, "server",
        "Server, Clients, Memory, CPU, Stats, Persistence, Replication, Commandstats, Keyspace.", kServer},
+      {"member", -2, "admin", 0, 0, 0, "cluster",
+       "MEMBER ADD id host:peerport, REMOVE id, LIST, HELP: raft membership changes, one member at a time.", kServer},
       {"ping", -1, "fast", 0, 0, 0, "connection", "Returns PONG, or the given string.", kServer},
       {"quit", -1, "noscript loading stale fast no_auth", 0, 0, 0, "connection", "Closes the connection.", kServer},
       {"select", 2, "loading stale fast", 0, 0, 0, "connection", "Selects database 0 (the only one).", kServer},

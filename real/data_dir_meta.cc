@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/bytes.h"
 
@@ -42,6 +43,15 @@ absl::Status DecodeLine(absl::string_view line, size_t n, DataDirMeta* meta) {
     if (meta->members.size() >= kMaxMetaMembers) return Bad(n, "too many members");
     const std::string address = f[2] == kNoAddress ? "" : std::string(f[2]);
     if (!meta->members.emplace(id, address).second) return Bad(n, "member listed twice");
+  } else if (f[0] == "bootstrap" && f.size() == 2) {
+    for (absl::string_view item : absl::StrSplit(f[1], ',')) {
+      core::NodeId id = 0;
+      if (!absl::SimpleAtoi(item, &id) || id == core::kNoNode) return Bad(n, "bad bootstrap member id");
+      if (meta->bootstrap.size() >= kMaxMetaMembers) return Bad(n, "too many bootstrap members");
+      meta->bootstrap.push_back(id);
+    }
+  } else if (f[0] == "joined" && f.size() == 2 && f[1] == "1") {
+    meta->joined = true;
   } else {
     return Bad(n, absl::StrCat("unexpected '", std::string(line), "'"));
   }
@@ -74,6 +84,8 @@ std::string EncodeMeta(const DataDirMeta& meta) {
   for (const auto& [id, address] : meta.members) {
     absl::StrAppend(&text, "member ", id, " ", address.empty() ? kNoAddress : address, "\n");
   }
+  if (!meta.bootstrap.empty()) absl::StrAppend(&text, "bootstrap ", absl::StrJoin(meta.bootstrap, ","), "\n");
+  if (meta.joined) absl::StrAppend(&text, "joined 1\n");
   absl::StrAppend(&text, kChecksumKey, Hex16(core::Checksum64(text)), "\n");
   return text;
 }
@@ -104,7 +116,10 @@ std::string MemberList(const DataDirMeta& meta) {
 }
 
 std::string DescribeCluster(const DataDirMeta& meta) {
-  return absl::StrCat(meta.policy, " cluster ", meta.cluster_id, " with members ", MemberList(meta));
+  std::string out = absl::StrCat(meta.policy, " cluster ", meta.cluster_id, " with members ", MemberList(meta));
+  if (!meta.bootstrap.empty()) absl::StrAppend(&out, " (bootstrapped with ", absl::StrJoin(meta.bootstrap, ","), ")");
+  if (meta.joined) absl::StrAppend(&out, " (joined with --join)");
+  return out;
 }
 
 absl::StatusOr<DataDirMeta> ReadMeta(core::Disk& disk) {

@@ -11,13 +11,21 @@
 //   node 1
 //   cluster_id 3f2a9c0d11e4b7a2
 //   member 1 127.0.0.1:7380        ("-" when the node has no peers)
+//   bootstrap 1,2,3                (optional: the members at bootstrap, once a change replaced them)
+//   joined 1                       (optional: the node started with --join, with no configuration)
 //   checksum 0123456789abcdef      (core::Checksum64 of every line before it)
+//
+// The member lines follow the cluster's membership: raft's membership changes (MEMBER ADD/REMOVE)
+// are logged reconfigurations, and the node rewrites the record once it uses a new configuration,
+// keeping the bootstrap membership beside it. The log, not this record, is what raft trusts: the
+// record lets a restart name either membership in --cluster and tells the node how it started.
 #pragma once
 
 #include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -37,6 +45,10 @@ struct DataDirMeta {
   core::NodeId self = core::kNoNode;
   std::map<core::NodeId, std::string> members;  // id -> peer address "HOST:PORT", "" without peers.
   std::string cluster_id;                       // 16 hex digits.
+  // The members at bootstrap when a membership change has replaced them in `members` (empty: the
+  // members are the bootstrap ones).
+  std::vector<core::NodeId> bootstrap;
+  bool joined = false;  // bootstrapped with --join: the node started with no configuration.
 
   bool operator==(const DataDirMeta&) const = default;
 };

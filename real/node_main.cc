@@ -39,14 +39,13 @@ absl::StatusOr<std::map<core::NodeId, PeerAddress>> ParseClusterFlag(const std::
   for (absl::string_view item : absl::StrSplit(flag, ',', absl::SkipEmpty())) {
     std::vector<std::string> id_addr = absl::StrSplit(item, absl::MaxSplits('=', 1));
     uint32_t id = 0;
-    int port = 0;
-    const size_t colon = id_addr.size() == 2 ? id_addr[1].rfind(':') : std::string::npos;
-    if (colon == std::string::npos || !absl::SimpleAtoi(id_addr[0], &id) || id == 0 ||
-        !absl::SimpleAtoi(id_addr[1].substr(colon + 1), &port) || port <= 0 || port > 65535 || colon == 0) {
+    absl::StatusOr<PeerAddress> endpoint =
+        id_addr.size() == 2 ? net::ParsePeerEndpoint(id_addr[1]) : absl::InvalidArgumentError("no '='");
+    if (!endpoint.ok() || !absl::SimpleAtoi(id_addr[0], &id) || id == 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("--cluster: bad item '", std::string(item), "' (want ID=HOST:PORT, e.g. 1=127.0.0.1:7380)"));
     }
-    if (!out.emplace(id, PeerAddress{id_addr[1].substr(0, colon), port}).second) {
+    if (!out.emplace(id, *std::move(endpoint)).second) {
       return absl::InvalidArgumentError(absl::StrCat("--cluster: node ", id, " listed twice"));
     }
   }
@@ -79,6 +78,9 @@ int RunNode(const NodeFlags& flags) {
   if (!policy.ok()) return Fail(kExitUsage, absl::StrCat("node: ", policy.status().message()));
   options.policy = *policy;
   options.peers = *cluster;
+  if (flags.join && options.members.size() < 2) {
+    return Fail(kExitUsage, "node: --join needs --cluster listing this node and the members it joins");
+  }
   if (!options.members.empty() && !cluster->contains(flags.id)) {
     return Fail(kExitUsage, absl::StrCat("node: --cluster does not list this node's --id ", flags.id));
   }
@@ -88,6 +90,7 @@ int RunNode(const NodeFlags& flags) {
   options.data_dir = flags.data_dir;
   options.requirepass = flags.requirepass;
   options.cluster_token = flags.cluster_token;
+  options.join = flags.join;
   options.async_syncs = !flags.debug_inline_sync;
   options.sync_delay = std::chrono::milliseconds(flags.debug_sync_delay_ms);
 

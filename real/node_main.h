@@ -24,7 +24,10 @@ struct NodeFlags {
   std::string durability = "fsync";
   std::string bind = "127.0.0.1";
   std::string requirepass;
-  std::string cluster_token;       // salts the cluster id recorded at bootstrap.
+  std::string cluster_token;  // salts the cluster id recorded at bootstrap.
+  // A new member of a running raft cluster: it starts with no configuration and learns one once a
+  // member runs MEMBER ADD for it. --cluster lists it and the members it joins.
+  bool join = false;
   int debug_sync_delay_ms = 0;     // debug only: each sync takes this much longer (a slow disk).
   bool debug_inline_sync = false;  // debug only: syncs block the event loop (the old behaviour).
 };

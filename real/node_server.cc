@@ -70,11 +70,13 @@ absl::Status NodeServer::CheckDataDirRecord() {
     auto peer = options_.peers.find(id);
     members[id] = peer == options_.peers.end() ? "" : absl::StrCat(peer->second.host, ":", peer->second.port);
   }
-  const DataDirMeta flags =
+  DataDirMeta flags =
       MetaOfFlags(std::string(options_.policy.info->name), options_.id, std::move(members), options_.cluster_token);
-  absl::StatusOr<DataDirCheck> check = CheckDataDir(*disk_, options_.data_dir, flags, !options_.cluster_token.empty());
+  flags.joined = options_.join;
+  absl::StatusOr<DataDirCheck> check = CheckDataDir(*disk_, options_.data_dir, flags, options_.cluster_token);
   if (!check.ok()) return check.status();
   startup_notes_ = std::move(check->notes);
+  record_ = std::move(check->record);
   return absl::OkStatus();
 }
 
@@ -85,10 +87,21 @@ absl::Status NodeServer::StartNode() {
   config.self = options_.id;
   config.members = options_.members.empty() ? std::vector<core::NodeId>{options_.id} : options_.members;
   config.fsync = options_.fsync;
+  config.join = options_.join;
   absl::StatusOr<std::unique_ptr<core::Node>> node = core::MakeNode(options_.policy, config, *env_);
   if (!node.ok()) return node.status();
   node_ = *std::move(node);
   if (absl::Status st = CheckDataDirRecord(); !st.ok()) return st;
+  // The node starts from the membership it was bootstrapped with (or joins with none), whichever
+  // --cluster lists: a policy with membership changes takes later ones from its log.
+  core::NodeConfig recorded = config;
+  recorded.members = BootstrapMembers(record_);
+  recorded.join = record_.joined;
+  if (recorded.members != config.members || recorded.join != config.join) {
+    absl::StatusOr<std::unique_ptr<core::Node>> again = core::MakeNode(options_.policy, recorded, *env_);
+    if (!again.ok()) return again.status();
+    node_ = *std::move(again);
+  }
   env_->set_node(node_.get());
   env_->set_reply_sink([this](core::ReplyHandle handle, core::ClientReply reply) {
     if (!exec_layouts_.empty()) {
@@ -119,7 +132,11 @@ absl::Status NodeServer::StartNode() {
 }
 
 absl::Status NodeServer::StartPeers() {
-  if (options_.peers.size() <= 1) return absl::OkStatus();  // one node: messages have nowhere to go.
+  peer_endpoints_ = options_.peers;
+  // One node: messages have nowhere to go, unless its membership may grow.
+  if (options_.peers.empty() || (options_.peers.size() == 1 && node_->Membership() == nullptr)) {
+    return absl::OkStatus();
+  }
   auto self_entry = options_.peers.find(options_.id);
   if (self_entry == options_.peers.end()) {
     return absl::InvalidArgumentError(absl::StrCat("--cluster does not list node ", options_.id));
@@ -134,7 +151,10 @@ absl::Status NodeServer::StartPeers() {
   for (const auto& [id, endpoint] : options_.peers) {
     if (id != options_.id) peers_->AddPeer(id, endpoint);
   }
-  env_->set_send_sink([this](core::NodeId to, core::Message msg) { peers_->Send(to, msg); });
+  env_->set_send_sink([this](core::NodeId to, core::Message msg) {
+    if (!peers_->HasPeer(to) && to != options_.id) FollowMembership();  // a member added this turn.
+    peers_->Send(to, msg);
+  });
   return absl::OkStatus();
 }
 
@@ -173,6 +193,7 @@ NodeServer::~NodeServer() {
 
 void NodeServer::EndOfTurn() {
   node_->EndTurn();
+  FollowMembership();
   // After EndTurn: in fsync mode the turn is synced already; in none mode this hands the turn's
   // appends to the OS before their replies leave, so a process crash loses no acknowledged write.
   if (absl::Status s = disk_->FlushBuffers(); !s.ok()) {

@@ -27,6 +27,7 @@
 #include "net/peer_link.h"
 #include "net/resp_server.h"
 #include "real/command_table.h"
+#include "real/data_dir_meta.h"
 #include "real/posix_disk.h"
 #include "real/real_env.h"
 #include "real/txn_session.h"
@@ -51,6 +52,7 @@ struct NodeServerOptions {
   std::string data_dir;
   std::string requirepass;    // empty: no AUTH needed.
   std::string cluster_token;  // salts the cluster id recorded at bootstrap (data_dir_meta.h).
+  bool join = false;          // a new member of a running raft cluster (kvlab node --join).
   size_t max_bulk_bytes = net::kDefaultMaxBulkBytes;
   // Syncs run on a sync thread (false: on the loop, as a blocking fdatasync; for before/after
   // measurements only: kvlab node --debug-inline-sync).
@@ -137,6 +139,16 @@ class NodeServer final : public net::RespHandler {
   InfoFields CommandStatsInfo() const;
   InfoFields ReplicationInfo() const;
   InfoFields KeyspaceInfo() const;
+  // Membership changes (node_membership.cc).
+  void Member(net::ReplyToken token, std::vector<std::string>& args);
+  void MemberList(net::ReplyToken token);
+  // A member's peer address: the one its configuration names, else the one --cluster or the
+  // record gave ("" if none).
+  std::string AddressOf(const core::Member& member) const;
+  // At the end of a turn (and before a message to an unknown peer): follows the node's membership.
+  void FollowMembership();
+  void UpdatePeerLinks();
+  void RecordMembership();
 
   const NodeServerOptions options_;
   std::unique_ptr<net::EventLoop> loop_;
@@ -152,6 +164,9 @@ class NodeServer final : public net::RespHandler {
   std::string name_;  // the current command's lowercased name (reused: no allocation per request).
   uint64_t disk_errors_ = 0;
   std::vector<std::string> startup_notes_;
+  DataDirMeta record_;                                        // the data dir's record (data_dir_meta.h)
+  std::vector<core::Member> members_seen_;                    // the node's membership at the last turn's end
+  std::map<core::NodeId, net::PeerEndpoint> peer_endpoints_;  // who the peer links dial (self included)
   struct CommandStats {
     uint64_t calls = 0;
     uint64_t usec = 0;  // time spent dispatching it on the loop (not waiting for replication)

@@ -75,6 +75,17 @@ const std::vector<std::string_view>& HelpLines(std::string_view name) {
       "    Return the names of the served commands.",
       "HELP",
       "    Print this help."};
+  static const std::vector<std::string_view> member = {
+      "MEMBER <subcommand> [<arg> ...]. Subcommands are (raft; other policies have a fixed membership):",
+      "ADD <id> <host:peerport>",
+      "    Add a member (started with kvlab node --join); replies once the change is committed.",
+      "REMOVE <id>",
+      "    Remove a member; a leader that removes itself steps down once the change commits.",
+      "LIST",
+      "    Return this node's view of the members, as [id, peer address] pairs.",
+      "HELP",
+      "    Print this help."};
+  if (name == "member") return member;
   if (name == "client") return client;
   if (name == "config") return config;
   if (name == "object") return object;

@@ -73,6 +73,8 @@ bool NodeServer::ServerCommand(std::string_view name, net::RespConnection& conn,
     CommandCmd(token, args);
   } else if (name == "info") {
     Info(token, args);
+  } else if (name == "member") {
+    Member(token, args);
   } else if (name == "time") {
     Time(token);
   } else if (name == "object" || name == "memory") {

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -52,13 +53,6 @@ std::string Human(uint64_t n) {
 
 std::string Seconds(const timeval& tv) { return absl::StrFormat("%d.%06d", tv.tv_sec, tv.tv_usec); }
 
-std::string Field(const std::vector<std::pair<std::string, std::string>>& info, std::string_view key) {
-  for (const auto& [k, v] : info) {
-    if (k == key) return v;
-  }
-  return "";
-}
-
 }  // namespace
 
 NodeServer::InfoFields NodeServer::MemoryInfo() const {
@@ -96,41 +90,40 @@ NodeServer::InfoFields NodeServer::CommandStatsInfo() const {
   return out;
 }
 
-// Redis's view of the policy's roles: a raft leader, a pb primary, a single node or a leaderless
-// replica is a master; a raft follower (or candidate) and a pb backup are slaves, with the leader,
-// when known, as master. The leader's client port is derived from its peer port by `kvlab
-// cluster`'s rule (peer port = client port + kPeerPortOffset).
+// Redis's view of the policy's roles: a raft leader, a pb primary, a chain's head, a single node or
+// a leaderless replica is a master; a raft follower (or candidate), a pb backup and a chain's
+// middle or tail are slaves, with the leader (primary, head), when known, as master. The leader's client port is
+// derived from its peer port by `kvlab cluster`'s rule (peer port = client port + kPeerPortOffset).
 NodeServer::InfoFields NodeServer::ReplicationInfo() const {
-  const auto info = node_->Info();
-  const std::string role = Field(info, "role");
-  const bool slave = role == "follower" || role == "candidate" || role == "precandidate" || role == "backup";
+  const core::NodeStatus status = node_->Status();
+  const std::string_view role = status.role;
+  const bool slave = role == "follower" || role == "candidate" || role == "precandidate" || role == "backup" ||
+                     role == "middle" || role == "tail";
   InfoFields out;
   if (slave) {
     out.push_back({"role", "slave"});
-    core::NodeId leader = 0;
-    const std::string leader_text = Field(info, "leader");
-    for (char c : leader_text) {
-      if (c < '0' || c > '9' || leader > 1'000'000) break;
-      leader = leader * 10 + static_cast<core::NodeId>(c - '0');
-    }
-    auto peer = options_.peers.find(leader);
-    const bool known = leader != 0 && peer != options_.peers.end();
+    auto peer = peer_endpoints_.find(status.leader);
+    const bool known = status.leader != core::kNoNode && status.leader != options_.id && peer != peer_endpoints_.end();
     out.push_back({"master_host", known ? peer->second.host : ""});
     out.push_back({"master_port", known ? absl::StrCat(peer->second.port - kPeerPortOffset) : "0"});
     out.push_back({"master_link_status", known ? "up" : "down"});
     out.push_back({"slave_read_only", "1"});
   } else {
     out.push_back({"role", "master"});
-    const bool leads = role == "leader" || role == "primary";
+    const std::vector<core::Member>* members = node_->Membership();
+    auto member = [members](core::NodeId id) {
+      return members == nullptr ||
+             std::any_of(members->begin(), members->end(), [id](const core::Member& m) { return m.id == id; });
+    };
     int n = 0;
-    for (const auto& [id, endpoint] : options_.peers) {
-      if (!leads || id == options_.id) continue;
+    for (const auto& [id, endpoint] : peer_endpoints_) {
+      if (!status.leads || id == options_.id || !member(id)) continue;
       out.push_back({absl::StrCat("slave", n++),
                      absl::StrCat("ip=", endpoint.host, ",port=", endpoint.port - kPeerPortOffset, ",state=online")});
     }
     out.insert(out.begin() + 1, {"connected_slaves", absl::StrCat(n)});
   }
-  for (const auto& [k, v] : info) out.push_back({absl::StrCat("kvlab_", k), v});
+  for (const auto& [k, v] : node_->Info()) out.push_back({absl::StrCat("kvlab_", k), v});
   return out;
 }
 

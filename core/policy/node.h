@@ -80,6 +80,11 @@ class Node {
   // leader, and a leader has committed an entry of its term). A benchmark waits for every node to
   // be ready before it measures, as one waits for a cluster's health check.
   virtual bool Ready() const { return true; }
+  // The membership this node uses now, for policies whose membership changes while they run (raft:
+  // the latest configuration in its log, committed or not). Null: the membership is NodeConfig's,
+  // fixed. Empty: a joining node that has not learned one yet. The real runtime dials the members
+  // it adds and records the membership in the data dir; the pointer stays valid while the node lives.
+  virtual const std::vector<Member>* Membership() const { return nullptr; }
 };
 
 }  // namespace kvlab::core

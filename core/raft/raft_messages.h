@@ -16,13 +16,8 @@
 
 namespace kvlab::core {
 
-// One member of a raft configuration: its id and the peer address the runtime reaches it at ("" for
-// the members the runtime was started with, and in the simulator, which needs none).
-struct RaftMember {
-  NodeId id = kNoNode;
-  std::string address;
-  bool operator==(const RaftMember&) const = default;
-};
+// One member of a raft configuration (core/types.h).
+using RaftMember = Member;
 
 struct RaftEntry {
   uint64_t term = 0;

@@ -102,6 +102,7 @@ class RaftNode final : public Node {
   const KvState* AppliedState() const override { return started_ ? &state_ : nullptr; }
   size_t KeyCount() const override { return state_.size(); }
   bool Ready() const override;
+  const std::vector<Member>* Membership() const override { return &members_; }
 
   // Introspection for tests and reports.
   RaftRole role() const { return role_; }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "real/data_dir_check.h"
 #include "real/posix_disk.h"
 #include "tests/real/node_process.h"
 
@@ -63,6 +64,40 @@ TEST(DataDirMetaTest, DescribesTheClusterForErrorMessages) {
   const DataDirMeta meta = MetaOfFlags("raft", 1, kThree, "");
   EXPECT_EQ(MemberList(meta), "1,2,3");
   EXPECT_EQ(DescribeCluster(meta), "raft cluster " + meta.cluster_id + " with members 1,2,3");
+}
+
+// After a reconfiguration the record keeps the bootstrap members (the cluster id derives from them)
+// and whether the node joined a running cluster.
+TEST(DataDirMetaTest, BootstrapMembersAndJoinedSurviveTheCodec) {
+  DataDirMeta meta = MetaOfFlags("raft", 4, {{2, "h:2"}, {3, "h:3"}, {4, "h:4"}}, "");
+  meta.bootstrap = {1, 2, 3};
+  meta.joined = true;
+  absl::StatusOr<DataDirMeta> back = DecodeMeta(EncodeMeta(meta));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, meta);
+  EXPECT_EQ(BootstrapMembers(meta), (std::vector<core::NodeId>{1, 2, 3}));
+  EXPECT_EQ(BootstrapMembers(MetaOfFlags("raft", 1, kThree, "")), (std::vector<core::NodeId>{1, 2, 3}));
+}
+
+// A reconfigured member restarts with --cluster naming the members in use or the bootstrap ones;
+// any other list, and --join on a member's dir, is refused.
+TEST(DataDirMetaTest, CheckAcceptsCurrentOrBootstrapMembersOnly) {
+  testing::TempDir dir;
+  absl::StatusOr<std::unique_ptr<PosixDisk>> disk = PosixDisk::Open(dir.path());
+  ASSERT_TRUE(disk.ok());
+  DataDirMeta recorded = MetaOfFlags("raft", 2, kThree, "");
+  recorded.members = {{2, "127.0.0.1:7381"}, {3, "127.0.0.1:7382"}, {4, "127.0.0.1:7383"}};
+  recorded.bootstrap = {1, 2, 3};
+  ASSERT_TRUE(WriteMeta(**disk, recorded).ok());
+  const DataDirMeta current = MetaOfFlags("raft", 2, recorded.members, "");
+  EXPECT_TRUE(CheckDataDir(**disk, dir.path(), current, "").ok());
+  EXPECT_TRUE(CheckDataDir(**disk, dir.path(), MetaOfFlags("raft", 2, kThree, ""), "").ok());
+  absl::StatusOr<DataDirCheck> alone = CheckDataDir(**disk, dir.path(), MetaOfFlags("raft", 2, {{2, ""}}, ""), "");
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.status().message().find("MEMBER ADD/REMOVE"), std::string::npos) << alone.status();
+  DataDirMeta join = current;
+  join.joined = true;
+  EXPECT_FALSE(CheckDataDir(**disk, dir.path(), join, "").ok());
 }
 
 }  // namespace
