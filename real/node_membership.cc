@@ -132,15 +132,16 @@ void NodeServer::RecordMembership() {
   std::vector<core::NodeId> ids;
   for (const auto& [id, address] : updated.members) ids.push_back(id);
   if (updated.bootstrap.empty() && ids != BootstrapMembers(record_)) updated.bootstrap = BootstrapMembers(record_);
-  if (updated == record_) return;
-  if (absl::Status s = WriteMeta(*disk_, updated); !s.ok()) {
-    std::fprintf(stderr, "kvlab node %u: cannot record membership %s in the data dir: %s\n", options_.id,
-                 MemberIds(members_seen_).c_str(), std::string(s.message()).c_str());
-    return;
+  std::string recorded = "recorded in data dir " + options_.data_dir;
+  if (!(updated == record_)) {
+    if (absl::Status s = WriteMeta(*disk_, updated); !s.ok()) {
+      recorded = absl::StrCat("NOT recorded in the data dir: ", s.message());
+    } else {
+      record_ = std::move(updated);
+    }
   }
-  record_ = std::move(updated);
-  std::fprintf(stderr, "kvlab node %u: membership is now %s (recorded in data dir %s)\n", options_.id,
-               MemberIds(members_seen_).c_str(), options_.data_dir.c_str());
+  std::fprintf(stderr, "kvlab node %u: membership is now %s (%s)\n", options_.id, MemberIds(members_seen_).c_str(),
+               recorded.c_str());
 }
 
 }  // namespace kvlab::real

@@ -148,7 +148,7 @@ class NodeServer final : public net::RespHandler {
   // At the end of a turn (and before a message to an unknown peer): follows the node's membership.
   void FollowMembership();
   void UpdatePeerLinks();
-  void RecordMembership();
+  void RecordMembership();  // logs the membership; rewrites the data dir's record if it changed.
 
   const NodeServerOptions options_;
   std::unique_ptr<net::EventLoop> loop_;
