@@ -98,6 +98,25 @@ class MembershipTest : public ::testing::Test {
     std::optional<net::RespValue> reply = CallUntilServed(Port(i), {"GET", key});
     return reply && !reply->IsError() ? reply->str : "<error>";
   }
+  // Polls until some node leads and another reports, as Redis replicas do, role:slave with the
+  // leader's client port as master_port (INFO replication; kvlab cluster's port layout).
+  bool WaitFollowerNamesLeader(const std::vector<int>& alive) {
+    const auto deadline = Clock::now() + testing::kDeadline;
+    while (Clock::now() < deadline) {
+      for (int leader : alive) {
+        if (testing::KvlabInfo(Port(leader))["role"] != "leader") continue;
+        for (int follower : alive) {
+          RespClient client(Port(follower));
+          std::optional<net::RespValue> info = client.Call({"INFO", "replication"});
+          const std::string want =
+              absl::StrCat("role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:", Port(leader), "\r\n");
+          if (follower != leader && info && info->str.find(want) != std::string::npos) return true;
+        }
+      }
+      poll(nullptr, 0, 20);
+    }
+    return false;
+  }
   std::string Meta(int i) {
     std::ifstream in(DataDir(i) + "/kvlab_meta");
     std::stringstream text;
@@ -121,6 +140,7 @@ TEST_F(MembershipTest, AddJoinerRemoveDeadMemberAndRestartWithTheNewMembership) 
   ExpectOk(1, {"MEMBER", "ADD", "4", PeerAddress(3)});  // through a follower or the leader.
   ASSERT_TRUE(WaitMembers(3, {1, 2, 3, 4})) << nodes_[3]->stderr_text();
   EXPECT_TRUE(nodes_[3]->WaitOutput("membership is now 1,2,3,4", 1, true));
+  EXPECT_TRUE(WaitFollowerNamesLeader({0, 1, 2, 3}));
 
   // Node 1 dies and is removed; the new majority of {2,3,4} serves without node 3 as well.
   nodes_[0]->Signal(SIGKILL);
