@@ -9,6 +9,7 @@
 #include "workloads/checker.h"
 #include "workloads/counterexample_html.h"
 #include "workloads/history.h"
+#include "workloads/history_file_check.h"
 #include "workloads/regression.h"
 #include "workloads/scenario.h"
 
@@ -33,19 +34,23 @@ absl::StatusOr<std::vector<workloads::FaultMark>> FaultsOfRun(const std::string&
 
 // Exit codes (DESIGN.md): 0 consistent, 1 violation, 2 bad input.
 int RunCheck(const std::string& path, const std::string& model, const std::string& html_path,
-             const std::string& run_path) {
+             const std::string& run_path, const std::string& spill_dir) {
   if (absl::Status s = CheckInputFile("history file", path); !s.ok()) {
     std::fprintf(stderr, "kvlab check: %s\n", std::string(s.message()).c_str());
     return 2;
   }
-  auto history = workloads::ReadHistoryFile(path);
-  if (!history.ok()) {
-    std::fprintf(stderr, "kvlab check: %s\n", std::string(history.status().message()).c_str());
+  workloads::FileCheckOptions options;
+  options.spill_dir = spill_dir;
+  auto checked = workloads::CheckHistoryFile(
+      path, model == "eventual" ? workloads::CheckModel::kEventual : workloads::CheckModel::kLinearizable, options);
+  if (!checked.ok()) {
+    std::fprintf(stderr, "kvlab check: %s\n", std::string(checked.status().message()).c_str());
     return 2;
   }
-  const workloads::CheckResult result =
-      model == "eventual" ? workloads::CheckEventual(*history) : workloads::CheckLinearizable(*history);
+  const workloads::CheckResult& result = checked->result;
   std::fputs(workloads::FormatCheckResult(result).c_str(), stdout);
+  if (checked->buckets > 1)
+    std::printf("checked in %llu key buckets\n", static_cast<unsigned long long>(checked->buckets));
   if (!html_path.empty()) {
     auto faults = FaultsOfRun(run_path);
     if (!faults.ok()) {
@@ -91,7 +96,11 @@ void AddWorkloadCommands(CLI::App& app) {
   auto run = std::make_shared<std::string>();
   check->add_option("--html", *html, "Write the counterexample viewer (one self-contained HTML page) to FILE");
   check->add_option("--run", *run, "The run's result (sim --json): its fault events join the viewer's time line");
-  check->callback([path, model, html, run] { SetExitCode(RunCheck(*path, *model, *html, *run)); });
+  auto spill = std::make_shared<std::string>();
+  check->add_option("--spill-dir", *spill,
+                    "A history larger than 64 MiB is checked key bucket by key bucket, spilled to a folder "
+                    "made here (default: the temp dir)");
+  check->callback([path, model, html, run, spill] { SetExitCode(RunCheck(*path, *model, *html, *run, *spill)); });
 
   CLI::App* scenarios = app.add_subcommand("scenarios", "list the built-in scenarios");
   auto toml_of = std::make_shared<std::string>();

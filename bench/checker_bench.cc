@@ -2,7 +2,13 @@
 // 1,000 keys, generated from an atomic register (so the verdict is "linearizable" and the search
 // must explore, not stop at the first violation). Recorded in results/checker.json:
 //   build/release/checker_bench --benchmark_out=results/checker.json --benchmark_out_format=json
+// A large history file for `kvlab check` (10 M ops over 100 k keys: --ops 10000000 --keys 100000):
+//   build/release/checker_bench --write-history FILE --ops N --keys K
 #include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "core/rng.h"
 #include "workloads/checker.h"
@@ -63,4 +69,42 @@ BENCHMARK(BM_CheckLinearizableOneHotKey10kOps)->Unit(benchmark::kMillisecond);
 }  // namespace
 }  // namespace kvlab::workloads
 
-BENCHMARK_MAIN();
+namespace kvlab::workloads {
+namespace {
+
+// --write-history FILE --ops N --keys K: an atomic register's history of about N ops (1,000
+// clients) over K keys, as JSON lines.
+int WriteSyntheticHistory(int argc, char** argv) {
+  if (argc != 7 || std::strcmp(argv[3], "--ops") != 0 || std::strcmp(argv[5], "--keys") != 0) {
+    std::fprintf(stderr, "usage: checker_bench --write-history FILE --ops N --keys K\n");
+    return 2;
+  }
+  const long ops = std::atol(argv[4]), keys = std::atol(argv[6]);
+  constexpr int kClients = 1000;
+  if (ops < kClients || keys < 1) {
+    std::fprintf(stderr, "checker_bench: --ops must be >= %d and --keys >= 1\n", kClients);
+    return 2;
+  }
+  core::Rng rng(9);
+  const std::vector<HistoryOp> history = AtomicRegisterHistory(
+      rng, {.clients = kClients, .ops_per_client = static_cast<int>(ops / kClients), .keys = static_cast<int>(keys)});
+  if (absl::Status s = WriteHistoryFile(history, argv[2]); !s.ok()) {
+    std::fprintf(stderr, "checker_bench: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  std::printf("wrote %zu ops to %s\n", history.size(), argv[2]);
+  return 0;
+}
+
+}  // namespace
+}  // namespace kvlab::workloads
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--write-history") == 0)
+    return kvlab::workloads::WriteSyntheticHistory(argc, argv);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -61,7 +61,7 @@ class KeyChecker {
 
   // After the key's last write completed, each client's final read must agree and must not have
   // lost an acknowledged write.
-  void CheckConvergence(const std::string& key) {
+  void CheckConvergence(std::string_view key) {
     int64_t quiet = -1;  // the key's last write completion (or give-up).
     for (const Write& w : writes_) quiet = std::max(quiet, w.ended);
     absl::btree_map<int, Read> final_read;  // client -> last read after quiescence.
@@ -72,7 +72,7 @@ class KeyChecker {
       }
     }
     absl::btree_set<std::optional<std::string>> values;
-    Violation v{.key = key, .reason = "", .ops = {}};
+    Violation v{.key = std::string(key), .reason = "", .ops = {}};
     for (const auto& [client, r] : final_read) {
       values.insert(h_[r.index].value);
       v.ops.push_back(h_[r.index]);
@@ -123,14 +123,14 @@ class KeyChecker {
   }
 
   // The converged value must come from a write that no acknowledged write strictly follows.
-  void CheckNotLost(const std::string& key, const std::optional<std::string>& value, const HistoryOp& read) {
+  void CheckNotLost(std::string_view key, const std::optional<std::string>& value, const HistoryOp& read) {
     int64_t value_complete = -1;  // "absent" was superseded by any acknowledged write.
     if (auto it = by_value_.find(value); it != by_value_.end()) {
       for (size_t w : it->second) value_complete = std::max(value_complete, writes_[w].complete);
     }
     for (size_t w : acked_) {
       if (writes_[w].invoke > value_complete) {
-        violations_.push_back({.key = key,
+        violations_.push_back({.key = std::string(key),
                                .reason = "an acknowledged write was lost: the final value is older",
                                .ops = {h_[writes_[w].index], read}});
         return;
@@ -152,10 +152,7 @@ class KeyChecker {
 CheckResult CheckEventual(const std::vector<HistoryOp>& history, const CheckOptions& options) {
   CheckResult result;
   result.model = "eventual";
-  absl::btree_map<std::string, std::vector<size_t>> by_key;
-  for (size_t i = 0; i < history.size(); ++i) {
-    if (IsWrite(history[i]) || history[i].op == "get") by_key[history[i].key].push_back(i);
-  }
+  const KeyGroups by_key = GroupByKey(history, [](const HistoryOp& h) { return IsWrite(h) || h.op == "get"; });
   for (const auto& [key, indexes] : by_key) {
     ++result.keys_checked;
     result.ops_checked += indexes.size();

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
+#include "workloads/history_fast.h"
 
 namespace kvlab::workloads {
 namespace {
@@ -152,17 +153,27 @@ absl::Status WriteHistoryFile(const std::vector<HistoryOp>& ops, const std::stri
   return absl::OkStatus();
 }
 
+absl::StatusOr<HistoryOp> ParseHistoryLine(std::string_view line, int number) {
+  HistoryOp op;
+  if (ParseHistoryLineFast(line, &op)) return op;
+  json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  absl::StatusOr<HistoryOp> parsed = j.is_discarded() ? absl::InvalidArgumentError("not valid JSON") : FromJson(j);
+  if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat("line ", number, ": ", parsed.status().message()));
+  return parsed;
+}
+
+bool IsBlankLine(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
+
 absl::StatusOr<std::vector<HistoryOp>> ParseHistory(const std::string& text) {
   std::vector<HistoryOp> ops;
-  std::istringstream in(text);
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    absl::StatusOr<HistoryOp> op = j.is_discarded() ? absl::InvalidArgumentError("not valid JSON") : FromJson(j);
-    if (!op.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("line ", number, ": ", op.status().message()));
-    }
+  std::string_view rest = text;
+  for (int number = 1; !rest.empty(); ++number) {
+    const size_t end = rest.find('\n');
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+    if (IsBlankLine(line)) continue;
+    absl::StatusOr<HistoryOp> op = ParseHistoryLine(line, number);
+    if (!op.ok()) return op.status();
     ops.push_back(*std::move(op));
   }
   return ops;

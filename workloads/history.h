@@ -11,6 +11,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -64,6 +65,9 @@ std::string ToJsonLine(const HistoryOp& op);  // no trailing newline.
 void WriteHistory(const std::vector<HistoryOp>& ops, std::ostream& out);
 absl::Status WriteHistoryFile(const std::vector<HistoryOp>& ops, const std::string& path);
 
+// One non-blank line (1-based `number`, for the error): kInvalidArgument "line N: why".
+absl::StatusOr<HistoryOp> ParseHistoryLine(std::string_view line, int number);
+bool IsBlankLine(std::string_view line);
 // Parses JSON lines (blank lines skipped). kInvalidArgument names the 1-based line number.
 absl::StatusOr<std::vector<HistoryOp>> ParseHistory(const std::string& text);
 absl::StatusOr<std::vector<HistoryOp>> ReadHistoryFile(const std::string& path);

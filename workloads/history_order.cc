@@ -4,6 +4,7 @@
 #include <numeric>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/assert.h"
 
 namespace kvlab::workloads {
@@ -115,6 +116,20 @@ EventRanks RankEvents(const std::vector<HistoryOp>& history) {
   std::vector<size_t> all(history.size());
   std::iota(all.begin(), all.end(), 0);
   return RankEvents(history, all);
+}
+
+KeyGroups GroupByKey(const std::vector<HistoryOp>& history, bool (*wanted)(const HistoryOp&)) {
+  // Hashing then one sort of the distinct keys: a sorted map would compare keys on every op.
+  absl::flat_hash_map<std::string_view, size_t> slot;
+  KeyGroups groups;
+  for (size_t i = 0; i < history.size(); ++i) {
+    if (!wanted(history[i])) continue;
+    auto [it, added] = slot.try_emplace(history[i].key, groups.size());
+    if (added) groups.emplace_back(history[i].key, std::vector<size_t>());
+    groups[it->second].second.push_back(i);
+  }
+  std::sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return groups;
 }
 
 }  // namespace kvlab::workloads

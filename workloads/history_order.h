@@ -11,6 +11,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "workloads/history.h"
@@ -29,5 +31,10 @@ struct EventRanks {
 EventRanks RankEvents(const std::vector<HistoryOp>& history, const std::vector<size_t>& indexes);
 // Ranks every op of `history`: invoke[i] is op i's.
 EventRanks RankEvents(const std::vector<HistoryOp>& history);
+
+// The indexes of the ops `wanted` selects, grouped by key, in key order (the checkers' output is
+// deterministic) and within a key in history order. The views point into `history`'s keys.
+using KeyGroups = std::vector<std::pair<std::string_view, std::vector<size_t>>>;
+KeyGroups GroupByKey(const std::vector<HistoryOp>& history, bool (*wanted)(const HistoryOp&));
 
 }  // namespace kvlab::workloads

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
@@ -234,11 +233,8 @@ std::string Reason(const std::vector<RegOp>& ops) {
 CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options) {
   CheckResult result;
   result.model = "linearizable";
-  absl::btree_map<std::string, std::vector<size_t>> by_key;  // ordered: deterministic output.
-  for (size_t i = 0; i < history.size(); ++i) {
-    const std::string& op = history[i].op;
-    if (op == "get" || op == "put" || op == "del") by_key[history[i].key].push_back(i);
-  }
+  const KeyGroups by_key =
+      GroupByKey(history, [](const HistoryOp& h) { return h.op == "get" || h.op == "put" || h.op == "del"; });
   for (const auto& [key, indexes] : by_key) {
     ++result.keys_checked;
     result.ops_checked += indexes.size();
@@ -262,7 +258,7 @@ CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const Check
     }
     if (verdict == Verdict::kInconclusive) {
       result.ok = false;
-      result.inconclusive_keys.push_back(key);
+      result.inconclusive_keys.push_back(std::string(key));
       continue;
     }
     if (verdict == Verdict::kLinearizable) continue;
@@ -270,7 +266,7 @@ CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const Check
     if (options.minimize && ops.size() <= kMaxOpsToSearchInWitness) {
       ops = Minimize(std::move(ops), options.max_search_states_per_key);
     }
-    Violation v{.key = key, .reason = Reason(ops), .ops = {}};
+    Violation v{.key = std::string(key), .reason = Reason(ops), .ops = {}};
     std::sort(ops.begin(), ops.end(), [](const RegOp& a, const RegOp& b) { return a.call < b.call; });
     for (const RegOp& o : ops) v.ops.push_back(history[o.history_index]);
     result.violations.push_back(std::move(v));
