@@ -99,6 +99,8 @@ absl::StatusOr<std::vector<ClusterNode>> ParseStatus(const std::string& reply) {
       if (kv.first == "port") (void)absl::SimpleAtoi(kv.second, &n.port);
       if (kv.first == "applied") (void)absl::SimpleAtoi(kv.second, &n.applied);
       if (kv.first == "commit") (void)absl::SimpleAtoi(kv.second, &n.commit);
+      if (kv.first == "term") (void)absl::SimpleAtoi(kv.second, &n.term);
+      if (kv.first == "view") n.view = kv.second;
     }
     if (n.id < 1 || n.port < 1) return absl::InvalidArgumentError(absl::StrCat("bad cluster status '", reply, "'"));
     nodes.push_back(n);
@@ -106,7 +108,18 @@ absl::StatusOr<std::vector<ClusterNode>> ParseStatus(const std::string& reply) {
   return nodes;
 }
 
+std::optional<ViewChange> ParseView(const std::string& view) {
+  ViewChange v;
+  const size_t colon = view.find(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(view.substr(0, colon), &v.epoch)) return std::nullopt;
+  const std::string members = view.substr(colon + 1);
+  if (!absl::SimpleAtoi(members.substr(0, members.find_first_of(",*")), &v.first)) v.first = core::kNoNode;
+  v.view = view;
+  return v;
+}
+
 void Nemesis::Start(const workloads::Driver& driver) {
+  WatchViews(driver);
   rt_.Spawn([this, &driver] {
     while (driver.measured_start() < 0 && !driver.Done()) rt_.SleepUntil(rt_.Now() + core::Millis(1));
     const core::Nanos start = driver.measured_start();
@@ -171,6 +184,31 @@ void Nemesis::WatchCatchUp(core::NodeId node, core::Nanos restarted_at) {
   });
 }
 
+bool Nemesis::RecordView() {
+  absl::StatusOr<std::vector<ClusterNode>> nodes = ParseStatus(control_.Call("status").value_or(""));
+  if (!nodes.ok()) return true;  // the launcher did not answer this time; try again.
+  std::optional<ViewChange> newest;
+  bool any = false;
+  for (const ClusterNode& n : *nodes) {
+    if (n.view.empty()) continue;
+    any = true;
+    std::optional<ViewChange> v = ParseView(n.view);
+    if (v && (!newest || v->epoch > newest->epoch)) newest = v;
+  }
+  if (newest && (views_.empty() || newest->epoch > views_.back().epoch)) {
+    newest->at = rt_.Now();
+    views_.push_back(*newest);
+  }
+  return any || !views_.empty();
+}
+
+void Nemesis::WatchViews(const workloads::Driver& driver) {
+  rt_.Spawn([this, &driver] {
+    while (driver.measured_start() < 0 && !driver.Done()) rt_.SleepUntil(rt_.Now() + core::Millis(1));
+    while (!driver.Done() && RecordView()) rt_.SleepUntil(rt_.Now() + kViewPoll);
+  });
+}
+
 void Nemesis::Quiesce(bool proxy) {
   std::vector<std::string> commands = {"resume all", "restart all"};
   if (proxy) commands.push_back("heal");
@@ -179,6 +217,33 @@ void Nemesis::Quiesce(bool proxy) {
     if (!reply.ok()) problems_.push_back(absl::StrCat("quiesce: '", command, "' failed: ", reply.status().message()));
   }
 }
+
+namespace {
+
+// The views seen (see AddNemesisMetrics). Appended to report.faults after the faults themselves.
+void AddViewMetrics(const Nemesis& nemesis, core::Nanos measured_start, workloads::RunReport& report) {
+  const std::vector<ViewChange>& views = nemesis.views();
+  if (views.empty()) return;
+  report.metrics["view_changes"] = static_cast<double>(views.size() - 1);
+  core::Nanos first_kill = -1;
+  for (const AppliedFault& f : nemesis.applied()) {
+    if ((f.kind == "crash" || f.kind == "crash_leader") && first_kill < 0) first_kill = f.at;
+  }
+  uint64_t epoch_at_kill = 0;
+  for (const ViewChange& v : views) {
+    if (first_kill >= 0 && v.at <= first_kill) epoch_at_kill = v.epoch;
+    if (first_kill >= 0 && v.at > first_kill && v.epoch > epoch_at_kill && !report.metrics.contains("view_change_s")) {
+      report.metrics["view_change_s"] = static_cast<double>(v.at - first_kill) / 1e9;
+    }
+  }
+  for (size_t i = 1; i < views.size(); ++i) {
+    report.faults.push_back({.t_s = static_cast<double>(views[i].at - measured_start) / 1e9,
+                             .kind = "view_change",
+                             .node = views[i].first});
+  }
+}
+
+}  // namespace
 
 void AddNemesisMetrics(const Nemesis& nemesis, core::Nanos measured_start, core::Nanos interval,
                        const std::vector<workloads::HistoryOp>& history, workloads::RunReport& report) {
@@ -190,8 +255,10 @@ void AddNemesisMetrics(const Nemesis& nemesis, core::Nanos measured_start, core:
   for (const auto& [node, s] : nemesis.catch_up_s()) {
     report.metrics["catch_up_s"] = std::max(report.metrics["catch_up_s"], s);
   }
+  AddViewMetrics(nemesis, measured_start, report);
   if (faults.empty()) return;
-  const double first_s = report.faults.front().t_s, last_s = report.faults.back().t_s;
+  const double first_s = static_cast<double>(faults.front().at - measured_start) / 1e9;
+  const double last_s = static_cast<double>(faults.back().at - measured_start) / 1e9;
   const double window_s = static_cast<double>(interval) / 1e9;
   double ok[3] = {0, 0, 0}, span[3] = {0, 0, 0};  // before, during, after
   for (const workloads::TimelinePoint& p : report.timeline) {
