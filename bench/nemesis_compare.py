@@ -46,7 +46,7 @@ def free_base(nodes):
     raise SystemExit("no free ports")
 
 
-def run_policy(kvlab, policy, scenario, out):
+def run_policy(kvlab, policy, scenario, out, csv=True):
     nodes = 1 if policy == "single" else 3
     tag = policy.replace(":", "_").replace("=", "_")
     data = tempfile.mkdtemp(prefix="kvlab-nemesis-")
@@ -60,8 +60,10 @@ def run_policy(kvlab, policy, scenario, out):
             time.sleep(0.05)
         time.sleep(1.0)  # an election
         json_path = os.path.join(data, "run.json")
-        bench = subprocess.run([kvlab, "bench", "--cluster", data + "/c", "--scenario", scenario, "--json", json_path,
-                                "--timeline-csv", f"{out}-{tag}.csv"], capture_output=True, text=True)
+        command = [kvlab, "bench", "--cluster", data + "/c", "--scenario", scenario, "--json", json_path]
+        if csv:
+            command += ["--timeline-csv", f"{out}-{tag}.csv"]
+        bench = subprocess.run(command, capture_output=True, text=True)
         text = open(json_path).read() if os.path.exists(json_path) else ""
         run = json.loads(text) if text.strip() else {"policy": policy}
         run["exit"] = bench.returncode

@@ -96,6 +96,7 @@ absl::StatusOr<std::vector<ClusterNode>> ParseStatus(const std::string& reply) {
       const std::pair<std::string, std::string> kv = absl::StrSplit(field, absl::MaxSplits('=', 1));
       if (kv.first == "node") (void)absl::SimpleAtoi(kv.second, &n.id);
       if (kv.first == "state") n.state = kv.second;
+      if (kv.first == "role") n.role = kv.second;
       if (kv.first == "port") (void)absl::SimpleAtoi(kv.second, &n.port);
       if (kv.first == "applied") (void)absl::SimpleAtoi(kv.second, &n.applied);
       if (kv.first == "commit") (void)absl::SimpleAtoi(kv.second, &n.commit);

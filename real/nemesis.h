@@ -52,6 +52,7 @@ absl::StatusOr<std::vector<NemesisStep>> PlanNemesis(const std::vector<workloads
 struct ClusterNode {
   int id = 0;
   std::string state;  // running | paused | killed | exited
+  std::string role;  // the policy's role (leader, follower, primary, replica, ...); "unreachable" if it did not answer.
   int port = 0;
   int64_t applied = -1;
   int64_t commit = -1;
