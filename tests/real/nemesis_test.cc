@@ -341,5 +341,92 @@ TEST(NemesisTest, AFaultRealProcessesCannotHaveIsRefusedByName) {
       << bench.stderr_text();
 }
 
+// --- the fault proxy's link faults (issue 15) ---
+
+// Every directed link between the three nodes gets `fault` ("delay 40 10", "drop 500000").
+void FaultEveryLink(ProxiedCluster& cluster, const std::string& fault) {
+  for (int a = 1; a <= 3; ++a) {
+    for (int b = 1; b <= 3; ++b) {
+      if (a == b) continue;
+      ASSERT_TRUE(cluster.control().Call(absl::StrCat("link ", a, " ", b, " ", fault)).ok());
+    }
+  }
+}
+
+// A SET's round trip as the client sees it, once the cluster serves it; nullopt if it never did.
+std::optional<std::chrono::nanoseconds> TimedSet(ProxiedCluster& cluster, const std::string& key) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int leader = cluster.Leader();
+    if (leader != 0) {
+      testing::RespClient client(cluster.base() + leader - 1);
+      const auto start = std::chrono::steady_clock::now();
+      std::optional<net::RespValue> reply = client.Call({"SET", key, "v"});
+      const auto took = std::chrono::steady_clock::now() - start;
+      if (reply && !reply->IsError()) return took;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a retry interval while an election runs.
+  }
+  return std::nullopt;
+}
+
+// Every peer message held D..D+jitter by the proxy: a raft write needs the leader's append to reach
+// a follower and its ack to come back, so no write can complete in less than 2D (a lower bound
+// from causality, not a timing guess). D stays well below the election timeout (150 ms), so the
+// cluster keeps its leader.
+TEST(ProxyFaultTest, ADelayedLinkDelaysEveryPeerRoundTrip) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  constexpr auto kDelay = std::chrono::milliseconds(40);
+  FaultEveryLink(cluster, "delay 40 10");
+  absl::StatusOr<std::string> links = cluster.control().Call("links");
+  ASSERT_TRUE(links.ok());
+  EXPECT_NE(links->find("1->2 delay 40ms jitter 10ms"), std::string::npos) << *links;
+  for (int i = 0; i < 5; ++i) {
+    std::optional<std::chrono::nanoseconds> took = TimedSet(cluster, absl::StrCat("delayed", i));
+    ASSERT_TRUE(took.has_value()) << "no write served through the delayed links";
+    EXPECT_GE(*took, 2 * kDelay) << "a write completed faster than one delayed round trip";
+  }
+  ASSERT_TRUE(cluster.control().Call("heal").ok());
+}
+
+// Half of every message to and from a follower lost: writes still commit through the other two,
+// and once the links heal the lossy node applies everything the leader committed.
+TEST(ProxyFaultTest, ADroppingLinkStillConvergesAfterHeal) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  const int lossy = cluster.Leader() % 3 + 1;  // a follower now.
+  for (int other = 1; other <= 3; ++other) {
+    if (other == lossy) continue;
+    ASSERT_TRUE(cluster.control().Call(absl::StrCat("link ", lossy, " ", other, " drop 500000")).ok());
+    ASSERT_TRUE(cluster.control().Call(absl::StrCat("link ", other, " ", lossy, " drop 500000")).ok());
+  }
+  for (int k = 0; k < 30; ++k) ASSERT_TRUE(TimedSet(cluster, absl::StrCat("lossy", k)).has_value()) << k;
+  absl::StatusOr<std::string> links = cluster.control().Call("links");
+  ASSERT_TRUE(links.ok());
+  uint64_t dropped = 0;  // over the lossy links (between followers raft sends nothing to drop).
+  for (size_t at = links->find("dropped="); at != std::string::npos; at = links->find("dropped=", at + 1)) {
+    dropped += std::strtoull(links->c_str() + at + 8, nullptr, 10);
+  }
+  EXPECT_GT(dropped, 0u) << "the lossy links dropped nothing: " << *links;
+  ASSERT_TRUE(cluster.control().Call("heal").ok());
+  // Converged: every node applied the highest commit any node reports, and it covers the 30 writes.
+  int64_t target = 0;
+  bool converged = false;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (!converged && std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<std::vector<ClusterNode>> nodes = ParseStatus(cluster.control().Call("status").value_or(""));
+    if (nodes.ok()) {
+      for (const ClusterNode& n : *nodes) target = std::max(target, n.commit);
+      converged = target >= 30 && std::all_of(nodes->begin(), nodes->end(),
+                                              [target](const ClusterNode& n) { return n.applied >= target; });
+    }
+    if (!converged) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a poll interval.
+  }
+  EXPECT_TRUE(converged) << "node " << lossy << " did not catch up to commit " << target << " after the heal";
+}
+
 }  // namespace
 }  // namespace kvlab::real
