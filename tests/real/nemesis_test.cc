@@ -428,5 +428,68 @@ TEST(ProxyFaultTest, ADroppingLinkStillConvergesAfterHeal) {
   EXPECT_TRUE(converged) << "node " << lossy << " did not catch up to commit " << target << " after the heal";
 }
 
+// --- views of pb and chain (issue 14) ---
+
+constexpr char kShortMemberKill[] = R"(base = "failure"
+name = "member_kill_short"
+duration = "4s"
+keys = 200
+
+[[faults]]
+at = "1s"
+kind = "crash"
+node = 1
+
+[[faults]]
+at = "2500ms"
+kind = "restart"
+node = 1
+)";
+
+// pb async under load, its first primary SIGKILLed and restarted: the report shows the views the
+// view service installed, each with a higher epoch and its time, the new primary's view after the
+// kill, and the lost acknowledged writes as a figure (the promise allows them), not a failure.
+TEST(NemesisViewTest, APrimaryKillShowsTheViewChangesAndLostWritesAsAFigure) {
+  TempDir dir;
+  const int base = FreeProxyBasePort(3);
+  ASSERT_NE(base, 0);
+  const std::string data = dir.path() + "/c";
+  Background launcher({"cluster", "--nodes", "3", "--policy", "pb:mode=async", "--proxy", "--base-port",
+                       std::to_string(base), "--data-dir", data, "--durability", "none"},
+                      dir.path() + "/cluster.log");
+  std::unique_ptr<ControlClient> control;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (control == nullptr) {
+      absl::StatusOr<std::unique_ptr<ControlClient>> c = ControlClient::ConnectDir(data);
+      if (c.ok()) control = std::move(*c);
+    }
+    if (control != nullptr && control->Call("leader").ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a poll interval.
+  }
+  ASSERT_NE(control, nullptr);
+  const std::string scenario = dir.path() + "/kill.toml", json = dir.path() + "/run.json";
+  std::ofstream(scenario) << kShortMemberKill;
+  testing::NodeProcess bench(
+      testing::NodeProcess::Kvlab{{"bench", "--cluster", data, "--scenario", scenario, "--json", json}});
+  ASSERT_EQ(bench.WaitExit(), 0) << bench.stderr_text();
+  const nlohmann::json run = nlohmann::json::parse(ReadFile(json));
+  EXPECT_EQ(run["check"]["model"], "linearizable-until-failover");
+  EXPECT_TRUE(run["check"]["ok"].get<bool>()) << run.dump();
+  ASSERT_TRUE(run["metrics"].contains("lost_acked_writes")) << run.dump();
+  const nlohmann::json& views = run["view_changes"];
+  ASSERT_GE(views.size(), 2u) << run.dump();
+  for (size_t i = 1; i < views.size(); ++i) {
+    EXPECT_GT(views[i]["epoch"].get<uint64_t>(), views[i - 1]["epoch"].get<uint64_t>()) << views.dump();
+    EXPECT_GE(views[i]["t_s"].get<double>(), views[i - 1]["t_s"].get<double>()) << views.dump();
+  }
+  EXPECT_EQ(views[0]["view"].get<std::string>().find(":1"), 1u) << "node 1 is the first primary: " << views.dump();
+  ASSERT_TRUE(run["metrics"].contains("view_change_s")) << "no new view after the kill: " << run.dump();
+  EXPECT_GT(run["metrics"]["view_change_s"].get<double>(), 0);  // recorded, not bounded.
+  int view_events = 0;
+  for (const nlohmann::json& f : run["faults"]) view_events += f["kind"] == "view_change" ? 1 : 0;
+  EXPECT_EQ(view_events, static_cast<int>(views.size()) - 1) << run.dump();
+}
+
 }  // namespace
 }  // namespace kvlab::real
