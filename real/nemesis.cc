@@ -115,6 +115,7 @@ std::optional<ViewChange> ParseView(const std::string& view) {
   if (colon == std::string::npos || !absl::SimpleAtoi(view.substr(0, colon), &v.epoch)) return std::nullopt;
   const std::string members = view.substr(colon + 1);
   if (!absl::SimpleAtoi(members.substr(0, members.find_first_of(",*")), &v.first)) v.first = core::kNoNode;
+  v.synced = static_cast<int>(std::count(members.begin(), members.end(), '*'));
   v.view = view;
   return v;
 }
@@ -185,6 +186,16 @@ void Nemesis::WatchCatchUp(core::NodeId node, core::Nanos restarted_at) {
   });
 }
 
+namespace {
+
+// Views are ordered by epoch, then by how many members are synced (within an epoch, members only
+// become synced): a node that has not heard of the latest yet never makes the record go back.
+bool Later(const ViewChange& a, const ViewChange& b) {
+  return a.epoch != b.epoch ? a.epoch > b.epoch : a.synced > b.synced;
+}
+
+}  // namespace
+
 bool Nemesis::RecordView() {
   absl::StatusOr<std::vector<ClusterNode>> nodes = ParseStatus(control_.Call("status").value_or(""));
   if (!nodes.ok()) return true;  // the launcher did not answer this time; try again.
@@ -194,9 +205,9 @@ bool Nemesis::RecordView() {
     if (n.view.empty()) continue;
     any = true;
     std::optional<ViewChange> v = ParseView(n.view);
-    if (v && (!newest || v->epoch > newest->epoch)) newest = v;
+    if (v && (!newest || Later(*v, *newest))) newest = v;
   }
-  if (newest && (views_.empty() || newest->epoch > views_.back().epoch)) {
+  if (newest && (views_.empty() || Later(*newest, views_.back()))) {
     newest->at = rt_.Now();
     views_.push_back(*newest);
   }

@@ -62,14 +62,16 @@ struct ClusterNode {
 absl::StatusOr<std::vector<ClusterNode>> ParseStatus(const std::string& reply);
 
 // A view the view service installed (pb, chain), as the nodes reported it: the first one seen, and
-// each one with a higher epoch after it.
+// after it each one with a higher epoch, or the same epoch with more members synced (a restarted
+// member's state transfer done).
 struct ViewChange {
   core::Nanos at = 0;  // runtime time it was first seen (within kViewPoll of its installation).
   uint64_t epoch = 0;
+  int synced = 0;          // members marked '*'.
   std::string view;        // "EPOCH:ID[*],...": the members in order, '*' once synced.
   core::NodeId first = 0;  // the primary or the head: the view's first member.
 };
-// The view "4:2*,3" -> {epoch 4, first 2}; nullopt when it does not parse.
+// The view "4:2*,3" -> {epoch 4, synced 1, first 2}; nullopt when it does not parse.
 std::optional<ViewChange> ParseView(const std::string& view);
 
 struct AppliedFault {
@@ -122,8 +124,8 @@ class Nemesis {
 // (successes per second; during: from the first to the last fault), unavailability_s (from each
 // kill to the first success of a request sent after it, the worst), recovery_95_s (from the first
 // kill until a timeline window reaches 95% of the throughput before) and catch_up_s. With views:
-// view_changes (views installed after the first seen), view_change_s (from the first kill until a
-// view of a higher epoch was seen), and each new view among report.faults as kind "view_change"
+// view_changes (views seen after the first), view_change_s (from the first kill until a view of a
+// higher epoch was seen), and each new view among report.faults as kind "view_change"
 // with its primary or head as the node.
 void AddNemesisMetrics(const Nemesis& nemesis, core::Nanos measured_start, core::Nanos interval,
                        const std::vector<workloads::HistoryOp>& history, workloads::RunReport& report);
