@@ -465,6 +465,15 @@ int RunCompareReal(const CompareFlags& f, const sim::CompareOptions& plan) {
       return UsageError("compare", s);
     std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
   }
+  if (!f.benchmark_json_path.empty()) {
+    const std::string text = workloads::ToBenchmarkJson(result->reports).dump(2) + "\n";
+    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("compare", s);
+  }
+  if (!f.plot_dir.empty()) {
+    std::vector<nlohmann::json> runs;
+    for (const workloads::RunReport& r : result->reports) runs.push_back(workloads::ToJson(r));
+    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("compare", s);
+  }
   return result->failed == 0 ? 0 : 1;
 }
 
