@@ -9,6 +9,7 @@
 #include "app/commands.h"
 #include "app/inputs.h"
 #include "app/plotting.h"
+#include "app/real_verdict.h"
 #include "real/bench_run.h"
 #include "real/real_runtime.h"
 #include "workloads/history.h"
@@ -65,6 +66,16 @@ absl::StatusOr<workloads::Scenario> ScenarioOf(const BenchFlags& f) {
   return scenario;
 }
 
+// The views seen during the run: [{"t_s": .., "epoch": .., "view": "4:2*,3"}, ...].
+nlohmann::json ViewsJson(const real::BenchOutcome& outcome) {
+  nlohmann::json views = nlohmann::json::array();
+  for (const real::ViewChange& v : outcome.views) {
+    views.push_back(
+        {{"t_s", static_cast<double>(v.at - outcome.measured_start) / 1e9}, {"epoch", v.epoch}, {"view", v.view}});
+  }
+  return views;
+}
+
 int RunBenchCommand(const BenchFlags& f) {
   if (f.targets.empty() && f.cluster_dir.empty()) {
     return BenchError(absl::InvalidArgumentError("--target or --cluster is required"));
@@ -93,8 +104,12 @@ int RunBenchCommand(const BenchFlags& f) {
   options.cluster_dir = f.cluster_dir;
   absl::StatusOr<real::BenchOutcome> outcome = real::RunBench(options);
   if (!outcome.ok()) return BenchError(outcome.status());
+  if (!f.cluster_dir.empty()) JudgeByPromise(*outcome);  // the cluster's policy is known.
 
   std::fputs(workloads::FormatReport(outcome->report).c_str(), stdout);
+  for (const real::ViewChange& v : outcome->views) {
+    std::printf("view %s seen at %.3f s\n", v.view.c_str(), static_cast<double>(v.at - outcome->measured_start) / 1e9);
+  }
   for (const std::string& n : outcome->notes) std::printf("note: %s\n", n.c_str());
   for (const std::string& p : outcome->problems) std::printf("PROBLEM: %s\n", p.c_str());
   if (!outcome->check_details.empty()) std::fputs(outcome->check_details.c_str(), stdout);
@@ -103,6 +118,7 @@ int RunBenchCommand(const BenchFlags& f) {
     j["targets"] = f.targets;
     j["notes"] = outcome->notes;
     j["problems"] = outcome->problems;
+    if (!outcome->views.empty()) j["view_changes"] = ViewsJson(*outcome);
     json << j.dump() << "\n";
     if (!json) return BenchError(absl::InternalError("writing the --json file failed"));
   }
@@ -132,7 +148,9 @@ void AddBenchCommand(CLI::App& app) {
                   "them and fail over (default with --cluster: the cluster's nodes)");
   cmd->add_option("--cluster", flags->cluster_dir,
                   "The data dir of a running `kvlab cluster`: apply the scenario's fault schedule to its nodes "
-                  "(kill, restart, pause; link faults with its --proxy) through DIR/control.sock");
+                  "(kill, restart, pause; link faults with its --proxy) through DIR/control.sock, record pb's and "
+                  "chain's views, and judge the run by the policy's promise (pb async: lost acknowledged writes "
+                  "are a figure; quorum: eventual)");
   cmd->add_option("--timeline-csv", flags->timeline_csv_path, "Write the run's timeline (per 100 ms) as CSV to FILE");
   cmd->add_option("--scenario", flags->scenario,
                   absl::StrCat("Built-in scenario (", ScenarioNames(), "; see `kvlab scenarios`) or a TOML file"))

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "app/commands.h"
+#include "app/compare_real.h"
 #include "app/inputs.h"
 #include "app/plotting.h"
 #include "core/policy/registry.h"
@@ -357,10 +358,12 @@ struct CompareFlags {
   std::string seeds = "1";
   std::string faults = "none";
   std::string out_dir;
-  std::string baseline_path;        // --baseline: the regression gate's reference runs.
-  std::string tolerance = "0%";     // --tolerance: how much worse a figure may be.
-  std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
-  std::string plot_dir;             // --plot: gnuplot pictures of the results.
+  std::string baseline_path;         // --baseline: the regression gate's reference runs.
+  std::string tolerance = "0%";      // --tolerance: how much worse a figure may be.
+  std::string benchmark_json_path;   // Google-benchmark-compatible JSON of every run.
+  std::string plot_dir;              // --plot: gnuplot pictures of the results.
+  std::string world = "sim";         // --world real: app/compare_real.h.
+  double scale = kDefaultRealScale;  // --scale: the real world's scenario size.
 };
 
 // --policies: every registered policy when empty.
@@ -426,9 +429,58 @@ int GateAgainstBaseline(const CompareFlags& f, const std::vector<nlohmann::json>
   return gate.ok() ? 0 : 1;
 }
 
+// `kvlab compare --world real` (app/compare_real.h): exit 0 when every run passed, 1 otherwise.
+int RunCompareReal(const CompareFlags& f, const sim::CompareOptions& plan) {
+  if (!f.baseline_path.empty()) {
+    return UsageError("compare", absl::InvalidArgumentError(
+                                     "--baseline gates simulated figures run for run; real runs vary: use kvlab gate"));
+  }
+  if (!f.out_dir.empty()) {
+    if (absl::Status s = MakeOutputDir("--out", f.out_dir); !s.ok()) return UsageError("compare", s);
+  }
+  const RealCompareOptions options{.policies = plan.policies,
+                                   .scenarios = plan.scenarios,
+                                   .seeds = plan.seeds,
+                                   .scale = f.scale,
+                                   .random_faults = plan.faults != sim::FaultMode::kNone};
+  absl::StatusOr<sim::CompareResult> result = RunRealCompare(options, [](const real::BenchOutcome& outcome) {
+    std::fputs(FormatRealRun(outcome).c_str(), stdout);
+    std::fflush(stdout);
+  });
+  if (!result.ok()) return UsageError("compare", result.status());
+  std::printf("\n%s", sim::SummaryTable(result->rows, sim::CompareWorld::kReal).c_str());
+  if (!f.out_dir.empty()) {
+    const std::string heading = absl::StrCat(
+        "# Comparison on real processes (`kvlab compare --world real --policies ",
+        f.policies.empty() ? "(all)" : f.policies, " --scenarios ", f.scenarios, " --seeds ", f.seeds, " --scale ",
+        f.scale,
+        "`)\n\nEach policy ran as a `kvlab cluster --proxy` on loopback (3 nodes, single 1; fsync; peer traffic "
+        "through "
+        "the fault proxy with no link fault), each scenario shrunk by the scale (ops, durations and fault times) and "
+        "driven by `kvlab bench --cluster` (the nemesis applies its fault schedule: SIGKILL and restart; every "
+        "acknowledged key read back; judged by the policy's promise). Throughput and latency are wall-clock figures "
+        "of this machine, shared with other work: read them as an indication, not a benchmark. Message counts are "
+        "the simulator's only (\"-\").\n\n");
+    if (absl::Status s = sim::WriteCompareFiles(f.out_dir, heading, *result, sim::CompareWorld::kReal); !s.ok())
+      return UsageError("compare", s);
+    std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
+  }
+  if (!f.benchmark_json_path.empty()) {
+    const std::string text = workloads::ToBenchmarkJson(result->reports).dump(2) + "\n";
+    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("compare", s);
+  }
+  if (!f.plot_dir.empty()) {
+    std::vector<nlohmann::json> runs;
+    for (const workloads::RunReport& r : result->reports) runs.push_back(workloads::ToJson(r));
+    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("compare", s);
+  }
+  return result->failed == 0 ? 0 : 1;
+}
+
 int RunCompare(const CompareFlags& f) {
   absl::StatusOr<sim::CompareOptions> options = PlanCompare(f);
   if (!options.ok()) return UsageError("compare", options.status());
+  if (f.world == "real") return RunCompareReal(f, *options);
   std::vector<nlohmann::json> baseline;
   if (!f.baseline_path.empty()) {  // read and checked before any run, so a typo fails fast.
     auto loaded = workloads::LoadRunReports(f.baseline_path);
@@ -491,6 +543,14 @@ void AddCompare(CLI::App& app) {
   cmd->add_option("--benchmark-json", flags->benchmark_json_path,
                   "Write Google-benchmark-compatible JSON (github-action-benchmark, Bencher) to FILE");
   cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the results into this folder");
+  cmd->add_option("--world", flags->world,
+                  "sim, or real: each policy as a `kvlab cluster --proxy` on loopback, each scenario through "
+                  "`kvlab bench --cluster` (its faults applied by the nemesis; random faults refused)")
+      ->check(CLI::IsMember({"sim", "real"}))
+      ->capture_default_str();
+  cmd->add_option("--scale", flags->scale,
+                  "--world real: shrink every scenario's ops, duration and fault times by this factor (0 < s <= 1)")
+      ->capture_default_str();
   cmd->footer(FaultModesHelp());
   cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
 }

@@ -12,7 +12,7 @@ Writes OUT.json (every run's report) and OUT.md (one row per policy), and each r
 OUT-POLICY.csv. Recorded, not asserted.
 
 Usage: bench/nemesis_compare.py [--kvlab build/release/kvlab] [--scenario failure]
-       [--policies single,raft,pb,pb:mode=async] [--out results/real/nemesis-failure]
+       [--policies single,raft,pb,pb:mode=async] [--nodes N] [--out results/real/nemesis-failure]
 """
 import argparse
 import json
@@ -46,8 +46,8 @@ def free_base(nodes):
     raise SystemExit("no free ports")
 
 
-def run_policy(kvlab, policy, scenario, out):
-    nodes = 1 if policy == "single" else 3
+def run_policy(kvlab, policy, scenario, out, csv=True, nodes=None):
+    nodes = nodes or (1 if policy == "single" else 3)
     tag = policy.replace(":", "_").replace("=", "_")
     data = tempfile.mkdtemp(prefix="kvlab-nemesis-")
     log = open(os.path.join(data, "cluster.log"), "w")
@@ -60,8 +60,10 @@ def run_policy(kvlab, policy, scenario, out):
             time.sleep(0.05)
         time.sleep(1.0)  # an election
         json_path = os.path.join(data, "run.json")
-        bench = subprocess.run([kvlab, "bench", "--cluster", data + "/c", "--scenario", scenario, "--json", json_path,
-                                "--timeline-csv", f"{out}-{tag}.csv"], capture_output=True, text=True)
+        command = [kvlab, "bench", "--cluster", data + "/c", "--scenario", scenario, "--json", json_path]
+        if csv:
+            command += ["--timeline-csv", f"{out}-{tag}.csv"]
+        bench = subprocess.run(command, capture_output=True, text=True)
         text = open(json_path).read() if os.path.exists(json_path) else ""
         run = json.loads(text) if text.strip() else {"policy": policy}
         run["exit"] = bench.returncode
@@ -85,14 +87,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kvlab", default=os.path.join(ROOT, "build/release/kvlab"))
     ap.add_argument("--scenario", default="failure")
-    # abd and quorum are left out: on `kvlab cluster` they answer every request TRYAGAIN ("no majority
-    # answered in time"), with or without the proxy (issue for the lead, 2026-12-02).
     ap.add_argument("--policies", default="single,raft,pb,pb:mode=async")
+    ap.add_argument("--nodes", type=int, default=0, help="nodes per cluster (default: 1 for single, else 3)")
     ap.add_argument("--out", default=os.path.join(ROOT, "results/real/nemesis-failure"))
     a = ap.parse_args()
     runs = []
     for policy in a.policies.split(","):
-        run = run_policy(a.kvlab, policy, a.scenario, a.out)
+        run = run_policy(a.kvlab, policy, a.scenario, a.out, nodes=a.nodes or None)
         print(policy, "exit", run["exit"], run.get("metrics", {}), file=sys.stderr)
         runs.append(run)
     json.dump(runs, open(a.out + ".json", "w"), indent=1)
@@ -102,17 +103,17 @@ def main():
              "during (first to last fault) and after; unavailable: from each kill to the first success of a "
              "request sent after it (worst); back to 95%: from the kill until a 100 ms window reaches 95% of "
              "before; catch-up: from the restart until the node applied what the others had then.", "",
-             "| policy | exit | ops/s before | during | after | unavailable s | back to 95% s | catch-up s | "
-             "errors | check |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| policy | nodes | exit | ops/s before | during | after | unavailable s | back to 95% s | catch-up s | "
+             "errors | check |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         m = r.get("metrics", {})
         check = r.get("check", {})
-        lines.append(f"| {r['policy']} | {r['exit']} | {fmt(m, 'throughput_before_ops_s')} | "
+        lines.append(f"| {r['policy']} | {r.get('nodes', '-')} | {r['exit']} | {fmt(m, 'throughput_before_ops_s')} | "
                      f"{fmt(m, 'throughput_during_ops_s')} | {fmt(m, 'throughput_after_ops_s')} | "
                      f"{fmt(m, 'unavailability_s')} | {fmt(m, 'recovery_95_s')} | {fmt(m, 'catch_up_s')} | "
-                     f"{r.get('errors', '-')} | {'ok' if check.get('ok') else 'FAILED' if check else '-'} |")
+                     f"{r.get('errors', '-')} | {check.get('model', '')} {'ok' if check.get('ok') else 'FAILED' if check else '-'} |")
         for p in r.get("problems", []):
-            lines.append(f"|  | problem: {p} |||||||||")
+            lines.append(f"|  | problem: {p} ||||||||||")
     open(a.out + ".md", "w").write("\n".join(lines) + "\n")
     print("\n".join(lines))
 

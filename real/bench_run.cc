@@ -193,6 +193,8 @@ workloads::DriverResult DriveWorkload(RealRuntime& rt, const BenchOptions& optio
     AddNemesisMetrics(*nemesis, measured_start, scenario.timeline_interval, result.history, result.report);
     for (const std::string& p : nemesis->problems()) outcome.problems.push_back(p);
     for (const std::string& n : nemesis->notes()) outcome.notes.push_back(n);
+    outcome.views = nemesis->views();
+    outcome.measured_start = measured_start;
   }
   return result;
 }

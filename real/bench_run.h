@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/types.h"
+#include "real/nemesis.h"
 #include "real/real_runtime.h"
 #include "workloads/history.h"
 #include "workloads/report.h"
@@ -52,6 +53,10 @@ struct BenchOutcome {
   std::string check_details;          // the checker's text when it found a violation.
   std::vector<std::string> problems;  // the run or the read-back did not finish, ...
   std::vector<std::string> notes;     // e.g. faults not applied.
+  // With --cluster, for pb and chain: the views seen during the run, and the measured start their
+  // times count from.
+  std::vector<ViewChange> views;
+  core::Nanos measured_start = 0;
   bool ok() const { return problems.empty() && (!report.check || report.check->ok); }
 };
 

@@ -455,7 +455,7 @@ class Launcher {
     return absl::StrCat("resumed ", ids.empty() ? std::string("none") : absl::StrJoin(ids, ","));
   }
 
-  // "node=1 state=running pid=12 port=6380 role=leader term=3 applied=17 commit=17; node=2 ...".
+  // "node=1 state=running pid=12 port=6380 role=leader term=3 applied=17 commit=17[ view=3:1*,2*]; node=2 ...".
   std::string Status() {
     std::vector<std::string> parts;
     for (const Child& c : children_) {
@@ -467,6 +467,8 @@ class Launcher {
           const NodeView v = ViewOf(*info);
           absl::StrAppend(&part, " role=", v.role.empty() ? "-" : v.role, " term=", v.term, " applied=", v.applied,
                           " commit=", v.commit);
+          // pb and chain: the view this node is in ("EPOCH:ID[*],...", core/view/view.h).
+          if (auto view = info->find("kvlab_view"); view != info->end()) absl::StrAppend(&part, " view=", view->second);
         } else {
           absl::StrAppend(&part, " role=unreachable");
         }

@@ -4,6 +4,7 @@
 //   restart N|all        start a killed node again (all: every killed node) with the same flags
 //   pause N|leader       SIGSTOP      resume N|all   SIGCONT
 //   status               every node: pid, state (running|paused|killed|exited), client port, role
+//                        (and, for pb and chain, the view it is in: view=EPOCH:ID[*],...)
 //   leader               the id of the node that leads now
 //   link A B delay MS [JITTER_MS] | link A B drop PPM      a fault on the proxied link A -> B
 //   cut A B [oneway]     drop every message A -> B (and B -> A unless oneway)

@@ -96,9 +96,12 @@ absl::StatusOr<std::vector<ClusterNode>> ParseStatus(const std::string& reply) {
       const std::pair<std::string, std::string> kv = absl::StrSplit(field, absl::MaxSplits('=', 1));
       if (kv.first == "node") (void)absl::SimpleAtoi(kv.second, &n.id);
       if (kv.first == "state") n.state = kv.second;
+      if (kv.first == "role") n.role = kv.second;
       if (kv.first == "port") (void)absl::SimpleAtoi(kv.second, &n.port);
       if (kv.first == "applied") (void)absl::SimpleAtoi(kv.second, &n.applied);
       if (kv.first == "commit") (void)absl::SimpleAtoi(kv.second, &n.commit);
+      if (kv.first == "term") (void)absl::SimpleAtoi(kv.second, &n.term);
+      if (kv.first == "view") n.view = kv.second;
     }
     if (n.id < 1 || n.port < 1) return absl::InvalidArgumentError(absl::StrCat("bad cluster status '", reply, "'"));
     nodes.push_back(n);
@@ -106,7 +109,19 @@ absl::StatusOr<std::vector<ClusterNode>> ParseStatus(const std::string& reply) {
   return nodes;
 }
 
+std::optional<ViewChange> ParseView(const std::string& view) {
+  ViewChange v;
+  const size_t colon = view.find(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(view.substr(0, colon), &v.epoch)) return std::nullopt;
+  const std::string members = view.substr(colon + 1);
+  if (!absl::SimpleAtoi(members.substr(0, members.find_first_of(",*")), &v.first)) v.first = core::kNoNode;
+  v.synced = static_cast<int>(std::count(members.begin(), members.end(), '*'));
+  v.view = view;
+  return v;
+}
+
 void Nemesis::Start(const workloads::Driver& driver) {
+  WatchViews(driver);
   rt_.Spawn([this, &driver] {
     while (driver.measured_start() < 0 && !driver.Done()) rt_.SleepUntil(rt_.Now() + core::Millis(1));
     const core::Nanos start = driver.measured_start();
@@ -171,6 +186,41 @@ void Nemesis::WatchCatchUp(core::NodeId node, core::Nanos restarted_at) {
   });
 }
 
+namespace {
+
+// Views are ordered by epoch, then by how many members are synced (within an epoch, members only
+// become synced): a node that has not heard of the latest yet never makes the record go back.
+bool Later(const ViewChange& a, const ViewChange& b) {
+  return a.epoch != b.epoch ? a.epoch > b.epoch : a.synced > b.synced;
+}
+
+}  // namespace
+
+bool Nemesis::RecordView() {
+  absl::StatusOr<std::vector<ClusterNode>> nodes = ParseStatus(control_.Call("status").value_or(""));
+  if (!nodes.ok()) return true;  // the launcher did not answer this time; try again.
+  std::optional<ViewChange> newest;
+  bool any = false;
+  for (const ClusterNode& n : *nodes) {
+    if (n.view.empty()) continue;
+    any = true;
+    std::optional<ViewChange> v = ParseView(n.view);
+    if (v && (!newest || Later(*v, *newest))) newest = v;
+  }
+  if (newest && (views_.empty() || Later(*newest, views_.back()))) {
+    newest->at = rt_.Now();
+    views_.push_back(*newest);
+  }
+  return any || !views_.empty();
+}
+
+void Nemesis::WatchViews(const workloads::Driver& driver) {
+  rt_.Spawn([this, &driver] {
+    while (driver.measured_start() < 0 && !driver.Done()) rt_.SleepUntil(rt_.Now() + core::Millis(1));
+    while (!driver.Done() && RecordView()) rt_.SleepUntil(rt_.Now() + kViewPoll);
+  });
+}
+
 void Nemesis::Quiesce(bool proxy) {
   std::vector<std::string> commands = {"resume all", "restart all"};
   if (proxy) commands.push_back("heal");
@@ -179,6 +229,33 @@ void Nemesis::Quiesce(bool proxy) {
     if (!reply.ok()) problems_.push_back(absl::StrCat("quiesce: '", command, "' failed: ", reply.status().message()));
   }
 }
+
+namespace {
+
+// The views seen (see AddNemesisMetrics). Appended to report.faults after the faults themselves.
+void AddViewMetrics(const Nemesis& nemesis, core::Nanos measured_start, workloads::RunReport& report) {
+  const std::vector<ViewChange>& views = nemesis.views();
+  if (views.empty()) return;
+  report.metrics["view_changes"] = static_cast<double>(views.size() - 1);
+  core::Nanos first_kill = -1;
+  for (const AppliedFault& f : nemesis.applied()) {
+    if ((f.kind == "crash" || f.kind == "crash_leader") && first_kill < 0) first_kill = f.at;
+  }
+  uint64_t epoch_at_kill = 0;
+  for (const ViewChange& v : views) {
+    if (first_kill >= 0 && v.at <= first_kill) epoch_at_kill = v.epoch;
+    if (first_kill >= 0 && v.at > first_kill && v.epoch > epoch_at_kill && !report.metrics.contains("view_change_s")) {
+      report.metrics["view_change_s"] = static_cast<double>(v.at - first_kill) / 1e9;
+    }
+  }
+  for (size_t i = 1; i < views.size(); ++i) {
+    report.faults.push_back({.t_s = static_cast<double>(views[i].at - measured_start) / 1e9,
+                             .kind = "view_change",
+                             .node = views[i].first});
+  }
+}
+
+}  // namespace
 
 void AddNemesisMetrics(const Nemesis& nemesis, core::Nanos measured_start, core::Nanos interval,
                        const std::vector<workloads::HistoryOp>& history, workloads::RunReport& report) {
@@ -190,8 +267,10 @@ void AddNemesisMetrics(const Nemesis& nemesis, core::Nanos measured_start, core:
   for (const auto& [node, s] : nemesis.catch_up_s()) {
     report.metrics["catch_up_s"] = std::max(report.metrics["catch_up_s"], s);
   }
+  AddViewMetrics(nemesis, measured_start, report);
   if (faults.empty()) return;
-  const double first_s = report.faults.front().t_s, last_s = report.faults.back().t_s;
+  const double first_s = static_cast<double>(faults.front().at - measured_start) / 1e9;
+  const double last_s = static_cast<double>(faults.back().at - measured_start) / 1e9;
   const double window_s = static_cast<double>(interval) / 1e9;
   double ok[3] = {0, 0, 0}, span[3] = {0, 0, 0};  // before, during, after
   for (const workloads::TimelinePoint& p : report.timeline) {

@@ -52,9 +52,33 @@ void SummarizeCosts(const core::PolicyChoice& policy, const std::vector<workload
   if (analytic_runs > 0) row.analytic_messages_per_op = analytic_sum / analytic_runs;
 }
 
-// Folds the runs of one (scenario, policy) into its summary row.
-CompareRow Summarize(const std::string& scenario, const core::PolicyChoice& policy,
-                     const std::vector<workloads::RunReport>& runs, int failed) {
+// The runs of one policy on one scenario, every seed of the range.
+absl::Status RunSeeds(const CompareOptions& options, const workloads::Scenario& scenario,
+                      const core::PolicyChoice& policy, const CompareRunHook& on_run, CompareResult& result) {
+  std::vector<workloads::RunReport> runs;
+  int failed = 0;
+  for (uint64_t seed : SeedsOfShard(options.seeds, Shard{})) {
+    SimRunOptions run;
+    run.scenario = scenario;
+    run.policy = policy;
+    run.seed = seed;
+    run.faults = options.faults;
+    absl::StatusOr<SimRunOutcome> outcome = RunSimulation(run);
+    if (!outcome.ok()) return outcome.status();
+    if (on_run) on_run(run, *outcome);
+    failed += outcome->ok() ? 0 : 1;
+    runs.push_back(outcome->report);
+  }
+  result.rows.push_back(SummarizeRuns(scenario.name, policy, runs, failed));
+  result.failed += failed;
+  result.reports.insert(result.reports.end(), runs.begin(), runs.end());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+CompareRow SummarizeRuns(const std::string& scenario, const core::PolicyChoice& policy,
+                         const std::vector<workloads::RunReport>& runs, int failed) {
   CompareRow row{.scenario = scenario,
                  .policy = policy.label(),
                  .runs = static_cast<int>(runs.size()),
@@ -86,31 +110,6 @@ CompareRow Summarize(const std::string& scenario, const core::PolicyChoice& poli
   SummarizeCosts(policy, runs, row);
   return row;
 }
-
-// The runs of one policy on one scenario, every seed of the range.
-absl::Status RunSeeds(const CompareOptions& options, const workloads::Scenario& scenario,
-                      const core::PolicyChoice& policy, const CompareRunHook& on_run, CompareResult& result) {
-  std::vector<workloads::RunReport> runs;
-  int failed = 0;
-  for (uint64_t seed : SeedsOfShard(options.seeds, Shard{})) {
-    SimRunOptions run;
-    run.scenario = scenario;
-    run.policy = policy;
-    run.seed = seed;
-    run.faults = options.faults;
-    absl::StatusOr<SimRunOutcome> outcome = RunSimulation(run);
-    if (!outcome.ok()) return outcome.status();
-    if (on_run) on_run(run, *outcome);
-    failed += outcome->ok() ? 0 : 1;
-    runs.push_back(outcome->report);
-  }
-  result.rows.push_back(Summarize(scenario.name, policy, runs, failed));
-  result.failed += failed;
-  result.reports.insert(result.reports.end(), runs.begin(), runs.end());
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::StatusOr<CompareResult> RunCompare(const CompareOptions& options, const CompareRunHook& on_run) {
   CompareResult result;
@@ -152,13 +151,15 @@ namespace {
 std::string OrDash(double v) { return v < 0 ? std::string("-") : absl::StrFormat("%.2f", v); }
 }  // namespace
 
-std::string SummaryTable(const std::vector<CompareRow>& rows) {
-  std::string md =
-      "| scenario | policy | runs | failed | errors | ops/s (virtual, mean) | p50 us (median) | p99 us (median) "
+std::string SummaryTable(const std::vector<CompareRow>& rows, CompareWorld world) {
+  std::string md = absl::StrCat(
+      "| scenario | policy | runs | failed | errors | ",
+      world == CompareWorld::kSim ? "ops/s (virtual, mean)" : "ops/s (mean)",
+      " | p50 us (median) | p99 us (median) "
       "| unavailability after a crash | lost acked writes | stale reads (rate) | linearizability violations "
       "| convergence after heal (median) | peer msgs/op (measured, median) | peer msgs/op (analytic) "
       "| msgs/write (data path) | view msgs/op |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const CompareRow& row : rows) {
     absl::StrAppendFormat(
         &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
@@ -173,32 +174,39 @@ std::string SummaryTable(const std::vector<CompareRow>& rows) {
   return md;
 }
 
-std::string RunsTable(const std::vector<workloads::RunReport>& reports) {
-  std::string md =
-      "| scenario | policy | nodes | seed | ops | errors | ops/s (virtual) | p50 us | p99 us | max us | unavailable s "
-      "| check | trace_hash |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+std::string RunsTable(const std::vector<workloads::RunReport>& reports, CompareWorld world) {
+  std::string md = absl::StrCat("| scenario | policy | nodes | seed | ops | errors | ",
+                                world == CompareWorld::kSim ? "ops/s (virtual)" : "ops/s",
+                                " | p50 us | p99 us | max us | unavailable s "
+                                "| check | trace_hash |\n"
+                                "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : reports) {
     const auto unavailable = r.metrics.find("unavailability_s");
     absl::StrAppendFormat(
         &md, "| %s | %s | %d | %d | %d | %d | %.0f | %.0f | %.0f | %.0f | %s | %s | %s |\n", r.scenario, r.policy,
         r.nodes, r.seed, r.ops, r.errors, r.throughput_ops_s, r.latency.p50_us, r.latency.p99_us, r.latency.max_us,
         unavailable == r.metrics.end() ? std::string("-") : absl::StrFormat("%.3f", unavailable->second),
-        r.check && r.check->ok ? "ok" : "FAILED", Hex64(r.trace_hash.value_or(0)));
+        r.check && r.check->ok ? "ok" : "FAILED", r.trace_hash ? Hex64(*r.trace_hash) : std::string("-"));
   }
   return md;
 }
 
 absl::Status WriteCompareResults(const std::string& dir, const std::string& command, const CompareResult& result) {
+  return WriteCompareFiles(dir,
+                           absl::StrCat("# Simulated comparison (`", command,
+                                        "`)\n\nThroughput is in virtual time, from the simulator's calibrated cost "
+                                        "model.\n\n"),
+                           result, CompareWorld::kSim);
+}
+
+absl::Status WriteCompareFiles(const std::string& dir, const std::string& heading, const CompareResult& result,
+                               CompareWorld world) {
   nlohmann::json all = nlohmann::json::array();
   for (const auto& r : result.reports) all.push_back(workloads::ToJson(r));
   std::ofstream json(dir + "/compare.json");
   std::ofstream md(dir + "/compare.md");
   json << all.dump(2) << "\n";
-  md << "# Simulated comparison (`" << command
-     << "`)\n\nThroughput is in virtual time, from the simulator's calibrated cost model.\n\n"
-     << SummaryTable(result.rows) << "\n## Every run\n\n"
-     << RunsTable(result.reports);
+  md << heading << SummaryTable(result.rows, world) << "\n## Every run\n\n" << RunsTable(result.reports, world);
   if (!json || !md) return absl::InvalidArgumentError(absl::StrCat("cannot write results to '", dir, "'"));
   return absl::OkStatus();
 }

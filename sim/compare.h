@@ -77,13 +77,22 @@ std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& 
 int LabelWidth(const std::vector<core::PolicyChoice>& policies);
 // "median 2.13 s, max 4.01 s (20 runs)", or "-" for none.
 std::string FormatUnavailability(const std::vector<double>& windows_s);
+// Folds the runs of one (scenario, policy) into its summary row (the real world's compare too).
+CompareRow SummarizeRuns(const std::string& scenario, const core::PolicyChoice& policy,
+                         const std::vector<workloads::RunReport>& runs, int failed);
+
+// Which world a table's figures come from: the simulator's throughput is in virtual time.
+enum class CompareWorld : uint8_t { kSim, kReal };
 // The summary: one markdown row per (scenario, policy).
-std::string SummaryTable(const std::vector<CompareRow>& rows);
+std::string SummaryTable(const std::vector<CompareRow>& rows, CompareWorld world = CompareWorld::kSim);
 // Every run: one markdown row each.
-std::string RunsTable(const std::vector<workloads::RunReport>& reports);
+std::string RunsTable(const std::vector<workloads::RunReport>& reports, CompareWorld world = CompareWorld::kSim);
 
 // Writes DIR/compare.json (every run's report) and DIR/compare.md (`command` as its title line,
 // the summary and every run). InvalidArgument naming DIR when a file cannot be written.
 absl::Status WriteCompareResults(const std::string& dir, const std::string& command, const CompareResult& result);
+// The same files with `heading` (markdown: a title and what the figures mean) above the tables.
+absl::Status WriteCompareFiles(const std::string& dir, const std::string& heading, const CompareResult& result,
+                               CompareWorld world);
 
 }  // namespace kvlab::sim

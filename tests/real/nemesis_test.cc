@@ -341,5 +341,156 @@ TEST(NemesisTest, AFaultRealProcessesCannotHaveIsRefusedByName) {
       << bench.stderr_text();
 }
 
+// --- the fault proxy's link faults (issue 15) ---
+
+// Every directed link between the three nodes gets `fault` ("delay 40 10", "drop 500000").
+void FaultEveryLink(ProxiedCluster& cluster, const std::string& fault) {
+  for (int a = 1; a <= 3; ++a) {
+    for (int b = 1; b <= 3; ++b) {
+      if (a == b) continue;
+      ASSERT_TRUE(cluster.control().Call(absl::StrCat("link ", a, " ", b, " ", fault)).ok());
+    }
+  }
+}
+
+// A SET's round trip as the client sees it, once the cluster serves it; nullopt if it never did.
+std::optional<std::chrono::nanoseconds> TimedSet(ProxiedCluster& cluster, const std::string& key) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int leader = cluster.Leader();
+    if (leader != 0) {
+      testing::RespClient client(cluster.base() + leader - 1);
+      const auto start = std::chrono::steady_clock::now();
+      std::optional<net::RespValue> reply = client.Call({"SET", key, "v"});
+      const auto took = std::chrono::steady_clock::now() - start;
+      if (reply && !reply->IsError()) return took;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a retry interval while an election runs.
+  }
+  return std::nullopt;
+}
+
+// Every peer message held D..D+jitter by the proxy: a raft write needs the leader's append to reach
+// a follower and its ack to come back, so no write can complete in less than 2D (a lower bound
+// from causality, not a timing guess). D stays well below the election timeout (150 ms), so the
+// cluster keeps its leader.
+TEST(ProxyFaultTest, ADelayedLinkDelaysEveryPeerRoundTrip) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  constexpr auto kDelay = std::chrono::milliseconds(40);
+  FaultEveryLink(cluster, "delay 40 10");
+  absl::StatusOr<std::string> links = cluster.control().Call("links");
+  ASSERT_TRUE(links.ok());
+  EXPECT_NE(links->find("1->2 delay 40ms jitter 10ms"), std::string::npos) << *links;
+  for (int i = 0; i < 5; ++i) {
+    std::optional<std::chrono::nanoseconds> took = TimedSet(cluster, absl::StrCat("delayed", i));
+    ASSERT_TRUE(took.has_value()) << "no write served through the delayed links";
+    EXPECT_GE(*took, 2 * kDelay) << "a write completed faster than one delayed round trip";
+  }
+  ASSERT_TRUE(cluster.control().Call("heal").ok());
+}
+
+// Half of every message to and from a follower lost: writes still commit through the other two,
+// and once the links heal the lossy node applies everything the leader committed.
+TEST(ProxyFaultTest, ADroppingLinkStillConvergesAfterHeal) {
+  TempDir dir;
+  ProxiedCluster cluster(dir);
+  ASSERT_TRUE(cluster.ready());
+  const int lossy = cluster.Leader() % 3 + 1;  // a follower now.
+  for (int other = 1; other <= 3; ++other) {
+    if (other == lossy) continue;
+    ASSERT_TRUE(cluster.control().Call(absl::StrCat("link ", lossy, " ", other, " drop 500000")).ok());
+    ASSERT_TRUE(cluster.control().Call(absl::StrCat("link ", other, " ", lossy, " drop 500000")).ok());
+  }
+  for (int k = 0; k < 30; ++k) ASSERT_TRUE(TimedSet(cluster, absl::StrCat("lossy", k)).has_value()) << k;
+  absl::StatusOr<std::string> links = cluster.control().Call("links");
+  ASSERT_TRUE(links.ok());
+  uint64_t dropped = 0;  // over the lossy links (between followers raft sends nothing to drop).
+  for (size_t at = links->find("dropped="); at != std::string::npos; at = links->find("dropped=", at + 1)) {
+    dropped += std::strtoull(links->c_str() + at + 8, nullptr, 10);
+  }
+  EXPECT_GT(dropped, 0u) << "the lossy links dropped nothing: " << *links;
+  ASSERT_TRUE(cluster.control().Call("heal").ok());
+  // Converged: every node applied the highest commit any node reports, and it covers the 30 writes.
+  int64_t target = 0;
+  bool converged = false;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (!converged && std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<std::vector<ClusterNode>> nodes = ParseStatus(cluster.control().Call("status").value_or(""));
+    if (nodes.ok()) {
+      for (const ClusterNode& n : *nodes) target = std::max(target, n.commit);
+      converged = target >= 30 && std::all_of(nodes->begin(), nodes->end(),
+                                              [target](const ClusterNode& n) { return n.applied >= target; });
+    }
+    if (!converged) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a poll interval.
+  }
+  EXPECT_TRUE(converged) << "node " << lossy << " did not catch up to commit " << target << " after the heal";
+}
+
+// --- views of pb and chain (issue 14) ---
+
+constexpr char kShortMemberKill[] = R"(base = "failure"
+name = "member_kill_short"
+duration = "4s"
+keys = 200
+
+[[faults]]
+at = "1s"
+kind = "crash"
+node = 1
+
+[[faults]]
+at = "2500ms"
+kind = "restart"
+node = 1
+)";
+
+// pb async under load, its first primary SIGKILLed and restarted: the report shows the views the
+// view service installed with their times (epochs never going back), the new primary's view after the
+// kill, and the lost acknowledged writes as a figure (the promise allows them), not a failure.
+TEST(NemesisViewTest, APrimaryKillShowsTheViewChangesAndLostWritesAsAFigure) {
+  TempDir dir;
+  const int base = FreeProxyBasePort(3);
+  ASSERT_NE(base, 0);
+  const std::string data = dir.path() + "/c";
+  Background launcher({"cluster", "--nodes", "3", "--policy", "pb:mode=async", "--proxy", "--base-port",
+                       std::to_string(base), "--data-dir", data, "--durability", "none"},
+                      dir.path() + "/cluster.log");
+  std::unique_ptr<ControlClient> control;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (control == nullptr) {
+      absl::StatusOr<std::unique_ptr<ControlClient>> c = ControlClient::ConnectDir(data);
+      if (c.ok()) control = std::move(*c);
+    }
+    if (control != nullptr && control->Call("leader").ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a poll interval.
+  }
+  ASSERT_NE(control, nullptr);
+  const std::string scenario = dir.path() + "/kill.toml", json = dir.path() + "/run.json";
+  std::ofstream(scenario) << kShortMemberKill;
+  testing::NodeProcess bench(
+      testing::NodeProcess::Kvlab{{"bench", "--cluster", data, "--scenario", scenario, "--json", json}});
+  ASSERT_EQ(bench.WaitExit(), 0) << bench.stderr_text();
+  const nlohmann::json run = nlohmann::json::parse(ReadFile(json));
+  EXPECT_EQ(run["check"]["model"], "linearizable-until-failover");
+  EXPECT_TRUE(run["check"]["ok"].get<bool>()) << run.dump();
+  ASSERT_TRUE(run["metrics"].contains("lost_acked_writes")) << run.dump();
+  const nlohmann::json& views = run["view_changes"];
+  ASSERT_GE(views.size(), 2u) << run.dump();
+  for (size_t i = 1; i < views.size(); ++i) {
+    EXPECT_GE(views[i]["epoch"].get<uint64_t>(), views[i - 1]["epoch"].get<uint64_t>()) << views.dump();
+    EXPECT_NE(views[i]["view"], views[i - 1]["view"]) << views.dump();
+    EXPECT_GE(views[i]["t_s"].get<double>(), views[i - 1]["t_s"].get<double>()) << views.dump();
+  }
+  EXPECT_EQ(views[0]["view"].get<std::string>().find(":1"), 1u) << "node 1 is the first primary: " << views.dump();
+  ASSERT_TRUE(run["metrics"].contains("view_change_s")) << "no new view after the kill: " << run.dump();
+  EXPECT_GT(run["metrics"]["view_change_s"].get<double>(), 0);  // recorded, not bounded.
+  int view_events = 0;
+  for (const nlohmann::json& f : run["faults"]) view_events += f["kind"] == "view_change" ? 1 : 0;
+  EXPECT_EQ(view_events, static_cast<int>(views.size()) - 1) << run.dump();
+}
+
 }  // namespace
 }  // namespace kvlab::real
