@@ -76,7 +76,7 @@ NodeView ViewOf(const std::map<std::string, std::string>& info) {
     return it == info.end() ? nullptr : &it->second;
   };
   if (const std::string* role = get("kvlab_role")) v.role = *role;
-  v.leads = v.role == "leader" || v.role == "primary" || v.role == "single";
+  v.leads = v.role == "leader" || v.role == "primary" || v.role == "head" || v.role == "single";  // chain: its head.
   for (const char* key : {"kvlab_term", "kvlab_epoch"}) {
     if (const std::string* t = get(key)) (void)absl::SimpleAtoi(*t, &v.term);
   }
