@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
+#include "sim/final_reads.h"
 #include "sim/sim_runtime.h"
 #include "sim/simulator.h"
 #include "sim/verdict.h"
@@ -271,6 +272,34 @@ void ReadBackWrittenKeys(Simulator& sim, SimRuntime& runtime, int workload_clien
                                           kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
 }
 
+bool ChecksEventually(const SimRunOptions& options) {
+  const core::Consistency promise = core::PromiseOf(options.policy);
+  return promise == core::Consistency::kEventual || promise == core::Consistency::kEventualReadLatest;
+}
+
+// The eventual checker's final reads, taken once the replicas converged (sim/final_reads.h), within
+// kRecoveryDeadline.
+void ReadFinalValues(Simulator& sim, SimRuntime& runtime, int workload_clients, std::vector<HistoryOp>& history,
+                     SimRunOutcome& outcome) {
+  const FinalReadPlan plan = PlanFinalReads(history, workload_clients);
+  if (const size_t n = FinalReadCount(plan); n > kMaxFinalReads) {
+    outcome.problems.push_back(absl::StrCat("the final reads after convergence would be ", n, " reads, above the ",
+                                            kMaxFinalReads, " allowed: fewer clients or keys"));
+    return;
+  }
+  FinalReads reads(history);
+  SpawnFinalReads(runtime, plan, sim.now() + kRecoveryDeadline, reads);
+  const absl::Status ran = RunFibers(sim, runtime, sim.now() + kRecoveryDeadline + core::Seconds(10));
+  history.insert(history.end(), reads.ops.begin(), reads.ops.end());
+  if (ran.ok() && reads.failures.empty()) {
+    outcome.report.metrics["final_reads"] = static_cast<double>(reads.ops.size());
+    return;
+  }
+  outcome.problems.push_back(absl::StrCat("no progress after faults healed: final reads: ",
+                                          reads.failures.empty() ? std::string(ran.message()) : reads.failures.front(),
+                                          " within ", kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
+}
+
 // The verdicts once faults stopped: refusals judged against the faults that caused them; then,
 // unless more nodes refused corrupt data than the policy survives (then nothing can serve by
 // design, and the refusal is the run's correct outcome), progress, read-back and convergence.
@@ -290,6 +319,7 @@ void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& i
   core::Nanos converged_after = -1;
   for (std::string& p : CheckConvergence(sim, kSettleBound, &converged_after)) outcome.problems.push_back(std::move(p));
   if (converged_after >= 0) outcome.report.metrics["convergence_s"] = static_cast<double>(converged_after) / 1e9;
+  if (ChecksEventually(options)) ReadFinalValues(sim, runtime, options.scenario.clients, history, outcome);
 }
 
 // With no fault at all, every request must succeed.
@@ -346,7 +376,7 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
   const core::Consistency promise = core::PromiseOf(options.policy);
   workloads::CheckResult check;
-  if (promise == core::Consistency::kEventual || promise == core::Consistency::kEventualReadLatest) {
+  if (ChecksEventually(options)) {
     check = workloads::CheckEventual(history);
     if (promise == core::Consistency::kEventualReadLatest) RequireLatestReads(check);
   } else if (promise == core::Consistency::kLinearizableUntilFailover) {
