@@ -10,6 +10,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/assert.h"
 #include "sim/final_reads.h"
 #include "sim/sim_runtime.h"
@@ -32,6 +33,23 @@ bool ClusterReady(Simulator& sim) {
   return true;
 }
 
+// A partition must name members only and leave some node on the other side: else it would cut
+// nothing (every action skipped), so it is refused by name rather than run as a no-op.
+absl::Status CheckPartition(const workloads::FaultSpec& spec, const std::set<core::NodeId>& group, int nodes) {
+  const std::string fault = absl::StrCat("fault 'partition' at ", workloads::FormatDuration(spec.at));
+  for (core::NodeId id : group) {
+    if (id < 1 || id > static_cast<core::NodeId>(nodes)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(fault, " names node ", id, " but the cluster has nodes 1..", nodes));
+    }
+  }
+  if (group.size() >= static_cast<size_t>(nodes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fault, " names every node of the cluster (1..", nodes, "): it cuts nothing off"));
+  }
+  return absl::OkStatus();
+}
+
 // Maps the scenario's fault schedule onto simulator actions, shifted to the measured start.
 absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenario& scenario, int nodes,
                                                          core::Nanos offset) {
@@ -49,6 +67,7 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
     }
     if (spec.kind == "partition") {
       std::set<core::NodeId> group(spec.nodes.begin(), spec.nodes.end());
+      if (absl::Status s = CheckPartition(spec, group, nodes); !s.ok()) return s;
       for (core::NodeId in : group) {
         for (core::NodeId out = 1; out <= static_cast<core::NodeId>(nodes); ++out) {
           if (group.contains(out)) continue;
@@ -367,9 +386,15 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
   report.world = "sim";
   report.seed = options.seed;
   report.nodes = nodes;
+  int skipped = 0;
   for (const FaultRecord& f : injector.records()) {
-    report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
+    const double t_s = static_cast<double>(f.at - measured_start) / 1e9;
+    report.faults.push_back(workloads::FaultEvent{t_s, f.kind, f.node});
+    if (f.kind != "skipped") continue;
+    ++skipped;  // listed with its reason: a fault that could not apply is never silently dropped.
+    outcome.notes.push_back(absl::StrFormat("fault skipped at %.3f s (node %d): %s", t_s, f.node, f.detail));
   }
+  if (skipped > 0) report.metrics["faults_skipped"] = skipped;
   AddMetrics(sim, injector, history, report);
   // Where the faults' t_s count from, on the history's clock (the counterexample viewer needs it).
   report.metrics["measured_start_s"] = static_cast<double>(measured_start) / 1e9;
