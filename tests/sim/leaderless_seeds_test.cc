@@ -24,6 +24,8 @@ std::string Why(const SimRunOutcome& o) { return ::testing::PrintToString(o.prob
 
 // The key-by-key convergence wait stepped 10 ms at a time and stopped at the first step with no
 // event in it, before the replicas' next anti-entropy round: k30 "diverged" after 0 s of settling.
+// Once that waited, the read-back's read of k30 (taken before convergence) disagreed with the
+// clients' final reads: the read-back's client takes a final read too.
 TEST(LeaderlessSeedsTest, QuorumCrashSeed141WaitsForTheNextAntiEntropyRound) {
   const SimRunOutcome o = RunSweepSeed("quorum", FaultMode::kCrash, 141);
   EXPECT_TRUE(o.ok()) << Why(o);
