@@ -137,10 +137,53 @@ class Progress {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-// Figures for comparing policies: messages and fsyncs per acknowledged write, and for each crash
-// the unavailability window (from the crash to the first success of a request sent after it).
+// Successful ops completed in [from, to).
+uint64_t SuccessesIn(const std::vector<HistoryOp>& history, core::Nanos from, core::Nanos to) {
+  uint64_t n = 0;
+  for (const HistoryOp& op : history) {
+    n += op.result == workloads::OpResult::kOk && op.complete_ns >= from && op.complete_ns < to;
+  }
+  return n;
+}
+
+// The fraction of the throughput lost in the kDipWindow after a crash at `at`, against the measured
+// run's throughput before it (0: none lost, 1: nothing served); -1 when either span is shorter than
+// the window (a crash at the very start or end of the run).
+double ThroughputDip(const std::vector<HistoryOp>& history, core::Nanos measured_start, core::Nanos end,
+                     core::Nanos at) {
+  if (at - measured_start < kDipWindow || end - at < kDipWindow) return -1;
+  const double before =
+      static_cast<double>(SuccessesIn(history, measured_start, at)) / static_cast<double>(at - measured_start);
+  const double after = static_cast<double>(SuccessesIn(history, at, at + kDipWindow)) / kDipWindow;
+  return before <= 0 ? -1 : std::clamp(1 - after / before, 0.0, 1.0);
+}
+
+// For each crash (whichever node it hit: the same figures for every policy, leader or not), the
+// unavailability window, from the crash to the first success of a request sent after it, and the
+// throughput dip; the run reports its worst crash for each.
+void AddCrashFigures(const FaultInjector& injector, const std::vector<HistoryOp>& history, core::Nanos measured_start,
+                     core::Nanos end, workloads::RunReport& report) {
+  double worst = -1, worst_dip = -1;
+  for (const FaultRecord& f : injector.records()) {
+    if (f.kind != "crash" && f.kind != "torn_crash") continue;
+    core::Nanos first_success = -1;
+    for (const HistoryOp& op : history) {
+      if (op.invoke_ns >= f.at && op.result == workloads::OpResult::kOk &&
+          (first_success < 0 || op.complete_ns < first_success)) {
+        first_success = op.complete_ns;
+      }
+    }
+    if (first_success >= 0) worst = std::max(worst, static_cast<double>(first_success - f.at) / 1e9);
+    worst_dip = std::max(worst_dip, ThroughputDip(history, measured_start, end, f.at));
+  }
+  if (worst >= 0) report.metrics["unavailability_s"] = worst;
+  if (worst_dip >= 0) report.metrics["throughput_dip"] = worst_dip;
+}
+
+// Figures for comparing policies: messages and fsyncs per acknowledged write, and the crashes'
+// unavailability windows and throughput dips.
 void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector<HistoryOp>& history,
-                workloads::RunReport& report) {
+                core::Nanos measured_start, core::Nanos workload_end, workloads::RunReport& report) {
   uint64_t writes = 0, fsyncs = 0, syncs_lost = 0, write_errors = 0, sync_errors = 0;
   for (const HistoryOp& op : history) writes += op.op != "get" && op.result == workloads::OpResult::kOk;
   for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
@@ -175,19 +218,7 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
     }
     report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);
   }
-  double worst = -1;
-  for (const FaultRecord& f : injector.records()) {
-    if (f.kind != "crash" && f.kind != "torn_crash") continue;
-    core::Nanos first_success = -1;
-    for (const HistoryOp& op : history) {
-      if (op.invoke_ns >= f.at && op.result == workloads::OpResult::kOk &&
-          (first_success < 0 || op.complete_ns < first_success)) {
-        first_success = op.complete_ns;
-      }
-    }
-    if (first_success >= 0) worst = std::max(worst, static_cast<double>(first_success - f.at) / 1e9);
-  }
-  if (worst >= 0) report.metrics["unavailability_s"] = worst;
+  AddCrashFigures(injector, history, measured_start, workload_end, report);
   // Snapshot counters the policies publish in Info() (live nodes, since their last start).
   for (const char* name : {"snapshots_taken", "snapshots_installed"}) {
     double total = 0;
@@ -379,9 +410,16 @@ void RequireLatestReads(workloads::CheckResult& check) {
       .ops = {}});
 }
 
+// The measured run in virtual time: from the end of the preload to the workload's end (the quiesce).
+struct MeasuredSpan {
+  core::Nanos start = 0;
+  core::Nanos end = 0;
+};
+
 void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptions& options, int nodes,
-                core::Nanos measured_start, double sim_wall_s, const std::vector<HistoryOp>& history,
+                MeasuredSpan span, double sim_wall_s, const std::vector<HistoryOp>& history,
                 workloads::RunReport& report, SimRunOutcome& outcome) {
+  const core::Nanos measured_start = span.start;
   report.policy = options.policy.label();
   report.world = "sim";
   report.seed = options.seed;
@@ -395,7 +433,7 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
     outcome.notes.push_back(absl::StrFormat("fault skipped at %.3f s (node %d): %s", t_s, f.node, f.detail));
   }
   if (skipped > 0) report.metrics["faults_skipped"] = skipped;
-  AddMetrics(sim, injector, history, report);
+  AddMetrics(sim, injector, history, measured_start, span.end, report);
   // Where the faults' t_s count from, on the history's clock (the counterexample viewer needs it).
   report.metrics["measured_start_s"] = static_cast<double>(measured_start) / 1e9;
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
@@ -480,13 +518,15 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   }
   // Faults stop; the cluster must recover, make progress, still hold every acknowledged write and
   // converge.
+  const core::Nanos workload_end = sim.now();
   injector.Quiesce();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
   VerifyAfterHeal(sim, runtime, injector, options, nodes, result.history, outcome);
 
   // Wall time of the simulation itself; the consistency check below is not simulator speed.
   const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  FillReport(sim, injector, options, nodes, measured_start, sim_wall_s, result.history, result.report, outcome);
+  FillReport(sim, injector, options, nodes, MeasuredSpan{measured_start, workload_end}, sim_wall_s, result.history,
+             result.report, outcome);
   outcome.report = std::move(result.report);
   outcome.history = std::move(result.history);
   return outcome;
