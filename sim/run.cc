@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -138,7 +139,7 @@ class Progress {
 };
 
 // Successful ops completed in [from, to).
-uint64_t SuccessesIn(const std::vector<HistoryOp>& history, core::Nanos from, core::Nanos to) {
+uint64_t SuccessesIn(std::span<const HistoryOp> history, core::Nanos from, core::Nanos to) {
   uint64_t n = 0;
   for (const HistoryOp& op : history) {
     n += op.result == workloads::OpResult::kOk && op.complete_ns >= from && op.complete_ns < to;
@@ -149,8 +150,7 @@ uint64_t SuccessesIn(const std::vector<HistoryOp>& history, core::Nanos from, co
 // The fraction of the throughput lost in the kDipWindow after a crash at `at`, against the measured
 // run's throughput before it (0: none lost, 1: nothing served); -1 when either span is shorter than
 // the window (a crash at the very start or end of the run).
-double ThroughputDip(const std::vector<HistoryOp>& history, core::Nanos measured_start, core::Nanos end,
-                     core::Nanos at) {
+double ThroughputDip(std::span<const HistoryOp> history, core::Nanos measured_start, core::Nanos end, core::Nanos at) {
   if (at - measured_start < kDipWindow || end - at < kDipWindow) return -1;
   const double before =
       static_cast<double>(SuccessesIn(history, measured_start, at)) / static_cast<double>(at - measured_start);
@@ -161,7 +161,7 @@ double ThroughputDip(const std::vector<HistoryOp>& history, core::Nanos measured
 // For each crash (whichever node it hit: the same figures for every policy, leader or not), the
 // unavailability window, from the crash to the first success of a request sent after it, and the
 // throughput dip; the run reports its worst crash for each.
-void AddCrashFigures(const FaultInjector& injector, const std::vector<HistoryOp>& history, core::Nanos measured_start,
+void AddCrashFigures(const FaultInjector& injector, std::span<const HistoryOp> history, core::Nanos measured_start,
                      core::Nanos end, workloads::RunReport& report) {
   double worst = -1, worst_dip = -1;
   for (const FaultRecord& f : injector.records()) {
@@ -180,9 +180,17 @@ void AddCrashFigures(const FaultInjector& injector, const std::vector<HistoryOp>
   if (worst_dip >= 0) report.metrics["throughput_dip"] = worst_dip;
 }
 
+// Where the run's figures stop: the final reads' own traffic and ops (sim/final_reads.h) are
+// verification, not part of what is measured.
+struct FigureCut {
+  uint64_t peer_messages = 0;
+  uint64_t control_messages = 0;
+  size_t history_ops = 0;
+};
+
 // Figures for comparing policies: messages and fsyncs per acknowledged write, and the crashes'
-// unavailability windows and throughput dips.
-void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector<HistoryOp>& history,
+// unavailability windows and throughput dips; `history` and the message counts up to the cut.
+void AddMetrics(Simulator& sim, const FaultInjector& injector, const FigureCut& cut, std::span<const HistoryOp> history,
                 core::Nanos measured_start, core::Nanos workload_end, workloads::RunReport& report) {
   uint64_t writes = 0, fsyncs = 0, syncs_lost = 0, write_errors = 0, sync_errors = 0;
   for (const HistoryOp& op : history) writes += op.op != "get" && op.result == workloads::OpResult::kOk;
@@ -205,16 +213,16 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
   for (const HistoryOp& op : history) reads += op.op == "get" && op.result == workloads::OpResult::kOk;
   if (writes + reads > 0) {  // every peer message (anti-entropy and heartbeats too) per acknowledged op.
     report.metrics["peer_messages_per_op"] =
-        static_cast<double>(sim.peer_messages()) / static_cast<double>(writes + reads);
+        static_cast<double>(cut.peer_messages) / static_cast<double>(writes + reads);
     report.metrics["write_fraction"] = static_cast<double>(writes) / static_cast<double>(writes + reads);
   }
   if (writes > 0) {
     // The data path only; a configuration service's traffic (pb's and chain's view service) apart.
-    const double data = static_cast<double>(sim.peer_messages() - sim.control_messages());
+    const double data = static_cast<double>(cut.peer_messages - cut.control_messages);
     report.metrics["peer_messages_per_write"] = data / static_cast<double>(writes);
-    if (sim.control_messages() > 0 && !history.empty()) {
+    if (cut.control_messages > 0 && !history.empty()) {
       report.metrics["view_msgs_per_op"] =
-          static_cast<double>(sim.control_messages()) / static_cast<double>(history.size());
+          static_cast<double>(cut.control_messages) / static_cast<double>(history.size());
     }
     report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);
   }
@@ -353,7 +361,8 @@ void ReadFinalValues(Simulator& sim, SimRuntime& runtime, int workload_clients, 
 // The verdicts once faults stopped: refusals judged against the faults that caused them; then,
 // unless more nodes refused corrupt data than the policy survives (then nothing can serve by
 // design, and the refusal is the run's correct outcome), progress, read-back and convergence.
-void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& injector, const SimRunOptions& options,
+// False when the refusals excused the cluster from serving (then nothing more is asked of it).
+bool VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& injector, const SimRunOptions& options,
                      int nodes, std::vector<HistoryOp>& history, SimRunOutcome& outcome) {
   RefusalVerdict refusals = JudgeRefusals(injector);
   for (std::string& n : refusals.notes) outcome.notes.push_back(std::move(n));
@@ -362,14 +371,14 @@ void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& i
     outcome.notes.push_back(absl::StrCat(refusals.justified, " of ", nodes,
                                          " nodes refused corrupt data, more than the ", MaxFaulty(options, nodes),
                                          " the policy survives: progress and read-back are not required"));
-    return;
+    return false;
   }
   CheckProgress(sim, runtime, outcome);
   ReadBackWrittenKeys(sim, runtime, options.scenario.clients, history, outcome);
   core::Nanos converged_after = -1;
   for (std::string& p : CheckConvergence(sim, kSettleBound, &converged_after)) outcome.problems.push_back(std::move(p));
   if (converged_after >= 0) outcome.report.metrics["convergence_s"] = static_cast<double>(converged_after) / 1e9;
-  if (ChecksEventually(options)) ReadFinalValues(sim, runtime, options.scenario.clients, history, outcome);
+  return true;
 }
 
 // With no fault at all, every request must succeed.
@@ -417,7 +426,7 @@ struct MeasuredSpan {
 };
 
 void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptions& options, int nodes,
-                MeasuredSpan span, double sim_wall_s, const std::vector<HistoryOp>& history,
+                MeasuredSpan span, const FigureCut& cut, double sim_wall_s, const std::vector<HistoryOp>& history,
                 workloads::RunReport& report, SimRunOutcome& outcome) {
   const core::Nanos measured_start = span.start;
   report.policy = options.policy.label();
@@ -433,7 +442,8 @@ void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptio
     outcome.notes.push_back(absl::StrFormat("fault skipped at %.3f s (node %d): %s", t_s, f.node, f.detail));
   }
   if (skipped > 0) report.metrics["faults_skipped"] = skipped;
-  AddMetrics(sim, injector, history, measured_start, span.end, report);
+  AddMetrics(sim, injector, cut, std::span<const HistoryOp>(history).first(cut.history_ops), measured_start, span.end,
+             report);
   // Where the faults' t_s count from, on the history's clock (the counterexample viewer needs it).
   report.metrics["measured_start_s"] = static_cast<double>(measured_start) / 1e9;
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
@@ -521,11 +531,15 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   const core::Nanos workload_end = sim.now();
   injector.Quiesce();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
-  VerifyAfterHeal(sim, runtime, injector, options, nodes, result.history, outcome);
+  const bool served = VerifyAfterHeal(sim, runtime, injector, options, nodes, result.history, outcome);
+  const FigureCut cut{sim.peer_messages(), sim.control_messages(), result.history.size()};
+  if (served && ChecksEventually(options)) {
+    ReadFinalValues(sim, runtime, options.scenario.clients, result.history, outcome);
+  }
 
   // Wall time of the simulation itself; the consistency check below is not simulator speed.
   const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  FillReport(sim, injector, options, nodes, MeasuredSpan{measured_start, workload_end}, sim_wall_s, result.history,
+  FillReport(sim, injector, options, nodes, MeasuredSpan{measured_start, workload_end}, cut, sim_wall_s, result.history,
              result.report, outcome);
   outcome.report = std::move(result.report);
   outcome.history = std::move(result.history);
