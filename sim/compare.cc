@@ -88,6 +88,7 @@ CompareRow SummarizeRuns(const std::string& scenario, const core::PolicyChoice& 
                  .median_p50_us = 0,
                  .median_p99_us = 0,
                  .unavailability_s = {},
+                 .throughput_dip = {},
                  .lost_acked_writes = -1};
   std::vector<double> p50, p99, msgs, view_msgs;
   for (const workloads::RunReport& r : runs) {
@@ -96,6 +97,7 @@ CompareRow SummarizeRuns(const std::string& scenario, const core::PolicyChoice& 
     p50.push_back(r.latency.p50_us);
     p99.push_back(r.latency.p99_us);
     if (auto it = r.metrics.find("unavailability_s"); it != r.metrics.end()) row.unavailability_s.push_back(it->second);
+    if (auto it = r.metrics.find("throughput_dip"); it != r.metrics.end()) row.throughput_dip.push_back(it->second);
     if (auto it = r.metrics.find("peer_messages_per_write"); it != r.metrics.end()) msgs.push_back(it->second);
     if (auto it = r.metrics.find("view_msgs_per_op"); it != r.metrics.end()) view_msgs.push_back(it->second);
     if (auto it = r.metrics.find("lost_acked_writes"); it != r.metrics.end()) {
@@ -107,6 +109,7 @@ CompareRow SummarizeRuns(const std::string& scenario, const core::PolicyChoice& 
   if (!msgs.empty()) row.median_msgs_per_write = Median(std::move(msgs));
   if (!view_msgs.empty()) row.median_view_msgs_per_op = Median(std::move(view_msgs));
   std::sort(row.unavailability_s.begin(), row.unavailability_s.end());
+  std::sort(row.throughput_dip.begin(), row.throughput_dip.end());
   SummarizeCosts(policy, runs, row);
   return row;
 }
@@ -127,6 +130,12 @@ std::string FormatUnavailability(const std::vector<double>& windows_s) {
                          *std::max_element(windows_s.begin(), windows_s.end()), windows_s.size());
 }
 
+std::string FormatDip(const std::vector<double>& dips) {
+  if (dips.empty()) return "-";
+  return absl::StrFormat("median %.0f%%, max %.0f%% (%d runs)", 100 * Median(dips),
+                         100 * *std::max_element(dips.begin(), dips.end()), dips.size());
+}
+
 int LabelWidth(const std::vector<core::PolicyChoice>& policies) {
   size_t width = 0;
   for (const core::PolicyChoice& p : policies) width = std::max(width, p.label().size());
@@ -136,11 +145,13 @@ int LabelWidth(const std::vector<core::PolicyChoice>& policies) {
 std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& outcome, int label_width) {
   const workloads::RunReport& r = outcome.report;
   const auto unavailable = r.metrics.find("unavailability_s");
+  const auto dip = r.metrics.find("throughput_dip");
   std::string line = absl::StrFormat(
-      "%-17s %-*s seed %-4d %8.0f ops/s  p50 %8.0f us  p99 %8.0f us  errors %-5d unavailable %s  check %s\n",
+      "%-17s %-*s seed %-4d %8.0f ops/s  p50 %8.0f us  p99 %8.0f us  errors %-5d unavailable %s  dip %s  check %s\n",
       options.scenario.name, label_width, options.policy.label(), options.seed, r.throughput_ops_s, r.latency.p50_us,
       r.latency.p99_us, r.errors,
       unavailable == r.metrics.end() ? std::string("-") : absl::StrFormat("%.3f s", unavailable->second),
+      dip == r.metrics.end() ? std::string("-") : absl::StrFormat("%.0f%%", 100 * dip->second),
       outcome.ok() ? "ok" : "FAILED");
   for (const std::string& p : outcome.problems) absl::StrAppend(&line, "  PROBLEM: ", p, "\n");
   if (!outcome.ok()) absl::StrAppend(&line, "  replay: ", ReplayCommand(options), "\n");
@@ -156,15 +167,16 @@ std::string SummaryTable(const std::vector<CompareRow>& rows, CompareWorld world
       "| scenario | policy | runs | failed | errors | ",
       world == CompareWorld::kSim ? "ops/s (virtual, mean)" : "ops/s (mean)",
       " | p50 us (median) | p99 us (median) "
-      "| unavailability after a crash | lost acked writes | stale reads (rate) | linearizability violations "
+      "| unavailability after a crash | throughput dip after a crash | lost acked writes | stale reads (rate) | "
+      "linearizability violations "
       "| convergence after heal (median) | peer msgs/op (measured, median) | peer msgs/op (analytic) "
       "| msgs/write (data path) | view msgs/op |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const CompareRow& row : rows) {
     absl::StrAppendFormat(
-        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
         row.scenario, row.policy, row.runs, row.failed, row.errors, row.mean_ops_s, row.median_p50_us,
-        row.median_p99_us, FormatUnavailability(row.unavailability_s),
+        row.median_p99_us, FormatUnavailability(row.unavailability_s), FormatDip(row.throughput_dip),
         row.lost_acked_writes < 0 ? std::string("-") : absl::StrFormat("%.0f", row.lost_acked_writes),
         Figure(row.stale_read_rate, 4), Figure(row.linearizability_violations, 0),
         row.median_convergence_s < 0 ? std::string("-") : absl::StrFormat("%.3f s", row.median_convergence_s),

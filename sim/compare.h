@@ -40,6 +40,9 @@ struct CompareRow {
   // crash to the first success of a request sent after it), in seconds, sorted; empty when no run
   // had a crash with a later success.
   std::vector<double> unavailability_s;
+  // The runs' throughput dips (metric throughput_dip: the worst crash's fraction of the throughput
+  // lost in the second after it, against the rate before it), sorted; empty when no run had one.
+  std::vector<double> throughput_dip;
   // Acknowledged writes the runs lost (metric lost_acked_writes: only a policy that promises
   // linearizability until a failover may lose any without failing), summed; -1: no run reports it.
   double lost_acked_writes = -1;
@@ -77,6 +80,8 @@ std::string FormatCompareRun(const SimRunOptions& options, const SimRunOutcome& 
 int LabelWidth(const std::vector<core::PolicyChoice>& policies);
 // "median 2.13 s, max 4.01 s (20 runs)", or "-" for none.
 std::string FormatUnavailability(const std::vector<double>& windows_s);
+// "median 12%, max 40% (3 runs)", or "-" for none.
+std::string FormatDip(const std::vector<double>& dips);
 // Folds the runs of one (scenario, policy) into its summary row (the real world's compare too).
 CompareRow SummarizeRuns(const std::string& scenario, const core::PolicyChoice& policy,
                          const std::vector<workloads::RunReport>& runs, int failed);

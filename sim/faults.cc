@@ -51,6 +51,11 @@ core::NodeId CurrentLeader(Simulator& sim) {
   return leader;
 }
 
+// Faults that act on one node (`node` must name a member); the others act on the whole network.
+bool NeedsNode(FaultKind kind) {
+  return kind != FaultKind::kHeal && kind != FaultKind::kLossy && kind != FaultKind::kCalm;
+}
+
 bool IsNetworkFault(FaultKind kind) {
   switch (kind) {
     case FaultKind::kIsolate:
@@ -73,6 +78,12 @@ constexpr ModeName kModeNames[] = {
     {FaultMode::kDisk, "disk"},     {FaultMode::kClock, "clock"}, {FaultMode::kNetwork, "network"},
     {FaultMode::kRandom, "random"},
 };
+
+// A fault with nothing to do: the reason goes to the record's detail (a scheduled fault's skip).
+bool Nothing(FaultRecord& record, const char* why) {
+  record.detail = why;
+  return false;
+}
 
 }  // namespace
 
@@ -111,7 +122,13 @@ std::string_view FaultModeName(FaultMode mode) {
 
 FaultInjector::FaultInjector(Simulator& sim, FaultMode mode, std::vector<FaultAction> schedule,
                              RandomFaultParams params, int max_faulty)
-    : sim_(sim), mode_(mode), actions_(std::move(schedule)), params_(params), calm_network_(sim.config().network) {
+    : sim_(sim),
+      mode_(mode),
+      actions_(std::move(schedule)),
+      scheduled_count_(actions_.size()),
+      fired_(scheduled_count_, false),
+      params_(params),
+      calm_network_(sim.config().network) {
   const int minority = (sim.node_count() - 1) / 2;
   corruption_budget_ = std::max(1, max_faulty >= 0 ? max_faulty : minority);
   KV_ASSERT(max_faulty < sim.node_count());
@@ -165,7 +182,9 @@ void FaultInjector::OnEvent(uint64_t arg) {
     return;
   }
   KV_ASSERT(arg < actions_.size());
-  Apply(actions_[arg]);
+  const bool scheduled = arg < scheduled_count_;
+  if (scheduled) fired_[arg] = true;
+  Apply(actions_[arg], scheduled);
 }
 
 FaultKind FaultInjector::DrawKind() {
@@ -240,35 +259,51 @@ void FaultInjector::DrawRandomFault() {
 }
 
 // Turns an action into one on a known node: restart_all restarts each crashed node (and returns
-// nothing more to do), crash_leader names the leader now, and a bit flip over the corruption
-// budget is skipped.
-std::optional<FaultAction> FaultInjector::Resolve(const FaultAction& action) {
+// nothing more to do), crash_leader names the leader now, a fault of the whole network (heal,
+// lossy, calm) needs no node, and a bit flip over the corruption budget is skipped (recorded).
+std::optional<FaultAction> FaultInjector::Resolve(const FaultAction& action, std::string* why) {
   FaultAction a = action;
+  const core::NodeId n = static_cast<core::NodeId>(sim_.node_count());
   if (a.kind == FaultKind::kRestartAll) {
-    for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim_.node_count()); ++id) {
-      if (!sim_.node(id).up()) Apply(FaultAction{a.at, FaultKind::kRestart, id, 0, 0, 0, false});
+    bool any = false;
+    for (core::NodeId id = 1; id <= n; ++id) {
+      if (sim_.node(id).up()) continue;
+      any = true;
+      Apply(FaultAction{a.at, FaultKind::kRestart, id, 0, 0, 0, false});
     }
+    if (!any) *why = "no node is down";
     return std::nullopt;
   }
   if (a.kind == FaultKind::kCrashLeader) {
     const core::NodeId leader = CurrentLeader(sim_);
-    if (leader == core::kNoNode) return std::nullopt;  // nobody leads right now: nothing to crash.
+    if (leader == core::kNoNode) {
+      *why = "no node leads now (a leaderless policy, or no leader elected yet)";
+      return std::nullopt;
+    }
     a.kind = FaultKind::kCrash;
     a.node = leader;
   }
-  if (a.node < 1 || a.node > static_cast<core::NodeId>(sim_.node_count())) return std::nullopt;
+  if (NeedsNode(a.kind) && (a.node < 1 || a.node > n)) {
+    *why = absl::StrCat("node ", a.node, " is not in the cluster of ", n);
+    return std::nullopt;
+  }
   if (a.kind == FaultKind::kBitFlip && sim_.node(a.node).up() && !WithinCorruptionBudget(a.node)) return std::nullopt;
   return a;
 }
 
-// Process, disk and clock faults of one node. False when there was nothing to do (e.g. crashing a
-// node that is down).
+void FaultInjector::RecordSkip(const FaultAction& action, const std::string& why) {
+  records_.push_back(FaultRecord{sim_.now(), "skipped", action.node,
+                                 absl::StrCat(std::string(FaultKindName(action.kind)), ": ", why)});
+}
+
+// Process, disk and clock faults of one node. False, with the reason in `record.detail`, when there
+// was nothing to do (e.g. crashing a node that is down).
 bool FaultInjector::ApplyNodeFault(const FaultAction& a, FaultRecord& record) {
   SimNode& node = sim_.node(a.node);
   switch (a.kind) {
     case FaultKind::kCrash:
     case FaultKind::kTornCrash:
-      if (!node.up()) return false;
+      if (!node.up()) return Nothing(record, "the node is already down");
       if (node.node() != nullptr && node.node()->Status().leads) {
         const core::NodeStatus s = node.node()->Status();
         record.lag_at_kill = static_cast<int64_t>(s.applied_index) - static_cast<int64_t>(s.commit_index);
@@ -276,27 +311,28 @@ bool FaultInjector::ApplyNodeFault(const FaultAction& a, FaultRecord& record) {
       sim_.CrashNode(a.node, a.kind == FaultKind::kTornCrash);
       return true;
     case FaultKind::kBitFlip:
-      if (!node.up()) return false;
+      if (!node.up()) return Nothing(record, "the node is down");
       sim_.FlipDiskBit(a.node);
       sim_.CrashNode(a.node, false);
       return true;
     case FaultKind::kRestart:
       // A node still up on a failing disk is taken down first: restarting is its repair.
       if (node.up() && node.sim_disk().injecting_errors()) sim_.CrashNode(a.node, false);
-      if (node.up()) return false;
+      if (node.up()) return Nothing(record, "the node is up");
       Restart(a.node, record);
       return true;
     case FaultKind::kIoError:
-      if (!node.up()) return false;
+      if (!node.up()) return Nothing(record, "the node is down");
       sim_.InjectIoError(a.node, a.amount != 0);
       record.detail = a.amount != 0 ? "syncs" : "writes";
       return true;
     case FaultKind::kPause:
-      if (!node.up() || node.paused()) return false;
+      if (!node.up()) return Nothing(record, "the node is down");
+      if (node.paused()) return Nothing(record, "the node is already paused");
       sim_.PauseNode(a.node);
       return true;
     case FaultKind::kResume:
-      if (!node.paused()) return false;
+      if (!node.paused()) return Nothing(record, "the node is not paused");
       sim_.ResumeNode(a.node);
       return true;
     case FaultKind::kClockJump:
@@ -315,13 +351,13 @@ bool FaultInjector::ApplyNetworkFault(const FaultAction& a, FaultRecord& record)
       if (a.buffered) record.detail = "buffered";
       return true;
     case FaultKind::kBlockLink:
-      if (a.peer == a.node || a.peer == 0) return false;
+      if (a.peer == a.node || a.peer == 0) return Nothing(record, "a link needs a peer other than the node");
       sim_.BlockLink(a.node, a.peer, a.buffered);
       record.detail = absl::StrCat("to ", a.peer, a.buffered ? " buffered" : "");
       return true;
     case FaultKind::kHold:
     case FaultKind::kRelease:
-      if (a.peer == a.node) return false;
+      if (a.peer == a.node) return Nothing(record, "a link needs a peer other than the node");
       HoldOrRelease(a.node, a.peer, a.kind == FaultKind::kHold);
       record.detail = a.peer == 0 ? "all links" : absl::StrCat("to ", a.peer);
       if (a.kind == FaultKind::kHold) absl::StrAppend(&record.detail, " for ", a.amount / core::kNanosPerMilli, "ms");
@@ -338,12 +374,19 @@ bool FaultInjector::ApplyNetworkFault(const FaultAction& a, FaultRecord& record)
   return false;
 }
 
-void FaultInjector::Apply(const FaultAction& action) {
-  const std::optional<FaultAction> a = Resolve(action);
-  if (!a.has_value()) return;
+void FaultInjector::Apply(const FaultAction& action, bool scheduled) {
+  std::string why;
+  const std::optional<FaultAction> a = Resolve(action, &why);
+  if (!a.has_value()) {
+    if (scheduled && !why.empty()) RecordSkip(action, why);
+    return;
+  }
   FaultRecord record{sim_.now(), std::string(FaultKindName(a->kind)), a->node, ""};
   const bool applied = IsNetworkFault(a->kind) ? ApplyNetworkFault(*a, record) : ApplyNodeFault(*a, record);
-  if (!applied) return;
+  if (!applied) {
+    if (scheduled) RecordSkip(*a, record.detail);
+    return;
+  }
   sim_.trace().Record("fault", sim_.now(), {static_cast<uint64_t>(a->kind), a->node});
   records_.push_back(std::move(record));
 }
@@ -365,6 +408,13 @@ void FaultInjector::HoldOrRelease(core::NodeId node, core::NodeId peer, bool hol
 
 void FaultInjector::Quiesce() {
   quiesced_ = true;
+  // A hold's release is the hold's own undoing, which the quiesce does anyway.
+  for (size_t i = 0; i < scheduled_count_; ++i) {
+    if (!fired_[i] && actions_[i].kind != FaultKind::kRelease) {
+      RecordSkip(actions_[i], absl::StrCat("due at ", actions_[i].at / core::kNanosPerMilli,
+                                           " ms of virtual time, after the workload ended"));
+    }
+  }
   sim_.HealNetwork();
   sim_.network().model() = calm_network_;
   for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim_.node_count()); ++id) {

@@ -91,9 +91,14 @@ class FaultInjector {
   // Schedules the first events. Random faults start at `start` and stop being drawn at `stop`.
   void Start(core::Nanos start, core::Nanos stop);
   // Ends every fault now: heals partitions, calms the network, resumes paused nodes and restarts
-  // crashed ones (a restart that fails is recorded). Later scheduled faults are ignored.
+  // crashed ones (a restart that fails is recorded). Scheduled faults not yet due are recorded as
+  // skipped (they come after the workload ended).
   void Quiesce();
 
+  // What happened, in order. A scheduled fault (from the scenario) that could not apply is never
+  // dropped silently: it is a record of kind "skipped" whose detail names the fault and the reason
+  // (a crash of a node already down, a crash_leader while nobody leads, a fault due after the
+  // workload ended, ...). Random faults that find nothing to do are not recorded.
   const std::vector<FaultRecord>& records() const { return records_; }
   // Nodes whose synced disk had a bit flipped, in order, and the fault budget for them.
   const std::vector<core::NodeId>& corrupted() const { return corrupted_; }
@@ -103,8 +108,12 @@ class FaultInjector {
 
  private:
   void OnEvent(uint64_t arg);
-  void Apply(const FaultAction& action);
-  std::optional<FaultAction> Resolve(const FaultAction& action);
+  // `scheduled`: the action comes from the scenario's schedule, so a skip is recorded.
+  void Apply(const FaultAction& action, bool scheduled = false);
+  // The action on a known node, or nullopt: nothing more to do (restart_all) or, with `*why` set,
+  // it cannot apply.
+  std::optional<FaultAction> Resolve(const FaultAction& action, std::string* why);
+  void RecordSkip(const FaultAction& action, const std::string& why);
   bool ApplyNodeFault(const FaultAction& a, FaultRecord& record);
   bool ApplyNetworkFault(const FaultAction& a, FaultRecord& record);
   void DrawRandomFault();
@@ -118,6 +127,8 @@ class FaultInjector {
   Simulator& sim_;
   FaultMode mode_;
   std::vector<FaultAction> actions_;  // the schedule, then random faults and their undoing.
+  size_t scheduled_count_ = 0;        // actions_[0, scheduled_count_) are the schedule.
+  std::vector<bool> fired_;           // per scheduled action: its time came before the quiesce.
   RandomFaultParams params_;
   NetworkModel calm_network_;
   core::Nanos stop_ = 0;

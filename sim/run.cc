@@ -6,11 +6,14 @@
 #include <chrono>
 #include <cstdio>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "core/assert.h"
+#include "sim/final_reads.h"
 #include "sim/sim_runtime.h"
 #include "sim/simulator.h"
 #include "sim/verdict.h"
@@ -31,6 +34,23 @@ bool ClusterReady(Simulator& sim) {
   return true;
 }
 
+// A partition must name members only and leave some node on the other side: else it would cut
+// nothing (every action skipped), so it is refused by name rather than run as a no-op.
+absl::Status CheckPartition(const workloads::FaultSpec& spec, const std::set<core::NodeId>& group, int nodes) {
+  const std::string fault = absl::StrCat("fault 'partition' at ", workloads::FormatDuration(spec.at));
+  for (core::NodeId id : group) {
+    if (id < 1 || id > static_cast<core::NodeId>(nodes)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(fault, " names node ", id, " but the cluster has nodes 1..", nodes));
+    }
+  }
+  if (group.size() >= static_cast<size_t>(nodes)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fault, " names every node of the cluster (1..", nodes, "): it cuts nothing off"));
+  }
+  return absl::OkStatus();
+}
+
 // Maps the scenario's fault schedule onto simulator actions, shifted to the measured start.
 absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenario& scenario, int nodes,
                                                          core::Nanos offset) {
@@ -48,6 +68,7 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
     }
     if (spec.kind == "partition") {
       std::set<core::NodeId> group(spec.nodes.begin(), spec.nodes.end());
+      if (absl::Status s = CheckPartition(spec, group, nodes); !s.ok()) return s;
       for (core::NodeId in : group) {
         for (core::NodeId out = 1; out <= static_cast<core::NodeId>(nodes); ++out) {
           if (group.contains(out)) continue;
@@ -117,10 +138,60 @@ class Progress {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-// Figures for comparing policies: messages and fsyncs per acknowledged write, and for each crash
-// the unavailability window (from the crash to the first success of a request sent after it).
-void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector<HistoryOp>& history,
-                workloads::RunReport& report) {
+// Successful ops completed in [from, to).
+uint64_t SuccessesIn(std::span<const HistoryOp> history, core::Nanos from, core::Nanos to) {
+  uint64_t n = 0;
+  for (const HistoryOp& op : history) {
+    n += op.result == workloads::OpResult::kOk && op.complete_ns >= from && op.complete_ns < to;
+  }
+  return n;
+}
+
+// The fraction of the throughput lost in the kDipWindow after a crash at `at`, against the measured
+// run's throughput before it (0: none lost, 1: nothing served); -1 when either span is shorter than
+// the window (a crash at the very start or end of the run).
+double ThroughputDip(std::span<const HistoryOp> history, core::Nanos measured_start, core::Nanos end, core::Nanos at) {
+  if (at - measured_start < kDipWindow || end - at < kDipWindow) return -1;
+  const double before =
+      static_cast<double>(SuccessesIn(history, measured_start, at)) / static_cast<double>(at - measured_start);
+  const double after = static_cast<double>(SuccessesIn(history, at, at + kDipWindow)) / kDipWindow;
+  return before <= 0 ? -1 : std::clamp(1 - after / before, 0.0, 1.0);
+}
+
+// For each crash (whichever node it hit: the same figures for every policy, leader or not), the
+// unavailability window, from the crash to the first success of a request sent after it, and the
+// throughput dip; the run reports its worst crash for each.
+void AddCrashFigures(const FaultInjector& injector, std::span<const HistoryOp> history, core::Nanos measured_start,
+                     core::Nanos end, workloads::RunReport& report) {
+  double worst = -1, worst_dip = -1;
+  for (const FaultRecord& f : injector.records()) {
+    if (f.kind != "crash" && f.kind != "torn_crash") continue;
+    core::Nanos first_success = -1;
+    for (const HistoryOp& op : history) {
+      if (op.invoke_ns >= f.at && op.result == workloads::OpResult::kOk &&
+          (first_success < 0 || op.complete_ns < first_success)) {
+        first_success = op.complete_ns;
+      }
+    }
+    if (first_success >= 0) worst = std::max(worst, static_cast<double>(first_success - f.at) / 1e9);
+    worst_dip = std::max(worst_dip, ThroughputDip(history, measured_start, end, f.at));
+  }
+  if (worst >= 0) report.metrics["unavailability_s"] = worst;
+  if (worst_dip >= 0) report.metrics["throughput_dip"] = worst_dip;
+}
+
+// Where the run's figures stop: the final reads' own traffic and ops (sim/final_reads.h) are
+// verification, not part of what is measured.
+struct FigureCut {
+  uint64_t peer_messages = 0;
+  uint64_t control_messages = 0;
+  size_t history_ops = 0;
+};
+
+// Figures for comparing policies: messages and fsyncs per acknowledged write, and the crashes'
+// unavailability windows and throughput dips; `history` and the message counts up to the cut.
+void AddMetrics(Simulator& sim, const FaultInjector& injector, const FigureCut& cut, std::span<const HistoryOp> history,
+                core::Nanos measured_start, core::Nanos workload_end, workloads::RunReport& report) {
   uint64_t writes = 0, fsyncs = 0, syncs_lost = 0, write_errors = 0, sync_errors = 0;
   for (const HistoryOp& op : history) writes += op.op != "get" && op.result == workloads::OpResult::kOk;
   for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
@@ -142,32 +213,20 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const std::vector
   for (const HistoryOp& op : history) reads += op.op == "get" && op.result == workloads::OpResult::kOk;
   if (writes + reads > 0) {  // every peer message (anti-entropy and heartbeats too) per acknowledged op.
     report.metrics["peer_messages_per_op"] =
-        static_cast<double>(sim.peer_messages()) / static_cast<double>(writes + reads);
+        static_cast<double>(cut.peer_messages) / static_cast<double>(writes + reads);
     report.metrics["write_fraction"] = static_cast<double>(writes) / static_cast<double>(writes + reads);
   }
   if (writes > 0) {
     // The data path only; a configuration service's traffic (pb's and chain's view service) apart.
-    const double data = static_cast<double>(sim.peer_messages() - sim.control_messages());
+    const double data = static_cast<double>(cut.peer_messages - cut.control_messages);
     report.metrics["peer_messages_per_write"] = data / static_cast<double>(writes);
-    if (sim.control_messages() > 0 && !history.empty()) {
+    if (cut.control_messages > 0 && !history.empty()) {
       report.metrics["view_msgs_per_op"] =
-          static_cast<double>(sim.control_messages()) / static_cast<double>(history.size());
+          static_cast<double>(cut.control_messages) / static_cast<double>(history.size());
     }
     report.metrics["fsyncs_per_write"] = static_cast<double>(fsyncs) / static_cast<double>(writes);
   }
-  double worst = -1;
-  for (const FaultRecord& f : injector.records()) {
-    if (f.kind != "crash" && f.kind != "torn_crash") continue;
-    core::Nanos first_success = -1;
-    for (const HistoryOp& op : history) {
-      if (op.invoke_ns >= f.at && op.result == workloads::OpResult::kOk &&
-          (first_success < 0 || op.complete_ns < first_success)) {
-        first_success = op.complete_ns;
-      }
-    }
-    if (first_success >= 0) worst = std::max(worst, static_cast<double>(first_success - f.at) / 1e9);
-  }
-  if (worst >= 0) report.metrics["unavailability_s"] = worst;
+  AddCrashFigures(injector, history, measured_start, workload_end, report);
   // Snapshot counters the policies publish in Info() (live nodes, since their last start).
   for (const char* name : {"snapshots_taken", "snapshots_installed"}) {
     double total = 0;
@@ -271,10 +330,39 @@ void ReadBackWrittenKeys(Simulator& sim, SimRuntime& runtime, int workload_clien
                                           kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
 }
 
+bool ChecksEventually(const SimRunOptions& options) {
+  const core::Consistency promise = core::PromiseOf(options.policy);
+  return promise == core::Consistency::kEventual || promise == core::Consistency::kEventualReadLatest;
+}
+
+// The eventual checker's final reads, taken once the replicas converged (sim/final_reads.h), within
+// kRecoveryDeadline.
+void ReadFinalValues(Simulator& sim, SimRuntime& runtime, int workload_clients, std::vector<HistoryOp>& history,
+                     SimRunOutcome& outcome) {
+  const FinalReadPlan plan = PlanFinalReads(history, workload_clients);
+  if (const size_t n = FinalReadCount(plan); n > kMaxFinalReads) {
+    outcome.problems.push_back(absl::StrCat("the final reads after convergence would be ", n, " reads, above the ",
+                                            kMaxFinalReads, " allowed: fewer clients or keys"));
+    return;
+  }
+  FinalReads reads(history);
+  SpawnFinalReads(runtime, plan, sim.now() + kRecoveryDeadline, reads);
+  const absl::Status ran = RunFibers(sim, runtime, sim.now() + kRecoveryDeadline + core::Seconds(10));
+  history.insert(history.end(), reads.ops.begin(), reads.ops.end());
+  if (ran.ok() && reads.failures.empty()) {
+    outcome.report.metrics["final_reads"] = static_cast<double>(reads.ops.size());
+    return;
+  }
+  outcome.problems.push_back(absl::StrCat("no progress after faults healed: final reads: ",
+                                          reads.failures.empty() ? std::string(ran.message()) : reads.failures.front(),
+                                          " within ", kRecoveryDeadline / core::kNanosPerSecond, " s of virtual time"));
+}
+
 // The verdicts once faults stopped: refusals judged against the faults that caused them; then,
 // unless more nodes refused corrupt data than the policy survives (then nothing can serve by
 // design, and the refusal is the run's correct outcome), progress, read-back and convergence.
-void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& injector, const SimRunOptions& options,
+// False when the refusals excused the cluster from serving (then nothing more is asked of it).
+bool VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& injector, const SimRunOptions& options,
                      int nodes, std::vector<HistoryOp>& history, SimRunOutcome& outcome) {
   RefusalVerdict refusals = JudgeRefusals(injector);
   for (std::string& n : refusals.notes) outcome.notes.push_back(std::move(n));
@@ -283,13 +371,14 @@ void VerifyAfterHeal(Simulator& sim, SimRuntime& runtime, const FaultInjector& i
     outcome.notes.push_back(absl::StrCat(refusals.justified, " of ", nodes,
                                          " nodes refused corrupt data, more than the ", MaxFaulty(options, nodes),
                                          " the policy survives: progress and read-back are not required"));
-    return;
+    return false;
   }
   CheckProgress(sim, runtime, outcome);
   ReadBackWrittenKeys(sim, runtime, options.scenario.clients, history, outcome);
   core::Nanos converged_after = -1;
   for (std::string& p : CheckConvergence(sim, kSettleBound, &converged_after)) outcome.problems.push_back(std::move(p));
   if (converged_after >= 0) outcome.report.metrics["convergence_s"] = static_cast<double>(converged_after) / 1e9;
+  return true;
 }
 
 // With no fault at all, every request must succeed.
@@ -330,23 +419,37 @@ void RequireLatestReads(workloads::CheckResult& check) {
       .ops = {}});
 }
 
+// The measured run in virtual time: from the end of the preload to the workload's end (the quiesce).
+struct MeasuredSpan {
+  core::Nanos start = 0;
+  core::Nanos end = 0;
+};
+
 void FillReport(Simulator& sim, const FaultInjector& injector, const SimRunOptions& options, int nodes,
-                core::Nanos measured_start, double sim_wall_s, const std::vector<HistoryOp>& history,
+                MeasuredSpan span, const FigureCut& cut, double sim_wall_s, const std::vector<HistoryOp>& history,
                 workloads::RunReport& report, SimRunOutcome& outcome) {
+  const core::Nanos measured_start = span.start;
   report.policy = options.policy.label();
   report.world = "sim";
   report.seed = options.seed;
   report.nodes = nodes;
+  int skipped = 0;
   for (const FaultRecord& f : injector.records()) {
-    report.faults.push_back(workloads::FaultEvent{static_cast<double>(f.at - measured_start) / 1e9, f.kind, f.node});
+    const double t_s = static_cast<double>(f.at - measured_start) / 1e9;
+    report.faults.push_back(workloads::FaultEvent{t_s, f.kind, f.node});
+    if (f.kind != "skipped") continue;
+    ++skipped;  // listed with its reason: a fault that could not apply is never silently dropped.
+    outcome.notes.push_back(absl::StrFormat("fault skipped at %.3f s (node %d): %s", t_s, f.node, f.detail));
   }
-  AddMetrics(sim, injector, history, report);
+  if (skipped > 0) report.metrics["faults_skipped"] = skipped;
+  AddMetrics(sim, injector, cut, std::span<const HistoryOp>(history).first(cut.history_ops), measured_start, span.end,
+             report);
   // Where the faults' t_s count from, on the history's clock (the counterexample viewer needs it).
   report.metrics["measured_start_s"] = static_cast<double>(measured_start) / 1e9;
   for (const auto& [name, value] : outcome.report.metrics) report.metrics[name] = value;  // the verdicts' figures.
   const core::Consistency promise = core::PromiseOf(options.policy);
   workloads::CheckResult check;
-  if (promise == core::Consistency::kEventual || promise == core::Consistency::kEventualReadLatest) {
+  if (ChecksEventually(options)) {
     check = workloads::CheckEventual(history);
     if (promise == core::Consistency::kEventualReadLatest) RequireLatestReads(check);
   } else if (promise == core::Consistency::kLinearizableUntilFailover) {
@@ -425,13 +528,19 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   }
   // Faults stop; the cluster must recover, make progress, still hold every acknowledged write and
   // converge.
+  const core::Nanos workload_end = sim.now();
   injector.Quiesce();
   workloads::DriverResult result = driver.Done() ? driver.Finish() : workloads::DriverResult{};
-  VerifyAfterHeal(sim, runtime, injector, options, nodes, result.history, outcome);
+  const bool served = VerifyAfterHeal(sim, runtime, injector, options, nodes, result.history, outcome);
+  const FigureCut cut{sim.peer_messages(), sim.control_messages(), result.history.size()};
+  if (served && ChecksEventually(options)) {
+    ReadFinalValues(sim, runtime, options.scenario.clients, result.history, outcome);
+  }
 
   // Wall time of the simulation itself; the consistency check below is not simulator speed.
   const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  FillReport(sim, injector, options, nodes, measured_start, sim_wall_s, result.history, result.report, outcome);
+  FillReport(sim, injector, options, nodes, MeasuredSpan{measured_start, workload_end}, cut, sim_wall_s, result.history,
+             result.report, outcome);
   outcome.report = std::move(result.report);
   outcome.history = std::move(result.history);
   return outcome;

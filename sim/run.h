@@ -22,6 +22,9 @@ namespace kvlab::sim {
 
 // After faults stop, the final read-back must finish within this much virtual time.
 inline constexpr core::Nanos kRecoveryDeadline = core::Seconds(30);
+// A crash's throughput dip (metric throughput_dip) compares the successful ops of this long after
+// the crash with the measured run's rate before it.
+inline constexpr core::Nanos kDipWindow = core::Seconds(1);
 // A fresh cluster that is not ready (core::Node::Ready on every node) this far into the run is
 // reported as a problem; the workload then starts anyway.
 inline constexpr core::Nanos kReadyDeadline = core::Seconds(10);

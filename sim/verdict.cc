@@ -113,8 +113,10 @@ std::vector<std::string> CheckKeyConvergence(Simulator& sim, core::Nanos settle,
   while (!KeyDisagreements(sim, LiveNodes(sim), 1).empty() && sim.now() < deadline) {
     const core::Nanos until = std::min(deadline, sim.now() + kKeyConvergenceStep);
     const core::Nanos before = sim.now();
-    (void)sim.RunUntil([&] { return sim.now() >= until; }, until);
-    if (sim.now() == before) break;  // nothing left on the agenda: nothing will change.
+    // Up to the first event at or past `until`: a step with no event in it (the replicas' next
+    // anti-entropy round is later) moves on to that event instead of ending the wait.
+    (void)sim.RunUntil([&] { return sim.now() >= until; }, deadline);
+    if (sim.now() == before) break;  // no event left before the deadline: nothing will change.
   }
   if (converged_after != nullptr) *converged_after = sim.now() - start;
   std::vector<std::string> problems = KeyDisagreements(sim, LiveNodes(sim), kMaxReportedDivergentKeys);

@@ -1,0 +1,84 @@
+// A scheduled fault (a scenario's [[faults]]) is applied, refused when the schedule is read, or
+// listed in the run's report as skipped with its reason: never silently dropped.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "sim/run.h"
+
+namespace kvlab::sim {
+namespace {
+
+constexpr char kBase[] = "base = \"mixed\"\nname = \"faulty\"\nkeys = 40\nclients = 8\nops = 3000\n";
+
+absl::StatusOr<SimRunOutcome> RunToml(const std::string& faults, const std::string& policy = "raft") {
+  auto scenario = workloads::LoadScenarioString(std::string(kBase) + faults, "faulty.toml");
+  if (!scenario.ok()) return scenario.status();
+  SimRunOptions options;
+  options.scenario = *scenario;
+  options.policy = *core::ParsePolicyChoice(policy);
+  options.seed = 3;
+  return RunSimulation(options);
+}
+
+int CountFaults(const SimRunOutcome& o, const std::string& kind) {
+  return static_cast<int>(std::count_if(o.report.faults.begin(), o.report.faults.end(),
+                                        [&](const workloads::FaultEvent& f) { return f.kind == kind; }));
+}
+
+bool HasNote(const SimRunOutcome& o, const std::string& text) {
+  return std::any_of(o.notes.begin(), o.notes.end(),
+                     [&](const std::string& n) { return n.find(text) != std::string::npos; });
+}
+
+// A heal names no node: it heals every partition (it was resolved as a fault of node 0 and dropped).
+TEST(ScheduledFaultsTest, HealWithoutANodeHealsTheWholeNetwork) {
+  const auto o = RunToml(
+      "[[faults]]\nat = \"20ms\"\nkind = \"partition\"\nnodes = [3]\n"
+      "[[faults]]\nat = \"60ms\"\nkind = \"heal\"\n");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(CountFaults(*o, "heal"), 1) << ::testing::PrintToString(o->notes);
+  EXPECT_EQ(CountFaults(*o, "skipped"), 0);
+  EXPECT_TRUE(o->ok()) << ::testing::PrintToString(o->problems);
+}
+
+TEST(ScheduledFaultsTest, CrashOfANodeAlreadyDownIsReportedSkipped) {
+  const auto o = RunToml(
+      "[[faults]]\nat = \"20ms\"\nkind = \"crash\"\nnode = 2\n"
+      "[[faults]]\nat = \"30ms\"\nkind = \"crash\"\nnode = 2\n");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(CountFaults(*o, "skipped"), 1);
+  EXPECT_TRUE(HasNote(*o, "crash: the node is already down")) << ::testing::PrintToString(o->notes);
+  EXPECT_EQ(o->report.metrics.at("faults_skipped"), 1);
+}
+
+TEST(ScheduledFaultsTest, CrashLeaderWithoutALeaderIsReportedSkipped) {
+  const auto o = RunToml("[[faults]]\nat = \"20ms\"\nkind = \"crash_leader\"\n", "quorum");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(HasNote(*o, "crash_leader: no node leads now")) << ::testing::PrintToString(o->notes);
+}
+
+TEST(ScheduledFaultsTest, FaultDueAfterTheWorkloadEndedIsReportedSkipped) {
+  const auto o = RunToml("[[faults]]\nat = \"100s\"\nkind = \"crash\"\nnode = 1\n");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(HasNote(*o, "after the workload ended")) << ::testing::PrintToString(o->notes);
+  EXPECT_EQ(CountFaults(*o, "crash"), 0);
+}
+
+TEST(ScheduledFaultsTest, PartitionNamingANodeOutsideTheClusterIsRefused) {
+  const auto o = RunToml("[[faults]]\nat = \"20ms\"\nkind = \"partition\"\nnodes = [7]\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(o.status().message()).find("names node 7"), std::string::npos) << o.status();
+}
+
+TEST(ScheduledFaultsTest, PartitionOfEveryNodeIsRefused) {
+  const auto o = RunToml("[[faults]]\nat = \"20ms\"\nkind = \"partition\"\nnodes = [1, 2, 3]\n");
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(o.status().message()).find("cuts nothing off"), std::string::npos) << o.status();
+}
+
+}  // namespace
+}  // namespace kvlab::sim
