@@ -12,6 +12,7 @@
 #include "app/plotting.h"
 #include "core/policy/registry.h"
 #include "sim/compare.h"
+#include "sim/cost_profile.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
 #include "sim/shrink.h"
@@ -42,6 +43,7 @@ struct SimFlags {
   std::string timeline_csv_path;    // the timeline of a single run as CSV.
   std::string html_on_fail_dir;     // the counterexample viewer of every failing seed.
   std::string plot_dir;             // --plot: gnuplot pictures of the runs.
+  std::string costs_path;           // --costs: a cost profile (kvlab calibrate) for the model.
   bool shard_given = false;         // --shard was on the command line.
 };
 
@@ -116,6 +118,17 @@ struct SimPlan {
   bool sweep = false;  // --seeds: one line per run instead of the full report.
 };
 
+// --costs FILE: the profile's costs replace the scenarios' [sim] ones they measure, and the
+// costs only a profile sets are put in force for every run of this process.
+absl::Status ApplyCostsFile(const std::string& path, std::vector<workloads::Scenario*> scenarios) {
+  if (path.empty()) return absl::OkStatus();
+  absl::StatusOr<sim::CostProfile> profile = sim::LoadCostProfile(path);
+  if (!profile.ok()) return profile.status();
+  for (workloads::Scenario* s : scenarios) sim::ApplyCostProfile(*profile, s->sim);
+  sim::SetCostsInForce(sim::ModelCostsOf(*profile));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SimPlan> PlanSim(const SimFlags& f) {
   if (f.shard_given && f.seeds.empty()) {
     return absl::InvalidArgumentError("--shard I/N splits a --seeds A..B sweep: give --seeds too");
@@ -124,6 +137,7 @@ absl::StatusOr<SimPlan> PlanSim(const SimFlags& f) {
   auto scenario = FindScenarioArg("--scenario", f.scenario);
   if (!scenario.ok()) return scenario.status();
   plan.scenario = *std::move(scenario);
+  if (absl::Status s = ApplyCostsFile(f.costs_path, {&plan.scenario}); !s.ok()) return s;
   auto policy = ChoosePolicy(f.policy, f.params, plan.scenario);
   if (!policy.ok()) return policy.status();
   plan.policy = *std::move(policy);
@@ -278,6 +292,9 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the run(s) into this folder");
   cmd->add_option("--html-on-fail", flags->html_on_fail_dir,
                   "For every failing seed, write the counterexample viewer (HTML) into this folder");
+  cmd->add_option("--costs", flags->costs_path,
+                  "Cost profile (TOML, from `kvlab calibrate`): its latencies, CPU and fsync costs replace the "
+                  "scenario's [sim] ones (default: profiles/loopback-2core.toml, compiled in)");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags, shard] {
     flags->shard_given = shard->count() > 0;
@@ -361,6 +378,7 @@ struct CompareFlags {
   std::string tolerance = "0%";     // --tolerance: how much worse a figure may be.
   std::string benchmark_json_path;  // Google-benchmark-compatible JSON of every run.
   std::string plot_dir;             // --plot: gnuplot pictures of the results.
+  std::string costs_path;           // --costs: a cost profile (kvlab calibrate) for the model.
 };
 
 // --policies: every registered policy when empty.
@@ -405,6 +423,9 @@ absl::StatusOr<sim::CompareOptions> PlanCompare(const CompareFlags& f) {
   auto scenarios = ParseScenarios(f.scenarios);
   if (!scenarios.ok()) return scenarios.status();
   options.scenarios = *std::move(scenarios);
+  std::vector<workloads::Scenario*> with_costs;
+  for (workloads::Scenario& s : options.scenarios) with_costs.push_back(&s);
+  if (absl::Status s = ApplyCostsFile(f.costs_path, with_costs); !s.ok()) return s;
   auto range = sim::ParseSeedRange(f.seeds);
   if (!range.ok()) return range.status();
   options.seeds = *range;
@@ -491,6 +512,8 @@ void AddCompare(CLI::App& app) {
   cmd->add_option("--benchmark-json", flags->benchmark_json_path,
                   "Write Google-benchmark-compatible JSON (github-action-benchmark, Bencher) to FILE");
   cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the results into this folder");
+  cmd->add_option("--costs", flags->costs_path,
+                  "Cost profile (TOML, from `kvlab calibrate`) for every run (default: the compiled-in one)");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
 }
