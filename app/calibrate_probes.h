@@ -37,12 +37,14 @@ struct CpuCosts {
   core::Nanos per_message_ns = 0;
   core::Nanos per_request_ns = 0;
   core::Nanos per_kib_ns = 0;
-  uint64_t samples = 0;  // requests sent.
+  core::Nanos client_per_op_ns = 0;  // `kvlab bench`'s own CPU per operation of mixed.
+  uint64_t samples = 0;              // requests sent.
 };
 // Starts `kvlab node --durability none` (this binary) with its data dir under `dir`, and measures
 // its CPU time (all threads) per request: GETs one at a time and pipelined 64 deep give the cost
-// per message (a connection's wake-up, read and write) and per request; pipelined SETs of 100 and 4096 bytes give the
-// cost per KiB.
+// per message (a connection's wake-up, read and write) and per request; pipelined SETs of 100
+// and 4096 bytes give the cost per KiB; two `kvlab bench` runs of mixed against it (1000 and 5000
+// operations) give the client's CPU per operation.
 absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget);
 
 // The q-quantile (0 <= q <= 1) of `sorted` (non-empty, ascending): the nearest rank.

@@ -80,6 +80,18 @@ absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const
   return ChoosePolicy(policy, merged);
 }
 
+// The --costs file of this process's runs (set by ApplyCostsFile), which their replay line must name.
+std::string& CostsPathInForce() {
+  static std::string path;
+  return path;
+}
+
+// sim::ReplayCommand plus the --costs flag: a calibrated run replays only with its profile.
+std::string Replay(const sim::SimRunOptions& options) {
+  const std::string& costs = CostsPathInForce();
+  return costs.empty() ? sim::ReplayCommand(options) : absl::StrCat(sim::ReplayCommand(options), " --costs ", costs);
+}
+
 // Appends one compact JSON object per line: sweeps and shards merge by concatenation (kvlab
 // merge). Besides the report: the run's verdict, its problems, the --faults mode and the replay line.
 absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
@@ -87,7 +99,7 @@ absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& option
   line["verdict"] = outcome.ok() ? "ok" : "failed";
   line["problems"] = outcome.problems;
   line["fault_mode"] = std::string(sim::FaultModeName(options.faults));
-  line["replay"] = sim::ReplayCommand(options);
+  line["replay"] = Replay(options);
   out << line.dump() << "\n";
   if (!out) return absl::InternalError("writing the --json file failed");
   return absl::OkStatus();
@@ -106,7 +118,7 @@ void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outco
   if (!outcome.check_details.empty()) std::fputs(outcome.check_details.c_str(), stdout);
   std::printf("seed: %llu\n", static_cast<unsigned long long>(options.seed));
   std::printf("trace_hash: %s\n", sim::Hex64(r.trace_hash.value_or(0)).c_str());
-  std::printf("replay: %s\n", sim::ReplayCommand(options).c_str());
+  std::printf("replay: %s\n", Replay(options).c_str());
 }
 
 // What a `kvlab sim` command line asks for, parsed and checked before any run.
@@ -126,6 +138,7 @@ absl::Status ApplyCostsFile(const std::string& path, std::vector<workloads::Scen
   if (!profile.ok()) return profile.status();
   for (workloads::Scenario* s : scenarios) sim::ApplyCostProfile(*profile, s->sim);
   sim::SetCostsInForce(sim::ModelCostsOf(*profile));
+  CostsPathInForce() = path;
   return absl::OkStatus();
 }
 
@@ -204,7 +217,7 @@ absl::Status WriteFailureHtml(const std::string& dir, const sim::SimRunOptions& 
     faults.push_back({.at = static_cast<core::Nanos>((start_s + f.t_s) * 1e9), .kind = f.kind, .node = f.node});
   }
   const std::string path = absl::StrCat(dir, "/", r.scenario, "-", r.policy, "-seed", options.seed, ".html");
-  const std::string title = absl::StrCat(sim::ReplayCommand(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
+  const std::string title = absl::StrCat(Replay(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
                                          outcome.problems.empty() ? "" : outcome.problems.front());
   if (absl::Status s = WriteTextFile(path, workloads::CounterexampleHtml(check, faults, title)); !s.ok()) return s;
   std::printf("counterexample: %s\n", path.c_str());
@@ -216,7 +229,7 @@ void PrintSweepLine(const sim::SimRunOptions& options, const sim::SimRunOutcome&
   std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(options.seed),
               static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors),
               outcome.ok() ? "ok" : "FAILED", sim::Hex64(r.trace_hash.value_or(0)).c_str(),
-              outcome.ok() ? "" : absl::StrCat("  replay: ", sim::ReplayCommand(options)).c_str());
+              outcome.ok() ? "" : absl::StrCat("  replay: ", Replay(options)).c_str());
   if (!outcome.ok()) {
     for (const std::string& p : outcome.problems) std::printf("  PROBLEM: %s\n", p.c_str());
     std::fputs(outcome.check_details.c_str(), stdout);

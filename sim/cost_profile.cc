@@ -91,6 +91,7 @@ const std::map<std::string, Table>& Schema() {
        {{"per_message_ns", Nanos(&CostProfile::cpu_per_message_ns)},
         {"per_request_ns", Nanos(&CostProfile::cpu_per_request_ns)},
         {"per_kib_ns", Nanos(&CostProfile::cpu_per_kib_ns)},
+        {"client_per_op_ns", Nanos(&CostProfile::client_cpu_per_op_ns)},
         {"samples", Count(&CostProfile::cpu_samples)}}},
       {"disk", {{"write_ns", Nanos(&CostProfile::disk_write_ns)}}},
       {"fsync",
@@ -186,16 +187,19 @@ std::string CostProfileToToml(const CostProfile& p) {
       "# kvlab cost profile, written by `kvlab calibrate` (see README: Calibration).\n"
       "# Loopback one-way latency and jitter from a TCP ping-pong on 127.0.0.1; a `kvlab node`'s CPU\n"
       "# time (all threads) per GET one at a time and 64 deep (per message, per request) and per KiB of SET\n"
-      "# value; fdatasync after a small write on a preallocated file in data_dir, as the WAL does. Integers in ns.\n\n"
+      "# value; `kvlab bench`'s own CPU per operation of mixed; fdatasync after a small write on a\n"
+      "# preallocated file in data_dir, as the WAL does. Integers in ns.\n\n"
       "[measured]\ndate = %s\nhost = %s\nkernel = %s\nfilesystem = %s\ndata_dir = %s\ncommand = %s\n"
       "budget_s = %.3f\n\n"
       "[network]\none_way_ns = %d\njitter_ns = %d\nsamples = %d\n\n"
-      "[cpu]\nper_message_ns = %d\nper_request_ns = %d\nper_kib_ns = %d\nsamples = %d\n\n"
+      "[cpu]\nper_message_ns = %d\nper_request_ns = %d\nper_kib_ns = %d\nclient_per_op_ns = %d\n"
+      "samples = %d\n\n"
       "[disk]\nwrite_ns = %d\n\n"
       "[fsync]\nmin_ns = %d\np50_ns = %d\np90_ns = %d\np99_ns = %d\np999_ns = %d\nmax_ns = %d\nsamples = %d\n",
       quote(p.date), quote(p.host), quote(p.kernel), quote(p.filesystem), quote(p.data_dir), quote(p.command),
       p.budget_s, p.net_one_way_ns, p.net_jitter_ns, p.net_samples, p.cpu_per_message_ns, p.cpu_per_request_ns,
-      p.cpu_per_kib_ns, p.cpu_samples, p.disk_write_ns, q.min, q.p50, q.p90, q.p99, q.p999, q.max, p.fsync_samples);
+      p.cpu_per_kib_ns, p.client_cpu_per_op_ns, p.cpu_samples, p.disk_write_ns, q.min, q.p50, q.p90, q.p99, q.p999,
+      q.max, p.fsync_samples);
 }
 
 void ApplyCostProfile(const CostProfile& p, workloads::SimParams& params) {
@@ -211,7 +215,8 @@ void ApplyCostProfile(const CostProfile& p, workloads::SimParams& params) {
 }
 
 ModelCosts ModelCostsOf(const CostProfile& p) {
-  return ModelCosts{.fsync = p.fsync, .cpu_per_message_ns = p.cpu_per_message_ns};
+  return ModelCosts{
+      .fsync = p.fsync, .cpu_per_message_ns = p.cpu_per_message_ns, .client_cpu_per_op_ns = p.client_cpu_per_op_ns};
 }
 
 }  // namespace kvlab::sim

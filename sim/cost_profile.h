@@ -5,7 +5,7 @@
 //
 //   [measured]  date host kernel filesystem data_dir command budget_s
 //   [network]   one_way_ns jitter_ns samples
-//   [cpu]       per_message_ns per_request_ns per_kib_ns samples
+//   [cpu]       per_message_ns per_request_ns per_kib_ns client_per_op_ns samples
 //   [disk]      write_ns
 //   [fsync]     min_ns p50_ns p90_ns p99_ns p999_ns max_ns samples
 #pragma once
@@ -42,6 +42,7 @@ struct CostProfile {
   core::Nanos cpu_per_message_ns = 0;
   core::Nanos cpu_per_request_ns = 0;
   core::Nanos cpu_per_kib_ns = 0;
+  core::Nanos client_cpu_per_op_ns = 0;  // a `kvlab bench` client's CPU per operation.
   uint64_t cpu_samples = 0;
   // [disk], [fsync].
   core::Nanos disk_write_ns = 0;
@@ -57,7 +58,7 @@ std::string CostProfileToToml(const CostProfile& profile);
 
 // The profile's costs a scenario's [sim] table carries (µs and ns/byte resolution: rounded).
 void ApplyCostProfile(const CostProfile& profile, workloads::SimParams& params);
-// The rest (fsync distribution, per-message CPU).
+// The rest (fsync distribution, per-message and client CPU).
 ModelCosts ModelCostsOf(const CostProfile& profile);
 
 }  // namespace kvlab::sim

@@ -4,7 +4,7 @@
 // re-measure, update the file, then these numbers.
 //
 // The costs a scenario's [sim] table cannot set (the fsync distribution's shape, the per-message CPU
-// cost) are "in force" process-wide: the compiled defaults unless `kvlab sim --costs FILE` (or
+// cost, the client's CPU) are "in force" process-wide: the compiled defaults unless `kvlab sim --costs FILE` (or
 // `kvlab compare --costs FILE`) replaced them before any run. DiskModel and CpuModel read them in
 // their default member initializers, so every SimConfig built afterwards carries them.
 #pragma once
@@ -29,21 +29,23 @@ struct FsyncQuantiles {
 // The costs only a profile sets (see above).
 struct ModelCosts {
   FsyncQuantiles fsync;
-  core::Nanos cpu_per_message_ns = 0;  // a node's CPU cost per message received (wake-up, read, write).
+  core::Nanos cpu_per_message_ns = 0;    // a node's CPU cost per message received (wake-up, read, write).
+  core::Nanos client_cpu_per_op_ns = 0;  // the benchmark client's CPU per operation.
   bool operator==(const ModelCosts&) const = default;
 };
 
 // profiles/loopback-2core.toml, [cpu] and [fsync].
 inline constexpr ModelCosts kLoopbackCosts{
-    .fsync = {.min = 57'826, .p50 = 134'420, .p90 = 198'284, .p99 = 408'857, .p999 = 1'848'390, .max = 10'275'797},
-    .cpu_per_message_ns = 9'997,
+    .fsync = {.min = 67'269, .p50 = 157'614, .p90 = 2'288'027, .p99 = 4'302'047, .p999 = 7'766'440, .max = 31'079'229},
+    .cpu_per_message_ns = 10'486,
+    .client_cpu_per_op_ns = 7'400,
 };
 // profiles/loopback-2core.toml, the rest (what SimParams' [sim] defaults also say).
-inline constexpr core::Nanos kLoopbackNetLatencyNs = 7'816;
-inline constexpr core::Nanos kLoopbackNetJitterNs = 1'574;
-inline constexpr core::Nanos kLoopbackCpuPerEventNs = 1'136;  // [cpu] per_request_ns.
-inline constexpr core::Nanos kLoopbackCpuPerKibNs = 1'713;
-inline constexpr core::Nanos kLoopbackDiskWriteNs = 2'804;
+inline constexpr core::Nanos kLoopbackNetLatencyNs = 6'710;
+inline constexpr core::Nanos kLoopbackNetJitterNs = 2'804;
+inline constexpr core::Nanos kLoopbackCpuPerEventNs = 569;  // [cpu] per_request_ns.
+inline constexpr core::Nanos kLoopbackCpuPerKibNs = 555;
+inline constexpr core::Nanos kLoopbackDiskWriteNs = 6'590;
 
 // The costs in force (kLoopbackCosts until SetCostsInForce). Not thread-safe: set once, before
 // any simulator is built.

@@ -30,7 +30,10 @@ struct CpuModel {
   core::Nanos per_message_ns = CostsInForce().cpu_per_message_ns;
   core::Nanos per_event_ns = kLoopbackCpuPerEventNs;  // plus per input handled,
   core::Nanos per_kib_ns = kLoopbackCpuPerKibNs;      // plus per KiB of message payload.
-  uint32_t max_batch = 256;                           // inputs handled per turn before EndTurn.
+  uint32_t max_batch = 256;
+  // The clients' CPU per operation (encoding, syscalls, parsing, recording), on one CPU shared by
+  // every client, as a benchmark process's single thread is: a request leaves once it is paid.
+  core::Nanos client_per_op_ns = CostsInForce().client_cpu_per_op_ns;  // inputs handled per turn before EndTurn.
 };
 
 struct ClockModel {
