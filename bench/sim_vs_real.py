@@ -135,9 +135,9 @@ def row(kvlab, costs, policy, scenario, repeat):
     return r
 
 
-def markdown(rows, costs, repeat, load):
+def markdown(rows, command, repeat, load):
     lines = ["# Simulator vs real processes (issue 15)", "",
-             f"`bench/sim_vs_real.py --costs {costs} --repeat {repeat}`: each scenario once in `kvlab sim --costs` "
+             f"`{command}`: each scenario once in `kvlab sim --costs` "
              f"(seed 1) and {repeat} times against a fresh loopback `kvlab cluster` (fsync durability; single: one "
              "node, raft: three) with `kvlab bench` (seed 1); the real run with the median throughput is shown, with "
              "every run's throughput. Ratio = sim / real; the goal is 0.7..1.3 on throughput and p50. 2 CPUs shared "
@@ -182,10 +182,13 @@ def main():
                   f"{r['ratio']['p50_us']}  p99 ratio {r['ratio']['p99_us']}", flush=True)
             rows.append(r)
     load = os.getloadavg()[0]
+    shown = os.path.relpath(a.costs, ROOT)
+    command = f"bench/sim_vs_real.py --repeat {a.repeat} " + (
+        f"--calibrate {a.calibrate:g} (profile: {shown})" if a.calibrate > 0 else f"--costs {shown}")
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "sim-vs-real.json"), "w") as f:
-        json.dump(dict(costs=a.costs, repeat=a.repeat, load_average=load, goal=GOAL, rows=rows), f, indent=2)
-    text = markdown(rows, a.costs, a.repeat, load)
+        json.dump(dict(command=command, costs=shown, repeat=a.repeat, load_average=load, goal=GOAL, rows=rows), f, indent=2)
+    text = markdown(rows, command, a.repeat, load)
     if a.notes:
         with open(a.notes) as f:
             text += "\n" + f.read()
