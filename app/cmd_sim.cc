@@ -13,6 +13,7 @@
 #include "app/plotting.h"
 #include "core/policy/registry.h"
 #include "sim/compare.h"
+#include "sim/cost_profile.h"
 #include "sim/run.h"
 #include "sim/seed_range.h"
 #include "sim/shrink.h"
@@ -43,6 +44,7 @@ struct SimFlags {
   std::string timeline_csv_path;    // the timeline of a single run as CSV.
   std::string html_on_fail_dir;     // the counterexample viewer of every failing seed.
   std::string plot_dir;             // --plot: gnuplot pictures of the runs.
+  std::string costs_path;           // --costs: a cost profile (kvlab calibrate) for the model.
   bool shard_given = false;         // --shard was on the command line.
 };
 
@@ -79,6 +81,18 @@ absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const
   return ChoosePolicy(policy, merged);
 }
 
+// The --costs file of this process's runs (set by ApplyCostsFile), which their replay line must name.
+std::string& CostsPathInForce() {
+  static std::string path;
+  return path;
+}
+
+// sim::ReplayCommand plus the --costs flag: a calibrated run replays only with its profile.
+std::string Replay(const sim::SimRunOptions& options) {
+  const std::string& costs = CostsPathInForce();
+  return costs.empty() ? sim::ReplayCommand(options) : absl::StrCat(sim::ReplayCommand(options), " --costs ", costs);
+}
+
 // Appends one compact JSON object per line: sweeps and shards merge by concatenation (kvlab
 // merge). Besides the report: the run's verdict, its problems, the --faults mode and the replay line.
 absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
@@ -86,7 +100,7 @@ absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& option
   line["verdict"] = outcome.ok() ? "ok" : "failed";
   line["problems"] = outcome.problems;
   line["fault_mode"] = std::string(sim::FaultModeName(options.faults));
-  line["replay"] = sim::ReplayCommand(options);
+  line["replay"] = Replay(options);
   out << line.dump() << "\n";
   if (!out) return absl::InternalError("writing the --json file failed");
   return absl::OkStatus();
@@ -105,7 +119,7 @@ void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outco
   if (!outcome.check_details.empty()) std::fputs(outcome.check_details.c_str(), stdout);
   std::printf("seed: %llu\n", static_cast<unsigned long long>(options.seed));
   std::printf("trace_hash: %s\n", sim::Hex64(r.trace_hash.value_or(0)).c_str());
-  std::printf("replay: %s\n", sim::ReplayCommand(options).c_str());
+  std::printf("replay: %s\n", Replay(options).c_str());
 }
 
 // What a `kvlab sim` command line asks for, parsed and checked before any run.
@@ -117,6 +131,18 @@ struct SimPlan {
   bool sweep = false;  // --seeds: one line per run instead of the full report.
 };
 
+// --costs FILE: the profile's costs replace the scenarios' [sim] ones they measure, and the
+// costs only a profile sets are put in force for every run of this process.
+absl::Status ApplyCostsFile(const std::string& path, std::vector<workloads::Scenario*> scenarios) {
+  if (path.empty()) return absl::OkStatus();
+  absl::StatusOr<sim::CostProfile> profile = sim::LoadCostProfile(path);
+  if (!profile.ok()) return profile.status();
+  for (workloads::Scenario* s : scenarios) sim::ApplyCostProfile(*profile, s->sim);
+  sim::SetCostsInForce(sim::ModelCostsOf(*profile));
+  CostsPathInForce() = path;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SimPlan> PlanSim(const SimFlags& f) {
   if (f.shard_given && f.seeds.empty()) {
     return absl::InvalidArgumentError("--shard I/N splits a --seeds A..B sweep: give --seeds too");
@@ -125,6 +151,7 @@ absl::StatusOr<SimPlan> PlanSim(const SimFlags& f) {
   auto scenario = FindScenarioArg("--scenario", f.scenario);
   if (!scenario.ok()) return scenario.status();
   plan.scenario = *std::move(scenario);
+  if (absl::Status s = ApplyCostsFile(f.costs_path, {&plan.scenario}); !s.ok()) return s;
   auto policy = ChoosePolicy(f.policy, f.params, plan.scenario);
   if (!policy.ok()) return policy.status();
   plan.policy = *std::move(policy);
@@ -191,7 +218,7 @@ absl::Status WriteFailureHtml(const std::string& dir, const sim::SimRunOptions& 
     faults.push_back({.at = static_cast<core::Nanos>((start_s + f.t_s) * 1e9), .kind = f.kind, .node = f.node});
   }
   const std::string path = absl::StrCat(dir, "/", r.scenario, "-", r.policy, "-seed", options.seed, ".html");
-  const std::string title = absl::StrCat(sim::ReplayCommand(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
+  const std::string title = absl::StrCat(Replay(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
                                          outcome.problems.empty() ? "" : outcome.problems.front());
   if (absl::Status s = WriteTextFile(path, workloads::CounterexampleHtml(check, faults, title)); !s.ok()) return s;
   std::printf("counterexample: %s\n", path.c_str());
@@ -203,7 +230,7 @@ void PrintSweepLine(const sim::SimRunOptions& options, const sim::SimRunOutcome&
   std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(options.seed),
               static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors),
               outcome.ok() ? "ok" : "FAILED", sim::Hex64(r.trace_hash.value_or(0)).c_str(),
-              outcome.ok() ? "" : absl::StrCat("  replay: ", sim::ReplayCommand(options)).c_str());
+              outcome.ok() ? "" : absl::StrCat("  replay: ", Replay(options)).c_str());
   if (!outcome.ok()) {
     for (const std::string& p : outcome.problems) std::printf("  PROBLEM: %s\n", p.c_str());
     std::fputs(outcome.check_details.c_str(), stdout);
@@ -279,6 +306,9 @@ void AddSim(CLI::App& app) {
   cmd->add_option("--plot", flags->plot_dir, "Write gnuplot pictures of the run(s) into this folder");
   cmd->add_option("--html-on-fail", flags->html_on_fail_dir,
                   "For every failing seed, write the counterexample viewer (HTML) into this folder");
+  cmd->add_option("--costs", flags->costs_path,
+                  "Cost profile (TOML, from `kvlab calibrate`): its latencies, CPU and fsync costs replace the "
+                  "scenario's [sim] ones (default: profiles/loopback-2core.toml, compiled in)");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags, shard] {
     flags->shard_given = shard->count() > 0;
@@ -364,6 +394,7 @@ struct CompareFlags {
   std::string plot_dir;              // --plot: gnuplot pictures of the results.
   std::string world = "sim";         // --world real: app/compare_real.h.
   double scale = kDefaultRealScale;  // --scale: the real world's scenario size.
+  std::string costs_path;            // --costs: a cost profile (kvlab calibrate) for the model.
 };
 
 // --policies: every registered policy when empty.
@@ -408,6 +439,9 @@ absl::StatusOr<sim::CompareOptions> PlanCompare(const CompareFlags& f) {
   auto scenarios = ParseScenarios(f.scenarios);
   if (!scenarios.ok()) return scenarios.status();
   options.scenarios = *std::move(scenarios);
+  std::vector<workloads::Scenario*> with_costs;
+  for (workloads::Scenario& s : options.scenarios) with_costs.push_back(&s);
+  if (absl::Status s = ApplyCostsFile(f.costs_path, with_costs); !s.ok()) return s;
   auto range = sim::ParseSeedRange(f.seeds);
   if (!range.ok()) return range.status();
   options.seeds = *range;
@@ -434,6 +468,10 @@ int RunCompareReal(const CompareFlags& f, const sim::CompareOptions& plan) {
   if (!f.baseline_path.empty()) {
     return UsageError("compare", absl::InvalidArgumentError(
                                      "--baseline gates simulated figures run for run; real runs vary: use kvlab gate"));
+  }
+  if (!f.costs_path.empty()) {
+    return UsageError("compare", absl::InvalidArgumentError("--costs sets the simulator's cost model; real runs pay "
+                                                            "the machine's costs (drop --costs or --world real)"));
   }
   if (!f.out_dir.empty()) {
     if (absl::Status s = MakeOutputDir("--out", f.out_dir); !s.ok()) return UsageError("compare", s);
@@ -551,6 +589,8 @@ void AddCompare(CLI::App& app) {
   cmd->add_option("--scale", flags->scale,
                   "--world real: shrink every scenario's ops, duration and fault times by this factor (0 < s <= 1)")
       ->capture_default_str();
+  cmd->add_option("--costs", flags->costs_path,
+                  "Cost profile (TOML, from `kvlab calibrate`) for every run (default: the compiled-in one)");
   cmd->footer(FaultModesHelp());
   cmd->callback([flags] { SetExitCode(RunCompare(*flags)); });
 }

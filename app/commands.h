@@ -16,5 +16,6 @@ void AddWorkloadCommands(CLI::App& app);  // app/cmd_workloads.cc kvlab check, k
 void AddPoliciesCommand(CLI::App& app);   // app/cmd_policies.cc  kvlab policies
 void AddWalCommand(CLI::App& app);        // app/cmd_wal.cc       kvlab wal check, kvlab wal repair
 void AddResultsCommands(CLI::App& app);   // app/cmd_results.cc   kvlab gate, kvlab merge, kvlab plot
+void AddCalibrateCommand(CLI::App& app);  // app/cmd_calibrate.cc kvlab calibrate
 
 }  // namespace kvlab::app

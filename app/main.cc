@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   kvlab::app::AddPoliciesCommand(app);
   kvlab::app::AddWalCommand(app);
   kvlab::app::AddResultsCommands(app);
+  kvlab::app::AddCalibrateCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,6 @@
 #include "sim/sim_client.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/assert.h"
@@ -27,7 +28,10 @@ workloads::ClientResult SimClient::Execute(core::Command cmd) {
   req.request_id = pending_id_;
   sim_.trace().Record("call", sim_.now(), {self_, target_, pending_id_, static_cast<uint64_t>(cmd.op)});
   req.command = std::move(cmd);
-  sim_.Send(self_, target_, std::move(msg), sim_.now());
+  // The client's CPU (CpuModel::client_per_op_ns, one CPU for all clients) serializes the sends.
+  core::Nanos& cpu_free = runtime_.client_cpu_busy_until();
+  cpu_free = std::max(cpu_free, sim_.now()) + sim_.config().cpu.client_per_op_ns;
+  sim_.Send(self_, target_, std::move(msg), cpu_free);
   deadline_ = sim_.now() + sim_.config().client_timeout_ns;
   deadline_seq_ = sim_.ReserveSeq();
   if (!timeout_armed_) ArmDeadline();

@@ -1,17 +1,19 @@
-// The simulator's model parameters: network, CPU, disk and clocks. Plain data with defaults
-// calibrated to a loopback machine of this kind; scenarios override them.
+// The simulator's model parameters: network, CPU, disk and clocks. Plain data whose defaults are
+// the committed profile of this machine kind (sim/default_costs.h, profiles/loopback-2core.toml,
+// measured by `kvlab calibrate`); scenarios and `--costs FILE` override them.
 #pragma once
 
 #include <cstdint>
 
 #include "core/types.h"
+#include "sim/default_costs.h"
 #include "sim/sim_disk.h"
 
 namespace kvlab::sim {
 
 struct NetworkModel {
-  core::Nanos latency_ns = 50'000;                   // one-way base latency of a link.
-  core::Nanos jitter_ns = 10'000;                    // plus uniform [0, jitter].
+  core::Nanos latency_ns = kLoopbackNetLatencyNs;    // one-way base latency of a link.
+  core::Nanos jitter_ns = kLoopbackNetJitterNs;      // plus uniform [0, jitter].
   uint64_t bandwidth_bytes_per_sec = 1'250'000'000;  // 10 Gbit/s; 0 = infinite.
   uint32_t loss_ppm = 0;                             // probability a message is dropped, parts per million.
   uint32_t duplicate_ppm = 0;                        // probability a message is delivered twice.
@@ -23,9 +25,15 @@ struct NetworkModel {
 };
 
 struct CpuModel {
-  core::Nanos per_event_ns = 2'000;  // fixed cost of handling one input.
-  core::Nanos per_kib_ns = 250;      // plus per KiB of message payload.
-  uint32_t max_batch = 256;          // inputs handled per turn before EndTurn.
+  // Per message received (a client request or a peer's message): a connection's wake-up and its
+  // read and write syscalls, which pipelining would share but one request at a time pays alone.
+  core::Nanos per_message_ns = CostsInForce().cpu_per_message_ns;
+  core::Nanos per_event_ns = kLoopbackCpuPerEventNs;  // plus per input handled,
+  core::Nanos per_kib_ns = kLoopbackCpuPerKibNs;      // plus per KiB of message payload.
+  uint32_t max_batch = 256;
+  // The clients' CPU per operation (encoding, syscalls, parsing, recording), on one CPU shared by
+  // every client, as a benchmark process's single thread is: a request leaves once it is paid.
+  core::Nanos client_per_op_ns = CostsInForce().client_cpu_per_op_ns;  // inputs handled per turn before EndTurn.
 };
 
 struct ClockModel {

@@ -58,10 +58,31 @@ void SimDisk::StartSync(std::string_view file, core::SyncToken token) {
   queue_.push_back(QueuedSync{std::string(file), token, next_seq_, false});
 }
 
+core::Nanos SampleFsync(const FsyncQuantiles& q, core::Rng& rng) {
+  struct Point {
+    int64_t ppm;
+    core::Nanos ns;
+  };
+  const Point points[] = {{0, q.min},       {500'000, q.p50},  {900'000, q.p90},
+                          {990'000, q.p99}, {999'000, q.p999}, {1'000'000, q.max}};
+  const auto u = static_cast<int64_t>(rng.Uniform(1'000'000));
+  size_t i = 1;
+  while (points[i].ppm <= u) ++i;  // points[5].ppm = 10^6 > u ends it.
+  const Point& lo = points[i - 1];
+  const Point& hi = points[i];
+  KV_ASSERT(hi.ns >= lo.ns);
+  // (hi - lo) <= 10^11 ns (validated profiles) times < 10^6: far below 2^63.
+  return lo.ns + (hi.ns - lo.ns) * (u - lo.ppm) / (hi.ppm - lo.ppm);
+}
+
 core::Nanos SimDisk::BeginNextSync(core::Rng& rng) {
   KV_ASSERT(DeviceIdleWithWork());
   queue_.front().running = true;
   core::Nanos latency = model_.fsync_latency_ns;
+  const FsyncQuantiles& q = model_.fsync_quantiles;
+  if (q.p50 > 0) {
+    latency = static_cast<core::Nanos>(static_cast<__int128>(SampleFsync(q, rng)) * model_.fsync_latency_ns / q.p50);
+  }
   if (model_.fsync_jitter_ns > 0) latency += rng.UniformRange(0, model_.fsync_jitter_ns);
   if (model_.fsync_slow_ppm > 0 && rng.Uniform(1'000'000) < model_.fsync_slow_ppm) latency += model_.fsync_slow_ns;
   return latency;

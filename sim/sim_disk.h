@@ -5,7 +5,9 @@
 // runtime starts it (BeginNextSync draws its latency) and completes it (CompleteSync), which makes
 // durable exactly the operations issued before the StartSync. A blocking Sync is durable at once
 // and charges its time to the node's CPU (TakeCost), like writes. Injected I/O errors (EIO) fail
-// writes or syncs until the next crash. Deterministic: files live in an absl::btree_map and every
+// writes or syncs until the next crash. An asynchronous sync's latency is drawn from the model's
+// fsync distribution (its quantile table, see sim/default_costs.h), scaled to the model's median,
+// plus optional jitter and hiccups. Deterministic: files live in an absl::btree_map and every
 // random choice comes from the caller's Rng.
 #pragma once
 
@@ -21,17 +23,26 @@
 #include "core/rng.h"
 #include "core/types.h"
 #include "sim/chunked_bytes.h"
+#include "sim/default_costs.h"
 
 namespace kvlab::sim {
 
 struct DiskModel {
-  core::Nanos write_latency_ns = 10'000;         // per Append (and per Truncate) call.
-  uint64_t write_bytes_per_sec = 1'000'000'000;  // 0 = infinite bandwidth.
-  core::Nanos fsync_latency_ns = 1'000'000;      // per Sync, Rename, Remove (1 ms, an SSD fsync).
-  core::Nanos fsync_jitter_ns = 250'000;         // an asynchronous sync adds uniform [0, this].
-  uint32_t fsync_slow_ppm = 2'000;               // probability a sync is slow, parts per million,
-  core::Nanos fsync_slow_ns = 30'000'000;        // and then adds this (a device hiccup).
+  core::Nanos write_latency_ns = kLoopbackDiskWriteNs;  // per Append (and per Truncate) call.
+  uint64_t write_bytes_per_sec = 1'000'000'000;         // 0 = infinite bandwidth.
+  // The median sync: per blocking Sync, Rename, Remove; an asynchronous sync draws from
+  // fsync_quantiles scaled by fsync_latency_ns / fsync_quantiles.p50 (a table with p50 = 0: a
+  // constant fsync_latency_ns).
+  core::Nanos fsync_latency_ns = kLoopbackCosts.fsync.p50;
+  FsyncQuantiles fsync_quantiles = CostsInForce().fsync;
+  core::Nanos fsync_jitter_ns = 0;  // an asynchronous sync adds uniform [0, this],
+  uint32_t fsync_slow_ppm = 0;      // and with this probability, parts per million,
+  core::Nanos fsync_slow_ns = 0;    // this (a device hiccup beyond the measured tail).
 };
+
+// One draw of the piecewise-linear inverse CDF of `q` (see FsyncQuantiles): u uniform in parts
+// per million from `rng`. REQUIRES: q non-decreasing.
+core::Nanos SampleFsync(const FsyncQuantiles& q, core::Rng& rng);
 
 struct DiskStats {
   uint64_t syncs = 0;

@@ -148,6 +148,7 @@ void SimNode::RunTurn(uint32_t incarnation) {
     // Handled in place: a handler's outputs go to the outbox and the agenda, never to this inbox.
     Input& input = inbox_[inbox_head_];
     turn_cpu_ns_ += cpu.per_event_ns + static_cast<core::Nanos>(input.bytes) * cpu.per_kib_ns / 1024;
+    if (input.kind == InputKind::kMessage) turn_cpu_ns_ += cpu.per_message_ns;
     ++stats_.inputs;
     const size_t inbox_size = inbox_.size();
     Handle(input);

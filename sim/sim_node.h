@@ -1,9 +1,10 @@
 // One simulated node: a core::Node (the policy state machine) hosted on a simulated CPU, clock
 // and disk. SimNode is the node's core::Env. Inputs (messages, timers, client requests) queue in
 // an inbox; the CPU serves them one turn at a time: a turn handles up to CpuModel::max_batch
-// inputs, then EndTurn, and costs per-input time plus the disk time it used. Its outputs leave
-// when the turn ends, so queueing shows up in throughput. A sync the node starts runs on its disk
-// device meanwhile (one at a time, in order); its completion is one more input (OnSyncDone).
+// inputs, then EndTurn, and costs per-input time (more for a message: its connection's syscalls)
+// and the disk time it used. Its outputs leave when the turn ends, so queueing shows up in throughput. A sync
+// the node starts runs on its disk device meanwhile (one at a time, in order); its completion is
+// one more input (OnSyncDone).
 #pragma once
 
 #include <memory>

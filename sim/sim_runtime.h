@@ -36,6 +36,8 @@ class SimRuntime final : public workloads::Runtime {
   bool AllFinished() const { return fibers_.AllFinished(); }
   const ClientStats& client_stats() const { return client_stats_; }
   ClientStats& mutable_client_stats() { return client_stats_; }
+  // The clients' one CPU (a benchmark client is one process, one thread): busy until this time.
+  core::Nanos& client_cpu_busy_until() { return client_cpu_busy_until_; }
   Simulator& sim() { return sim_; }
 
  private:
@@ -45,6 +47,7 @@ class SimRuntime final : public workloads::Runtime {
   Simulator& sim_;
   workloads::FiberSet fibers_;
   ClientStats client_stats_;
+  core::Nanos client_cpu_busy_until_ = 0;
 };
 
 }  // namespace kvlab::sim

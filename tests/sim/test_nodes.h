@@ -113,11 +113,21 @@ inline absl::StatusOr<std::unique_ptr<core::Node>> MakeSyncingNode(const core::N
   return std::unique_ptr<core::Node>(std::make_unique<SyncingNode>(env));
 }
 
-// A fast network and a short client timeout, for runs of echo nodes.
+// A fast network and a short client timeout, for runs of echo nodes; the CPU and disk of the
+// model before calibration (an fsync of 1 ms + uniform [0, 250 us], rarely 30 ms more), which the
+// timings of these tests assume.
 inline SimConfig EchoConfig() {
   SimConfig c;
   c.network.latency_ns = core::Micros(50);
   c.network.jitter_ns = core::Micros(20);
+  c.cpu = CpuModel{.per_message_ns = 0, .per_event_ns = 2'000, .per_kib_ns = 250, .max_batch = 256};
+  c.disk = DiskModel{.write_latency_ns = 10'000,
+                     .write_bytes_per_sec = 1'000'000'000,
+                     .fsync_latency_ns = core::Millis(1),
+                     .fsync_quantiles = {},
+                     .fsync_jitter_ns = 250'000,
+                     .fsync_slow_ppm = 2'000,
+                     .fsync_slow_ns = core::Millis(30)};
   c.client_timeout_ns = core::Millis(50);
   return c;
 }

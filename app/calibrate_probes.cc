@@ -1,0 +1,410 @@
+#include "app/calibrate_probes.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace kvlab::app {
+namespace {
+
+// Depth of the pipelined runs, and the value sizes of the per-KiB runs.
+constexpr int kPipelineDepth = 64;
+constexpr size_t kSmallValue = 100;
+constexpr size_t kLargeValue = 4096;
+constexpr uint64_t kFsyncFileBytes = 8ull << 20;  // preallocated with zeros, as the WAL's chunks are.
+constexpr size_t kFsyncRecordBytes = 128;
+constexpr int kCpuRounds = 5;
+constexpr uint64_t kBenchOpsSmall = 1'000;  // the two `kvlab bench` runs of the client's cost.
+constexpr uint64_t kBenchOpsLarge = 5'000;
+constexpr auto kNodeStartDeadline = std::chrono::seconds(10);
+
+core::Nanos NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status Errno(const std::string& what) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+// Loops until the budget is spent and at least kMinProbeSamples were taken (or the max).
+bool KeepGoing(core::Nanos deadline, uint64_t samples) {
+  if (samples >= kMaxProbeSamples) return false;
+  return samples < kMinProbeSamples || NowNs() < deadline;
+}
+
+// A file descriptor closed on scope exit.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+absl::Status WriteAll(int fd, const char* data, size_t n) {
+  while (n > 0) {
+    const ssize_t w = write(fd, data, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return Errno("write");
+    data += w;
+    n -= static_cast<size_t>(w);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadExactly(int fd, char* data, size_t n) {
+  while (n > 0) {
+    const ssize_t r = read(fd, data, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r == 0) return absl::InternalError("read: connection closed");
+    if (r < 0) return Errno("read");
+    data += r;
+    n -= static_cast<size_t>(r);
+  }
+  return absl::OkStatus();
+}
+
+sockaddr_in Loopback(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+void NoDelay(int fd) {
+  const int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+absl::StatusOr<int> Connect(uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket");
+  const sockaddr_in a = Loopback(port);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return Errno(absl::StrCat("connect 127.0.0.1:", port));
+  }
+  NoDelay(fd);
+  return fd;
+}
+
+// A listening socket on 127.0.0.1 with a kernel-chosen port.
+absl::StatusOr<int> Listen(uint16_t* port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket");
+  sockaddr_in a = Loopback(0);
+  socklen_t len = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 1) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    close(fd);
+    return Errno("listen on 127.0.0.1");
+  }
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+// Fits base + uniform [0, J] per direction to round trips. Loopback round trips have a tight body
+// and a long tail (scheduling), so: the base is half the fast round trips (p10), and J makes the
+// modelled median round trip (2 base + J: the sum of two uniforms has median J) the measured one.
+LoopbackCosts FitLoopback(std::vector<core::Nanos>& rtts) {
+  std::sort(rtts.begin(), rtts.end());
+  const core::Nanos p10 = Quantile(rtts, 0.1);
+  const core::Nanos p50 = Quantile(rtts, 0.5);
+  LoopbackCosts out;
+  out.one_way_ns = p10 / 2;
+  out.jitter_ns = p50 - 2 * out.one_way_ns;
+  out.samples = rtts.size();
+  return out;
+}
+
+// CPU time of every thread of `pid` so far (schedstat: on-CPU ns first).
+core::Nanos ProcessCpuNs(pid_t pid) {
+  core::Nanos total = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"), ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    core::Nanos on_cpu = 0;
+    if (in >> on_cpu) total += on_cpu;  // a thread that ended meanwhile reads nothing.
+  }
+  return total;
+}
+
+std::string Resp(const std::vector<std::string>& args) {
+  std::string out = absl::StrCat("*", args.size(), "\r\n");
+  for (const std::string& a : args) absl::StrAppend(&out, "$", a.size(), "\r\n", a, "\r\n");
+  return out;
+}
+
+// A child `kvlab node` (this binary), killed and its data dir removed on scope exit.
+class ChildNode {
+ public:
+  ~ChildNode() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    if (!data_dir_.empty()) std::filesystem::remove_all(data_dir_, ec);
+  }
+  absl::Status Start(const std::string& dir) {
+    uint16_t port = 0;
+    absl::StatusOr<int> probe = Listen(&port);  // a free port, released for the node.
+    if (!probe.ok()) return probe.status();
+    close(*probe);
+    port_ = port;
+    data_dir_ = absl::StrCat(dir, "/kvlab-calibrate-node.", getpid());
+    const std::string port_text = std::to_string(port);
+    pid_ = fork();
+    if (pid_ < 0) return Errno("fork");
+    if (pid_ == 0) {
+      const int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+      execl("/proc/self/exe", "kvlab", "node", "--id", "1", "--bind", "127.0.0.1", "--port", port_text.c_str(),
+            "--data-dir", data_dir_.c_str(), "--durability", "none", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return absl::OkStatus();
+  }
+  // Connects, retrying until the node listens (or exits, or the start deadline passes).
+  absl::StatusOr<int> Connect() {
+    const auto deadline = std::chrono::steady_clock::now() + kNodeStartDeadline;
+    while (true) {
+      absl::StatusOr<int> fd = app::Connect(port_);
+      if (fd.ok()) return fd;
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return absl::InternalError("kvlab node exited at start");
+      }
+      if (std::chrono::steady_clock::now() > deadline) return absl::DeadlineExceededError("kvlab node did not listen");
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polls a condition with a deadline.
+    }
+  }
+  pid_t pid() const { return pid_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::string data_dir_;
+};
+
+// Sends `request` `depth` at a time until the budget is spent; each batch's replies are
+// `reply` repeated. Returns the node's CPU ns per request; adds the requests to *count.
+absl::StatusOr<double> CpuPerRequest(int fd, pid_t pid, const std::string& request, const std::string& reply, int depth,
+                                     core::Nanos budget, uint64_t* count) {
+  std::string batch, expected;
+  for (int i = 0; i < depth; ++i) {
+    batch += request;
+    expected += reply;
+  }
+  std::string got(expected.size(), '\0');
+  const core::Nanos cpu_before = ProcessCpuNs(pid);
+  const core::Nanos deadline = NowNs() + budget;
+  uint64_t sent = 0;
+  while (KeepGoing(deadline, sent)) {
+    if (absl::Status s = WriteAll(fd, batch.data(), batch.size()); !s.ok()) return s;
+    if (absl::Status s = ReadExactly(fd, got.data(), got.size()); !s.ok()) return s;
+    if (got != expected) return absl::InternalError(absl::StrCat("kvlab node replied '", got.substr(0, 40), "'"));
+    sent += static_cast<uint64_t>(depth);
+  }
+  *count += sent;
+  return static_cast<double>(ProcessCpuNs(pid) - cpu_before) / static_cast<double>(sent);
+}
+
+// The CPU time (user + system) of one `kvlab bench` (this binary) run of `ops` mixed operations
+// against 127.0.0.1:port.
+absl::StatusOr<double> BenchCpuSeconds(uint16_t port, uint64_t ops) {
+  const std::string target = absl::StrCat("127.0.0.1:", port);
+  const std::string ops_text = std::to_string(ops);
+  const pid_t pid = fork();
+  if (pid < 0) return Errno("fork");
+  if (pid == 0) {
+    const int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, STDOUT_FILENO);
+    dup2(devnull, STDERR_FILENO);
+    execl("/proc/self/exe", "kvlab", "bench", "--target", target.c_str(), "--scenario", "mixed", "--ops",
+          ops_text.c_str(), "--flush", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  rusage ru{};
+  if (wait4(pid, &status, 0, &ru) != pid) return Errno("wait4");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("kvlab bench against the calibration node failed (status ", status, ")"));
+  }
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(ru.ru_utime) + seconds(ru.ru_stime);
+}
+
+// The benchmark client's CPU per operation: the difference of two runs, so its start-up and
+// connections cancel out.
+absl::StatusOr<core::Nanos> BenchClientCpuPerOp(uint16_t port) {
+  absl::StatusOr<double> small = BenchCpuSeconds(port, kBenchOpsSmall);
+  if (!small.ok()) return small.status();
+  absl::StatusOr<double> large = BenchCpuSeconds(port, kBenchOpsLarge);
+  if (!large.ok()) return large.status();
+  return static_cast<core::Nanos>(std::max(0.0, (*large - *small) * 1e9 / (kBenchOpsLarge - kBenchOpsSmall)));
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+core::Nanos NonNegative(double ns) { return ns > 0 ? static_cast<core::Nanos>(ns + 0.5) : 0; }
+
+}  // namespace
+
+absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget) {
+  ChildNode node;
+  if (absl::Status s = node.Start(dir); !s.ok()) return s;
+  absl::StatusOr<int> connected = node.Connect();
+  if (!connected.ok()) return connected.status();
+  Fd conn(*connected);
+  const std::string small(kSmallValue, 'v');
+  const std::string large(kLargeValue, 'v');
+  const std::string set_small = Resp({"SET", "k", small});
+  const std::string set_large = Resp({"SET", "k", large});
+  const std::string ok = "+OK\r\n";
+  const std::string get = Resp({"GET", "k"});
+  const std::string got_small = absl::StrCat("$", kSmallValue, "\r\n", small, "\r\n");
+  // Rounds of the four runs, each figure the median over rounds: a shared machine's noise (another
+  // process's burst, steal time) hits one round, not the result.
+  CpuCosts out;
+  const core::Nanos share = budget / (4 * kCpuRounds);
+  std::vector<double> per_message, per_request, per_kib;
+  for (int round = 0; round < kCpuRounds; ++round) {
+    absl::StatusOr<double> set_s =
+        CpuPerRequest(conn.fd, node.pid(), set_small, ok, kPipelineDepth, share, &out.samples);
+    if (!set_s.ok()) return set_s.status();
+    absl::StatusOr<double> get_1 = CpuPerRequest(conn.fd, node.pid(), get, got_small, 1, share, &out.samples);
+    if (!get_1.ok()) return get_1.status();
+    absl::StatusOr<double> get_n =
+        CpuPerRequest(conn.fd, node.pid(), get, got_small, kPipelineDepth, share, &out.samples);
+    if (!get_n.ok()) return get_n.status();
+    absl::StatusOr<double> set_l =
+        CpuPerRequest(conn.fd, node.pid(), set_large, ok, kPipelineDepth, share, &out.samples);
+    if (!set_l.ok()) return set_l.status();
+    // depth 1: message + request; depth d: message / d + request (one read and write per batch).
+    const double request = (kPipelineDepth * *get_n - *get_1) / (kPipelineDepth - 1);
+    per_request.push_back(request);
+    per_message.push_back(*get_1 - request);
+    per_kib.push_back((*set_l - *set_s) * 1024.0 / static_cast<double>(kLargeValue - kSmallValue));
+  }
+  out.per_message_ns = NonNegative(Median(per_message));
+  out.per_request_ns = NonNegative(Median(per_request));
+  out.per_kib_ns = NonNegative(Median(per_kib));
+  absl::StatusOr<core::Nanos> client = BenchClientCpuPerOp(node.port());
+  if (!client.ok()) return client.status();
+  out.client_per_op_ns = *client;
+  return out;
+}
+
+core::Nanos Quantile(const std::vector<core::Nanos>& sorted, double q) {
+  const auto rank = static_cast<size_t>(q * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(rank, sorted.size() - 1)];
+}
+
+absl::StatusOr<LoopbackCosts> MeasureLoopback(core::Nanos budget) {
+  uint16_t port = 0;
+  absl::StatusOr<int> listener = Listen(&port);
+  if (!listener.ok()) return listener.status();
+  Fd listen_fd(*listener);
+  std::thread echo([fd = listen_fd.fd] {
+    Fd conn(accept4(fd, nullptr, nullptr, SOCK_CLOEXEC));
+    if (conn.fd < 0) return;
+    NoDelay(conn.fd);
+    char buf[64];
+    while (ReadExactly(conn.fd, buf, sizeof buf).ok() && WriteAll(conn.fd, buf, sizeof buf).ok()) {
+    }
+  });
+  std::vector<core::Nanos> rtts;
+  absl::Status status;
+  {
+    absl::StatusOr<int> client = Connect(port);
+    if (!client.ok()) {
+      shutdown(listen_fd.fd, SHUT_RDWR);  // wakes the echo thread's accept.
+      echo.join();
+      return client.status();
+    }
+    Fd conn(*client);
+    char buf[64] = {};
+    const core::Nanos deadline = NowNs() + budget;
+    while (status.ok() && KeepGoing(deadline, rtts.size())) {
+      const core::Nanos start = NowNs();
+      status = WriteAll(conn.fd, buf, sizeof buf);
+      if (status.ok()) status = ReadExactly(conn.fd, buf, sizeof buf);
+      rtts.push_back(NowNs() - start);
+    }
+  }  // closing the client ends the echo loop.
+  echo.join();
+  if (!status.ok()) return status;
+  return FitLoopback(rtts);
+}
+
+absl::StatusOr<DiskCosts> MeasureDisk(const std::string& dir, core::Nanos budget) {
+  const std::string path = absl::StrCat(dir, "/kvlab-calibrate-fsync.", getpid());
+  Fd fd(open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (fd.fd < 0) return Errno(absl::StrCat("create ", path));
+  struct Remove {
+    std::string path;
+    ~Remove() { unlink(path.c_str()); }
+  } remove{path};
+  // Zeros written and synced, as the WAL preallocates its chunks: an fallocate'd extent is
+  // "unwritten", and the first write into it costs a journal commit the WAL never pays.
+  const std::string zeros(1 << 20, '\0');
+  for (uint64_t at = 0; at < kFsyncFileBytes; at += zeros.size()) {
+    if (pwrite(fd.fd, zeros.data(), zeros.size(), static_cast<off_t>(at)) != static_cast<ssize_t>(zeros.size()))
+      return Errno(absl::StrCat("preallocate ", path));
+  }
+  if (fsync(fd.fd) != 0) return Errno(absl::StrCat("fsync ", path));
+  std::vector<core::Nanos> writes, syncs;
+  const std::string record(kFsyncRecordBytes, 'x');
+  const core::Nanos deadline = NowNs() + budget;
+  uint64_t offset = 0;
+  while (KeepGoing(deadline, syncs.size())) {
+    const core::Nanos start = NowNs();
+    if (pwrite(fd.fd, record.data(), record.size(), static_cast<off_t>(offset)) != static_cast<ssize_t>(record.size()))
+      return Errno(absl::StrCat("pwrite ", path));
+    const core::Nanos written = NowNs();
+    if (fdatasync(fd.fd) != 0) return Errno(absl::StrCat("fdatasync ", path));
+    syncs.push_back(NowNs() - written);
+    writes.push_back(written - start);
+    offset = (offset + record.size()) % kFsyncFileBytes;
+  }
+  std::sort(writes.begin(), writes.end());
+  std::sort(syncs.begin(), syncs.end());
+  DiskCosts out;
+  out.write_ns = Quantile(writes, 0.5);
+  out.fsync = {.min = syncs.front(),
+               .p50 = Quantile(syncs, 0.5),
+               .p90 = Quantile(syncs, 0.9),
+               .p99 = Quantile(syncs, 0.99),
+               .p999 = Quantile(syncs, 0.999),
+               .max = syncs.back()};
+  out.samples = syncs.size();
+  return out;
+}
+
+}  // namespace kvlab::app

@@ -1,0 +1,53 @@
+// The measurements of `kvlab calibrate`: each probe runs on this machine for about its share of
+// the budget (and at least a few samples, so a tiny budget still yields a valid profile), and
+// returns what the simulator's cost model needs. Everything stays on 127.0.0.1 and in data_dir.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/types.h"
+#include "sim/default_costs.h"
+
+namespace kvlab::app {
+
+// Every probe takes at least this many samples, whatever the budget, and at most the max.
+inline constexpr uint64_t kMinProbeSamples = 16;
+inline constexpr uint64_t kMaxProbeSamples = 2'000'000;
+
+struct LoopbackCosts {
+  core::Nanos one_way_ns = 0;  // base one-way latency of a link,
+  core::Nanos jitter_ns = 0;   // plus uniform [0, jitter] (fitted to the round trips' p10 and p50).
+  uint64_t samples = 0;
+};
+// A TCP ping-pong of 64-byte messages on 127.0.0.1 (TCP_NODELAY, an echo thread).
+absl::StatusOr<LoopbackCosts> MeasureLoopback(core::Nanos budget);
+
+struct DiskCosts {
+  core::Nanos write_ns = 0;  // median pwrite of a small record.
+  sim::FsyncQuantiles fsync;
+  uint64_t samples = 0;
+};
+// A small pwrite then fdatasync, over and over, on a preallocated file in `dir` (removed after).
+absl::StatusOr<DiskCosts> MeasureDisk(const std::string& dir, core::Nanos budget);
+
+struct CpuCosts {
+  core::Nanos per_message_ns = 0;
+  core::Nanos per_request_ns = 0;
+  core::Nanos per_kib_ns = 0;
+  core::Nanos client_per_op_ns = 0;  // `kvlab bench`'s own CPU per operation of mixed.
+  uint64_t samples = 0;              // requests sent.
+};
+// Starts `kvlab node --durability none` (this binary) with its data dir under `dir`, and measures
+// its CPU time (all threads) per request: GETs one at a time and pipelined 64 deep give the cost
+// per message (a connection's wake-up, read and write) and per request; pipelined SETs of 100
+// and 4096 bytes give the cost per KiB; two `kvlab bench` runs of mixed against it (1000 and 5000
+// operations) give the client's CPU per operation.
+absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget);
+
+// The q-quantile (0 <= q <= 1) of `sorted` (non-empty, ascending): the nearest rank.
+core::Nanos Quantile(const std::vector<core::Nanos>& sorted, double q);
+
+}  // namespace kvlab::app

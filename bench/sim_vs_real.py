@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""The simulator with a calibrated cost profile beside real processes, same scenarios (issue 15).
+
+For each policy (single: one `kvlab node`, fsync durability; raft: a 3-node `kvlab cluster`, fsync)
+and each scenario, runs `kvlab sim --scenario S --policy P --costs PROFILE` and, against a fresh
+`kvlab cluster` on loopback, `kvlab bench --target ... --scenario S` (REPEAT times; the run with
+the median throughput is shown, the machine is shared). Writes results/sim-vs-real.{md,json}:
+ops/s, p50 and p99 of both worlds and the ratio sim/real. The goal is every ratio within 0.7..1.3.
+
+With --calibrate SECONDS the profile is measured first, under the load the real runs will see
+(the machine is shared: the committed profile's figures were measured under another load).
+
+Usage: bench/sim_vs_real.py [--kvlab build/release/kvlab] [--costs profiles/loopback-2core.toml]
+                            [--calibrate SECONDS] [--policies single,raft] [--scenarios latency,mixed,throughput,...]
+                            [--repeat 3] [--out results]
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCENARIOS = ["latency", "mixed", "throughput", "hot_cold", "high_concurrency"]
+GOAL = (0.7, 1.3)
+
+
+def free_base(nodes):
+    """A client base port whose client and peer (+1000) ports look free."""
+    for base in range(31000, 60000, 89):
+        ports = [base + i for i in range(nodes)] + [base + 1000 + i for i in range(nodes)]
+        ok = True
+        for p in ports:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return base
+    raise SystemExit("no free ports")
+
+
+def wait_ports(ports, proc, deadline_s=20):
+    deadline = time.time() + deadline_s
+    for p in ports:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"kvlab cluster exited ({proc.returncode})")
+            try:
+                socket.create_connection(("127.0.0.1", p), timeout=0.5).close()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError(f"port {p} never listened")
+                time.sleep(0.05)
+
+
+def summary(report):
+    lat = report["latency_us"]
+    return dict(ops_s=report["throughput_ops_s"], p50_us=lat["p50"], p99_us=lat["p99"], errors=report["errors"])
+
+
+def run_real(kvlab, policy, scenario, seed):
+    """One fresh cluster, one `kvlab bench` run; the report's summary."""
+    nodes = 1 if policy == "single" else 3
+    data = tempfile.mkdtemp(prefix="kvlab-sim-vs-real-")
+    base = free_base(nodes)
+    log = open(os.path.join(data, "cluster.log"), "w")
+    cluster = subprocess.Popen([kvlab, "cluster", "--nodes", str(nodes), "--policy", policy, "--base-port", str(base),
+                                "--data-dir", data + "/c", "--durability", "fsync"], stdout=log, stderr=log)
+    try:
+        ports = [base + i for i in range(nodes)]
+        wait_ports(ports, cluster)
+        if nodes > 1:
+            time.sleep(1.0)  # an election (the bench's clients retry on a follower anyway).
+        out = os.path.join(data, "run.json")
+        targets = ",".join(f"127.0.0.1:{p}" for p in ports)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = subprocess.run([kvlab, "bench", "--target", targets, "--scenario", scenario, "--seed", str(seed),
+                               "--label", policy, "--json", out], capture_output=True, text=True)
+        if proc.returncode == 2 or not os.path.exists(out):
+            raise RuntimeError(f"kvlab bench {scenario} {policy}: {proc.stderr.strip()}")
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with open(out) as f:
+            report = json.loads(f.readline())
+        s = summary(report)
+        # The bench client's own CPU (the whole process: connections, workload, history check) per
+        # operation: the simulator's clients cost nothing.
+        cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        s["client_cpu_us_per_op"] = round(cpu_s * 1e6 / max(1, report["ops"]), 1)
+        s["load_average"] = round(os.getloadavg()[0], 1)
+        return s
+    finally:
+        cluster.send_signal(signal.SIGTERM)
+        try:
+            cluster.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
+        log.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def run_sim(kvlab, costs, policy, scenario, seed):
+    with tempfile.TemporaryDirectory(prefix="kvlab-sim-vs-real-") as work:
+        out = os.path.join(work, "run.json")
+        proc = subprocess.run([kvlab, "sim", "--scenario", scenario, "--policy", policy, "--seed", str(seed),
+                               "--costs", costs, "--json", out], capture_output=True, text=True)
+        if proc.returncode == 2:
+            raise RuntimeError(f"kvlab sim {scenario} {policy}: {proc.stderr.strip()}")
+        with open(out) as f:
+            return summary(json.loads(f.readline()))
+
+
+def ratio(sim, real):
+    return round(sim / real, 2) if real else None
+
+
+def row(kvlab, costs, policy, scenario, repeat):
+    sim = run_sim(kvlab, costs, policy, scenario, 1)
+    reals = sorted((run_real(kvlab, policy, scenario, 1) for _ in range(repeat)), key=lambda r: r["ops_s"])
+    real = reals[len(reals) // 2]
+    r = dict(policy=policy, scenario=scenario, sim=sim, real=real,
+             real_ops_s_runs=[round(x["ops_s"]) for x in reals],
+             ratio={k: ratio(sim[k], real[k]) for k in ("ops_s", "p50_us", "p99_us")})
+    r["within_goal"] = all(v is not None and GOAL[0] <= v <= GOAL[1] for v in (r["ratio"]["ops_s"], r["ratio"]["p50_us"]))
+    return r
+
+
+def markdown(rows, command, repeat, load):
+    lines = ["# Simulator vs real processes (issue 15)", "",
+             f"`{command}`: each scenario once in `kvlab sim --costs` "
+             f"(seed 1) and {repeat} times against a fresh loopback `kvlab cluster` (fsync durability; single: one "
+             "node, raft: three) with `kvlab bench` (seed 1); the real run with the median throughput is shown, with "
+             "every run's throughput. Ratio = sim / real; the goal is 0.7..1.3 on throughput and p50. 2 CPUs shared "
+             f"with other work (1-minute load average at the end: {load:.1f}).", "",
+             "| policy | scenario | sim ops/s | real ops/s | ratio | sim p50 us | real p50 us | ratio | sim p99 us | "
+             "real p99 us | ratio | real runs ops/s | real client CPU us/op | load | goal |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        s, x, q = r["sim"], r["real"], r["ratio"]
+        lines.append(f"| {r['policy']} | {r['scenario']} | {s['ops_s']:.0f} | {x['ops_s']:.0f} | {q['ops_s']} | "
+                     f"{s['p50_us']:.0f} | {x['p50_us']:.0f} | {q['p50_us']} | {s['p99_us']:.0f} | {x['p99_us']:.0f} | "
+                     f"{q['p99_us']} | {', '.join(str(v) for v in r['real_ops_s_runs'])} | "
+                     f"{x['client_cpu_us_per_op']} | {x['load_average']} | {'ok' if r['within_goal'] else 'MISS'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kvlab", default=os.path.join(ROOT, "build/release/kvlab"))
+    ap.add_argument("--costs", default="profiles/loopback-2core.toml")
+    ap.add_argument("--policies", default="single,raft")
+    ap.add_argument("--scenarios", default=",".join(SCENARIOS))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", default=os.path.join(ROOT, "results"))
+    ap.add_argument("--calibrate", type=float, default=0,
+                    help="first measure a fresh profile with `kvlab calibrate --budget SECONDS` (written beside the "
+                         "results as sim-vs-real-profile.toml) and use it: the machine's load then is the runs' load")
+    ap.add_argument("--notes", default="", help="a Markdown file appended to the report (the misses explained)")
+    a = ap.parse_args()
+    if a.calibrate > 0:
+        os.makedirs(a.out, exist_ok=True)
+        a.costs = os.path.join(a.out, "sim-vs-real-profile.toml")
+        with tempfile.TemporaryDirectory(prefix="kvlab-calibrate-") as data:
+            subprocess.run([a.kvlab, "calibrate", "--data-dir", data, "--budget", str(a.calibrate), "--out", a.costs],
+                           check=True)
+    rows = []
+    for policy in a.policies.split(","):
+        for scenario in a.scenarios.split(","):
+            r = row(a.kvlab, a.costs, policy, scenario, a.repeat)
+            print(f"{policy:7} {scenario:17} ops/s {r['sim']['ops_s']:9.0f} / {r['real']['ops_s']:9.0f} = "
+                  f"{r['ratio']['ops_s']}  p50 {r['sim']['p50_us']:8.0f} / {r['real']['p50_us']:8.0f} = "
+                  f"{r['ratio']['p50_us']}  p99 ratio {r['ratio']['p99_us']}", flush=True)
+            rows.append(r)
+    load = os.getloadavg()[0]
+    shown = os.path.relpath(a.costs, ROOT)
+    command = f"bench/sim_vs_real.py --repeat {a.repeat} " + (
+        f"--calibrate {a.calibrate:g} (profile: {shown})" if a.calibrate > 0 else f"--costs {shown}")
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "sim-vs-real.json"), "w") as f:
+        json.dump(dict(command=command, costs=shown, repeat=a.repeat, load_average=load, goal=GOAL, rows=rows), f, indent=2)
+    text = markdown(rows, command, a.repeat, load)
+    if a.notes:
+        with open(a.notes) as f:
+            text += "\n" + f.read()
+    with open(os.path.join(a.out, "sim-vs-real.md"), "w") as f:
+        f.write(text)
+    print(f"wrote {a.out}/sim-vs-real.md and .json")
+    return 0 if all(r["within_goal"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

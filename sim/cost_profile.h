@@ -1,0 +1,64 @@
+// A cost profile: what `kvlab calibrate` measured on a machine (loopback latency and jitter, a
+// node's CPU cost per message, per request and per KiB, the disk's append cost and fsync latency
+// distribution), with when, where and how it was measured. Stored as TOML; `kvlab sim --costs
+// FILE` and `kvlab compare --costs FILE` load one into the simulator's model.
+//
+//   [measured]  date host kernel filesystem data_dir command budget_s
+//   [network]   one_way_ns jitter_ns samples
+//   [cpu]       per_message_ns per_request_ns per_kib_ns client_per_op_ns samples
+//   [disk]      write_ns
+//   [fsync]     min_ns p50_ns p90_ns p99_ns p999_ns max_ns samples
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/types.h"
+#include "sim/default_costs.h"
+#include "workloads/scenario.h"
+
+namespace kvlab::sim {
+
+// Every measured cost is an integer number of ns in [0, kMaxProfileCostNs] (10 s: beyond it the
+// machine is broken, not slow); fsync's p50 is at least 1 ns.
+inline constexpr core::Nanos kMaxProfileCostNs = core::Seconds(10);
+
+struct CostProfile {
+  // [measured]: provenance, reported, not used by the model.
+  std::string date;  // ISO 8601, UTC.
+  std::string host;
+  std::string kernel;
+  std::string filesystem;
+  std::string data_dir;
+  std::string command;
+  double budget_s = 0;
+  // [network]: one link's one-way latency, base plus uniform [0, jitter].
+  core::Nanos net_one_way_ns = 0;
+  core::Nanos net_jitter_ns = 0;
+  uint64_t net_samples = 0;
+  // [cpu]: a node's CPU time per message received alone (wake-up and syscalls), per request (as
+  // pipelined), per KiB of payload.
+  core::Nanos cpu_per_message_ns = 0;
+  core::Nanos cpu_per_request_ns = 0;
+  core::Nanos cpu_per_kib_ns = 0;
+  core::Nanos client_cpu_per_op_ns = 0;  // a `kvlab bench` client's CPU per operation.
+  uint64_t cpu_samples = 0;
+  // [disk], [fsync].
+  core::Nanos disk_write_ns = 0;
+  FsyncQuantiles fsync;
+  uint64_t fsync_samples = 0;
+};
+
+// Parses and checks a profile; InvalidArgument "FILE: [table] key: why" on a missing, unknown,
+// mistyped or out-of-range field (and on non-monotone fsync quantiles).
+absl::StatusOr<CostProfile> ParseCostProfile(const std::string& text, const std::string& file);
+absl::StatusOr<CostProfile> LoadCostProfile(const std::string& path);
+std::string CostProfileToToml(const CostProfile& profile);
+
+// The profile's costs a scenario's [sim] table carries (µs and ns/byte resolution: rounded).
+void ApplyCostProfile(const CostProfile& profile, workloads::SimParams& params);
+// The rest (fsync distribution, per-message and client CPU).
+ModelCosts ModelCostsOf(const CostProfile& profile);
+
+}  // namespace kvlab::sim

@@ -1,0 +1,55 @@
+// The simulator's built-in costs: the values of profiles/loopback-2core.toml (measured on this
+// machine kind by `kvlab calibrate`). CostProfileTest.CompiledDefaultsMatchCommittedProfile checks
+// that these constants, and the [sim] defaults of workloads::SimParams, equal that file's values:
+// re-measure, update the file, then these numbers.
+//
+// The costs a scenario's [sim] table cannot set (the fsync distribution's shape, the per-message CPU
+// cost, the client's CPU) are "in force" process-wide: the compiled defaults unless `kvlab sim --costs FILE` (or
+// `kvlab compare --costs FILE`) replaced them before any run. DiskModel and CpuModel read them in
+// their default member initializers, so every SimConfig built afterwards carries them.
+#pragma once
+
+#include "core/types.h"
+
+namespace kvlab::sim {
+
+// An fsync (fdatasync) latency distribution by its quantiles, in ns, non-decreasing from min to
+// max. Sampled as a piecewise-linear inverse CDF through (0, min), (0.5, p50), (0.9, p90),
+// (0.99, p99), (0.999, p999), (1, max): the tail up to max is drawn 1 time in 1000.
+struct FsyncQuantiles {
+  core::Nanos min = 0;
+  core::Nanos p50 = 0;
+  core::Nanos p90 = 0;
+  core::Nanos p99 = 0;
+  core::Nanos p999 = 0;
+  core::Nanos max = 0;
+  bool operator==(const FsyncQuantiles&) const = default;
+};
+
+// The costs only a profile sets (see above).
+struct ModelCosts {
+  FsyncQuantiles fsync;
+  core::Nanos cpu_per_message_ns = 0;    // a node's CPU cost per message received (wake-up, read, write).
+  core::Nanos client_cpu_per_op_ns = 0;  // the benchmark client's CPU per operation.
+  bool operator==(const ModelCosts&) const = default;
+};
+
+// profiles/loopback-2core.toml, [cpu] and [fsync].
+inline constexpr ModelCosts kLoopbackCosts{
+    .fsync = {.min = 67'269, .p50 = 157'614, .p90 = 2'288'027, .p99 = 4'302'047, .p999 = 7'766'440, .max = 31'079'229},
+    .cpu_per_message_ns = 10'486,
+    .client_cpu_per_op_ns = 7'400,
+};
+// profiles/loopback-2core.toml, the rest (what SimParams' [sim] defaults also say).
+inline constexpr core::Nanos kLoopbackNetLatencyNs = 6'710;
+inline constexpr core::Nanos kLoopbackNetJitterNs = 2'804;
+inline constexpr core::Nanos kLoopbackCpuPerEventNs = 569;  // [cpu] per_request_ns.
+inline constexpr core::Nanos kLoopbackCpuPerKibNs = 555;
+inline constexpr core::Nanos kLoopbackDiskWriteNs = 6'590;
+
+// The costs in force (kLoopbackCosts until SetCostsInForce). Not thread-safe: set once, before
+// any simulator is built.
+const ModelCosts& CostsInForce();
+void SetCostsInForce(const ModelCosts& costs);
+
+}  // namespace kvlab::sim
