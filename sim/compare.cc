@@ -63,6 +63,8 @@ absl::Status RunSeeds(const CompareOptions& options, const workloads::Scenario& 
     run.policy = policy;
     run.seed = seed;
     run.faults = options.faults;
+    run.costs = options.costs;
+    run.costs_path = options.costs_path;
     absl::StatusOr<SimRunOutcome> outcome = RunSimulation(run);
     if (!outcome.ok()) return outcome.status();
     if (on_run) on_run(run, *outcome);

@@ -24,6 +24,8 @@ struct CompareOptions {
   std::vector<workloads::Scenario> scenarios;
   SeedRange seeds;
   FaultMode faults = FaultMode::kNone;
+  ModelCosts costs = kLoopbackCosts;  // and its file (""), as SimRunOptions.
+  std::string costs_path;
 };
 
 // One (scenario, policy) over every seed of the comparison.
