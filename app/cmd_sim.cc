@@ -81,18 +81,6 @@ absl::StatusOr<core::PolicyChoice> ChoosePolicy(const std::string& policy, const
   return ChoosePolicy(policy, merged);
 }
 
-// The --costs file of this process's runs (set by ApplyCostsFile), which their replay line must name.
-std::string& CostsPathInForce() {
-  static std::string path;
-  return path;
-}
-
-// sim::ReplayCommand plus the --costs flag: a calibrated run replays only with its profile.
-std::string Replay(const sim::SimRunOptions& options) {
-  const std::string& costs = CostsPathInForce();
-  return costs.empty() ? sim::ReplayCommand(options) : absl::StrCat(sim::ReplayCommand(options), " --costs ", costs);
-}
-
 // Appends one compact JSON object per line: sweeps and shards merge by concatenation (kvlab
 // merge). Besides the report: the run's verdict, its problems, the --faults mode and the replay line.
 absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& options, const sim::SimRunOutcome& outcome) {
@@ -100,7 +88,7 @@ absl::Status AppendJsonLine(std::ofstream& out, const sim::SimRunOptions& option
   line["verdict"] = outcome.ok() ? "ok" : "failed";
   line["problems"] = outcome.problems;
   line["fault_mode"] = std::string(sim::FaultModeName(options.faults));
-  line["replay"] = Replay(options);
+  line["replay"] = sim::ReplayCommand(options);
   out << line.dump() << "\n";
   if (!out) return absl::InternalError("writing the --json file failed");
   return absl::OkStatus();
@@ -119,7 +107,7 @@ void PrintRun(const sim::SimRunOptions& options, const sim::SimRunOutcome& outco
   if (!outcome.check_details.empty()) std::fputs(outcome.check_details.c_str(), stdout);
   std::printf("seed: %llu\n", static_cast<unsigned long long>(options.seed));
   std::printf("trace_hash: %s\n", sim::Hex64(r.trace_hash.value_or(0)).c_str());
-  std::printf("replay: %s\n", Replay(options).c_str());
+  std::printf("replay: %s\n", sim::ReplayCommand(options).c_str());
 }
 
 // What a `kvlab sim` command line asks for, parsed and checked before any run.
@@ -128,18 +116,20 @@ struct SimPlan {
   core::PolicyChoice policy;
   sim::FaultMode faults = sim::FaultMode::kNone;
   std::vector<uint64_t> seeds;
-  bool sweep = false;  // --seeds: one line per run instead of the full report.
+  bool sweep = false;                           // --seeds: one line per run instead of the full report.
+  sim::ModelCosts costs = sim::kLoopbackCosts;  // --costs.
 };
 
-// --costs FILE: the profile's costs replace the scenarios' [sim] ones they measure, and the
-// costs only a profile sets are put in force for every run of this process.
-absl::Status ApplyCostsFile(const std::string& path, std::vector<workloads::Scenario*> scenarios) {
+// --costs FILE: the profile's costs replace the scenarios' [sim] ones they measure; the costs only
+// a profile sets go to *costs, for every run's options. No file: the built-in profile.
+absl::Status ApplyCostsFile(const std::string& path, std::vector<workloads::Scenario*> scenarios,
+                            sim::ModelCosts* costs) {
+  *costs = sim::kLoopbackCosts;
   if (path.empty()) return absl::OkStatus();
   absl::StatusOr<sim::CostProfile> profile = sim::LoadCostProfile(path);
   if (!profile.ok()) return profile.status();
   for (workloads::Scenario* s : scenarios) sim::ApplyCostProfile(*profile, s->sim);
-  sim::SetCostsInForce(sim::ModelCostsOf(*profile));
-  CostsPathInForce() = path;
+  *costs = sim::ModelCostsOf(*profile);
   return absl::OkStatus();
 }
 
@@ -151,7 +141,7 @@ absl::StatusOr<SimPlan> PlanSim(const SimFlags& f) {
   auto scenario = FindScenarioArg("--scenario", f.scenario);
   if (!scenario.ok()) return scenario.status();
   plan.scenario = *std::move(scenario);
-  if (absl::Status s = ApplyCostsFile(f.costs_path, {&plan.scenario}); !s.ok()) return s;
+  if (absl::Status s = ApplyCostsFile(f.costs_path, {&plan.scenario}, &plan.costs); !s.ok()) return s;
   auto policy = ChoosePolicy(f.policy, f.params, plan.scenario);
   if (!policy.ok()) return policy.status();
   plan.policy = *std::move(policy);
@@ -184,6 +174,8 @@ sim::SimRunOptions RunOptions(const SimFlags& f, const SimPlan& plan, uint64_t s
   options.faults = plan.faults;
   options.trace_path = f.trace_path;
   options.progress = !plan.sweep;
+  options.costs = plan.costs;
+  options.costs_path = f.costs_path;
   return options;
 }
 
@@ -218,7 +210,7 @@ absl::Status WriteFailureHtml(const std::string& dir, const sim::SimRunOptions& 
     faults.push_back({.at = static_cast<core::Nanos>((start_s + f.t_s) * 1e9), .kind = f.kind, .node = f.node});
   }
   const std::string path = absl::StrCat(dir, "/", r.scenario, "-", r.policy, "-seed", options.seed, ".html");
-  const std::string title = absl::StrCat(Replay(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
+  const std::string title = absl::StrCat(sim::ReplayCommand(options), outcome.problems.empty() ? "" : "  PROBLEM: ",
                                          outcome.problems.empty() ? "" : outcome.problems.front());
   if (absl::Status s = WriteTextFile(path, workloads::CounterexampleHtml(check, faults, title)); !s.ok()) return s;
   std::printf("counterexample: %s\n", path.c_str());
@@ -230,7 +222,7 @@ void PrintSweepLine(const sim::SimRunOptions& options, const sim::SimRunOutcome&
   std::printf("seed %llu  ops %llu  errors %llu  %s  trace_hash %s%s\n", static_cast<unsigned long long>(options.seed),
               static_cast<unsigned long long>(r.ops), static_cast<unsigned long long>(r.errors),
               outcome.ok() ? "ok" : "FAILED", sim::Hex64(r.trace_hash.value_or(0)).c_str(),
-              outcome.ok() ? "" : absl::StrCat("  replay: ", Replay(options)).c_str());
+              outcome.ok() ? "" : absl::StrCat("  replay: ", sim::ReplayCommand(options)).c_str());
   if (!outcome.ok()) {
     for (const std::string& p : outcome.problems) std::printf("  PROBLEM: %s\n", p.c_str());
     std::fputs(outcome.check_details.c_str(), stdout);
@@ -441,7 +433,8 @@ absl::StatusOr<sim::CompareOptions> PlanCompare(const CompareFlags& f) {
   options.scenarios = *std::move(scenarios);
   std::vector<workloads::Scenario*> with_costs;
   for (workloads::Scenario& s : options.scenarios) with_costs.push_back(&s);
-  if (absl::Status s = ApplyCostsFile(f.costs_path, with_costs); !s.ok()) return s;
+  if (absl::Status s = ApplyCostsFile(f.costs_path, with_costs, &options.costs); !s.ok()) return s;
+  options.costs_path = f.costs_path;
   auto range = sim::ParseSeedRange(f.seeds);
   if (!range.ok()) return range.status();
   options.seeds = *range;

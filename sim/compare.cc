@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "sim/trace.h"
+#include "workloads/confidence.h"
 
 namespace kvlab::sim {
 namespace {
@@ -63,6 +64,8 @@ absl::Status RunSeeds(const CompareOptions& options, const workloads::Scenario& 
     run.policy = policy;
     run.seed = seed;
     run.faults = options.faults;
+    run.costs = options.costs;
+    run.costs_path = options.costs_path;
     absl::StatusOr<SimRunOutcome> outcome = RunSimulation(run);
     if (!outcome.ok()) return outcome.status();
     if (on_run) on_run(run, *outcome);
@@ -79,33 +82,33 @@ absl::Status RunSeeds(const CompareOptions& options, const workloads::Scenario& 
 
 CompareRow SummarizeRuns(const std::string& scenario, const core::PolicyChoice& policy,
                          const std::vector<workloads::RunReport>& runs, int failed) {
-  CompareRow row{.scenario = scenario,
-                 .policy = policy.label(),
-                 .runs = static_cast<int>(runs.size()),
-                 .failed = failed,
-                 .errors = 0,
-                 .mean_ops_s = 0,
-                 .median_p50_us = 0,
-                 .median_p99_us = 0,
-                 .unavailability_s = {},
-                 .throughput_dip = {},
-                 .lost_acked_writes = -1};
-  std::vector<double> p50, p99, msgs, view_msgs;
+  CompareRow row;
+  row.scenario = scenario;
+  row.policy = policy.label();
+  row.runs = static_cast<int>(runs.size());
+  row.failed = failed;
+  std::vector<double> ops_s, p50, p99, msgs, view_msgs, fsyncs;
   for (const workloads::RunReport& r : runs) {
     row.errors += r.errors;
     row.mean_ops_s += r.throughput_ops_s / static_cast<double>(runs.size());
+    ops_s.push_back(r.throughput_ops_s);
     p50.push_back(r.latency.p50_us);
     p99.push_back(r.latency.p99_us);
     if (auto it = r.metrics.find("unavailability_s"); it != r.metrics.end()) row.unavailability_s.push_back(it->second);
     if (auto it = r.metrics.find("throughput_dip"); it != r.metrics.end()) row.throughput_dip.push_back(it->second);
     if (auto it = r.metrics.find("peer_messages_per_write"); it != r.metrics.end()) msgs.push_back(it->second);
     if (auto it = r.metrics.find("view_msgs_per_op"); it != r.metrics.end()) view_msgs.push_back(it->second);
+    if (auto it = r.metrics.find("fsyncs_per_write"); it != r.metrics.end()) fsyncs.push_back(it->second);
     if (auto it = r.metrics.find("lost_acked_writes"); it != r.metrics.end()) {
       row.lost_acked_writes = std::max(row.lost_acked_writes, 0.0) + it->second;
     }
   }
+  row.ops_s_ci95 = workloads::MeanHalfWidth95(ops_s);
+  row.p50_ci95 = workloads::MedianInterval95(p50);
+  row.p99_ci95 = workloads::MedianInterval95(p99);
   row.median_p50_us = Median(std::move(p50));
   row.median_p99_us = Median(std::move(p99));
+  if (!fsyncs.empty()) row.median_fsyncs_per_write = Median(std::move(fsyncs));
   if (!msgs.empty()) row.median_msgs_per_write = Median(std::move(msgs));
   if (!view_msgs.empty()) row.median_view_msgs_per_op = Median(std::move(view_msgs));
   std::sort(row.unavailability_s.begin(), row.unavailability_s.end());
@@ -162,26 +165,37 @@ namespace {
 std::string OrDash(double v) { return v < 0 ? std::string("-") : absl::StrFormat("%.2f", v); }
 }  // namespace
 
+// "1234 ± 56" (one run: "1234").
+std::string MeanWithCi(double mean, double half_width) {
+  return half_width > 0 ? absl::StrFormat("%.0f ± %.0f", mean, half_width) : absl::StrFormat("%.0f", mean);
+}
+
+// "671 [650, 700]" (under 6 runs: "671").
+std::string MedianWithCi(double median, const std::optional<std::pair<double, double>>& ci) {
+  return ci ? absl::StrFormat("%.0f [%.0f, %.0f]", median, ci->first, ci->second) : absl::StrFormat("%.0f", median);
+}
+
 std::string SummaryTable(const std::vector<CompareRow>& rows, CompareWorld world) {
   std::string md = absl::StrCat(
       "| scenario | policy | runs | failed | errors | ",
-      world == CompareWorld::kSim ? "ops/s (virtual, mean)" : "ops/s (mean)",
-      " | p50 us (median) | p99 us (median) "
+      world == CompareWorld::kSim ? "ops/s (virtual, mean ± 95% CI)" : "ops/s (mean ± 95% CI)",
+      " | p50 us (median [95% CI]) | p99 us (median [95% CI]) "
       "| unavailability after a crash | throughput dip after a crash | lost acked writes | stale reads (rate) | "
       "linearizability violations "
       "| convergence after heal (median) | peer msgs/op (measured, median) | peer msgs/op (analytic) "
-      "| msgs/write (data path) | view msgs/op |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "| msgs/write (data path) | fsyncs/write (all nodes) | view msgs/op |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const CompareRow& row : rows) {
     absl::StrAppendFormat(
-        &md, "| %s | %s | %d | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-        row.scenario, row.policy, row.runs, row.failed, row.errors, row.mean_ops_s, row.median_p50_us,
-        row.median_p99_us, FormatUnavailability(row.unavailability_s), FormatDip(row.throughput_dip),
+        &md, "| %s | %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+        row.scenario, row.policy, row.runs, row.failed, row.errors, MeanWithCi(row.mean_ops_s, row.ops_s_ci95),
+        MedianWithCi(row.median_p50_us, row.p50_ci95), MedianWithCi(row.median_p99_us, row.p99_ci95),
+        FormatUnavailability(row.unavailability_s), FormatDip(row.throughput_dip),
         row.lost_acked_writes < 0 ? std::string("-") : absl::StrFormat("%.0f", row.lost_acked_writes),
         Figure(row.stale_read_rate, 4), Figure(row.linearizability_violations, 0),
         row.median_convergence_s < 0 ? std::string("-") : absl::StrFormat("%.3f s", row.median_convergence_s),
         Figure(row.median_messages_per_op, 1), Figure(row.analytic_messages_per_op, 1),
-        OrDash(row.median_msgs_per_write), OrDash(row.median_view_msgs_per_op));
+        OrDash(row.median_msgs_per_write), OrDash(row.median_fsyncs_per_write), OrDash(row.median_view_msgs_per_op));
   }
   return md;
 }

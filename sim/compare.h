@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +26,8 @@ struct CompareOptions {
   std::vector<workloads::Scenario> scenarios;
   SeedRange seeds;
   FaultMode faults = FaultMode::kNone;
+  ModelCosts costs = kLoopbackCosts;  // and its file (""), as SimRunOptions.
+  std::string costs_path;
 };
 
 // One (scenario, policy) over every seed of the comparison.
@@ -36,6 +40,10 @@ struct CompareRow {
   double mean_ops_s = 0;
   double median_p50_us = 0;
   double median_p99_us = 0;
+  // 95% confidence intervals over the seeds: of the mean throughput (half-width), and of the
+  // medians of p50 and p99 (distribution-free; none below 6 runs).
+  double ops_s_ci95 = 0;
+  std::optional<std::pair<double, double>> p50_ci95, p99_ci95;
   // The runs' unavailability windows (sim/run.h: the worst window of a run's crashes, from the
   // crash to the first success of a request sent after it), in seconds, sorted; empty when no run
   // had a crash with a later success.
@@ -59,6 +67,7 @@ struct CompareRow {
   // messages per operation (pb, chain); -1: no run reports it.
   double median_msgs_per_write = -1;
   double median_view_msgs_per_op = -1;
+  double median_fsyncs_per_write = -1;  // over every node (metric fsyncs_per_write); -1: none.
 };
 
 struct CompareResult {

@@ -14,8 +14,6 @@
 namespace kvlab::sim {
 namespace {
 
-ModelCosts costs_in_force = kLoopbackCosts;
-
 // One expected key: how to read it into the profile.
 using Field = std::function<absl::Status(const toml::node&, const std::string& where, CostProfile&)>;
 using Table = std::map<std::string, Field>;
@@ -140,9 +138,6 @@ absl::Status CheckQuantiles(const std::string& file, const FsyncQuantiles& q) {
 int64_t RoundDiv(int64_t n, int64_t d) { return (n + d / 2) / d; }
 
 }  // namespace
-
-const ModelCosts& CostsInForce() { return costs_in_force; }
-void SetCostsInForce(const ModelCosts& costs) { costs_in_force = costs; }
 
 absl::StatusOr<CostProfile> ParseCostProfile(const std::string& text, const std::string& file) {
   toml::table root;

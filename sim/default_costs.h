@@ -4,9 +4,9 @@
 // re-measure, update the file, then these numbers.
 //
 // The costs a scenario's [sim] table cannot set (the fsync distribution's shape, the per-message CPU
-// cost, the client's CPU) are "in force" process-wide: the compiled defaults unless `kvlab sim --costs FILE` (or
-// `kvlab compare --costs FILE`) replaced them before any run. DiskModel and CpuModel read them in
-// their default member initializers, so every SimConfig built afterwards carries them.
+// cost, the client's CPU) travel with each run (SimRunOptions::costs, set by `kvlab sim|compare
+// --costs FILE`; these constants otherwise), never through process-wide state: a run is a function
+// of its options alone.
 #pragma once
 
 #include "core/types.h"
@@ -46,10 +46,5 @@ inline constexpr core::Nanos kLoopbackNetJitterNs = 2'804;
 inline constexpr core::Nanos kLoopbackCpuPerEventNs = 569;  // [cpu] per_request_ns.
 inline constexpr core::Nanos kLoopbackCpuPerKibNs = 555;
 inline constexpr core::Nanos kLoopbackDiskWriteNs = 6'590;
-
-// The costs in force (kLoopbackCosts until SetCostsInForce). Not thread-safe: set once, before
-// any simulator is built.
-const ModelCosts& CostsInForce();
-void SetCostsInForce(const ModelCosts& costs);
 
 }  // namespace kvlab::sim

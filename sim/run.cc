@@ -249,8 +249,11 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const FigureCut& 
 
 }  // namespace
 
-SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout) {
+SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout, const ModelCosts& costs) {
   SimConfig c;
+  c.disk.fsync_quantiles = costs.fsync;
+  c.cpu.per_message_ns = costs.cpu_per_message_ns;
+  c.cpu.client_per_op_ns = costs.client_cpu_per_op_ns;
   c.network.latency_ns = core::Micros(p.net_latency_us);
   c.network.jitter_ns = core::Micros(p.net_jitter_us);
   c.network.bandwidth_bytes_per_sec = static_cast<uint64_t>(p.net_bandwidth_mbps) * 1'000'000 / 8;
@@ -285,6 +288,7 @@ std::string ReplayCommand(const SimRunOptions& o) {
   std::string cmd = absl::StrCat("kvlab sim --scenario ", o.scenario_arg.empty() ? o.scenario.name : o.scenario_arg,
                                  " --policy ", o.policy.label(), " --nodes ", NodesOf(o), " --seed ", o.seed);
   if (o.faults != FaultMode::kNone) absl::StrAppend(&cmd, " --faults ", std::string(FaultModeName(o.faults)));
+  if (!o.costs_path.empty()) absl::StrAppend(&cmd, " --costs ", o.costs_path);
   return cmd;
 }
 
@@ -489,8 +493,8 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   // Validate the fault schedule before any fiber starts: an early return leaves none running.
   if (auto checked = ScheduledFaults(scenario, nodes, 0); !checked.ok()) return checked.status();
 
-  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout), options.policy.label(), nodes, options.seed,
-                FactoryOf(options));
+  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout, options.costs), options.policy.label(), nodes,
+                options.seed, FactoryOf(options));
   if (!options.trace_path.empty()) {
     if (absl::Status s = sim.trace().OpenLog(options.trace_path); !s.ok()) return s;
   }

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/policy/registry.h"
+#include "sim/default_costs.h"
 #include "sim/faults.h"
 #include "sim/sim_config.h"
 #include "sim/simulator.h"
@@ -41,6 +42,10 @@ struct SimRunOptions {
   // Tests: builds the nodes instead of the policy (which still names the run, its promise and its
   // fault budget), e.g. a node planted with a bug the verdicts must catch.
   NodeFactory node_factory;
+  // What a profile sets besides the scenario's [sim] table (sim/default_costs.h); `costs_path` names
+  // its file for the replay line ("": the built-in profile).
+  ModelCosts costs = kLoopbackCosts;
+  std::string costs_path;
 };
 
 struct SimRunOutcome {
@@ -52,7 +57,8 @@ struct SimRunOutcome {
   bool ok() const { return problems.empty() && (!report.check || report.check->ok); }
 };
 
-SimConfig ToSimConfig(const workloads::SimParams& params, core::Nanos client_timeout);
+SimConfig ToSimConfig(const workloads::SimParams& params, core::Nanos client_timeout,
+                      const ModelCosts& costs = kLoopbackCosts);
 
 // InvalidArgument for a bad policy/cluster/fault schedule or an unwritable trace file.
 absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options);

@@ -27,13 +27,13 @@ struct NetworkModel {
 struct CpuModel {
   // Per message received (a client request or a peer's message): a connection's wake-up and its
   // read and write syscalls, which pipelining would share but one request at a time pays alone.
-  core::Nanos per_message_ns = CostsInForce().cpu_per_message_ns;
+  core::Nanos per_message_ns = kLoopbackCosts.cpu_per_message_ns;
   core::Nanos per_event_ns = kLoopbackCpuPerEventNs;  // plus per input handled,
   core::Nanos per_kib_ns = kLoopbackCpuPerKibNs;      // plus per KiB of message payload.
   uint32_t max_batch = 256;
   // The clients' CPU per operation (encoding, syscalls, parsing, recording), on one CPU shared by
   // every client, as a benchmark process's single thread is: a request leaves once it is paid.
-  core::Nanos client_per_op_ns = CostsInForce().client_cpu_per_op_ns;  // inputs handled per turn before EndTurn.
+  core::Nanos client_per_op_ns = kLoopbackCosts.client_cpu_per_op_ns;  // inputs handled per turn before EndTurn.
 };
 
 struct ClockModel {

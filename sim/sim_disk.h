@@ -34,7 +34,7 @@ struct DiskModel {
   // fsync_quantiles scaled by fsync_latency_ns / fsync_quantiles.p50 (a table with p50 = 0: a
   // constant fsync_latency_ns).
   core::Nanos fsync_latency_ns = kLoopbackCosts.fsync.p50;
-  FsyncQuantiles fsync_quantiles = CostsInForce().fsync;
+  FsyncQuantiles fsync_quantiles = kLoopbackCosts.fsync;
   core::Nanos fsync_jitter_ns = 0;  // an asynchronous sync adds uniform [0, this],
   uint32_t fsync_slow_ppm = 0;      // and with this probability, parts per million,
   core::Nanos fsync_slow_ns = 0;    // this (a device hiccup beyond the measured tail).

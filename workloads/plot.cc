@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "workloads/confidence.h"
 
 namespace kvlab::workloads {
 namespace {
@@ -182,16 +183,6 @@ double Mean(const std::vector<double>& v) {
   return v.empty() ? 0 : sum / static_cast<double>(v.size());
 }
 
-// Half-width of the 95% confidence interval of the mean (0 for one run).
-double HalfWidth95(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  const double m = Mean(v);
-  double ss = 0;
-  for (double x : v) ss += (x - m) * (x - m);
-  const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
-  return T95(static_cast<int>(v.size()) - 1) * sd / std::sqrt(static_cast<double>(v.size()));
-}
-
 PlotScript Bars(const std::vector<json>& runs, const std::vector<std::string>& scenarios,
                 const std::vector<std::string>& policies, const std::string& out_dir) {
   std::map<std::pair<std::string, std::string>, std::vector<double>> values;
@@ -212,7 +203,7 @@ PlotScript Bars(const std::vector<json>& runs, const std::vector<std::string>& s
     for (const std::string& p : policies) {
       const auto& v = values[{s, p}];
       const double mean = Mean(v);
-      const double half = HalfWidth95(v);
+      const double half = MeanHalfWidth95(v);
       absl::StrAppendFormat(&gp, " %.6g %.6g %.6g", mean, std::max(mean - half, mean * 0.01), mean + half);
     }
     gp += "\n";
