@@ -456,6 +456,18 @@ int GateAgainstBaseline(const CompareFlags& f, const std::vector<nlohmann::json>
   return gate.ok() ? 0 : 1;
 }
 
+// --benchmark-json and --plot, in either world.
+absl::Status WriteCompareExtras(const CompareFlags& f, const sim::CompareResult& result) {
+  if (!f.benchmark_json_path.empty()) {
+    const std::string text = workloads::ToBenchmarkJson(result.reports).dump(2) + "\n";
+    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return s;
+  }
+  if (f.plot_dir.empty()) return absl::OkStatus();
+  std::vector<nlohmann::json> runs;
+  for (const workloads::RunReport& r : result.reports) runs.push_back(workloads::ToJson(r));
+  return WritePlots(runs, f.plot_dir);
+}
+
 // `kvlab compare --world real` (app/compare_real.h): exit 0 when every run passed, 1 otherwise.
 int RunCompareReal(const CompareFlags& f, const sim::CompareOptions& plan) {
   if (!f.baseline_path.empty()) {
@@ -496,15 +508,7 @@ int RunCompareReal(const CompareFlags& f, const sim::CompareOptions& plan) {
       return UsageError("compare", s);
     std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
   }
-  if (!f.benchmark_json_path.empty()) {
-    const std::string text = workloads::ToBenchmarkJson(result->reports).dump(2) + "\n";
-    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("compare", s);
-  }
-  if (!f.plot_dir.empty()) {
-    std::vector<nlohmann::json> runs;
-    for (const workloads::RunReport& r : result->reports) runs.push_back(workloads::ToJson(r));
-    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("compare", s);
-  }
+  if (absl::Status s = WriteCompareExtras(f, *result); !s.ok()) return UsageError("compare", s);
   return result->failed == 0 ? 0 : 1;
 }
 
@@ -539,15 +543,7 @@ int RunCompare(const CompareFlags& f) {
       return UsageError("compare", s);
     std::printf("wrote %s/compare.json and %s/compare.md\n", f.out_dir.c_str(), f.out_dir.c_str());
   }
-  if (!f.benchmark_json_path.empty()) {
-    const std::string text = workloads::ToBenchmarkJson(result->reports).dump(2) + "\n";
-    if (absl::Status s = WriteTextFile(f.benchmark_json_path, text); !s.ok()) return UsageError("compare", s);
-  }
-  if (!f.plot_dir.empty()) {
-    std::vector<nlohmann::json> runs;
-    for (const workloads::RunReport& r : result->reports) runs.push_back(workloads::ToJson(r));
-    if (absl::Status s = WritePlots(runs, f.plot_dir); !s.ok()) return UsageError("compare", s);
-  }
+  if (absl::Status s = WriteCompareExtras(f, *result); !s.ok()) return UsageError("compare", s);
   const int gate = f.baseline_path.empty() ? 0 : GateAgainstBaseline(f, baseline, *result);
   return result->failed == 0 && gate == 0 ? 0 : 1;
 }

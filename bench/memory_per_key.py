@@ -14,33 +14,15 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 
+from vs_redis import free_port, wait_port  # this folder is on sys.path when a script here runs.
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEY_BYTES = 16
 VALUE_BYTES = 100
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, deadline_s=30):
-    end = time.time() + deadline_s
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"port {port} not ready")
 
 
 def write_load(path, keys):

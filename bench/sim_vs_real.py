@@ -27,26 +27,11 @@ import sys
 import tempfile
 import time
 
+from nemesis_compare import free_base  # client, peer and proxy ports free; this folder is on sys.path.
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIOS = ["latency", "mixed", "throughput", "hot_cold", "high_concurrency"]
 GOAL = (0.7, 1.3)
-
-
-def free_base(nodes):
-    """A client base port whose client and peer (+1000) ports look free."""
-    for base in range(31000, 60000, 89):
-        ports = [base + i for i in range(nodes)] + [base + 1000 + i for i in range(nodes)]
-        ok = True
-        for p in ports:
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise SystemExit("no free ports")
 
 
 def wait_ports(ports, proc, deadline_s=20):
