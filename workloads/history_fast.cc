@@ -97,7 +97,10 @@ class LineParser {
     if (*negative) ++at_;
     const size_t first = at_;
     int64_t v = 0;
-    while (at_ < s_.size() && s_[at_] >= '0' && s_[at_] <= '9') v = v * 10 + (s_[at_++] - '0');
+    while (at_ < s_.size() && s_[at_] >= '0' && s_[at_] <= '9') {
+      if (at_ - first == kMaxFastDigits) return false;  // before the product could overflow.
+      v = v * 10 + (s_[at_++] - '0');
+    }
     const size_t digits = at_ - first;
     if (digits == 0 || digits > kMaxFastDigits || (digits > 1 && s_[first] == '0')) return false;
     if (at_ < s_.size() && (s_[at_] == '.' || s_[at_] == 'e' || s_[at_] == 'E')) return false;

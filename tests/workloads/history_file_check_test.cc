@@ -102,6 +102,12 @@ TEST(HistoryFast, DefersToTheGeneralParserOnAnythingElse) {
         absl::StrCat(R"({"invoke_seq":1.5,)", base, "}"), std::string("{}")}) {
     EXPECT_FALSE(ParseHistoryLineFast(line, &op)) << line;
   }
+  // 20 digits: past the fast path's integers (no overflow on the way), the general parser's.
+  const std::string big = absl::StrCat(R"({"invoke_seq":1,"complete_seq":18446744073709551615,)", base, "}");
+  EXPECT_FALSE(ParseHistoryLineFast(big, &op));
+  absl::StatusOr<HistoryOp> parsed = ParseHistoryLine(big, 1);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->complete_seq, UINT64_MAX);
   absl::StatusOr<HistoryOp> unicode = ParseHistoryLine(absl::StrCat(R"({"value":"caf\u00e9",)", base, "}"), 1);
   ASSERT_TRUE(unicode.ok()) << unicode.status();
   EXPECT_EQ(*unicode->value, "caf\xc3\xa9");
