@@ -38,7 +38,7 @@ TEST(CompareRealTest, TwoPoliciesOnOneScenarioGiveTwoRows) {
   ASSERT_EQ(compare.WaitExit(), 0) << compare.stderr_text();
   const std::string md = ReadFile(dir.path() + "/compare.md");
   EXPECT_EQ(md.rfind("# Comparison on real processes", 0), 0u) << md;
-  EXPECT_NE(md.find("| ops/s (mean) |"), std::string::npos) << "wall-clock throughput, not virtual: " << md;
+  EXPECT_NE(md.find("| ops/s (mean ± 95% CI) |"), std::string::npos) << "wall-clock throughput, not virtual: " << md;
   // The summary and the table of every run: one line each per policy.
   EXPECT_EQ(CountLinesStartingWith(md, "| latency | single | "), 2) << md;
   EXPECT_EQ(CountLinesStartingWith(md, "| latency | raft | "), 2) << md;
