@@ -268,8 +268,7 @@ void ParallelFor(size_t n, size_t threads, Work work) {
 
 size_t CheckThreads() { return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxCheckThreads); }
 
-}  // namespace
-
+// Merges the verdict of a part of a history (disjoint keys) into *into.
 void MergeCheckResult(CheckResult part, CheckResult* into) {
   into->model = part.model;
   into->ok = into->ok && part.ok;
@@ -290,12 +289,16 @@ void MergeCheckResult(CheckResult part, CheckResult* into) {
   s.max_staleness_ns = std::max(s.max_staleness_ns, p.max_staleness_ns);
 }
 
+// Puts the merged violations and inconclusive keys in key order, as the in-memory checker reports
+// them, and applies max_violations.
 void FinishMerge(const CheckOptions& options, CheckResult* result) {
   std::stable_sort(result->violations.begin(), result->violations.end(),
                    [](const Violation& a, const Violation& b) { return a.key < b.key; });
   std::sort(result->inconclusive_keys.begin(), result->inconclusive_keys.end());
   if (result->violations.size() > options.max_violations) result->violations.resize(options.max_violations);
 }
+
+}  // namespace
 
 absl::StatusOr<HistoryFileCheck> CheckHistoryFile(const std::string& path, CheckModel model,
                                                   const FileCheckOptions& options) {

@@ -43,9 +43,4 @@ struct FileCheckOptions {
 absl::StatusOr<HistoryFileCheck> CheckHistoryFile(const std::string& path, CheckModel model,
                                                   const FileCheckOptions& options = {});
 
-// Merges the verdict of a part of a history (disjoint keys) into *into; FinishMerge then puts the
-// violations and inconclusive keys in key order and applies max_violations.
-void MergeCheckResult(CheckResult part, CheckResult* into);
-void FinishMerge(const CheckOptions& options, CheckResult* result);
-
 }  // namespace kvlab::workloads
