@@ -132,10 +132,10 @@ class MembershipTest : public ::testing::Test {
 TEST_F(MembershipTest, AddJoinerRemoveDeadMemberAndRestartWithTheNewMembership) {
   const std::string bootstrap = Members({0, 1, 2});
   for (int i = 0; i < 3; ++i) Start(i, bootstrap);
-  ExpectOk(1, {"SET", "before", "1"});
-
-  // Node 4 joins: it has no configuration until the leader sends it the log.
+  // Node 4 joins: it has no configuration until the leader sends it the log. It starts before any
+  // traffic, so that no peer connection's ephemeral source port can take its free port first.
   Start(3, Members({0, 1, 2, 3}), {"--join"});
+  ExpectOk(1, {"SET", "before", "1"});
   EXPECT_TRUE(MemberIds(3).empty());
   ExpectOk(1, {"MEMBER", "ADD", "4", PeerAddress(3)});  // through a follower or the leader.
   ASSERT_TRUE(WaitMembers(3, {1, 2, 3, 4})) << nodes_[3]->stderr_text();
