@@ -22,7 +22,9 @@ struct LoopbackCosts {
   core::Nanos jitter_ns = 0;   // plus uniform [0, jitter] (fitted to the round trips' p10 and p50).
   uint64_t samples = 0;
 };
-// A TCP ping-pong of 64-byte messages on 127.0.0.1 (TCP_NODELAY, an echo thread).
+// A TCP ping-pong of 64-byte messages on 127.0.0.1 (TCP_NODELAY, an echo thread), both ends
+// spinning on non-blocking reads: the way through the kernel, without the receiver's wake-up (which
+// the model charges per node, CpuCosts::wake_ns).
 absl::StatusOr<LoopbackCosts> MeasureLoopback(core::Nanos budget);
 
 struct DiskCosts {
@@ -34,6 +36,7 @@ struct DiskCosts {
 absl::StatusOr<DiskCosts> MeasureDisk(const std::string& dir, core::Nanos budget);
 
 struct CpuCosts {
+  core::Nanos wake_ns = 0;
   core::Nanos per_message_ns = 0;
   core::Nanos per_request_ns = 0;
   core::Nanos per_kib_ns = 0;
@@ -41,8 +44,9 @@ struct CpuCosts {
   uint64_t samples = 0;              // requests sent.
 };
 // Starts `kvlab node --durability none` (this binary) with its data dir under `dir`, and measures
-// its CPU time (all threads) per request: GETs one at a time and pipelined 64 deep give the cost
-// per message (a connection's wake-up, read and write) and per request; pipelined SETs of 100
+// its CPU time (all threads) per request: GETs one at a time, pipelined 64 deep and one each on
+// 32 connections at once give the cost of a wake-up (an idle node's, once per burst), per message
+// (a connection's read and write) and per request; pipelined SETs of 100
 // and 4096 bytes give the cost per KiB; two `kvlab bench` runs of mixed against it (1000 and 5000
 // operations) give the client's CPU per operation.
 absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget);

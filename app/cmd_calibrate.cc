@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -86,12 +87,15 @@ absl::StatusOr<sim::CostProfile> Measure(const CalibrateFlags& f) {
   p.net_one_way_ns = net->one_way_ns;
   p.net_jitter_ns = net->jitter_ns;
   p.net_samples = net->samples;
+  p.cpu_wake_ns = cpu->wake_ns;
+  p.cpu_cores = static_cast<int>(std::min<long>(sysconf(_SC_NPROCESSORS_ONLN), sim::kMaxSharedUnits));
   p.cpu_per_message_ns = cpu->per_message_ns;
   p.cpu_per_request_ns = cpu->per_request_ns;
   p.cpu_per_kib_ns = cpu->per_kib_ns;
   p.client_cpu_per_op_ns = cpu->client_per_op_ns;
   p.cpu_samples = cpu->samples;
   p.disk_write_ns = disk->write_ns;
+  p.disk_devices = 1;  // one data dir: every node of a loopback cluster syncs to its filesystem.
   p.fsync = disk->fsync;
   p.fsync_samples = disk->samples;
   return p;
@@ -115,9 +119,12 @@ int RunCalibrate(const CalibrateFlags& f) {
   const sim::FsyncQuantiles& q = profile->fsync;
   std::printf("loopback one-way %.1f us + jitter %.1f us (%llu round trips)\n", profile->net_one_way_ns / 1e3,
               profile->net_jitter_ns / 1e3, static_cast<unsigned long long>(profile->net_samples));
-  std::printf("node cpu per message %.1f us, per request %.1f us, per KiB %.2f us (%llu requests); client %.1f us/op\n",
-              profile->cpu_per_message_ns / 1e3, profile->cpu_per_request_ns / 1e3, profile->cpu_per_kib_ns / 1e3,
-              static_cast<unsigned long long>(profile->cpu_samples), profile->client_cpu_per_op_ns / 1e3);
+  std::printf(
+      "node cpu wake-up %.1f us, per message %.1f us, per request %.1f us, per KiB %.2f us (%llu requests); client "
+      "%.1f us/op\n",
+      profile->cpu_wake_ns / 1e3, profile->cpu_per_message_ns / 1e3, profile->cpu_per_request_ns / 1e3,
+      profile->cpu_per_kib_ns / 1e3, static_cast<unsigned long long>(profile->cpu_samples),
+      profile->client_cpu_per_op_ns / 1e3);
   std::printf("disk write %.1f us; fdatasync p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f us (%llu syncs, %s)\n",
               profile->disk_write_ns / 1e3, q.p50 / 1e3, q.p90 / 1e3, q.p99 / 1e3, q.p999 / 1e3, q.max / 1e3,
               static_cast<unsigned long long>(profile->fsync_samples), profile->filesystem.c_str());

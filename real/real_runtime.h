@@ -56,8 +56,8 @@ class RealRuntime final : public workloads::Runtime {
   std::unique_ptr<workloads::Client> Connect(int index) override;
 
   // Opens `count` connections ahead of the run (connection i to target i % targets) and waits
-  // until they are up or failed, at most `timeout`: so a run with 1000 clients measures requests,
-  // not the servers' TCP accept queues. REQUIRES: not called from a fiber.
+  // until each has answered a PING or failed, at most `timeout`: so a run with 1000 clients
+  // measures requests, not the servers' TCP accept queues and connection set-up. REQUIRES: not called from a fiber.
   void Preconnect(int count, core::Nanos timeout);
   void Park() override;
   void Wake(workloads::Fiber* fiber) override;

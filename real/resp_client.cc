@@ -135,6 +135,7 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
   net::EventLoop::WatchId watch = 0;
   bool connecting = false;
   bool auth_reply_expected = false;  // the connection's first reply answers its AUTH.
+  bool warming = false;              // a pre-opened connection's PING is unanswered (ConnectNow).
   std::string out;                   // request bytes not yet written.
   std::string in;                    // reply bytes not yet parsed.
   uint64_t connects = 0;
@@ -153,6 +154,7 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
     fd = -1;
     connecting = false;
     auth_reply_expected = false;
+    warming = false;
     out.clear();
     in.clear();
   }
@@ -265,6 +267,10 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
         Lost(absl::StrCat("AUTH failed: ", reply.str));
         return false;
       }
+      if (warming) {  // any answer says the server accepted and serves this connection.
+        warming = false;
+        continue;
+      }
       if (!pending) {  // a reply nobody asked for: the stream is out of step.
         Lost("unexpected reply");
         return false;
@@ -301,10 +307,16 @@ RespClient::RespClient(RealRuntime& runtime, size_t first_target) : state_(std::
 RespClient::~RespClient() { state_->Close(); }
 
 void RespClient::ConnectNow() {
-  if (state_->fd >= 0) return;
-  if (!state_->Open().ok()) state_->Close();
+  State& s = *state_;
+  if (s.fd >= 0) return;
+  if (!s.Open().ok()) {
+    s.Close();
+    return;
+  }
+  AppendArgs(&s.out, {"PING"});
+  s.warming = true;
 }
-bool RespClient::connecting() const { return state_->connecting; }
+bool RespClient::connecting() const { return state_->connecting || state_->warming; }
 
 size_t RespClient::target() const { return state_->target; }
 uint64_t RespClient::connects() const { return state_->connects; }

@@ -53,6 +53,17 @@ Field Count(uint64_t CostProfile::*member) {
   };
 }
 
+Field Units(int CostProfile::*member) {
+  return [member](const toml::node& n, const std::string& where, CostProfile& p) {
+    const auto v = n.value_exact<int64_t>();
+    if (!v || *v < 0 || *v > kMaxSharedUnits) {
+      return Bad(where, absl::StrCat("must be an integer in [0, ", kMaxSharedUnits, "] (0: not shared)"));
+    }
+    p.*member = static_cast<int>(*v);
+    return absl::OkStatus();
+  };
+}
+
 Field Text(std::string CostProfile::*member) {
   return [member](const toml::node& n, const std::string& where, CostProfile& p) {
     const auto v = n.value_exact<std::string>();
@@ -86,12 +97,14 @@ const std::map<std::string, Table>& Schema() {
         {"jitter_ns", Nanos(&CostProfile::net_jitter_ns)},
         {"samples", Count(&CostProfile::net_samples)}}},
       {"cpu",
-       {{"per_message_ns", Nanos(&CostProfile::cpu_per_message_ns)},
+       {{"wake_ns", Nanos(&CostProfile::cpu_wake_ns)},
+        {"per_message_ns", Nanos(&CostProfile::cpu_per_message_ns)},
         {"per_request_ns", Nanos(&CostProfile::cpu_per_request_ns)},
         {"per_kib_ns", Nanos(&CostProfile::cpu_per_kib_ns)},
         {"client_per_op_ns", Nanos(&CostProfile::client_cpu_per_op_ns)},
+        {"cores", Units(&CostProfile::cpu_cores)},
         {"samples", Count(&CostProfile::cpu_samples)}}},
-      {"disk", {{"write_ns", Nanos(&CostProfile::disk_write_ns)}}},
+      {"disk", {{"write_ns", Nanos(&CostProfile::disk_write_ns)}, {"devices", Units(&CostProfile::disk_devices)}}},
       {"fsync",
        {{"min_ns", Quantile(&FsyncQuantiles::min)},
         {"p50_ns", Quantile(&FsyncQuantiles::p50)},
@@ -102,6 +115,11 @@ const std::map<std::string, Table>& Schema() {
         {"samples", Count(&CostProfile::fsync_samples)}}},
   };
   return *schema;
+}
+
+// Keys a profile may lack, with the meaning of their absence (see cost_profile.h).
+bool IsOptional(const std::string& table, const std::string& key) {
+  return (table == "cpu" && (key == "wake_ns" || key == "cores")) || (table == "disk" && key == "devices");
 }
 
 std::string Where(const std::string& file, const toml::node& n, const std::string& table, const std::string& key) {
@@ -116,6 +134,7 @@ absl::Status ReadTable(const std::string& file, const std::string& name, const T
   }
   for (const auto& [key, read] : fields) {
     const toml::node* node = t.get(key);
+    if (node == nullptr && IsOptional(name, key)) continue;
     if (node == nullptr) return Bad(absl::StrCat(file, ": [", name, "] ", key), "missing");
     if (absl::Status s = read(*node, Where(file, *node, name, key), p); !s.ok()) return s;
   }
@@ -181,20 +200,21 @@ std::string CostProfileToToml(const CostProfile& p) {
   return absl::StrFormat(
       "# kvlab cost profile, written by `kvlab calibrate` (see README: Calibration).\n"
       "# Loopback one-way latency and jitter from a TCP ping-pong on 127.0.0.1; a `kvlab node`'s CPU\n"
-      "# time (all threads) per GET one at a time and 64 deep (per message, per request) and per KiB of SET\n"
-      "# value; `kvlab bench`'s own CPU per operation of mixed; fdatasync after a small write on a\n"
+      "# time (all threads) per GET one at a time, 64 deep and one each on 32 connections at once (wake-up,\n"
+      "# per message, per request) and per KiB of SET value; `kvlab bench`'s own CPU per operation of\n"
+      "# mixed; fdatasync after a small write on a\n"
       "# preallocated file in data_dir, as the WAL does. Integers in ns.\n\n"
       "[measured]\ndate = %s\nhost = %s\nkernel = %s\nfilesystem = %s\ndata_dir = %s\ncommand = %s\n"
       "budget_s = %.3f\n\n"
       "[network]\none_way_ns = %d\njitter_ns = %d\nsamples = %d\n\n"
-      "[cpu]\nper_message_ns = %d\nper_request_ns = %d\nper_kib_ns = %d\nclient_per_op_ns = %d\n"
-      "samples = %d\n\n"
-      "[disk]\nwrite_ns = %d\n\n"
+      "[cpu]\nwake_ns = %d\nper_message_ns = %d\nper_request_ns = %d\nper_kib_ns = %d\nclient_per_op_ns = %d\n"
+      "cores = %d\nsamples = %d\n\n"
+      "[disk]\nwrite_ns = %d\ndevices = %d\n\n"
       "[fsync]\nmin_ns = %d\np50_ns = %d\np90_ns = %d\np99_ns = %d\np999_ns = %d\nmax_ns = %d\nsamples = %d\n",
       quote(p.date), quote(p.host), quote(p.kernel), quote(p.filesystem), quote(p.data_dir), quote(p.command),
-      p.budget_s, p.net_one_way_ns, p.net_jitter_ns, p.net_samples, p.cpu_per_message_ns, p.cpu_per_request_ns,
-      p.cpu_per_kib_ns, p.client_cpu_per_op_ns, p.cpu_samples, p.disk_write_ns, q.min, q.p50, q.p90, q.p99, q.p999,
-      q.max, p.fsync_samples);
+      p.budget_s, p.net_one_way_ns, p.net_jitter_ns, p.net_samples, p.cpu_wake_ns, p.cpu_per_message_ns,
+      p.cpu_per_request_ns, p.cpu_per_kib_ns, p.client_cpu_per_op_ns, p.cpu_cores, p.cpu_samples, p.disk_write_ns,
+      p.disk_devices, q.min, q.p50, q.p90, q.p99, q.p999, q.max, p.fsync_samples);
 }
 
 void ApplyCostProfile(const CostProfile& p, workloads::SimParams& params) {
@@ -210,8 +230,12 @@ void ApplyCostProfile(const CostProfile& p, workloads::SimParams& params) {
 }
 
 ModelCosts ModelCostsOf(const CostProfile& p) {
-  return ModelCosts{
-      .fsync = p.fsync, .cpu_per_message_ns = p.cpu_per_message_ns, .client_cpu_per_op_ns = p.client_cpu_per_op_ns};
+  return ModelCosts{.fsync = p.fsync,
+                    .cpu_wake_ns = p.cpu_wake_ns,
+                    .cpu_per_message_ns = p.cpu_per_message_ns,
+                    .client_cpu_per_op_ns = p.client_cpu_per_op_ns,
+                    .cpu_cores = p.cpu_cores,
+                    .disk_devices = p.disk_devices};
 }
 
 }  // namespace kvlab::sim

@@ -5,8 +5,10 @@
 //
 //   [measured]  date host kernel filesystem data_dir command budget_s
 //   [network]   one_way_ns jitter_ns samples
-//   [cpu]       per_message_ns per_request_ns per_kib_ns client_per_op_ns samples
-//   [disk]      write_ns
+//   [cpu]       wake_ns per_message_ns per_request_ns per_kib_ns client_per_op_ns samples
+//               cores (wake_ns and cores may be missing: profiles written before they existed
+//               mean 0: per_message_ns then includes the wake-up, and nothing shares a CPU)
+//   [disk]      write_ns devices (may be missing: 0, a device per node)
 //   [fsync]     min_ns p50_ns p90_ns p99_ns p999_ns max_ns samples
 #pragma once
 
@@ -16,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "core/types.h"
 #include "sim/default_costs.h"
+#include "sim/unit_pool.h"
 #include "workloads/scenario.h"
 
 namespace kvlab::sim {
@@ -37,15 +40,19 @@ struct CostProfile {
   core::Nanos net_one_way_ns = 0;
   core::Nanos net_jitter_ns = 0;
   uint64_t net_samples = 0;
-  // [cpu]: a node's CPU time per message received alone (wake-up and syscalls), per request (as
-  // pipelined), per KiB of payload.
+  // [cpu]: the CPU time of waking an idle process (an idle CPU's exit from halt and epoll_wait's
+  // return: paid once per burst of work, not per message), a node's CPU time per message received
+  // (read and write syscalls), per request (as pipelined), per KiB of payload.
+  core::Nanos cpu_wake_ns = 0;
   core::Nanos cpu_per_message_ns = 0;
   core::Nanos cpu_per_request_ns = 0;
   core::Nanos cpu_per_kib_ns = 0;
   core::Nanos client_cpu_per_op_ns = 0;  // a `kvlab bench` client's CPU per operation.
+  int cpu_cores = 0;                     // the host's CPUs, shared by its nodes and the client.
   uint64_t cpu_samples = 0;
   // [disk], [fsync].
   core::Nanos disk_write_ns = 0;
+  int disk_devices = 0;  // sync devices the host's nodes share (its data dir's filesystem: 1).
   FsyncQuantiles fsync;
   uint64_t fsync_samples = 0;
 };

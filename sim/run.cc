@@ -252,6 +252,9 @@ void AddMetrics(Simulator& sim, const FaultInjector& injector, const FigureCut& 
 SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout, const ModelCosts& costs) {
   SimConfig c;
   c.disk.fsync_quantiles = costs.fsync;
+  c.cpu.wake_ns = costs.cpu_wake_ns;
+  c.cpu.cores = costs.cpu_cores;
+  c.disk.shared_devices = costs.disk_devices;
   c.cpu.per_message_ns = costs.cpu_per_message_ns;
   c.cpu.client_per_op_ns = costs.client_cpu_per_op_ns;
   c.network.latency_ns = core::Micros(p.net_latency_us);

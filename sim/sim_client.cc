@@ -28,9 +28,14 @@ workloads::ClientResult SimClient::Execute(core::Command cmd) {
   req.request_id = pending_id_;
   sim_.trace().Record("call", sim_.now(), {self_, target_, pending_id_, static_cast<uint64_t>(cmd.op)});
   req.command = std::move(cmd);
-  // The client's CPU (CpuModel::client_per_op_ns, one CPU for all clients) serializes the sends.
+  // The client's CPU (CpuModel::client_per_op_ns, one CPU for all clients) serializes the sends;
+  // found idle, it wakes first (CpuModel::wake_ns).
   core::Nanos& cpu_free = runtime_.client_cpu_busy_until();
-  cpu_free = std::max(cpu_free, sim_.now()) + sim_.config().cpu.client_per_op_ns;
+  const CpuModel& cpu = sim_.config().cpu;
+  const core::Nanos wake = sim_.now() > cpu_free ? cpu.wake_ns : 0;
+  const core::Nanos start = sim_.cpus().FreeAt(std::max(cpu_free, sim_.now()));
+  sim_.cpus().Occupy(start, wake + cpu.client_per_op_ns);
+  cpu_free = start + wake + cpu.client_per_op_ns;
   sim_.Send(self_, target_, std::move(msg), cpu_free);
   deadline_ = sim_.now() + sim_.config().client_timeout_ns;
   deadline_seq_ = sim_.ReserveSeq();

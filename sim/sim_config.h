@@ -25,12 +25,20 @@ struct NetworkModel {
 };
 
 struct CpuModel {
-  // Per message received (a client request or a peer's message): a connection's wake-up and its
-  // read and write syscalls, which pipelining would share but one request at a time pays alone.
+  // A turn that finds the node idle (its CPU finished the previous turn before this one's input
+  // arrived) pays this first: the idle CPU's exit from halt and epoll_wait's return. Back-to-back
+  // turns under load do not, so concurrency shares it (measured: a node's CPU per request falls
+  // from 58 us with one client to 14 us with 100 on the 2-core VM). The client pays it too, on a
+  // reply that finds it idle.
+  core::Nanos wake_ns = kLoopbackCosts.cpu_wake_ns;
+  // Per message received (a client request or a peer's message): a connection's read and write
+  // syscalls, which pipelining would share but one request at a time pays alone.
   core::Nanos per_message_ns = kLoopbackCosts.cpu_per_message_ns;
   core::Nanos per_event_ns = kLoopbackCpuPerEventNs;  // plus per input handled,
   core::Nanos per_kib_ns = kLoopbackCpuPerKibNs;      // plus per KiB of message payload.
   uint32_t max_batch = 256;
+  // The host's cores every node and the client share (UnitPool); 0: each has a CPU of its own.
+  int cores = kLoopbackCosts.cpu_cores;
   // The clients' CPU per operation (encoding, syscalls, parsing, recording), on one CPU shared by
   // every client, as a benchmark process's single thread is: a request leaves once it is paid.
   core::Nanos client_per_op_ns = kLoopbackCosts.client_cpu_per_op_ns;  // inputs handled per turn before EndTurn.

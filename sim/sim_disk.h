@@ -38,6 +38,9 @@ struct DiskModel {
   core::Nanos fsync_jitter_ns = 0;  // an asynchronous sync adds uniform [0, this],
   uint32_t fsync_slow_ppm = 0;      // and with this probability, parts per million,
   core::Nanos fsync_slow_ns = 0;    // this (a device hiccup beyond the measured tail).
+  // The host's devices every node's syncs share (UnitPool: a loopback cluster's nodes write one
+  // filesystem, whose journal commits their fsyncs one after another); 0: a device per node.
+  int shared_devices = kLoopbackCosts.disk_devices;
 };
 
 // One draw of the piecewise-linear inverse CDF of `q` (see FsyncQuantiles): u uniform in parts

@@ -140,9 +140,14 @@ void SimNode::RunTurn(uint32_t incarnation) {
   if (incarnation != incarnation_) return;  // scheduled before a crash.
   run_scheduled_ = false;
   if (!up() || paused_ || InboxEmpty()) return;
-  turn_start_ = sim_.now();
-  turn_cpu_ns_ = 0;
+  if (const core::Nanos core_free = sim_.cpus().FreeAt(sim_.now()); core_free > sim_.now()) {
+    run_scheduled_ = true;  // every shared core is busy: the turn waits for the first to free.
+    sim_.Schedule(EventKind::kNodeRun, core_free, config_.self, incarnation_, 0);
+    return;
+  }
   const CpuModel& cpu = sim_.config().cpu;
+  turn_start_ = sim_.now();
+  turn_cpu_ns_ = turn_start_ > busy_until_ ? cpu.wake_ns : 0;  // found idle: wakes first (CpuModel).
   const size_t batch = std::min<size_t>(InboxSize(), cpu.max_batch);
   for (size_t i = 0; i < batch && up(); ++i) {
     // Handled in place: a handler's outputs go to the outbox and the agenda, never to this inbox.
@@ -159,6 +164,7 @@ void SimNode::RunTurn(uint32_t incarnation) {
   const core::Nanos cost = turn_cpu_ns_ + disk_.TakeCost();
   ++stats_.turns;
   stats_.busy_ns += cost;
+  sim_.cpus().Occupy(turn_start_, cost);
   busy_until_ = turn_start_ + cost;
   FlushOutbox(busy_until_);
   PumpDisk(busy_until_);  // a sync the turn started begins once the turn's writes are issued.
@@ -168,8 +174,14 @@ void SimNode::RunTurn(uint32_t incarnation) {
 void SimNode::PumpDisk(core::Nanos at) {
   if (!up() || !disk_.DeviceIdleWithWork()) return;
   const core::Nanos latency = disk_.BeginNextSync(disk_rng_);
+  // The node's sync thread wakes to issue it, on a core (CpuModel::wake_ns); on a shared device
+  // the sync then waits for the ones ahead of it (UnitPool).
+  const core::Nanos woken = sim_.cpus().FreeAt(at);
+  sim_.cpus().Occupy(woken, sim_.config().cpu.wake_ns);
+  const core::Nanos start = sim_.disks().FreeAt(woken + sim_.config().cpu.wake_ns);
+  sim_.disks().Occupy(start, latency);
   sim_.trace().Record("sync", at, {config_.self, static_cast<uint64_t>(latency)});
-  sim_.Schedule(EventKind::kSyncDone, at + latency, config_.self, incarnation_, 0);
+  sim_.Schedule(EventKind::kSyncDone, start + latency, config_.self, incarnation_, 0);
 }
 
 void SimNode::CompleteSync(uint32_t incarnation) {

@@ -14,6 +14,8 @@ Simulator::Simulator(SimConfig config, std::string label, int nodes, uint64_t se
       seed_(seed),
       factory_(std::move(factory)),
       network_(config_.network, core::Rng::Derive(seed, "network")),
+      cpus_(config_.cpu.cores),
+      disks_(config_.disk.shared_devices),
       fault_rng_(core::Rng::Derive(seed, "faults")) {
   KV_ASSERT(nodes >= 1 && factory_ != nullptr);
   core::NodeConfig node_config;

@@ -18,6 +18,7 @@
 #include "sim/sim_config.h"
 #include "sim/sim_node.h"
 #include "sim/trace.h"
+#include "sim/unit_pool.h"
 
 namespace kvlab::sim {
 
@@ -110,6 +111,8 @@ class Simulator {
   uint64_t seed() const { return seed_; }
   const SimConfig& config() const { return config_; }
   Network& network() { return network_; }
+  UnitPool& cpus() { return cpus_; }
+  UnitPool& disks() { return disks_; }
   Trace& trace() { return trace_; }
   core::Rng& fault_rng() { return fault_rng_; }
   uint64_t events() const { return events_; }
@@ -145,6 +148,8 @@ class Simulator {
   NodeFactory factory_;
   EventQueue queue_;
   Network network_;
+  UnitPool cpus_;
+  UnitPool disks_;
   core::Rng fault_rng_;  // every fault's random choices: identical across policies for one seed.
   Trace trace_;
   std::vector<std::unique_ptr<SimNode>> nodes_;
