@@ -117,10 +117,11 @@ TEST(KvEntryStateTest, IncrPastCapacityKeepsTtl) {
   Command incr;
   incr.op = Op::kIncr;
   incr.keys = {"n"};
-  incr.delta = 999999999999;  // "1000000000008": longer than the first value's capacity.
-  EXPECT_EQ(s.Apply(incr, 0), Result::Integer(1000000000008));
+  incr.delta = 999999999999999990;  // 18 digits: beyond the 15 bytes of room key "n" and "9" got.
+  ASSERT_LT(s.Find("n", 0)->value_capacity(), 18u);
+  EXPECT_EQ(s.Apply(incr, 0), Result::Integer(999999999999999999));
   EXPECT_EQ(s.Find("n", 0)->expire_at_ms(), 1000);
-  EXPECT_EQ(s.Apply(Command::Get("n"), 0), Result::Value("1000000000008"));
+  EXPECT_EQ(s.Apply(Command::Get("n"), 0), Result::Value("999999999999999999"));
 }
 
 TEST(KvEntryStateTest, AppendGrowsGeometricallyAndKeepsExpiry) {
