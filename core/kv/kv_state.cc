@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
 #include "core/constants.h"
@@ -27,11 +26,6 @@ bool ParseRedisInt(std::string_view s, int64_t* out) {
   }
   *out = v;
   return true;
-}
-
-size_t KvState::KeyHash::operator()(std::string_view key) const {
-  // Debian's Abseil has its own string_view: absl::Hash takes that one.
-  return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
 }
 
 KvState::KvState(const KvState& other) : seq_(other.seq_), removed_seq_(other.removed_seq_) {
