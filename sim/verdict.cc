@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -53,8 +54,8 @@ bool ProbeNode(workloads::Runtime& rt, core::NodeId node, core::Nanos deadline, 
 // The smallest key whose entry differs between two states (ForEach order is a hash order: sort).
 std::string FirstDifferingKey(const core::KvState& a, const core::KvState& b) {
   std::map<std::string, std::pair<const core::KvState::Entry*, const core::KvState::Entry*>> keys;
-  a.ForEach([&](const std::string& k, const core::KvState::Entry& e) { keys[k].first = &e; });
-  b.ForEach([&](const std::string& k, const core::KvState::Entry& e) { keys[k].second = &e; });
+  a.ForEach([&](std::string_view k, const core::KvState::Entry& e) { keys[std::string(k)].first = &e; });
+  b.ForEach([&](std::string_view k, const core::KvState::Entry& e) { keys[std::string(k)].second = &e; });
   for (const auto& [key, entries] : keys) {
     const auto& [x, y] = entries;
     if (x == nullptr || y == nullptr || !(*x == *y)) return key;
@@ -77,7 +78,7 @@ std::vector<std::string> KeyDisagreements(Simulator& sim, const std::vector<core
   std::set<std::string> keys;
   for (core::NodeId id : live) {
     const core::KvState* state = sim.node(id).node()->AppliedState();
-    if (state != nullptr) state->ForEach([&](const std::string& k, const core::KvState::Entry&) { keys.insert(k); });
+    if (state != nullptr) state->ForEach([&](std::string_view k, const core::KvState::Entry&) { keys.emplace(k); });
   }
   std::vector<std::string> problems;
   size_t divergent = 0;
@@ -94,7 +95,7 @@ std::vector<std::string> KeyDisagreements(Simulator& sim, const std::vector<core
       } else if ((first == nullptr) != (e == nullptr) ||
                  // Contents only: an entry's WATCH version counts changes on that replica, and
                  // replicas reach equal contents by different histories.
-                 (first != nullptr && (first->value != e->value || first->expire_at_ms != e->expire_at_ms))) {
+                 (first != nullptr && (first->value() != e->value() || first->expire_at_ms() != e->expire_at_ms()))) {
         if (++divergent <= max) {
           problems.push_back(absl::StrCat("replicas of key '", key, "' diverge: nodes ", first_node, " and ", id,
                                           " hold different values"));

@@ -28,46 +28,88 @@ bool ParseRedisInt(std::string_view s, int64_t* out) {
   return true;
 }
 
+KvState::KvState(const KvState& other) : seq_(other.seq_), removed_seq_(other.removed_seq_) {
+  map_.reserve(other.map_.size());
+  for (const KvEntryPtr& e : other.map_) map_.insert(e->Clone());
+}
+
+KvState& KvState::operator=(const KvState& other) {
+  if (this != &other) *this = KvState(other);
+  return *this;
+}
+
+bool KvState::operator==(const KvState& other) const {
+  if (seq_ != other.seq_ || removed_seq_ != other.removed_seq_ || map_.size() != other.map_.size()) return false;
+  for (const KvEntryPtr& e : map_) {
+    const Entry* o = other.Stored(e->key());
+    if (o == nullptr || !(*o == *e)) return false;
+  }
+  return true;
+}
+
+KvState::Entry* KvState::Stored(std::string_view key) const {
+  auto it = map_.find(key);
+  return it == map_.end() ? nullptr : it->get();
+}
+
 const KvState::Entry* KvState::Find(std::string_view key, int64_t now_ms) const {
-  // Debian's Abseil has its own string_view: the map's transparent hash takes that one.
-  auto it = map_.find(absl::string_view(key.data(), key.size()));
-  if (it == map_.end() || Expired(it->second, now_ms)) return nullptr;
-  return &it->second;
+  const Entry* e = Stored(key);
+  return e == nullptr || Expired(*e, now_ms) ? nullptr : e;
 }
 
 size_t KvState::LiveCount(int64_t now_ms) const {
   size_t n = 0;
-  for (const auto& [key, entry] : map_) n += Expired(entry, now_ms) ? 0 : 1;
+  for (const KvEntryPtr& e : map_) n += Expired(*e, now_ms) ? 0 : 1;
   return n;
 }
 
-std::vector<const KvState::Map::value_type*> KvState::Sorted() const {
-  std::vector<const Map::value_type*> entries;
+std::vector<const KvState::Entry*> KvState::Sorted() const {
+  std::vector<const Entry*> entries;
   entries.reserve(map_.size());
-  for (const auto& kv : map_) entries.push_back(&kv);
-  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const KvEntryPtr& e : map_) entries.push_back(e.get());
+  std::sort(entries.begin(), entries.end(), [](const Entry* a, const Entry* b) { return a->key() < b->key(); });
   return entries;
 }
 
-void KvState::ForEach(absl::FunctionRef<void(const std::string&, const Entry&)> fn) const {
-  for (const auto* kv : Sorted()) fn(kv->first, kv->second);
+void KvState::ForEach(absl::FunctionRef<void(std::string_view key, const Entry&)> fn) const {
+  for (const Entry* e : Sorted()) fn(e->key(), *e);
 }
 
-void KvState::DropIfExpired(const std::string& key, int64_t now_ms) {
+void KvState::DropIfExpired(std::string_view key, int64_t now_ms) {
   auto it = map_.find(key);
-  if (it != map_.end() && Expired(it->second, now_ms)) map_.erase(it);
+  if (it != map_.end() && Expired(**it, now_ms)) map_.erase(it);
 }
 
-void KvState::Store(const std::string& key, std::string value, int64_t expire_at_ms, int64_t now_ms) {
-  Entry e{std::move(value), expire_at_ms};
+KvState::Entry* KvState::SetValue(Entry* e, std::string_view value) {
+  return e->AssignInPlace(value) ? e : Reallocate(e, value, value.size());
+}
+
+KvState::Entry* KvState::Reallocate(Entry* e, std::string_view value, size_t capacity) {
+  KvEntryPtr grown = KvEntry::Make(e->key(), value, e->expire_at_ms(), e->version(), std::max(capacity, value.size()));
+  Entry* stored = grown.get();
+  // The set's elements are const: swap the pointer through a node handle (same key, same hash).
+  auto node = map_.extract(map_.find(e->key()));
+  KV_ASSERT(!node.empty());
+  node.value() = std::move(grown);
+  map_.insert(std::move(node));
+  return stored;
+}
+
+void KvState::Store(std::string_view key, std::string_view value, int64_t expire_at_ms, int64_t now_ms) {
   // A deadline already in the past (Redis: SET PXAT in the past) deletes the key.
-  if (Expired(e, now_ms)) {
+  if (Expired(expire_at_ms, now_ms)) {
     if (Find(key, now_ms) != nullptr) NoteRemoval();
     map_.erase(key);
     return;
   }
-  Touch(e);
-  map_.insert_or_assign(key, std::move(e));
+  Entry* e = Stored(key);
+  if (e == nullptr) {
+    map_.insert(KvEntry::Make(key, value, expire_at_ms, ++seq_));
+    return;
+  }
+  e = SetValue(e, value);
+  e->set_expire_at_ms(expire_at_ms);
+  Touch(*e);
 }
 
 Result KvState::Apply(const Command& cmd, int64_t now_ms) {
@@ -75,7 +117,7 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
     case Op::kGet: {
       KV_ASSERT(cmd.keys.size() == 1);
       const Entry* e = Find(cmd.keys[0], now_ms);
-      return e ? Result::Value(e->value) : Result::Nil();
+      return e ? Result::Value(std::string(e->value())) : Result::Nil();
     }
     case Op::kPut: return ApplyPut(cmd, now_ms);
     case Op::kDel: return ApplyDel(cmd, now_ms);
@@ -103,20 +145,20 @@ Result KvState::Apply(const Command& cmd, int64_t now_ms) {
 
 Result KvState::ApplyPut(const Command& cmd, int64_t now_ms) {
   KV_ASSERT(cmd.keys.size() == 1 && cmd.values.size() == 1);
-  // One lookup: the common overwrite assigns in place (the value keeps its buffer when it fits).
-  auto it = map_.find(cmd.keys[0]);
-  const bool present = it != map_.end() && !Expired(it->second, now_ms);
+  // One lookup: the common overwrite assigns in place (the entry keeps its allocation when the
+  // value fits).
+  Entry* e = Stored(cmd.keys[0]);
+  const bool present = e != nullptr && !Expired(*e, now_ms);
   if ((cmd.condition == PutCondition::kIfAbsent && present) ||
       (cmd.condition == PutCondition::kIfPresent && !present)) {
     return Result::Nil();
   }
-  const Entry stored_shape{std::string(), cmd.expire_at_ms};
-  if (it == map_.end() || Expired(stored_shape, now_ms)) {
+  if (e == nullptr || Expired(cmd.expire_at_ms, now_ms)) {
     Store(cmd.keys[0], cmd.values[0], cmd.expire_at_ms, now_ms);
   } else {
-    it->second.value = cmd.values[0];
-    it->second.expire_at_ms = cmd.expire_at_ms;
-    Touch(it->second);
+    e = SetValue(e, cmd.values[0]);
+    e->set_expire_at_ms(cmd.expire_at_ms);
+    Touch(*e);
   }
   return Result::Ok();
 }
@@ -124,9 +166,9 @@ Result KvState::ApplyPut(const Command& cmd, int64_t now_ms) {
 Result KvState::ApplyDel(const Command& cmd, int64_t now_ms) {
   int64_t removed = 0;
   for (const std::string& k : cmd.keys) {
-    auto it = map_.find(k);
+    auto it = map_.find(std::string_view(k));
     if (it == map_.end()) continue;
-    removed += Expired(it->second, now_ms) ? 0 : 1;
+    removed += Expired(**it, now_ms) ? 0 : 1;
     map_.erase(it);
   }
   if (removed > 0) NoteRemoval();
@@ -136,21 +178,21 @@ Result KvState::ApplyDel(const Command& cmd, int64_t now_ms) {
 Result KvState::ApplyIncr(const Command& cmd, int64_t now_ms) {
   KV_ASSERT(cmd.keys.size() == 1);
   const std::string& key = cmd.keys[0];
-  DropIfExpired(key, now_ms);
-  auto it = map_.find(key);
+  Entry* e = LiveForWrite(key, now_ms);
   int64_t current = 0;
-  if (it != map_.end() && !ParseRedisInt(it->second.value, &current)) {
+  if (e != nullptr && !ParseRedisInt(e->value(), &current)) {
     return Result::Error(kIncrErrorText);
   }
   int64_t next;
   if (__builtin_add_overflow(current, cmd.delta, &next)) return Result::Error(kIncrOverflowText);
   // Redis keeps the key's TTL across INCR.
-  if (it == map_.end()) {
-    it = map_.emplace(key, Entry{absl::StrCat(next), 0}).first;
+  const std::string text = absl::StrCat(next);
+  if (e == nullptr) {
+    map_.insert(KvEntry::Make(key, text, 0, ++seq_));
   } else {
-    it->second.value = absl::StrCat(next);
+    e = SetValue(e, text);
+    Touch(*e);
   }
-  Touch(it->second);
   return Result::Integer(next);
 }
 
@@ -160,7 +202,7 @@ Result KvState::ApplyMGet(const Command& cmd, int64_t now_ms) const {
   for (const std::string& k : cmd.keys) {
     const Entry* e = Find(k, now_ms);
     if (e) {
-      r.values.emplace_back(e->value);
+      r.values.emplace_back(std::string(e->value()));
     } else {
       r.values.emplace_back(std::nullopt);
     }
@@ -177,11 +219,11 @@ void KvState::EncodeSnapshot(ByteWriter& w) const {
   w.U64(seq_);
   w.U64(removed_seq_);
   w.VarU64(map_.size());
-  for (const auto* kv : Sorted()) {
-    w.Bytes(kv->first);
-    w.Bytes(kv->second.value);
-    w.I64(kv->second.expire_at_ms);
-    w.U64(kv->second.version);
+  for (const Entry* e : Sorted()) {
+    w.Bytes(e->key());
+    w.Bytes(e->value());
+    w.I64(e->expire_at_ms());
+    w.U64(e->version());
   }
 }
 
@@ -191,10 +233,10 @@ uint64_t KvState::Checksum() const {
   std::string buf;
   ByteWriter w(&buf);
   w.VarU64(map_.size());
-  for (const auto* kv : Sorted()) {
-    w.Bytes(kv->first);
-    w.Bytes(kv->second.value);
-    w.I64(kv->second.expire_at_ms);
+  for (const Entry* e : Sorted()) {
+    w.Bytes(e->key());
+    w.Bytes(e->value());
+    w.I64(e->expire_at_ms());
   }
   return Checksum64(buf);
 }
@@ -210,12 +252,13 @@ absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
   // Each entry takes at least 10 bytes; a larger count is a lie, refuse it before looping.
   if (n > r.remaining() / 10) return absl::DataLossError("kv state: bad count");
   state.map_.reserve(n);
-  std::string previous_key;
+  std::string_view previous_key;  // views of the reader's bytes, which outlive the loop.
   for (uint64_t i = 0; i < n; ++i) {
-    std::string key;
-    Entry e;
-    if (!r.Bytes(&key, kMaxKeyBytes) || !r.Bytes(&e.value, kMaxValueBytes) || !r.I64(&e.expire_at_ms) ||
-        (v2 && !r.U64(&e.version))) {
+    std::string_view key, value;
+    int64_t expire_at_ms = 0;
+    uint64_t version = 0;
+    if (!r.BytesView(&key, kMaxKeyBytes) || !r.BytesView(&value, kMaxValueBytes) || !r.I64(&expire_at_ms) ||
+        (v2 && !r.U64(&version))) {
       return absl::DataLossError(absl::StrCat("kv state: truncated entry ", i));
     }
     // Canonical order: strictly ascending, so no key appears twice.
@@ -223,7 +266,7 @@ absl::StatusOr<KvState> KvState::DecodeSnapshot(ByteReader& r) {
       return absl::DataLossError(absl::StrCat("kv state: key out of order at entry ", i));
     }
     previous_key = key;
-    state.map_.emplace(std::move(key), std::move(e));
+    state.map_.insert(KvEntry::Make(key, value, expire_at_ms, version));
   }
   return state;
 }

@@ -4,9 +4,10 @@
 // WATCH: every change of a key stamps it with the next value of the state's sequence (its
 // modification version), and every removal notes the sequence too; both are replicated state
 // (in the snapshot), so every replica decides a transaction's watches alike.
-// Entries live in a hash map (one probe per lookup, no key comparisons down a tree); every
-// iteration goes through the keys sorted first, so snapshots and checksums are canonical and the
-// hash's per-process seed never shows (DESIGN.md, determinism rule 3).
+// Entries live in a hash set of 8-byte owning pointers to KvEntry allocations (one probe per
+// lookup, no key comparisons down a tree; the key and value sit inline in the entry, issue 17);
+// every iteration goes through the keys sorted first, so snapshots and checksums are canonical and
+// the hash's per-process seed never shows (DESIGN.md, determinism rule 3).
 #pragma once
 
 #include <cstdint>
@@ -14,11 +15,13 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
+#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "core/bytes.h"
 #include "core/kv/command.h"
+#include "core/kv/kv_entry.h"
 
 namespace kvlab::core {
 
@@ -29,20 +32,29 @@ inline constexpr char kFloatOverflowText[] = "ERR increment would produce NaN or
 inline constexpr char kNoSuchKeyText[] = "ERR no such key";
 inline constexpr char kSameObjectText[] = "ERR source and destination objects are the same";
 inline constexpr char kStringTooLongText[] = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
-// MEMORY USAGE: what one entry costs besides its key and value bytes (hash slot, Entry, string
-// headers), an estimate.
-inline constexpr int64_t kEntryOverheadBytes = 72;
+// A key's share of the hash set: an 8-byte slot and a control byte, at a load between 7/16 (just
+// grown) and 7/8 (about to grow), so from 10 to 21 bytes: about 16.
+inline constexpr int64_t kEntrySlotBytes = 16;
+// MEMORY USAGE: what one key costs besides its key bytes and its value's capacity (the entry's
+// header and its share of the hash set). The capacity includes the allocation's rounding, so
+// key + capacity + this is what the key holds, bar the allocator's own size classes.
+inline constexpr int64_t kEntryOverheadBytes = static_cast<int64_t>(KvEntry::HeaderBytes()) + kEntrySlotBytes;
 // An error text a command carries (GETEX's invalid time) is cut to this length when applied.
 inline constexpr size_t kMaxErrorTextBytes = 256;
 
 class KvState {
  public:
-  struct Entry {
-    std::string value;
-    int64_t expire_at_ms = 0;  // absolute, 0 = never. Expired once now_ms > expire_at_ms (Redis).
-    uint64_t version = 0;      // the state's sequence when it last changed (WATCH).
-    bool operator==(const Entry&) const = default;
-  };
+  // A stored entry: key(), value(), expire_at_ms() (absolute, 0 = never; expired once now_ms >
+  // expire_at_ms, as in Redis) and version() (the state's sequence when it last changed: WATCH).
+  // A pointer to one stays valid until its key is written or removed.
+  using Entry = KvEntry;
+
+  KvState() = default;
+  KvState(KvState&&) = default;
+  KvState& operator=(KvState&&) = default;
+  // Deep copies (every entry cloned).
+  KvState(const KvState& other);
+  KvState& operator=(const KvState& other);
 
   // Applies `cmd` at time `now_ms`. Read-only commands never change the state. Keys that have
   // expired are absent; writes that touch an expired key drop it first.
@@ -58,7 +70,7 @@ class KvState {
   size_t size() const { return map_.size(); }
 
   // Visits every stored entry (expired ones included) in ascending key order.
-  void ForEach(absl::FunctionRef<void(const std::string&, const Entry&)> fn) const;
+  void ForEach(absl::FunctionRef<void(std::string_view key, const Entry&)> fn) const;
 
   // The modification version of a live key, 0 when absent or expired.
   uint64_t VersionOf(std::string_view key, int64_t now_ms) const;
@@ -76,15 +88,27 @@ class KvState {
   // checksums (compare replicas, whatever order of writes brought them there). O(n).
   uint64_t Checksum() const;
 
-  bool operator==(const KvState&) const = default;
+  // Equal entries (versions included) and sequences; value capacities do not count.
+  bool operator==(const KvState& other) const;
 
  private:
-  static bool Expired(const Entry& e, int64_t now_ms) { return e.expire_at_ms != 0 && now_ms > e.expire_at_ms; }
+  static bool Expired(int64_t expire_at_ms, int64_t now_ms) { return expire_at_ms != 0 && now_ms > expire_at_ms; }
+  static bool Expired(const Entry& e, int64_t now_ms) { return Expired(e.expire_at_ms(), now_ms); }
+  // The stored entry of `key`, expired or not; nullptr if absent.
+  Entry* Stored(std::string_view key) const;
   // Drops `key` if it is stored but expired, so writes see it as absent.
-  void DropIfExpired(const std::string& key, int64_t now_ms);
-  void Store(const std::string& key, std::string value, int64_t expire_at_ms, int64_t now_ms);
+  void DropIfExpired(std::string_view key, int64_t now_ms);
+  // Sets `key`'s value and expiry and stamps it (or removes it, for a deadline already past).
+  // `value` may view another entry's bytes (entries never move while others are inserted).
+  void Store(std::string_view key, std::string_view value, int64_t expire_at_ms, int64_t now_ms);
+  // Replaces the value of stored entry `e`: in place when it fits the capacity, else as
+  // Reallocate does. Returns the entry now stored; `e` is invalid when it differs.
+  Entry* SetValue(Entry* e, std::string_view value);
+  // Moves stored entry `e` into a new allocation holding `value` (which may view e's own value),
+  // its capacity at least `capacity`; expiry and version kept. Returns it; `e` is freed.
+  Entry* Reallocate(Entry* e, std::string_view value, size_t capacity);
   // Stamps a changed entry with the next sequence; notes a removal of a live key.
-  void Touch(Entry& e) { e.version = ++seq_; }
+  void Touch(Entry& e) { e.set_version(++seq_); }
   void NoteRemoval() { removed_seq_ = ++seq_; }
 
   Result ApplyExec(const Command& cmd, int64_t now_ms);
@@ -110,13 +134,31 @@ class KvState {
   Result ReadScan(const Command& cmd, int64_t now_ms) const;
   Result ReadRandomKey(const Command& cmd, int64_t now_ms) const;
   // The live entry of `key` for a write: an expired one is dropped first. nullptr if absent.
-  Entry* LiveForWrite(const std::string& key, int64_t now_ms);
+  Entry* LiveForWrite(std::string_view key, int64_t now_ms);
   // Removes a live entry (a removal for WATCH).
-  void Remove(const std::string& key);
+  void Remove(std::string_view key);
 
-  using Map = absl::flat_hash_map<std::string, Entry>;  // finds by string_view too.
+  // The set hashes and compares entries by key, and finds them by a key alone (transparent).
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const {
+      // Debian's Abseil has its own string_view: absl::Hash takes that one.
+      return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
+    }
+    size_t operator()(const KvEntryPtr& e) const { return (*this)(e->key()); }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    static std::string_view KeyOf(std::string_view key) { return key; }
+    static std::string_view KeyOf(const KvEntryPtr& e) { return e->key(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return KeyOf(a) == KeyOf(b);
+    }
+  };
+  using Map = absl::flat_hash_set<KvEntryPtr, KeyHash, KeyEq>;
   // Every stored entry, in ascending key order. O(n log n).
-  std::vector<const Map::value_type*> Sorted() const;
+  std::vector<const Entry*> Sorted() const;
 
   Map map_;
   uint64_t seq_ = 0;          // bumped by every change of a key.

@@ -2,6 +2,7 @@
 // PERSIST, APPEND, SET GET/KEEPTTL and SETNX (kPutX), GETDEL, GETEX, INCRBYFLOAT, RENAME(NX),
 // COPY. Semantics follow Redis 7.0 (t_string.c, expire.c, db.c); every change of a key stamps
 // its version and every removal of a live key notes it (WATCH).
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,8 @@ namespace kvlab::core {
 
 // Redis's MAX_LONG_DOUBLE_CHARS.
 constexpr size_t kMaxLongDoubleChars = 5 * 1024;
+// Redis's SDS_MAX_PREALLOC: an APPEND that outgrows the value's capacity doubles it below this.
+constexpr size_t kAppendDoublingBytes = 1024 * 1024;
 
 bool ParseRedisLongDouble(std::string_view s, long double* out) {
   if (s.empty() || s.size() >= kMaxLongDoubleChars) return false;
@@ -45,13 +48,12 @@ std::string FormatRedisLongDouble(long double v) {
   return text;
 }
 
-KvState::Entry* KvState::LiveForWrite(const std::string& key, int64_t now_ms) {
+KvState::Entry* KvState::LiveForWrite(std::string_view key, int64_t now_ms) {
   DropIfExpired(key, now_ms);
-  auto it = map_.find(key);
-  return it == map_.end() ? nullptr : &it->second;
+  return Stored(key);
 }
 
-void KvState::Remove(const std::string& key) {
+void KvState::Remove(std::string_view key) {
   if (map_.erase(key) > 0) NoteRemoval();
 }
 
@@ -86,7 +88,7 @@ Result KvState::ApplyExpire(const Command& cmd, int64_t now_ms) {
   const std::string& key = cmd.keys[0];
   Entry* e = LiveForWrite(key, now_ms);
   if (e == nullptr) return Result::Integer(0);
-  const int64_t current = e->expire_at_ms, when = cmd.expire_at_ms;
+  const int64_t current = e->expire_at_ms(), when = cmd.expire_at_ms;
   if (((cmd.flags & kExpireNx) && current != 0) || ((cmd.flags & kExpireXx) && current == 0) ||
       ((cmd.flags & kExpireGt) && (current == 0 || when <= current)) ||
       ((cmd.flags & kExpireLt) && current != 0 && when >= current)) {
@@ -95,7 +97,7 @@ Result KvState::ApplyExpire(const Command& cmd, int64_t now_ms) {
   if (when <= now_ms) {
     Remove(key);
   } else {
-    e->expire_at_ms = when;
+    e->set_expire_at_ms(when);
     Touch(*e);
   }
   return Result::Integer(1);
@@ -103,8 +105,8 @@ Result KvState::ApplyExpire(const Command& cmd, int64_t now_ms) {
 
 Result KvState::ApplyPersist(const Command& cmd, int64_t now_ms) {
   Entry* e = LiveForWrite(cmd.keys[0], now_ms);
-  if (e == nullptr || e->expire_at_ms == 0) return Result::Integer(0);
-  e->expire_at_ms = 0;
+  if (e == nullptr || e->expire_at_ms() == 0) return Result::Integer(0);
+  e->set_expire_at_ms(0);
   Touch(*e);
   return Result::Integer(1);
 }
@@ -116,10 +118,20 @@ Result KvState::ApplyAppend(const Command& cmd, int64_t now_ms) {
     Store(key, cmd.values[0], 0, now_ms);
     return Result::Integer(static_cast<int64_t>(cmd.values[0].size()));
   }
-  if (e->value.size() + cmd.values[0].size() > kMaxValueBytes) return Result::Error(kStringTooLongText);
-  e->value += cmd.values[0];
+  const std::string_view tail = cmd.values[0];
+  const size_t size = e->value().size() + tail.size();
+  if (size > kMaxValueBytes) return Result::Error(kStringTooLongText);
+  if (!e->AppendInPlace(tail)) {
+    // Grown as Redis's sdsMakeRoomFor: double below 1 MiB, else 1 MiB more, so repeated APPENDs
+    // copy the value O(log n) times.
+    const size_t capacity =
+        std::min(size < kAppendDoublingBytes ? 2 * size : size + kAppendDoublingBytes, kMaxValueBytes);
+    e = Reallocate(e, e->value(), capacity);
+    const bool appended = e->AppendInPlace(tail);
+    KV_ASSERT(appended);
+  }
   Touch(*e);
-  return Result::Integer(static_cast<int64_t>(e->value.size()));
+  return Result::Integer(static_cast<int64_t>(size));
 }
 
 // SET with GET and/or KEEPTTL, SETNX, GETSET (Redis setGenericCommand).
@@ -129,8 +141,8 @@ Result KvState::ApplyPutX(const Command& cmd, int64_t now_ms) {
   std::optional<std::string> old;
   int64_t expire_at_ms = cmd.expire_at_ms;
   if (e != nullptr) {
-    if (cmd.flags & kPutGet) old = e->value;
-    if (cmd.flags & kPutKeepTtl) expire_at_ms = e->expire_at_ms;
+    if (cmd.flags & kPutGet) old.emplace(e->value());
+    if (cmd.flags & kPutKeepTtl) expire_at_ms = e->expire_at_ms();
   }
   const bool blocked = (cmd.condition == PutCondition::kIfAbsent && e != nullptr) ||
                        (cmd.condition == PutCondition::kIfPresent && e == nullptr);
@@ -143,7 +155,7 @@ Result KvState::ApplyPutX(const Command& cmd, int64_t now_ms) {
 Result KvState::ApplyGetDel(const Command& cmd, int64_t now_ms) {
   Entry* e = LiveForWrite(cmd.keys[0], now_ms);
   if (e == nullptr) return Result::Nil();
-  Result r = Result::Value(std::move(e->value));
+  Result r = Result::Value(std::string(e->value()));
   Remove(cmd.keys[0]);
   return r;
 }
@@ -154,15 +166,15 @@ Result KvState::ApplyGetEx(const Command& cmd, int64_t now_ms) {
   Entry* e = LiveForWrite(cmd.keys[0], now_ms);
   if (e == nullptr) return Result::Nil();
   if (cmd.flags & kGetExInvalid) return Result::Error(cmd.values[0].substr(0, kMaxErrorTextBytes));
-  Result r = Result::Value(e->value);
-  if ((cmd.flags & kGetExPersist) && e->expire_at_ms != 0) {
-    e->expire_at_ms = 0;
+  Result r = Result::Value(std::string(e->value()));
+  if ((cmd.flags & kGetExPersist) && e->expire_at_ms() != 0) {
+    e->set_expire_at_ms(0);
     Touch(*e);
   } else if (cmd.flags & kGetExSet) {
     if (cmd.expire_at_ms <= now_ms) {
       Remove(cmd.keys[0]);
     } else {
-      e->expire_at_ms = cmd.expire_at_ms;
+      e->set_expire_at_ms(cmd.expire_at_ms);
       Touch(*e);
     }
   }
@@ -175,7 +187,7 @@ Result KvState::ApplyIncrByFloat(const Command& cmd, int64_t now_ms) {
   const std::string& key = cmd.keys[0];
   Entry* e = LiveForWrite(key, now_ms);
   long double value = 0, incr = 0;
-  if ((e != nullptr && !ParseRedisLongDouble(e->value, &value)) || !ParseRedisLongDouble(cmd.values[0], &incr)) {
+  if ((e != nullptr && !ParseRedisLongDouble(e->value(), &value)) || !ParseRedisLongDouble(cmd.values[0], &incr)) {
     return Result::Error(kNotFloatText);
   }
   value += incr;
@@ -184,7 +196,7 @@ Result KvState::ApplyIncrByFloat(const Command& cmd, int64_t now_ms) {
   if (e == nullptr) {
     Store(key, text, 0, now_ms);
   } else {
-    e->value = text;
+    e = SetValue(e, text);
     Touch(*e);
   }
   return Result::Value(std::move(text));
@@ -201,8 +213,9 @@ Result KvState::ApplyRenameOrCopy(const Command& cmd, int64_t now_ms) {
   if (from == to) return nx ? Result::Integer(0) : Result::Ok();
   const bool overwrite = copy ? (cmd.flags & kCopyReplace) != 0 : !nx;
   if (!overwrite && LiveForWrite(to, now_ms) != nullptr) return Result::Integer(0);
-  Entry moved = *src;  // copied: Store may rehash the map.
-  Store(to, std::move(moved.value), moved.expire_at_ms, now_ms);
+  // A view of the source is enough: Store changes only `to`'s entry, and entries never move when
+  // the set rehashes.
+  Store(to, src->value(), src->expire_at_ms(), now_ms);
   if (!copy) Remove(from);
   return copy || nx ? Result::Integer(1) : Result::Ok();
 }

@@ -6,7 +6,7 @@ namespace kvlab::core {
 
 uint64_t KvState::VersionOf(std::string_view key, int64_t now_ms) const {
   const Entry* e = Find(key, now_ms);
-  return e == nullptr ? 0 : e->version;
+  return e == nullptr ? 0 : e->version();
 }
 
 // A watched key changed if its version differs (a change, a removal, an expiry: ABA included,

@@ -177,7 +177,7 @@ void ViewService::RefreshView() {
   for (;;) {
     const KvState::Entry* e = state->Find(ViewKey(view_.epoch + 1), 0);
     if (e == nullptr) return;
-    absl::StatusOr<View> v = DecodeView(e->value);
+    absl::StatusOr<View> v = DecodeView(e->value());
     if (!v.ok() || v->epoch != view_.epoch + 1) return;  // never written by a view service.
     view_ = *std::move(v);
     ++views_seen_;

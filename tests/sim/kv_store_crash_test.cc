@@ -66,7 +66,7 @@ Command RandomCommand(core::Rng& rng) {
 
 Model StoreContents(const KvStore& store) {
   Model m;
-  store.state().ForEach([&](const std::string& k, const core::KvState::Entry& e) { m[k] = e.value; });
+  store.state().ForEach([&](std::string_view k, const core::KvState::Entry& e) { m[std::string(k)] = e.value(); });
   return m;
 }
 

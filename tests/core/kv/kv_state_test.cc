@@ -169,7 +169,7 @@ TEST(KvStateTest, ForEachVisitsKeysInOrder) {
   KvState s;
   s.Apply(Multi(Op::kMSet, {"c", "a", "b"}, {"3", "1", "2"}), 0);
   std::string keys;
-  s.ForEach([&](const std::string& k, const KvState::Entry&) { keys += k; });
+  s.ForEach([&](std::string_view k, const KvState::Entry&) { keys += k; });
   EXPECT_EQ(keys, "abc");
 }
 

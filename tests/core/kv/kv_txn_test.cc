@@ -55,7 +55,7 @@ TEST(KvTxnTest, UnchangedWatchLetsExecRun) {
   Command exec = Watched(s, {"w", "absent"});
   s.Apply(Command::Put("other", "x"), 0);  // other keys may change.
   EXPECT_EQ(s.Apply(WithSubs(exec, {Command::Put("w", "2")}), 0).kind, ResultKind::kResults);
-  EXPECT_EQ(s.Find("w", 0)->value, "2");
+  EXPECT_EQ(s.Find("w", 0)->value(), "2");
 }
 
 TEST(KvTxnTest, ChangedWatchedKeyAbortsAndAppliesNothing) {
@@ -144,7 +144,7 @@ TEST(KvTxnTest, VersionOneSnapshotStillDecodes) {
   ByteReader r(buf);
   absl::StatusOr<KvState> got = KvState::DecodeSnapshot(r);
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->Find("k", 0)->value, "v");
+  EXPECT_EQ(got->Find("k", 0)->value(), "v");
   EXPECT_EQ(got->seq(), 0u);
   EXPECT_TRUE(r.done());
 }

@@ -680,7 +680,7 @@ TEST(RaftNodeTest, ThreeNodesElectOneLeaderAndReplicateWrites) {
   c.Advance(kRaftHeartbeat);  // spreads the commit index.
   for (NodeId id = 1; id <= 3; ++id) {
     ASSERT_NE(c.node(id)->state().Find("k", 0), nullptr) << id;
-    EXPECT_EQ(c.node(id)->state().Find("k", 0)->value, "v");
+    EXPECT_EQ(c.node(id)->state().Find("k", 0)->value(), "v");
   }
   int leaders = 0;
   for (NodeId id = 1; id <= 3; ++id) leaders += c.node(id)->role() == RaftRole::kLeader;
