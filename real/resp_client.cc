@@ -243,6 +243,9 @@ struct RespClient::State : std::enable_shared_from_this<RespClient::State> {
           Lost("reply larger than the client's limit");
           return false;
         }
+        // A short read drained the socket: skip the recv that would only say EAGAIN (one
+        // syscall per call saved; the loop is level-triggered, so later bytes wake us again).
+        if (static_cast<size_t>(n) < sizeof(chunk)) break;
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
