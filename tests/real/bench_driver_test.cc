@@ -160,6 +160,27 @@ TEST_F(BenchDriverTest, SilentServerTimesOutAsUnknown) {
   EXPECT_NE(result.error.find("timeout"), std::string::npos) << result.error;
 }
 
+// The client keeps one timer armed across calls: the first call's timer, firing while the second
+// call waits, must re-arm for the second call's deadline and then time it out.
+TEST_F(BenchDriverTest, SecondCallTimesOutThroughTheFirstCallsTimer) {
+  auto rt = *RealRuntime::Create({Target{"127.0.0.1", port_}}, core::Millis(300));
+  workloads::ClientResult first, second;
+  rt->Spawn([&] {
+    RespClient client(*rt, 0);
+    first = client.Put("k", "v");
+    node_->Signal(SIGSTOP);
+    // The workload's pacing, not a wait for a condition: the second call starts half a timeout
+    // after the first, so the first call's timer fires well before the second call's deadline.
+    rt->SleepUntil(rt->Now() + core::Millis(150));
+    second = client.Put("k", "w");
+  });
+  ASSERT_TRUE(rt->RunUntil([&] { return rt->AllFinished(); }, rt->Now() + core::Seconds(10)).ok());
+  node_->Signal(SIGCONT);
+  EXPECT_EQ(first.outcome, workloads::Outcome::kOk);
+  EXPECT_EQ(second.outcome, workloads::Outcome::kUnknown);
+  EXPECT_NE(second.error.find("timeout"), std::string::npos) << second.error;
+}
+
 TEST_F(BenchDriverTest, CliRunsAScenarioAndWritesJsonAndHistory) {
   const std::string json = dir_.path() + "/out.json";
   const std::string history = dir_.path() + "/history.jsonl";
