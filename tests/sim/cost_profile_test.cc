@@ -48,6 +48,28 @@ TEST(CostProfileTest, CompiledDefaultsMatchCommittedProfile) {
   EXPECT_EQ(c.cpu.per_message_ns, p->cpu_per_message_ns);
 }
 
+// Profiles written before the shared-host costs existed still load: their absence is the old
+// model (no wake-up apart from per_message_ns, nothing shared).
+TEST(CostProfileTest, SharedHostCostsMayBeMissing) {
+  std::string text = ValidProfile();
+  text = Replace(Replace(text, "wake_ns = 0\n", ""), "cores = 0\n", "");
+  text = Replace(text, "devices = 0\n", "");
+  absl::StatusOr<CostProfile> p = ParseCostProfile(text, "old.toml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->cpu_wake_ns, 0);
+  EXPECT_EQ(p->cpu_cores, 0);
+  EXPECT_EQ(p->disk_devices, 0);
+  absl::StatusOr<CostProfile> set =
+      ParseCostProfile(Replace(Replace(ValidProfile(), "cores = 0", "cores = 2"), "wake_ns = 0", "wake_ns = 7"), "x");
+  ASSERT_TRUE(set.ok()) << set.status();
+  const ModelCosts costs = ModelCostsOf(*set);
+  EXPECT_EQ(costs.cpu_cores, 2);
+  EXPECT_EQ(costs.cpu_wake_ns, 7);
+  const SimConfig c = ToSimConfig(workloads::SimParams{}, core::Seconds(2), costs);
+  EXPECT_EQ(c.cpu.cores, 2);
+  EXPECT_EQ(c.cpu.wake_ns, 7);
+}
+
 TEST(CostProfileTest, TomlRoundTrips) {
   absl::StatusOr<CostProfile> p = LoadCostProfile(kProfilePath);
   ASSERT_TRUE(p.ok()) << p.status();
@@ -70,6 +92,9 @@ TEST(CostProfileTest, BadProfilesNameTheFileAndField) {
       {Replace(good, "[disk]\nwrite_ns", "[disk]\nwrites_ns"), "unknown key"},
       {Replace(good, "samples = ", "samples = 0\n#"), "samples: must be a positive integer"},
       {Replace(good, "[disk]", "[disc]"), "[disc]"},
+      {Replace(good, "cores = ", "cores = -1\n#"), "[cpu] cores: must be an integer in [0, 1024]"},
+      {Replace(good, "devices = ", "devices = 2000\n#"), "[disk] devices: must be an integer in [0, 1024]"},
+      {Replace(good, "wake_ns = ", "wake_ns = 1.5\n#"), "[cpu] wake_ns: must be an integer"},
       {"[network\n", "bad.toml:1: not valid TOML"},
   };
   for (const auto& c : cases) {
