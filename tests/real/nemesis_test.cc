@@ -208,7 +208,8 @@ TEST(NemesisTest, ACutThroughTheProxyIsolatesTheLeader) {
   }
   int now = old;
   const auto deadline = std::chrono::steady_clock::now() + kDeadline;
-  while (now == old && std::chrono::steady_clock::now() < deadline) {
+  // 0 is "no leader now" (an election under way), not a new leader: keep polling through it.
+  while ((now == old || now == 0) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     now = cluster.Leader();
   }
