@@ -286,8 +286,6 @@ double Median(std::vector<double> v) {
 
 core::Nanos NonNegative(double ns) { return ns > 0 ? static_cast<core::Nanos>(ns + 0.5) : 0; }
 
-}  // namespace
-
 // The fan-out run's connections to the node, all open or an error.
 absl::StatusOr<std::vector<std::unique_ptr<Fd>>> ConnectMany(ChildNode& node, int n) {
   std::vector<std::unique_ptr<Fd>> conns;
@@ -303,6 +301,8 @@ absl::StatusOr<std::vector<std::unique_ptr<Fd>>> ConnectMany(ChildNode& node, in
 struct CpuRound {
   double set_small = 0, get_1 = 0, get_n = 0, get_fanout = 0, set_large = 0;
 };
+
+}  // namespace
 
 absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget) {
   ChildNode node;
