@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "core/assert.h"
 
 namespace kvlab::real {
@@ -103,11 +104,15 @@ const std::vector<CommandSpec>& CommandTable() {
   return table;
 }
 
+// Looked up for every request: a hash of the name, not a binary search of string compares.
 const CommandSpec* FindCommand(std::string_view lower_name) {
-  const std::vector<CommandSpec>& t = CommandTable();
-  auto it = std::lower_bound(t.begin(), t.end(), lower_name,
-                             [](const CommandSpec& s, std::string_view n) { return s.name < n; });
-  return it != t.end() && it->name == lower_name ? &*it : nullptr;
+  static const auto* const index = [] {
+    auto* m = new absl::flat_hash_map<std::string_view, const CommandSpec*>();
+    for (const CommandSpec& spec : CommandTable()) m->emplace(spec.name, &spec);
+    return m;
+  }();
+  auto it = index->find(lower_name);
+  return it != index->end() ? it->second : nullptr;
 }
 
 bool ArityOk(const CommandSpec& spec, size_t argc) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/assert.h"
 #include "net/resp_writer.h"
@@ -250,10 +251,11 @@ void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std
   if (!requirepass_.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" && name_ != "quit") {
     return ReplyError(token, "NOAUTH Authentication required.");
   }
+  const CommandSpec* spec = FindCommand(name_);  // once per request: the handlers take it from here.
   const auto started = std::chrono::steady_clock::now();
-  HandleRequest(conn, token, args);
-  if (const CommandSpec* spec = FindCommand(name_); spec != nullptr) {
-    CommandStats& stats = command_stats_[spec->name];
+  HandleRequest(spec, conn, token, args);
+  if (spec != nullptr) {
+    CommandStats& stats = command_stats_[spec - CommandTable().data()];
     ++stats.calls;
     stats.usec += static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
@@ -262,9 +264,9 @@ void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std
 
 // Redis's order: a transaction being queued takes the command; else an unknown command or a
 // wrong number of arguments is refused (from the command table) before any handler runs.
-void NodeServer::HandleRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
+void NodeServer::HandleRequest(const CommandSpec* spec, net::RespConnection& conn, net::ReplyToken token,
+                               std::vector<std::string>& args) {
   if (TxnCommand(conn, token, args)) return;
-  const CommandSpec* spec = FindCommand(name_);
   if (spec == nullptr) return ReplyError(token, UnknownCommandError(args));
   if (!ArityOk(*spec, args.size())) return ReplyError(token, ArityError(name_));
   Dispatch(*spec, conn, token, args);
@@ -273,7 +275,7 @@ void NodeServer::HandleRequest(net::RespConnection& conn, net::ReplyToken token,
 void NodeServer::Dispatch(const CommandSpec& spec, net::RespConnection& conn, net::ReplyToken token,
                           std::vector<std::string>& args) {
   // OBJECT HELP and MEMORY HELP are text the server answers; their other subcommands are reads.
-  const bool help = args.size() == 2 && absl::AsciiStrToLower(args[1]) == "help";
+  const bool help = args.size() == 2 && absl::EqualsIgnoreCase(args[1], "help");
   if (spec.kind == CommandKind::kKv && !help) {
     absl::StatusOr<core::Command> cmd =
         ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli, env_->rng().Next());

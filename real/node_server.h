@@ -19,7 +19,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "core/policy/registry.h"
@@ -102,7 +101,8 @@ class NodeServer final : public net::RespHandler {
   absl::Status CheckDataDirRecord();
   absl::Status StartNode();
   void ReplyError(net::ReplyToken token, std::string_view text);
-  void HandleRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  void HandleRequest(const CommandSpec* spec, net::RespConnection& conn, net::ReplyToken token,
+                     std::vector<std::string>& args);
   void Dispatch(const CommandSpec& spec, net::RespConnection& conn, net::ReplyToken token,
                 std::vector<std::string>& args);
   // Server-side commands (server_commands.cc). False if `name` is not one of them.
@@ -171,8 +171,9 @@ class NodeServer final : public net::RespHandler {
     uint64_t calls = 0;
     uint64_t usec = 0;  // time spent dispatching it on the loop (not waiting for replication)
   };
-  // Per served command (keys: the command table's names, which live as long as the process).
-  absl::btree_map<std::string_view, CommandStats> command_stats_;
+  // Per served command, indexed like CommandTable() (a request's counters are found by its spec's
+  // place in the table, not by a lookup of its name); commands never called have calls == 0.
+  std::vector<CommandStats> command_stats_ = std::vector<CommandStats>(CommandTable().size());
   std::string requirepass_;  // --requirepass, then CONFIG SET requirepass
   // EXECs in flight whose replies mix the node's results with replies known at queue time.
   absl::flat_hash_map<net::ReplyToken, std::vector<std::string>> exec_layouts_;

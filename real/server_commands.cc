@@ -184,7 +184,7 @@ void NodeServer::Config(net::ReplyToken token, std::vector<std::string>& args) {
   if (args.size() < 2) return ReplyError(token, ArityError("config"));
   const std::string sub = absl::AsciiStrToLower(args[1]);
   if (sub == "resetstat" && args.size() == 2) {
-    command_stats_.clear();
+    command_stats_.assign(command_stats_.size(), CommandStats{});
     resp_->Reply(token, [](std::string* out) { net::AppendOk(out); });
     return;
   }

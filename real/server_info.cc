@@ -81,7 +81,10 @@ NodeServer::InfoFields NodeServer::CpuInfo() const {
 
 NodeServer::InfoFields NodeServer::CommandStatsInfo() const {
   InfoFields out;
-  for (const auto& [name, st] : command_stats_) {
+  for (size_t i = 0; i < command_stats_.size(); ++i) {
+    const CommandStats& st = command_stats_[i];
+    if (st.calls == 0) continue;  // Redis lists the commands called since the last reset.
+    const std::string_view name = CommandTable()[i].name;
     const double per_call = st.calls == 0 ? 0.0 : static_cast<double>(st.usec) / static_cast<double>(st.calls);
     out.push_back({absl::StrCat("cmdstat_", std::string(name)),
                    absl::StrFormat("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=0,failed_calls=0", st.calls,

@@ -61,6 +61,7 @@ void SingleNode::NoteWrite(const Command& cmd) {
 SyncGate::Mark SingleNode::ObservedMark(const Command& cmd) const {
   if (cmd.keys.empty()) return store_->write_mark();  // DBSIZE and the like see every key.
   SyncGate::Mark mark = all_keys_mark_;
+  if (key_marks_.empty()) return mark;  // no write awaits its sync: no key to hash.
   for (const std::string& key : cmd.keys) {
     auto it = key_marks_.find(key);
     if (it != key_marks_.end()) mark = std::max(mark, it->second);
