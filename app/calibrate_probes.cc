@@ -173,13 +173,14 @@ class ChildNode {
     std::error_code ec;
     if (!data_dir_.empty()) std::filesystem::remove_all(data_dir_, ec);
   }
-  absl::Status Start(const std::string& dir) {
+  // `durability`: the node's --durability, "none" or "fsync".
+  absl::Status Start(const std::string& dir, const char* durability) {
     uint16_t port = 0;
     absl::StatusOr<int> probe = Listen(&port);  // a free port, released for the node.
     if (!probe.ok()) return probe.status();
     close(*probe);
     port_ = port;
-    data_dir_ = absl::StrCat(dir, "/kvlab-calibrate-node.", getpid());
+    data_dir_ = absl::StrCat(dir, "/kvlab-calibrate-node-", durability, ".", getpid());
     const std::string port_text = std::to_string(port);
     pid_ = fork();
     if (pid_ < 0) return Errno("fork");
@@ -188,7 +189,7 @@ class ChildNode {
       dup2(devnull, STDOUT_FILENO);
       dup2(devnull, STDERR_FILENO);
       execl("/proc/self/exe", "kvlab", "node", "--id", "1", "--bind", "127.0.0.1", "--port", port_text.c_str(),
-            "--data-dir", data_dir_.c_str(), "--durability", "none", static_cast<char*>(nullptr));
+            "--data-dir", data_dir_.c_str(), "--durability", durability, static_cast<char*>(nullptr));
       _exit(127);
     }
     return absl::OkStatus();
@@ -306,7 +307,7 @@ struct CpuRound {
 
 absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget) {
   ChildNode node;
-  if (absl::Status s = node.Start(dir); !s.ok()) return s;
+  if (absl::Status s = node.Start(dir, "none"); !s.ok()) return s;
   absl::StatusOr<std::vector<std::unique_ptr<Fd>>> conns = ConnectMany(node, kFanoutConnections);
   if (!conns.ok()) return conns.status();
   std::vector<int> fanout;
@@ -355,6 +356,32 @@ absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budg
   if (!client.ok()) return client.status();
   out.client_per_op_ns = *client;
   return out;
+}
+
+absl::StatusOr<core::Nanos> MeasureSyncedSetCpu(const std::string& dir, core::Nanos budget, uint64_t* samples) {
+  ChildNode node;
+  if (absl::Status s = node.Start(dir, "fsync"); !s.ok()) return s;
+  absl::StatusOr<int> fd = node.Connect();
+  if (!fd.ok()) return fd.status();
+  Fd conn(*fd);
+  const std::string set_small = Resp({"SET", "k", std::string(kSmallValue, 'v')});
+  std::vector<double> rounds;
+  for (int round = 0; round < kCpuRounds; ++round) {
+    absl::StatusOr<double> cpu =
+        CpuPerRequest({conn.fd}, node.pid(), set_small, "+OK\r\n", 1, budget / kCpuRounds, samples);
+    if (!cpu.ok()) return cpu.status();
+    rounds.push_back(*cpu);
+  }
+  return NonNegative(Median(rounds));
+}
+
+core::Nanos PerSyncCpu(core::Nanos synced_set_ns, const CpuCosts& cpu, core::Nanos disk_write_ns) {
+  // What the model charges one SET at a time on an fsync node: the request's turn (a wake-up, a
+  // message, a request, its bytes, the WAL append), the sync thread's wake-up, and the completion's
+  // turn (a wake-up, an input). The rest is the sync's own CPU.
+  const core::Nanos modeled = 3 * cpu.wake_ns + cpu.per_message_ns + 2 * cpu.per_request_ns +
+                              cpu.per_kib_ns * static_cast<core::Nanos>(kSmallValue) / 1024 + disk_write_ns;
+  return std::max<core::Nanos>(0, synced_set_ns - modeled);
 }
 
 core::Nanos Quantile(const std::vector<core::Nanos>& sorted, double q) {

@@ -51,6 +51,16 @@ struct CpuCosts {
 // operations) give the client's CPU per operation.
 absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget);
 
+// Starts `kvlab node --durability fsync` under `dir` and returns its CPU time (all threads) per
+// SET of a small value sent one at a time: each is a turn, a WAL append, a sync on the node's sync
+// thread and the completion's turn. Adds the requests to *samples.
+absl::StatusOr<core::Nanos> MeasureSyncedSetCpu(const std::string& dir, core::Nanos budget, uint64_t* samples);
+
+// A node's CPU per sync that the model does not already charge (CpuModel::per_sync_ns): the
+// synced SET's CPU less the wake-ups, message, requests and WAL append the model charges it; 0 if
+// those already cover it.
+core::Nanos PerSyncCpu(core::Nanos synced_set_ns, const CpuCosts& cpu, core::Nanos disk_write_ns);
+
 // The q-quantile (0 <= q <= 1) of `sorted` (non-empty, ascending): the nearest rank.
 core::Nanos Quantile(const std::vector<core::Nanos>& sorted, double q);
 

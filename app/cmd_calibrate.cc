@@ -82,8 +82,10 @@ absl::StatusOr<sim::CostProfile> Measure(const CalibrateFlags& f) {
   if (!net.ok()) return net.status();
   absl::StatusOr<CpuCosts> cpu = MeasureNodeCpu(f.data_dir, budget * 2 / 5);
   if (!cpu.ok()) return cpu.status();
-  absl::StatusOr<DiskCosts> disk = MeasureDisk(f.data_dir, budget * 2 / 5);
+  absl::StatusOr<DiskCosts> disk = MeasureDisk(f.data_dir, budget * 3 / 10);
   if (!disk.ok()) return disk.status();
+  absl::StatusOr<core::Nanos> synced_set = MeasureSyncedSetCpu(f.data_dir, budget / 10, &cpu->samples);
+  if (!synced_set.ok()) return synced_set.status();
   p.net_one_way_ns = net->one_way_ns;
   p.net_jitter_ns = net->jitter_ns;
   p.net_samples = net->samples;
@@ -92,6 +94,7 @@ absl::StatusOr<sim::CostProfile> Measure(const CalibrateFlags& f) {
   p.cpu_per_message_ns = cpu->per_message_ns;
   p.cpu_per_request_ns = cpu->per_request_ns;
   p.cpu_per_kib_ns = cpu->per_kib_ns;
+  p.cpu_per_sync_ns = PerSyncCpu(*synced_set, *cpu, disk->write_ns);
   p.client_cpu_per_op_ns = cpu->client_per_op_ns;
   p.cpu_samples = cpu->samples;
   p.disk_write_ns = disk->write_ns;
@@ -120,11 +123,11 @@ int RunCalibrate(const CalibrateFlags& f) {
   std::printf("loopback one-way %.1f us + jitter %.1f us (%llu round trips)\n", profile->net_one_way_ns / 1e3,
               profile->net_jitter_ns / 1e3, static_cast<unsigned long long>(profile->net_samples));
   std::printf(
-      "node cpu wake-up %.1f us, per message %.1f us, per request %.1f us, per KiB %.2f us (%llu requests); client "
-      "%.1f us/op\n",
+      "node cpu wake-up %.1f us, per message %.1f us, per request %.1f us, per KiB %.2f us, per sync %.1f us (%llu "
+      "requests); client %.1f us/op\n",
       profile->cpu_wake_ns / 1e3, profile->cpu_per_message_ns / 1e3, profile->cpu_per_request_ns / 1e3,
-      profile->cpu_per_kib_ns / 1e3, static_cast<unsigned long long>(profile->cpu_samples),
-      profile->client_cpu_per_op_ns / 1e3);
+      profile->cpu_per_kib_ns / 1e3, profile->cpu_per_sync_ns / 1e3,
+      static_cast<unsigned long long>(profile->cpu_samples), profile->client_cpu_per_op_ns / 1e3);
   std::printf("disk write %.1f us; fdatasync p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f us (%llu syncs, %s)\n",
               profile->disk_write_ns / 1e3, q.p50 / 1e3, q.p90 / 1e3, q.p99 / 1e3, q.p999 / 1e3, q.max / 1e3,
               static_cast<unsigned long long>(profile->fsync_samples), profile->filesystem.c_str());

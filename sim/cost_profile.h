@@ -5,9 +5,10 @@
 //
 //   [measured]  date host kernel filesystem data_dir command budget_s
 //   [network]   one_way_ns jitter_ns samples
-//   [cpu]       wake_ns per_message_ns per_request_ns per_kib_ns client_per_op_ns samples
-//               cores (wake_ns and cores may be missing: profiles written before they existed
-//               mean 0: per_message_ns then includes the wake-up, and nothing shares a CPU)
+//   [cpu]       wake_ns per_message_ns per_request_ns per_kib_ns per_sync_ns client_per_op_ns
+//               cores samples (wake_ns, per_sync_ns and cores may be missing: profiles written
+//               before they existed mean 0: per_message_ns then includes the wake-up, a sync
+//               costs the node only its wake-ups, and nothing shares a CPU)
 //   [disk]      write_ns devices (may be missing: 0, a device per node)
 //   [fsync]     min_ns p50_ns p90_ns p99_ns p999_ns max_ns samples
 #pragma once
@@ -47,6 +48,7 @@ struct CostProfile {
   core::Nanos cpu_per_message_ns = 0;
   core::Nanos cpu_per_request_ns = 0;
   core::Nanos cpu_per_kib_ns = 0;
+  core::Nanos cpu_per_sync_ns = 0;       // a node's CPU per fsync beyond its wake-ups (CpuModel).
   core::Nanos client_cpu_per_op_ns = 0;  // a `kvlab bench` client's CPU per operation.
   int cpu_cores = 0;                     // the host's CPUs, shared by its nodes and the client.
   uint64_t cpu_samples = 0;

@@ -31,6 +31,7 @@ struct ModelCosts {
   FsyncQuantiles fsync;
   core::Nanos cpu_wake_ns = 0;           // waking an idle node or client (once per burst of work).
   core::Nanos cpu_per_message_ns = 0;    // a node's CPU cost per message received (read, write).
+  core::Nanos cpu_per_sync_ns = 0;       // a node's CPU per sync beyond the wake-ups (see CpuModel).
   core::Nanos client_cpu_per_op_ns = 0;  // the benchmark client's CPU per operation.
   int cpu_cores = 0;                     // cores shared by the nodes and the client (0: not shared).
   int disk_devices = 0;                  // sync devices shared by the nodes (0: one per node).

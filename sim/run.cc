@@ -256,6 +256,7 @@ SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout,
   c.cpu.cores = costs.cpu_cores;
   c.disk.shared_devices = costs.disk_devices;
   c.cpu.per_message_ns = costs.cpu_per_message_ns;
+  c.cpu.per_sync_ns = costs.cpu_per_sync_ns;
   c.cpu.client_per_op_ns = costs.client_cpu_per_op_ns;
   c.network.latency_ns = core::Micros(p.net_latency_us);
   c.network.jitter_ns = core::Micros(p.net_jitter_us);

@@ -36,12 +36,16 @@ struct CpuModel {
   core::Nanos per_message_ns = kLoopbackCosts.cpu_per_message_ns;
   core::Nanos per_event_ns = kLoopbackCpuPerEventNs;  // plus per input handled,
   core::Nanos per_kib_ns = kLoopbackCpuPerKibNs;      // plus per KiB of message payload.
-  uint32_t max_batch = 256;
+  // Per sync, on a core beside the sync thread's wake-up: handing the sync to that thread,
+  // fdatasync's own kernel work (the journal commit) and signalling its completion back. It takes
+  // a core from the others but does not delay the sync (the device's latency already includes it).
+  core::Nanos per_sync_ns = kLoopbackCosts.cpu_per_sync_ns;
+  uint32_t max_batch = 256;  // inputs handled per turn before EndTurn.
   // The host's cores every node and the client share (UnitPool); 0: each has a CPU of its own.
   int cores = kLoopbackCosts.cpu_cores;
   // The clients' CPU per operation (encoding, syscalls, parsing, recording), on one CPU shared by
   // every client, as a benchmark process's single thread is: a request leaves once it is paid.
-  core::Nanos client_per_op_ns = kLoopbackCosts.client_cpu_per_op_ns;  // inputs handled per turn before EndTurn.
+  core::Nanos client_per_op_ns = kLoopbackCosts.client_cpu_per_op_ns;
 };
 
 struct ClockModel {

@@ -174,10 +174,10 @@ void SimNode::RunTurn(uint32_t incarnation) {
 void SimNode::PumpDisk(core::Nanos at) {
   if (!up() || !disk_.DeviceIdleWithWork()) return;
   const core::Nanos latency = disk_.BeginNextSync(disk_rng_);
-  // The node's sync thread wakes to issue it, on a core (CpuModel::wake_ns); on a shared device
-  // the sync then waits for the ones ahead of it (UnitPool).
+  // The node's sync thread wakes to issue it, on a core (CpuModel::wake_ns, per_sync_ns); on a
+  // shared device the sync then waits for the ones ahead of it (UnitPool).
   const core::Nanos woken = sim_.cpus().FreeAt(at);
-  sim_.cpus().Occupy(woken, sim_.config().cpu.wake_ns);
+  sim_.cpus().Occupy(woken, sim_.config().cpu.wake_ns + sim_.config().cpu.per_sync_ns);
   const core::Nanos start = sim_.disks().FreeAt(woken + sim_.config().cpu.wake_ns);
   sim_.disks().Occupy(start, latency);
   sim_.trace().Record("sync", at, {config_.self, static_cast<uint64_t>(latency)});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "sim/run.h"
 #include "sim/sim_config.h"
 #include "sim/sim_disk.h"
@@ -48,26 +49,40 @@ TEST(CostProfileTest, CompiledDefaultsMatchCommittedProfile) {
   EXPECT_EQ(c.cpu.per_message_ns, p->cpu_per_message_ns);
 }
 
+// `text` without the line that sets `key` (whatever its value).
+std::string DropKey(std::string text, const std::string& key) {
+  const size_t at = text.find("\n" + key + " = ");
+  EXPECT_NE(at, std::string::npos) << key;
+  return text.erase(at + 1, text.find('\n', at + 1) - at);
+}
+
+// `text` with `key` of [cpu] set to `value`.
+std::string SetCpuKey(const std::string& text, const std::string& key, const std::string& value) {
+  return Replace(DropKey(text, key), "\n[cpu]\n", absl::StrCat("\n[cpu]\n", key, " = ", value, "\n"));
+}
+
 // Profiles written before the shared-host costs existed still load: their absence is the old
-// model (no wake-up apart from per_message_ns, nothing shared).
+// model (no wake-up apart from per_message_ns, no CPU per sync, nothing shared).
 TEST(CostProfileTest, SharedHostCostsMayBeMissing) {
   std::string text = ValidProfile();
-  text = Replace(Replace(text, "wake_ns = 0\n", ""), "cores = 0\n", "");
-  text = Replace(text, "devices = 0\n", "");
+  for (const char* key : {"wake_ns", "per_sync_ns", "cores", "devices"}) text = DropKey(text, key);
   absl::StatusOr<CostProfile> p = ParseCostProfile(text, "old.toml");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->cpu_wake_ns, 0);
+  EXPECT_EQ(p->cpu_per_sync_ns, 0);
   EXPECT_EQ(p->cpu_cores, 0);
   EXPECT_EQ(p->disk_devices, 0);
-  absl::StatusOr<CostProfile> set =
-      ParseCostProfile(Replace(Replace(ValidProfile(), "cores = 0", "cores = 2"), "wake_ns = 0", "wake_ns = 7"), "x");
+  absl::StatusOr<CostProfile> set = ParseCostProfile(
+      SetCpuKey(SetCpuKey(SetCpuKey(ValidProfile(), "cores", "2"), "wake_ns", "7"), "per_sync_ns", "11"), "x");
   ASSERT_TRUE(set.ok()) << set.status();
   const ModelCosts costs = ModelCostsOf(*set);
   EXPECT_EQ(costs.cpu_cores, 2);
   EXPECT_EQ(costs.cpu_wake_ns, 7);
+  EXPECT_EQ(costs.cpu_per_sync_ns, 11);
   const SimConfig c = ToSimConfig(workloads::SimParams{}, core::Seconds(2), costs);
   EXPECT_EQ(c.cpu.cores, 2);
   EXPECT_EQ(c.cpu.wake_ns, 7);
+  EXPECT_EQ(c.cpu.per_sync_ns, 11);
 }
 
 TEST(CostProfileTest, TomlRoundTrips) {
@@ -95,6 +110,7 @@ TEST(CostProfileTest, BadProfilesNameTheFileAndField) {
       {Replace(good, "cores = ", "cores = -1\n#"), "[cpu] cores: must be an integer in [0, 1024]"},
       {Replace(good, "devices = ", "devices = 2000\n#"), "[disk] devices: must be an integer in [0, 1024]"},
       {Replace(good, "wake_ns = ", "wake_ns = 1.5\n#"), "[cpu] wake_ns: must be an integer"},
+      {Replace(good, "per_sync_ns = ", "per_sync_ns = -3\n#"), "[cpu] per_sync_ns: must be an integer"},
       {"[network\n", "bad.toml:1: not valid TOML"},
   };
   for (const auto& c : cases) {

@@ -71,5 +71,16 @@ TEST(HostModelTest, SyncsOnOneDeviceWaitForEachOther) {
   EXPECT_GT(shared - own, kLoopbackCosts.fsync.p50 / 2 / 1'000.0) << own << " -> " << shared;
 }
 
+TEST(HostModelTest, ASyncTakesACoreFromTheOthers) {
+  ModelCosts one_core = kLoopbackCosts;
+  one_core.cpu_cores = 1;
+  ModelCosts costly_syncs = one_core;
+  costly_syncs.cpu_per_sync_ns = 200'000;
+  const double cheap = RunSeed1("mixed", "raft", one_core).throughput_ops_s;
+  const double costly = RunSeed1("mixed", "raft", costly_syncs).throughput_ops_s;
+  // Three nodes' syncs on the one core the nodes' turns and the client need too.
+  EXPECT_LT(costly, cheap * 0.9) << cheap << " -> " << costly;
+}
+
 }  // namespace
 }  // namespace kvlab::sim
