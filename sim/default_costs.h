@@ -40,15 +40,19 @@ struct ModelCosts {
 
 // profiles/loopback-2core.toml, [cpu] and [fsync].
 inline constexpr ModelCosts kLoopbackCosts{
-    .fsync = {.min = 67'269, .p50 = 157'614, .p90 = 2'288'027, .p99 = 4'302'047, .p999 = 7'766'440, .max = 31'079'229},
-    .cpu_per_message_ns = 10'486,
-    .client_cpu_per_op_ns = 7'400,
+    .fsync = {.min = 61'571, .p50 = 113'058, .p90 = 156'142, .p99 = 244'032, .p999 = 624'767, .max = 6'877'041},
+    .cpu_wake_ns = 22'303,
+    .cpu_per_message_ns = 7'198,
+    .cpu_per_sync_ns = 43'787,
+    .client_cpu_per_op_ns = 11'438,
+    .cpu_cores = 2,
+    .disk_devices = 1,
 };
 // profiles/loopback-2core.toml, the rest (what SimParams' [sim] defaults also say).
-inline constexpr core::Nanos kLoopbackNetLatencyNs = 6'710;
-inline constexpr core::Nanos kLoopbackNetJitterNs = 2'804;
-inline constexpr core::Nanos kLoopbackCpuPerEventNs = 569;  // [cpu] per_request_ns.
-inline constexpr core::Nanos kLoopbackCpuPerKibNs = 555;
-inline constexpr core::Nanos kLoopbackDiskWriteNs = 6'590;
+inline constexpr core::Nanos kLoopbackNetLatencyNs = 4'241;
+inline constexpr core::Nanos kLoopbackNetJitterNs = 802;
+inline constexpr core::Nanos kLoopbackCpuPerEventNs = 483;  // [cpu] per_request_ns.
+inline constexpr core::Nanos kLoopbackCpuPerKibNs = 494;
+inline constexpr core::Nanos kLoopbackDiskWriteNs = 5'198;
 
 }  // namespace kvlab::sim

@@ -43,10 +43,18 @@ workloads::RunReport RunSeed1(const std::string& scenario, const std::string& po
   return outcome->report;
 }
 
+// The built-in costs without the shared host: no wake-up, no CPU per sync, nothing shared.
+ModelCosts Unshared() {
+  ModelCosts c = kLoopbackCosts;
+  c.cpu_wake_ns = c.cpu_per_sync_ns = 0;
+  c.cpu_cores = c.disk_devices = 0;
+  return c;
+}
+
 TEST(HostModelTest, AnIdleNodeAndClientPayAWakeUp) {
-  ModelCosts woken = kLoopbackCosts;
+  ModelCosts woken = Unshared();
   woken.cpu_wake_ns = 20'000;
-  const double base = RunSeed1("latency", "single", kLoopbackCosts).latency.p50_us;
+  const double base = RunSeed1("latency", "single", Unshared()).latency.p50_us;
   const double with_wake = RunSeed1("latency", "single", woken).latency.p50_us;
   // One client, one request at a time: the node wakes for the request and for the sync's end,
   // its sync thread for the sync, the client for the reply.
@@ -54,17 +62,17 @@ TEST(HostModelTest, AnIdleNodeAndClientPayAWakeUp) {
 }
 
 TEST(HostModelTest, NodesOfOneHostShareItsCores) {
-  ModelCosts one_core = kLoopbackCosts;
+  ModelCosts one_core = Unshared();
   one_core.cpu_cores = 1;
-  const double own = RunSeed1("mixed", "raft", kLoopbackCosts).throughput_ops_s;
+  const double own = RunSeed1("mixed", "raft", Unshared()).throughput_ops_s;
   const double shared = RunSeed1("mixed", "raft", one_core).throughput_ops_s;
   EXPECT_LT(shared, own * 0.9) << own << " -> " << shared;
 }
 
 TEST(HostModelTest, SyncsOnOneDeviceWaitForEachOther) {
-  ModelCosts one_disk = kLoopbackCosts;
+  ModelCosts one_disk = Unshared();
   one_disk.disk_devices = 1;
-  const double own = RunSeed1("latency", "raft", kLoopbackCosts).latency.p50_us;
+  const double own = RunSeed1("latency", "raft", Unshared()).latency.p50_us;
   const double shared = RunSeed1("latency", "raft", one_disk).latency.p50_us;
   // The leader's and the followers' syncs of one write start together: on one device the
   // majority's second sync ends a whole sync later.
@@ -72,7 +80,7 @@ TEST(HostModelTest, SyncsOnOneDeviceWaitForEachOther) {
 }
 
 TEST(HostModelTest, ASyncTakesACoreFromTheOthers) {
-  ModelCosts one_core = kLoopbackCosts;
+  ModelCosts one_core = Unshared();
   one_core.cpu_cores = 1;
   ModelCosts costly_syncs = one_core;
   costly_syncs.cpu_per_sync_ns = 200'000;
