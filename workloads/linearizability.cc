@@ -191,10 +191,11 @@ std::vector<RegOp> Minimize(std::vector<RegOp> ops, uint64_t max_states) {
 // are the events' ranks in the key's order (`ranks` of `indexes`).
 std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history, const EventRanks& ranks,
                                  const std::vector<size_t>& indexes) {
-  absl::flat_hash_map<std::string, int32_t> ids;
-  auto intern = [&](const std::optional<std::string>& v) -> int32_t {
-    if (!v) return 0;
-    return ids.try_emplace(*v, static_cast<int32_t>(ids.size() + 1)).first->second;
+  // Views into `history`, which outlives the map: interning copies no value.
+  absl::flat_hash_map<std::string_view, int32_t> ids;
+  auto intern = [&](const HistoryOp& h) -> int32_t {
+    if (h.op == "del" || !h.value) return 0;
+    return ids.try_emplace(std::string_view(*h.value), static_cast<int32_t>(ids.size() + 1)).first->second;
   };
   std::vector<RegOp> ops;
   for (size_t k = 0; k < indexes.size(); ++k) {
@@ -205,7 +206,7 @@ std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history, const Ev
     if (!is_write && h.result == OpResult::kUnknown) continue;  // a read with no answer says nothing.
     RegOp r;
     r.is_write = is_write;
-    r.value = intern(h.op == "del" ? std::nullopt : h.value);
+    r.value = intern(h);
     r.call = ranks.invoke[k];
     r.required = h.result == OpResult::kOk;
     r.ret = r.required ? ranks.complete[k] : kNeverReturns;
