@@ -51,7 +51,8 @@ struct FaultAction {
   core::NodeId peer = 0;
   int64_t amount = 0;
   int64_t amount2 = 0;
-  bool buffered = false;  // partitions: hold messages until healed instead of dropping them.
+  bool buffered = false;      // partitions: hold messages until healed instead of dropping them.
+  bool process_exit = false;  // crashes: the process exits (its connections close), never the machine.
 };
 
 enum class FaultMode : uint8_t { kNone, kCrash, kPartition, kDisk, kClock, kNetwork, kRandom };

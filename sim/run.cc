@@ -59,6 +59,7 @@ absl::StatusOr<std::vector<FaultAction>> ScheduledFaults(const workloads::Scenar
     FaultAction a;
     a.at = offset + spec.at;
     a.node = spec.node;
+    a.process_exit = spec.process_exit;
     const bool names_node =
         spec.kind != "partition" && spec.kind != "heal" && spec.kind != "crash_leader" && spec.kind != "restart_all";
     if (names_node && (spec.node < 1 || spec.node > static_cast<core::NodeId>(nodes))) {

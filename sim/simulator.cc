@@ -203,15 +203,16 @@ absl::Status Simulator::RunUntil(const std::function<bool()>& done, core::Nanos 
 
 // --- faults ---------------------------------------------------------------------------------------
 
-void Simulator::CrashNode(core::NodeId id, bool tear_last_write) {
+void Simulator::CrashNode(core::NodeId id, bool tear_last_write, bool process_exit) {
   trace_.Record("crash", now(), {id, tear_last_write});
   // One draw from the fault stream whatever the disk holds, so the rest of the fault schedule does
   // not depend on the policy's disk contents.
   core::Rng disk_rng(fault_rng_.Next());
   node(id).Crash(tear_last_write, disk_rng);
-  const bool process_exit = fault_rng_.ChancePpm(kProcessExitCrashPpm);
-  trace_.Record("crash_kind", now(), {id, process_exit});
-  if (process_exit) AnnounceClose(id);
+  // Drawn even when the kind is given, so the rest of the fault stream does not depend on it.
+  const bool exits = fault_rng_.ChancePpm(kProcessExitCrashPpm) || process_exit;
+  trace_.Record("crash_kind", now(), {id, exits});
+  if (exits) AnnounceClose(id);
 }
 
 // The FIN (or RST) of each connection of the dead process travels its link like a small message:

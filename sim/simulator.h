@@ -87,7 +87,9 @@ class Simulator {
   // the network lets hear it is told, Node::OnPeerLost, one link delay later) or, as often, a
   // machine's power loss (silence: peers learn only from timeouts). Which one: one draw from the
   // fault stream.
-  void CrashNode(core::NodeId id, bool tear_last_write);
+  // `process_exit`: the process dies, not the machine (its connections close: AnnounceClose);
+  // otherwise the fault stream draws which.
+  void CrashNode(core::NodeId id, bool tear_last_write, bool process_exit = false);
   // Boots a crashed node from its disk; a recovery error leaves it down and is returned.
   absl::Status RestartNode(core::NodeId id);
   void PauseNode(core::NodeId id);

@@ -144,6 +144,9 @@ absl::Status Scenario::Validate() const {
     if (i > 0 && f.at < faults[i - 1].at) return Invalid(field, "faults must be sorted by 'at'");
     if (f.kind == "partition" && f.nodes.empty()) return Invalid(field, "partition needs 'nodes'");
     if (f.kind == "hold" && f.duration <= 0) return Invalid(field, "hold needs a 'duration' > 0");
+    if (f.process_exit && f.kind != "crash" && f.kind != "crash_leader") {
+      return Invalid(field, "'exit' is for crash and crash_leader only");
+    }
     if (f.kind != "partition" && f.kind != "heal" && f.kind != "crash_leader" && f.kind != "restart_all" &&
         f.node == core::kNoNode) {
       return Invalid(field, "needs 'node'");

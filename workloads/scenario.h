@@ -40,6 +40,10 @@ struct FaultSpec {
   bool buffered = false;              // partition: held (TCP-like) and delivered after the heal.
   int64_t amount = 0;                 // clock_skew: offset in ns; io_error: 0 writes, 1 syncs.
   core::Nanos duration = 0;           // hold: how long the links stall.
+  // crash, crash_leader: the process exits (a SIGKILL, what the real nemesis does): the kernel
+  // closes its connections and its peers learn at once. Without it the simulator draws a machine
+  // crash (the peers learn from their timeouts) or a process exit.
+  bool process_exit = false;
 
   bool operator==(const FaultSpec&) const = default;
 };

@@ -176,6 +176,8 @@ absl::Status ApplyFault(const Reader& r, const toml::table& t, const std::string
                                            Scenario&) { return r.Bool(n, k, &f.one_way); }},
                           {"buffered", [&f](const Reader& r, const toml::node& n, const std::string& k,
                                             Scenario&) { return r.Bool(n, k, &f.buffered); }},
+                          {"exit", [&f](const Reader& r, const toml::node& n, const std::string& k,
+                                        Scenario&) { return r.Bool(n, k, &f.process_exit); }},
                           {"duration", [&f](const Reader& r, const toml::node& n, const std::string& k,
                                             Scenario&) { return r.Duration(n, k, &f.duration); }},
                           {"amount", [&f](const Reader& r, const toml::node& n, const std::string& k, Scenario&) {

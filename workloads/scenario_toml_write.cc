@@ -58,6 +58,7 @@ std::string ScenarioToToml(const Scenario& s) {
     }
     if (f.one_way) out << "one_way = true\n";
     if (f.buffered) out << "buffered = true\n";
+    if (f.process_exit) out << "exit = true\n";
     if (f.amount != 0) out << "amount = " << f.amount << "\n";
     if (f.duration != 0) out << "duration = \"" << FormatDuration(f.duration) << "\"\n";
   }
