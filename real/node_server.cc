@@ -14,6 +14,7 @@
 #include "net/resp_writer.h"
 #include "net/tcp.h"
 #include "real/command_table.h"
+#include "real/cycle_clock.h"
 #include "real/data_dir_check.h"
 #include "real/data_dir_layout.h"
 #include "real/kv_commands.h"
@@ -252,13 +253,12 @@ void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std
     return ReplyError(token, "NOAUTH Authentication required.");
   }
   const CommandSpec* spec = FindCommand(name_);  // once per request: the handlers take it from here.
-  const auto started = std::chrono::steady_clock::now();
+  const uint64_t started = CycleClock::Now();
   HandleRequest(spec, conn, token, args);
   if (spec != nullptr) {
     CommandStats& stats = command_stats_[spec - CommandTable().data()];
     ++stats.calls;
-    stats.usec += static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+    stats.ticks += CycleClock::Now() - started;
   }
 }
 

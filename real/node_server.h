@@ -169,7 +169,7 @@ class NodeServer final : public net::RespHandler {
   std::map<core::NodeId, net::PeerEndpoint> peer_endpoints_;  // who the peer links dial (self included)
   struct CommandStats {
     uint64_t calls = 0;
-    uint64_t usec = 0;  // time spent dispatching it on the loop (not waiting for replication)
+    uint64_t ticks = 0;  // CycleClock time dispatching it on the loop (not waiting for replication)
   };
   // Per served command, indexed like CommandTable() (a request's counters are found by its spec's
   // place in the table, not by a lookup of its name); commands never called have calls == 0.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "real/cluster_launcher.h"
+#include "real/cycle_clock.h"
 #include "real/node_server.h"
 
 // jemalloc's control interface, when the binary links it (kvlab does; the test binaries do not).
@@ -85,10 +86,11 @@ NodeServer::InfoFields NodeServer::CommandStatsInfo() const {
     const CommandStats& st = command_stats_[i];
     if (st.calls == 0) continue;  // Redis lists the commands called since the last reset.
     const std::string_view name = CommandTable()[i].name;
-    const double per_call = st.calls == 0 ? 0.0 : static_cast<double>(st.usec) / static_cast<double>(st.calls);
+    const double usec = CycleClock::ToMicros(st.ticks);
+    const double per_call = st.calls == 0 ? 0.0 : usec / static_cast<double>(st.calls);
     out.push_back({absl::StrCat("cmdstat_", std::string(name)),
                    absl::StrFormat("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=0,failed_calls=0", st.calls,
-                                   st.usec, per_call)});
+                                   static_cast<uint64_t>(usec), per_call)});
   }
   return out;
 }

@@ -1,0 +1,55 @@
+#include "real/cycle_clock.h"
+
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+namespace kvlab::real {
+namespace {
+
+uint64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+#if defined(__x86_64__)
+// The first reading of both clocks: the rate is measured from here to each report.
+struct Origin {
+  uint64_t ticks = __rdtsc();
+  uint64_t ns = MonotonicNs();
+};
+const Origin& TheOrigin() {
+  static const Origin origin;
+  return origin;
+}
+// Below this much elapsed time the measured rate is too coarse: ticks count as ns until then.
+constexpr uint64_t kMinRateWindowNs = 10'000'000;
+#endif
+
+}  // namespace
+
+uint64_t CycleClock::Now() {
+#if defined(__x86_64__)
+  TheOrigin();  // the origin is taken before the first reading it will be compared with.
+  return __rdtsc();
+#else
+  return MonotonicNs();
+#endif
+}
+
+double CycleClock::ToMicros(uint64_t ticks) {
+#if defined(__x86_64__)
+  const Origin& o = TheOrigin();
+  const uint64_t ns = MonotonicNs() - o.ns;
+  const uint64_t elapsed_ticks = __rdtsc() - o.ticks;
+  if (ns < kMinRateWindowNs || elapsed_ticks == 0) return static_cast<double>(ticks) / 1e3;
+  return static_cast<double>(ticks) * (static_cast<double>(ns) / static_cast<double>(elapsed_ticks)) / 1e3;
+#else
+  return static_cast<double>(ticks) / 1e3;
+#endif
+}
+
+}  // namespace kvlab::real
