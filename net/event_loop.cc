@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -68,13 +69,22 @@ void EventLoop::Post(Task task) { posted_.push_back(std::move(task)); }
 
 void EventLoop::AddEndOfTurnHook(Task hook) { hooks_.push_back(std::move(hook)); }
 
-int EventLoop::NextTimeoutMs() const {
+core::Nanos EventLoop::NextTimeoutNs() const {
   if (!posted_.empty() || stopping_) return 0;
   if (timers_.empty()) return -1;
   const core::Nanos wait = timers_.begin()->first.first - MonotonicNow();
-  if (wait <= 0) return 0;
-  const core::Nanos ms = (wait + core::kNanosPerMilli - 1) / core::kNanosPerMilli;  // never early.
-  return ms > 60'000 ? 60'000 : static_cast<int>(ms);
+  return std::clamp<core::Nanos>(wait, 0, kMaxWaitNs);
+}
+
+int EventLoop::Wait(epoll_event* events, int max, core::Nanos timeout) {
+  if (timeout >= 0 && has_pwait2_) {
+    const timespec ts{.tv_sec = timeout / core::kNanosPerSecond, .tv_nsec = timeout % core::kNanosPerSecond};
+    const int n = epoll_pwait2(epoll_fd_, events, max, &ts, nullptr);
+    if (n >= 0 || errno != ENOSYS) return n;
+    has_pwait2_ = false;  // an older kernel: ms from now on.
+  }
+  const int ms = timeout < 0 ? -1 : static_cast<int>((timeout + core::kNanosPerMilli - 1) / core::kNanosPerMilli);
+  return epoll_wait(epoll_fd_, events, max, ms);  // rounded up: never early.
 }
 
 void EventLoop::RunDueTimers() {
@@ -90,7 +100,7 @@ void EventLoop::RunDueTimers() {
 
 void EventLoop::RunTurn() {
   epoll_event events[kMaxEventsPerWait];
-  const int n = epoll_wait(epoll_fd_, events, kMaxEventsPerWait, NextTimeoutMs());
+  const int n = Wait(events, kMaxEventsPerWait, NextTimeoutNs());
   KV_ASSERT(n >= 0 || errno == EINTR);
   turn_now_ = MonotonicNow();
   in_turn_ = true;

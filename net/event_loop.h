@@ -18,6 +18,8 @@
 #include "absl/status/statusor.h"
 #include "core/types.h"
 
+struct epoll_event;
+
 namespace kvlab::net {
 
 class EventLoop {
@@ -67,11 +69,20 @@ class EventLoop {
   };
 
   explicit EventLoop(int epoll_fd) : epoll_fd_(epoll_fd) {}
-  int NextTimeoutMs() const;
+  // How long the next wait may block: -1 without timers, else ns until the first is due (0 when
+  // work is posted or one is due).
+  core::Nanos NextTimeoutNs() const;
+  // epoll_wait for at most `timeout` ns (-1: until an event): to the ns where the kernel has
+  // epoll_pwait2 (5.11+), else rounded up to epoll_wait's ms (a timer then fires up to 1 ms late).
+  int Wait(epoll_event* events, int max, core::Nanos timeout);
   void RunTurn();
   void RunDueTimers();
 
+  // The longest one wait blocks with a timer pending (a timer far away is waited for in steps).
+  static constexpr core::Nanos kMaxWaitNs = core::Seconds(60);
+
   const int epoll_fd_;
+  bool has_pwait2_ = true;  // false once the kernel said ENOSYS.
   WatchId next_watch_id_ = 1;
   absl::flat_hash_map<WatchId, std::unique_ptr<Watched>> watched_;
   std::vector<std::unique_ptr<Watched>> unwatched_;          // destroyed after the turn.
