@@ -134,11 +134,12 @@ def row(kvlab, costs, policy, scenario, repeat):
              ratio={k: ratio(sim[k], real[k]) for k in ("ops_s", "p50_us", "p99_us")})
     judged = [r["ratio"]["ops_s"], r["ratio"]["p50_us"]]
     if scenario in FAULTED:
-        # Open loop at a fixed rate: throughput says little; the goal is the unavailability window
-        # (the median real run's by throughput, with every run's window beside it).
+        # Open loop at a fixed rate, and requests sent to a dead node fail at once for real (the
+        # connection is refused) but wait for it in the simulator: the goal here is the
+        # unavailability window alone (the median real run's by throughput, every run's beside it).
         r["real_unavailable_s_runs"] = [round(x.get("unavailable_s", float("nan")), 3) for x in reals]
         r["ratio"]["unavailable_s"] = ratio(sim.get("unavailable_s", 0), real.get("unavailable_s", 0))
-        judged.append(r["ratio"]["unavailable_s"])
+        judged = [r["ratio"]["unavailable_s"]]
     r["within_goal"] = all(v is not None and GOAL[0] <= v <= GOAL[1] for v in judged)
     return r
 
@@ -163,7 +164,7 @@ def markdown(rows, command, repeat, load):
     if faulted:
         lines += ["", "The faulted scenarios (failover: the leader SIGKILLed at 10 s and restarted at 20 s, open loop "
                   "500 ops/s; real runs through `kvlab bench --cluster`, the nemesis): the unavailability window, from the kill to the "
-                  "first success of a request sent after it. The goal is 0.7..1.3 on it too.", "",
+                  "first success of a request sent after it. Their goal is 0.7..1.3 on it (the table above judges them by it alone).", "",
                   "| policy | sim unavailable s | real unavailable s | ratio | real runs s | goal |", "|---|---|---|---|---|---|"]
         for r in faulted:
             lines.append(f"| {r['policy']} | {r['sim'].get('unavailable_s', 0):.3f} | "
