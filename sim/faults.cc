@@ -308,7 +308,8 @@ bool FaultInjector::ApplyNodeFault(const FaultAction& a, FaultRecord& record) {
         const core::NodeStatus s = node.node()->Status();
         record.lag_at_kill = static_cast<int64_t>(s.applied_index) - static_cast<int64_t>(s.commit_index);
       }
-      sim_.CrashNode(a.node, a.kind == FaultKind::kTornCrash, a.process_exit);
+      sim_.CrashNode(a.node, a.kind == FaultKind::kTornCrash,
+                     a.process_exit ? Simulator::CrashKind::kProcessExit : Simulator::CrashKind::kDrawn);
       return true;
     case FaultKind::kBitFlip:
       if (!node.up()) return Nothing(record, "the node is down");

@@ -498,8 +498,9 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   // Validate the fault schedule before any fiber starts: an early return leaves none running.
   if (auto checked = ScheduledFaults(scenario, nodes, 0); !checked.ok()) return checked.status();
 
-  Simulator sim(ToSimConfig(scenario.sim, scenario.request_timeout, options.costs), options.policy.label(), nodes,
-                options.seed, FactoryOf(options));
+  SimConfig config = ToSimConfig(scenario.sim, scenario.request_timeout, options.costs);
+  config.network.close_reaches_clients = options.close_reaches_clients;
+  Simulator sim(config, options.policy.label(), nodes, options.seed, FactoryOf(options));
   if (!options.trace_path.empty()) {
     if (absl::Status s = sim.trace().OpenLog(options.trace_path); !s.ok()) return s;
   }

@@ -46,6 +46,8 @@ struct SimRunOptions {
   // its file for the replay line ("": the built-in profile).
   ModelCosts costs = kLoopbackCosts;
   std::string costs_path;
+  // NetworkModel::close_reaches_clients: regression seeds found before it existed replay with false.
+  bool close_reaches_clients = true;
 };
 
 struct SimRunOutcome {

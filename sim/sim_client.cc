@@ -97,6 +97,17 @@ void SimClient::OnTimeout(uint64_t seq) {
   Complete(std::move(result));
 }
 
+void SimClient::OnConnectionClosed(core::NodeId node) {
+  if (node != target_) return;  // this client's connection to it was idle and is not its target.
+  FailOver();
+  if (done_) return;
+  workloads::ClientResult result;
+  result.outcome = workloads::Outcome::kUnknown;
+  result.error = "connection closed";
+  result.error_kind = workloads::ErrorKind::kConnection;
+  Complete(std::move(result));
+}
+
 void SimClient::Complete(workloads::ClientResult result) {
   sim_.trace().Record("done", sim_.now(), {self_, pending_id_, static_cast<uint64_t>(result.outcome)});
   result_ = std::move(result);

@@ -28,6 +28,9 @@ class SimClient final : public workloads::Client, public EndpointHandler {
   // EndpointHandler
   void OnMessage(core::Message&& msg) override;
   void OnTimeout(uint64_t seq) override;
+  // As the real client: a call in flight to that node ends at once with its outcome unknown (a
+  // write may have applied), and the following calls go to the next node.
+  void OnConnectionClosed(core::NodeId node) override;
 
  private:
   void Complete(workloads::ClientResult result);

@@ -22,6 +22,9 @@ struct NetworkModel {
   // Messages a buffering block held arrive this much apart at most after the link reopens (uniform
   // [0, this] on top of the link delay), so they interleave with newer messages and each other.
   core::Nanos release_spread_ns = 20'000'000;
+  // A dead process's closed connections reach its clients too, not only its peers (false: the
+  // model before session 10, under which older regression seeds were found).
+  bool close_reaches_clients = true;
 };
 
 struct CpuModel {

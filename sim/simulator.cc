@@ -177,6 +177,12 @@ void Simulator::Dispatch(const Event& ev) {
       if (client != nullptr) client->OnTimeout(ev.seq);
       return;
     }
+    case EventKind::kClientClosed: {
+      trace_.Record("client_closed", ev.time, {ev.target, ev.arg});
+      EndpointHandler* client = clients_[ev.target - kFirstClientEndpoint];
+      if (client != nullptr) client->OnConnectionClosed(static_cast<core::NodeId>(ev.arg));
+      return;
+    }
     case EventKind::kFault:
       if (fault_handler_ != nullptr) fault_handler_(ev.arg);
       return;
@@ -203,27 +209,36 @@ absl::Status Simulator::RunUntil(const std::function<bool()>& done, core::Nanos 
 
 // --- faults ---------------------------------------------------------------------------------------
 
-void Simulator::CrashNode(core::NodeId id, bool tear_last_write, bool process_exit) {
+void Simulator::CrashNode(core::NodeId id, bool tear_last_write, CrashKind kind) {
   trace_.Record("crash", now(), {id, tear_last_write});
   // One draw from the fault stream whatever the disk holds, so the rest of the fault schedule does
   // not depend on the policy's disk contents.
   core::Rng disk_rng(fault_rng_.Next());
   node(id).Crash(tear_last_write, disk_rng);
   // Drawn even when the kind is given, so the rest of the fault stream does not depend on it.
-  const bool exits = fault_rng_.ChancePpm(kProcessExitCrashPpm) || process_exit;
+  const bool drawn = fault_rng_.ChancePpm(kProcessExitCrashPpm);
+  const bool exits = kind == CrashKind::kDrawn ? drawn : kind == CrashKind::kProcessExit;
   trace_.Record("crash_kind", now(), {id, exits});
   if (exits) AnnounceClose(id);
 }
 
 // The FIN (or RST) of each connection of the dead process travels its link like a small message:
 // a cut link loses it, a stalled one too (TCP would deliver it late; dropping it is the crueller
-// choice: the peer then learns from its timeout), and a lossy one may lose it.
+// choice: the peer then learns from its timeout), and a lossy one may lose it. Its clients'
+// connections close too (client links are never cut).
 void Simulator::AnnounceClose(core::NodeId dead) {
   for (const auto& peer : nodes_) {
     const Endpoint to = peer->self();
     if (to == dead || network_.IsBlocked(dead, to)) continue;
     for (core::Nanos at : network_.Route(now(), dead, to, kConnectionCloseBytes, /*may_duplicate=*/false)) {
       Schedule(EventKind::kPeerLost, at, to, 0, dead);
+    }
+  }
+  for (size_t i = 0; i < clients_.size() && config_.network.close_reaches_clients; ++i) {
+    if (clients_[i] == nullptr) continue;
+    const Endpoint to = kFirstClientEndpoint + static_cast<Endpoint>(i);
+    for (core::Nanos at : network_.Route(now(), dead, to, kConnectionCloseBytes, /*may_duplicate=*/false)) {
+      Schedule(EventKind::kClientClosed, at, to, 0, dead);
     }
   }
 }

@@ -48,6 +48,8 @@ class EndpointHandler {
   // A kClientTimeout event for this endpoint fires now; `seq` is its sequence number (see
   // Simulator::ScheduleWithSeq).
   virtual void OnTimeout(uint64_t seq) = 0;
+  // The process of `node` exited and its connection to this endpoint closed (a FIN or RST).
+  virtual void OnConnectionClosed(core::NodeId node) = 0;
 };
 
 // Makes a node's state machine: the run's policy (core::MakeNode with its PolicyChoice), or a
@@ -87,9 +89,12 @@ class Simulator {
   // the network lets hear it is told, Node::OnPeerLost, one link delay later) or, as often, a
   // machine's power loss (silence: peers learn only from timeouts). Which one: one draw from the
   // fault stream.
-  // `process_exit`: the process dies, not the machine (its connections close: AnnounceClose);
-  // otherwise the fault stream draws which.
-  void CrashNode(core::NodeId id, bool tear_last_write, bool process_exit = false);
+  // What dies: the process (its host closes its connections: AnnounceClose) or the whole machine
+  // (silence); kDrawn: the fault stream draws which. Not modelled: a host whose process exited
+  // refuses new connections at once; here a request sent to it after the close is lost (the
+  // client waits out its timeout), which keeps a closed-loop client from spinning on refusals.
+  enum class CrashKind { kDrawn, kMachine, kProcessExit };
+  void CrashNode(core::NodeId id, bool tear_last_write, CrashKind kind = CrashKind::kDrawn);
   // Boots a crashed node from its disk; a recovery error leaves it down and is returned.
   absl::Status RestartNode(core::NodeId id);
   void PauseNode(core::NodeId id);

@@ -7,9 +7,10 @@
 namespace kvlab::sim {
 namespace {
 
-// The cost model these seeds were found under (the built-in profile of 2026-12-03 08:19, before
-// the shared-host model became the default): a seed replays its history only under its own model,
-// so the defaults may move without these tests losing what they replay.
+// The model these seeds were found under (the built-in profile of 2026-12-03 08:19, before the
+// shared-host model became the default, and before a dead process's closed connections reached
+// its clients): a seed replays its history only under its own model, so the defaults may move
+// without these tests losing what they replay.
 void UseModelOfTheSeeds(SimRunOptions& options) {
   workloads::SimParams& p = options.scenario.sim;
   p.net_latency_us = 7;
@@ -24,6 +25,7 @@ void UseModelOfTheSeeds(SimRunOptions& options) {
       .cpu_per_message_ns = 10'486,
       .client_cpu_per_op_ns = 7'400,
   };
+  options.close_reaches_clients = false;
 }
 
 SimRunOutcome RunSweepSeed(const std::string& policy, FaultMode faults, uint64_t seed) {

@@ -82,7 +82,8 @@ TEST(ScheduledFaultsTest, PartitionOfEveryNodeIsRefused) {
 
 // `exit = true` makes a crash a process exit, as the real nemesis's SIGKILL is: the followers see
 // the leader's connections close and stand for election at once, well inside raft's shortest
-// election timeout (150 ms), on every seed (a drawn crash is a machine's half the time).
+// election timeout (150 ms), on every seed (a drawn crash is a machine's half the time), and its
+// clients' connections close as well.
 TEST(ScheduledFaultsTest, AnExitingLeaderIsSeenGoneAtOnce) {
   auto scenario = workloads::LoadScenarioString(
       std::string(kBase) + "[[faults]]\nat = \"30ms\"\nkind = \"crash_leader\"\nexit = true\n", "exit.toml");
@@ -97,6 +98,17 @@ TEST(ScheduledFaultsTest, AnExitingLeaderIsSeenGoneAtOnce) {
     EXPECT_TRUE(o->ok()) << o->check_details;
     ASSERT_EQ(CountFaults(*o, "crash"), 1) << "seed " << seed;
     EXPECT_LT(o->report.metrics.at("unavailability_s"), 0.15) << "seed " << seed;
+    // Its clients see their connections close too: a call in flight when it died ends at once
+    // (outcome unknown) and the client goes to another node, as the real client does; none waits
+    // out its request timeout on the dead node.
+    const auto crash = std::find_if(o->report.faults.begin(), o->report.faults.end(),
+                                    [](const workloads::FaultEvent& f) { return f.kind == "crash"; });
+    const auto crashed_at =
+        static_cast<core::Nanos>((o->report.metrics.at("measured_start_s") + crash->t_s) * core::kNanosPerSecond);
+    for (const workloads::HistoryOp& h : o->history) {
+      if (h.invoke_ns > crashed_at || h.complete_ns < crashed_at) continue;
+      EXPECT_LT(h.complete_ns - crashed_at, core::Millis(150)) << "seed " << seed << " client " << h.client;
+    }
   }
 }
 
