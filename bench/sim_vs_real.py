@@ -15,6 +15,7 @@ Usage: bench/sim_vs_real.py [--kvlab build/release/kvlab] [--costs profiles/loop
                             [--repeat 3] [--out results]
 """
 import argparse
+import csv
 import json
 import os
 import resource
@@ -67,6 +68,16 @@ def summary(report):
     return s
 
 
+def read_timeline(path):
+    """A --timeline-csv file as a list of (t_s, successful ops per second)."""
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) < 2:
+        return []
+    step = float(rows[1]["t_s"]) - float(rows[0]["t_s"])
+    return [(float(r["t_s"]), (int(r["ops"]) - int(r["errors"])) / step) for r in rows]
+
+
 def run_real(kvlab, policy, scenario, seed):
     """One fresh cluster, one `kvlab bench` run; the report's summary."""
     nodes = 1 if policy == "single" else 3
@@ -85,9 +96,11 @@ def run_real(kvlab, policy, scenario, seed):
         # A scenario with a fault schedule (failure) runs through the cluster's nemesis, which
         # kills and restarts its processes; the others talk to the nodes directly.
         where = ["--cluster", data + "/c"] if scenario in FAULTED else ["--target", targets]
+        timeline = os.path.join(data, "timeline.csv")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run([kvlab, "bench", *where, "--scenario", scenario_arg(scenario), "--seed", str(seed),
-                               "--label", policy, "--json", out], capture_output=True, text=True)
+                               "--label", policy, "--json", out, "--timeline-csv", timeline],
+                              capture_output=True, text=True)
         if proc.returncode == 2 or not os.path.exists(out):
             raise RuntimeError(f"kvlab bench {scenario} {policy}: {proc.stderr.strip()}")
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,6 +112,8 @@ def run_real(kvlab, policy, scenario, seed):
         cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         s["client_cpu_us_per_op"] = round(cpu_s * 1e6 / max(1, report["ops"]), 1)
         s["load_average"] = round(os.getloadavg()[0], 1)
+        if scenario in FAULTED:
+            s["timeline"] = read_timeline(timeline)
         return s
     finally:
         cluster.send_signal(signal.SIGTERM)
@@ -113,12 +128,44 @@ def run_real(kvlab, policy, scenario, seed):
 def run_sim(kvlab, costs, policy, scenario, seed):
     with tempfile.TemporaryDirectory(prefix="kvlab-sim-vs-real-") as work:
         out = os.path.join(work, "run.json")
+        timeline = os.path.join(work, "timeline.csv")
         proc = subprocess.run([kvlab, "sim", "--scenario", scenario_arg(scenario), "--policy", policy, "--seed", str(seed),
-                               "--costs", costs, "--json", out], capture_output=True, text=True)
+                               "--costs", costs, "--json", out, "--timeline-csv", timeline], capture_output=True, text=True)
         if proc.returncode == 2:
             raise RuntimeError(f"kvlab sim {scenario} {policy}: {proc.stderr.strip()}")
         with open(out) as f:
-            return summary(json.loads(f.readline()))
+            s = summary(json.loads(f.readline()))
+        if scenario in FAULTED:
+            s["timeline"] = read_timeline(timeline)
+        return s
+
+
+def plot_failover(rows, out_dir):
+    """Successful ops/s over time, sim and real on one chart per faulted row, kill and restart marked
+    (results/plots/sim-vs-real-failover-POLICY.png). Returns the files written."""
+    written = []
+    for r in rows:
+        if r["scenario"] not in FAULTED or not r["sim"].get("timeline") or not r["real"].get("timeline"):
+            continue
+        os.makedirs(out_dir, exist_ok=True)
+        png = os.path.join(out_dir, f"sim-vs-real-failover-{r['policy']}.png")
+        with tempfile.TemporaryDirectory(prefix="kvlab-plot-") as work:
+            for world in ("sim", "real"):
+                with open(os.path.join(work, world + ".dat"), "w") as f:
+                    f.writelines(f"{t:.3f} {v:.1f}\n" for t, v in r[world]["timeline"])
+            script = "\n".join([
+                "set terminal pngcairo size 900,420", f"set output '{png}'",
+                f"set title '{r['policy']}: leader SIGKILLed at 10 s, restarted at 20 s (open loop 500 ops/s)'",
+                "set xlabel 'time (s)'", "set ylabel 'successful ops/s (100 ms windows)'", "set yrange [0:*]",
+                "set key bottom right", "set arrow from 10, graph 0 to 10, graph 1 nohead dt 2 lc rgb 'red'",
+                "set arrow from 20, graph 0 to 20, graph 1 nohead dt 2 lc rgb 'dark-green'",
+                "set label 'kill' at 10.2, graph 0.95 tc rgb 'red'",
+                "set label 'restart' at 20.2, graph 0.95 tc rgb 'dark-green'",
+                f"plot '{work}/sim.dat' with lines lw 2 title 'simulator', "
+                f"'{work}/real.dat' with lines lw 2 title 'real processes'"])
+            subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        written.append(png)
+    return written
 
 
 def ratio(sim, real):
@@ -206,6 +253,11 @@ def main():
     command = f"bench/sim_vs_real.py --repeat {a.repeat} " + (
         f"--calibrate {a.calibrate:g} (profile: {shown})" if a.calibrate > 0 else f"--costs {shown}")
     os.makedirs(a.out, exist_ok=True)
+    for png in plot_failover(rows, os.path.join(a.out, "plots")):
+        print(f"wrote {png}")
+    for r in rows:  # the timelines are in the plots, not the JSON.
+        r["sim"].pop("timeline", None)
+        r["real"].pop("timeline", None)
     with open(os.path.join(a.out, "sim-vs-real.json"), "w") as f:
         json.dump(dict(command=command, costs=shown, repeat=a.repeat, load_average=load, goal=GOAL, rows=rows), f, indent=2)
     text = markdown(rows, command, a.repeat, load)
