@@ -365,6 +365,9 @@ void AddShrink(CLI::App& app) {
   cmd->add_option("--nodes", sim_flags.nodes, "Cluster size (default: the policy's)");
   cmd->add_option("--seed", sim_flags.seed, "The failing seed")->required();
   cmd->add_option("--faults", sim_flags.faults, "Random faults of the failing run")->capture_default_str();
+  cmd->add_option("--costs", sim_flags.costs_path,
+                  "Cost profile of the failing run (`kvlab calibrate`; default: the built-in one): the shrunk "
+                  "scenario keeps failing only under the model it failed in");
   cmd->add_option("--max-runs", flags->max_runs, "Budget: at most this many candidate runs (deterministic)")
       ->capture_default_str();
   cmd->add_option("--out", flags->out, "Write the smallest failing scenario as TOML to FILE")->capture_default_str();
