@@ -206,13 +206,38 @@ def etcdlib_procs(clients):
     return min(4, clients)  # worker processes: no more than the clients.
 
 
+def info_counters(port):
+    """A kvlab node's INFO counters that explain a run: fdatasyncs, elections, event-loop turns."""
+    out = subprocess.run(["redis-cli", "-p", str(port), "info"], capture_output=True, text=True, timeout=10).stdout
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    return {k: int(fields.get(k, 0)) for k in ("fsyncs", "kvlab_elections", "event_loop_turns")}
+
+
+def kvlab_counters(servers, names):
+    """{port: counters} of the kvlab systems among `names` (Redis and etcd have no such counters)."""
+    return {p: info_counters(p) for n in names if n in ("single", "raft") for p in servers.systems[n][0]}
+
+
+def counters_delta(before, after, ops):
+    """Writes per fdatasync on the busiest-syncing node (the leader: the group commit's batch), elections."""
+    if not before:
+        return {}
+    d = {p: {k: after[p][k] - before[p][k] for k in after[p]} for p in after}
+    most = max(x["fsyncs"] for x in d.values())
+    return dict(fsyncs_max_node=most, writes_per_fsync=ops / most if most else None,
+                elections=sum(x["kvlab_elections"] for x in d.values()),
+                loop_turns_max_node=max(x["event_loop_turns"] for x in d.values()))
+
+
 def measured(servers, names, run):
     """Runs `run()` with the CPU of every server in `names` (and the reaped bench client) metered."""
     meter = CpuMeter({n: servers.systems[n][1] for n in names})
     before = load1()
+    counters = kvlab_counters(servers, names)
     meter.start()
     r = run()
     cpu, client_cores, wall, machine = meter.stop()
+    r.update(counters_delta(counters, kvlab_counters(servers, names), r["ops"]))
     r.update(cpu=cpu, load1_before=before, load1_after=load1(), wall_s=wall, machine_busy_cores=machine)
     if r["driver"] == "kvlab bench":
         r["driver_cpu_cores"] = client_cores
@@ -399,7 +424,9 @@ def curve_sim(a, sizes, work):
 def report(r, what):
     cpu = ", ".join(f"{n} {c['cores']:.2f} (thread {c['busiest_thread_cores']:.2f})" for n, c in r["cpu"].items())
     print(f"{what}: {r['ops_s']:>8.0f} ops/s p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms errors {r['errors']} "
-          f"cores: {cpu}, driver {r['driver_cpu_cores']:.2f}, machine {r['machine_busy_cores']:.2f}; load {r['load1_before']}->{r['load1_after']}", flush=True)
+          f"cores: {cpu}, driver {r['driver_cpu_cores']:.2f}, machine {r['machine_busy_cores']:.2f}"
+          + (f", writes/fsync {r['writes_per_fsync']:.1f}, elections {r['elections']}" if r.get("writes_per_fsync") else "")
+          + f"; load {r['load1_before']}->{r['load1_after']}", flush=True)
 
 
 def report_sim(r):
@@ -466,10 +493,10 @@ def main():
 
 
 def fsync_today(a):
-    """This machine's fdatasync latency now (`kvlab calibrate --budget 0.1`), for the .md's explanations."""
+    """This machine's fdatasync latency now (`kvlab calibrate --budget 1`), for the .md's explanations."""
     with tempfile.TemporaryDirectory(prefix="kvlab-scaling-cal-") as work:
         out = os.path.join(work, "profile.toml")
-        subprocess.run([a.kvlab, "calibrate", "--data-dir", work, "--budget", "0.1", "--out", out], check=True,
+        subprocess.run([a.kvlab, "calibrate", "--data-dir", work, "--budget", "1", "--out", out], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with open(out) as f:
             text = f.read().split("[fsync]")[1]

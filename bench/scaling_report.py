@@ -28,6 +28,9 @@ def medians(runs, x, system, driver=None):
         m = {k: statistics.median(r.get(k, float("nan")) for r in sel) for k in ("ops_s", "p50_ms", "p99_ms", "driver_cpu_cores",
                                                          "machine_busy_cores")}
         m["errors"] = sum(r["errors"] for r in sel)
+        wpf = [r["writes_per_fsync"] for r in sel if r.get("writes_per_fsync")]
+        m["writes_per_fsync"] = statistics.median(wpf) if wpf else None
+        m["elections"] = sum(r.get("elections", 0) for r in sel)
         m["cpu"] = {n: {k: statistics.median(r["cpu"][n][k] for r in sel) for k in ("cores", "busiest_thread_cores")}
                     for n in sel[0]["cpu"]}
         m["mb_s"] = statistics.median(r.get("mb_s", 0) for r in sel)
@@ -63,8 +66,9 @@ def saturation(m, cpus, fsync):
         return f"one thread: {thread_name}'s busiest thread is on CPU {thread['busiest_thread_cores']:.0%} of the time ({parts})"
     if m["driver_cpu_cores"] >= CPU_BUSY:
         return f"the client ({parts})"
+    batch = f", {m['writes_per_fsync']:.1f} writes per leader fdatasync" if m["writes_per_fsync"] else ""
     return (f"no CPU ({total:.2f} of {cpus} cores: {parts}): waiting, on fdatasync (p50 {fsync['p50_ms']:.2f} ms "
-            f"today) and round trips; p50 {m['p50_ms']:.2f} ms")
+            f"today{batch}) and round trips; p50 {m['p50_ms']:.2f} ms")
 
 
 def bend_text(label, points, cpus, fsync, unit):
@@ -84,6 +88,10 @@ def bend_text(label, points, cpus, fsync, unit):
 
 # ---------------------------------------------------------------- markdown
 
+def fmt(v):
+    return "-" if v is None else f"{v:.1f}"
+
+
 def cores_cell(m):
     return ", ".join(f"{n} {c['cores']:.2f} ({c['busiest_thread_cores']:.2f})" for n, c in m["cpu"].items())
 
@@ -98,12 +106,13 @@ def meta_line(curve):
 
 def series_table(curve, x, xname, series, extra=None):
     rows = [f"| {xname} | system | ops/s | p50 ms | p99 ms | errors | server cores (busiest thread) | driver cores | "
-            f"machine busy cores | load 1 min |" + (" MB/s |" if extra else ""),
-            "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if extra else "")]
+            f"machine busy cores | writes per fsync | elections | load 1 min |" + (" MB/s |" if extra else ""),
+            "|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if extra else "")]
     for system, driver, label in series:
         for xv, m in medians(curve["runs"], x, system, driver).items():
             rows.append(f"| {xv} | {label} | {m['ops_s']:.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['errors']} | "
-                        f"{cores_cell(m)} | {m['driver_cpu_cores']:.2f} | {m['machine_busy_cores']:.2f} | {m['load1'][0]:.1f}-{m['load1'][1]:.1f} |"
+                        f"{cores_cell(m)} | {m['driver_cpu_cores']:.2f} | {m['machine_busy_cores']:.2f} | "
+                        f"{fmt(m['writes_per_fsync'])} | {m['elections'] if m['writes_per_fsync'] else '-'} | {m['load1'][0]:.1f}-{m['load1'][1]:.1f} |"
                         + (f" {m['mb_s']:.1f} |" if extra else ""))
     return rows
 
@@ -168,15 +177,19 @@ def md_memory(curve):
 
 
 def md_sim(curve):
-    t = ["| policy | nodes | ops | virtual s | wall s | virtual s per wall s | M events per wall s | verdict |",
-         "|---|---|---|---|---|---|---|---|"]
+    t = ["| policy | nodes | ops | virtual s | wall s | virtual s per wall s | client ops per wall s | M events per wall s "
+         "| verdict |", "|---|---|---|---|---|---|---|---|---|"]
     for r in curve["by_time"] + curve["by_nodes"]:
         t.append(f"| {r['policy']} | {r['nodes']} | {r['ops']:,} | {r['virtual_s']:.2f} | {r['wall_s']:.2f} | "
-                 f"{r['virtual_s'] / r['wall_s']:.1f} | {r['events'] / r['sim_wall_s'] / 1e6:.2f} | {r['verdict']} |")
+                 f"{r['virtual_s'] / r['wall_s']:.1f} | {r['ops'] / r['wall_s']:,.0f} | {r['events'] / r['sim_wall_s'] / 1e6:.2f} | {r['verdict']} |")
     s = ["| seeds | shards at once | wall s | CPU s | seeds per wall s | passed | load 1 min |", "|---|---|---|---|---|---|---|"]
     for r in curve["sweeps"]:
         s.append(f"| {r['seeds']:,} | {r['shards']} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['seeds'] / r['wall_s']:.0f} | "
                  f"{r['passed']} | {r['load1_before']:.1f}-{r['load1_after']:.1f} |")
+    if curve["sweeps"] and curve["sweeps"][-1]["seeds"] < 10_000:
+        last = curve["sweeps"][-1]
+        s += ["", f"10,000 seeds were not run (over the {curve['sweep_budget_s']:.0f} s budget or quick sizes); scaled from "
+                  f"{last['seeds']:,} seeds they would take about {last['wall_s'] * 10_000 / last['seeds']:.0f} s."]
     return (["## Simulator wall time vs simulated time, cluster size and seeds", "", meta_line(curve), "",
              f"Whole `kvlab sim` runs (seed 1, mixed with {curve['clients']} closed-loop clients, history and "
              "linearizability check included; wall time measured around the process), then `kvlab sim --scenario "
@@ -189,7 +202,7 @@ def write(doc, out, plots):
     lines = ["# Scaling curves (issue 17)", "",
              "How cost grows as the work grows, on this project's shared 2-CPU machine; written by `bench/scaling.py` "
              "(each section names its command; sections may come from different runs). Recorded, not asserted. "
-             f"fdatasync on this disk at report time (`kvlab calibrate --budget 0.1`): p50 {fsync['p50_ms']:.2f} ms, "
+             f"fdatasync on this disk at report time (`kvlab calibrate --budget 1`): p50 {fsync['p50_ms']:.2f} ms, "
              f"p99 {fsync['p99_ms']:.2f} ms ({fsync['samples']} samples).", ""]
     makers = dict(clients=lambda c: md_clients(c, cpus, fsync), values=lambda c: md_values(c, cpus, fsync),
                   nodes=lambda c: md_nodes(c, cpus, fsync), memory=md_memory, sim=md_sim)
