@@ -47,8 +47,9 @@ FULL = dict(clients=[1, 4, 16, 64, 256], values=[16, 256, 4096, 65536], nodes=[1
             sim_nodes=[3, 5, 7], sim_nodes_ops=100_000, sweep_seeds=[100, 1000, 10000])
 QUICK = dict(clients=[1, 16], values=[16, 4096], nodes=[3, 5], keys=[10_000, 100_000], sim_ops=[10_000, 50_000],
              sim_nodes=[3, 5], sim_nodes_ops=20_000, sweep_seeds=[100])
-PY_REQUESTS_PER_CLIENT = 40  # the Python driver's PUTs per client (etcd serves ~2.5 k/s: seconds per point).
-PY_REQUESTS_MIN, PY_REQUESTS_MAX = 800, 10_000  # its bounds: 1 client still gives a p99, 256 stay short.
+# The Python driver's PUTs per run: clients x per-client, within bounds; about 1 to 4 s at each system's rate
+# (etcd serves ~0.4 k/s at 1 client and ~2.5 k/s at 64, kvlab raft ~1.4 k/s and ~12 k/s). Quick: a tenth.
+PY_REQUESTS = dict(etcd=(100, 800, 10_000), raft=(1000, 1000, 20_000))  # per client, min, max.
 SWEEP_SHARDS = 2  # the sweep runs one shard per core of this 2-core machine.
 SIM_CLIENTS = 50  # the simulator curves' closed-loop clients (as results/README's speed-up figure).
 
@@ -194,12 +195,13 @@ def kvlab_bench(a, ports, clients, scenario, label, prefix, work):
                 check_ok=r["check"]["ok"])
 
 
-def python_driver(a, proto, ports, clients, tag):
+def python_driver(a, system, proto, ports, clients, tag):
     """bench/raft_vs_etcd.py's Python driver: fresh 16-byte keys, 100-byte values."""
-    requests = max(PY_REQUESTS_MIN, min(PY_REQUESTS_MAX, clients * a.py_per_client))
+    per_client, low, high = PY_REQUESTS[system]
+    requests = max(low, min(high, clients * per_client)) // (10 if a.quick else 1)
     r = etcdlib.drive(proto, ports, clients, requests, etcdlib_procs(clients), tag)
     return dict(driver="python", ops=r["ops"], errors=r["errors"], ops_s=r["ops_s"], p50_ms=r["p50_ms"],
-                p99_ms=r["p99_ms"], driver_cpu_cores=r["driver_cpu_s"] / r["wall_s"])
+                p99_ms=r["p99_ms"])
 
 
 def etcdlib_procs(clients):
@@ -239,8 +241,7 @@ def measured(servers, names, run):
     cpu, client_cores, wall, machine = meter.stop()
     r.update(counters_delta(counters, kvlab_counters(servers, names), r["ops"]))
     r.update(cpu=cpu, load1_before=before, load1_after=load1(), wall_s=wall, machine_busy_cores=machine)
-    if r["driver"] == "kvlab bench":
-        r["driver_cpu_cores"] = client_cores
+    r["driver_cpu_cores"] = client_cores  # kvlab bench, or the Python driver's worker processes (reaped).
     return r
 
 
@@ -278,7 +279,7 @@ def clients_jobs(a, servers, clients, rnd, work):
 
     def py(name, proto):
         ports = servers.systems[name][0]
-        return lambda: python_driver(a, proto, ports, clients, b"%c%d" % (ord(name[0]), rnd))
+        return lambda: python_driver(a, name, proto, ports, clients, b"%c%d" % (ord(name[0]), rnd))
     return [("single", "kvlab bench", bench("single", "kvlab-single-fsync")),
             ("raft", "kvlab bench", bench("raft", "kvlab-raft-fsync")),
             ("redis", "kvlab bench", bench("redis", "redis-aof-always")),
@@ -441,8 +442,6 @@ def parse_args():
     ap.add_argument("--quick", action="store_true", help="tiny sizes, 1 round, short runs: the whole thing in < 2 min")
     ap.add_argument("--rounds", type=int, help="rounds per point, alternating the systems' order (default 3; quick 1)")
     ap.add_argument("--duration", type=float, help="seconds per kvlab bench run (default 2; quick 0.5)")
-    ap.add_argument("--py-per-client", type=int, default=PY_REQUESTS_PER_CLIENT,
-                    help="Python driver PUTs per client (clamped to 800..10000 per run)")
     ap.add_argument("--value-clients", type=int, default=64, help="clients of the values and nodes curves")
     ap.add_argument("--max-keys", type=int, default=1_000_000,
                     help="largest key count of the memory curve (10 M: a 1.6 GB load file, minutes per server)")
@@ -456,8 +455,6 @@ def parse_args():
     a.plots = a.plots or (a.out if a.quick else os.path.join(ROOT, "results/plots"))
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.duration = a.duration or (0.5 if a.quick else 2.0)
-    if a.quick:
-        a.py_per_client = min(a.py_per_client, 10)
     return a
 
 
