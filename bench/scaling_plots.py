@@ -5,7 +5,7 @@ import os
 import subprocess
 import tempfile
 
-SIZE = "1200,460"  # pixels of one picture: two or three panels side by side.
+SIZE = "1200,520"  # pixels of one picture: two or three panels side by side.
 
 
 def write_dat(work, name, rows):
@@ -25,7 +25,7 @@ def plot_cmd(series, col, with_="linespoints"):
 def panels(out, title, xlabel, logx, specs):
     """A multiplot script: specs = [(ylabel, logy, plot arguments)]."""
     lines = [f"set terminal pngcairo size {SIZE} font 'Sans,10' noenhanced", f"set output '{out}'",
-             f"set multiplot layout 1,{len(specs)} title '{title}'", "set grid", "set key top left font ',8'",
+             f"set multiplot layout 1,{len(specs)} title '{title}'", "set grid", "set key outside below font ',8'",
              f"set xlabel '{xlabel}'"] + (["set logscale x 2"] if logx else [])
     for ylabel, logy, args in specs:
         lines += [f"set ylabel '{ylabel}'", "set logscale y" if logy else "unset logscale y",
@@ -83,11 +83,13 @@ def draw_memory(curve, work, plots):
         rows = [[r["keys"], r["used_memory_per_key"], r["rss_per_key"], r["rss"] / 2**20]
                 for r in curve["runs"] if r["system"] == system]
         files.append((write_dat(work, "mem-" + system, rows), system))
-    per_key = ", ".join(f"'{p}' using 1:{c} with linespoints lw 2 pt 7 title '{t} {what}'"
-                        for p, t in files for c, what in ((2, "used_memory"), (3, "RSS")))
+    # One colour per server in both panels; used_memory dashed, RSS solid.
+    per_key = ", ".join(f"'{p}' using 1:{c} with linespoints lw 2 pt 7 lc {i + 1} dt {dt} title '{t} {what}'"
+                        for i, (p, t) in enumerate(files) for c, what, dt in ((2, "used_memory", 2), (3, "RSS", 1)))
+    rss = ", ".join(f"'{p}' using 1:4 with linespoints lw 2 pt 7 lc {i + 1} title '{t}'" for i, (p, t) in enumerate(files))
     script = panels(os.path.join(plots, "scaling-memory.png"),
                     f"memory vs keys ({curve['key_bytes']} B keys, {curve['value_bytes']} B values)", "keys", True,
-                    [("bytes per key", False, per_key), ("RSS MiB", True, plot_cmd(files, 4))])
+                    [("bytes per key", False, per_key), ("RSS MiB", True, rss)])
     run_gnuplot(work, "memory", script.replace("set logscale x 2", "set logscale x 10"))
 
 
@@ -98,7 +100,7 @@ def draw_sim(curve, work, plots):
     sweeps = [(write_dat(work, "sim-sweep", [[r["seeds"], r["wall_s"]] for r in curve["sweeps"]]), "sweep.toml, raft, random faults")]
     lines = [f"set terminal pngcairo size {SIZE} font 'Sans,10' noenhanced", f"set output '{os.path.join(plots, 'scaling-sim.png')}'",
              "set multiplot layout 1,3 title 'simulator wall time (whole kvlab sim runs, check included)'",
-             "set grid", "set key top left font ',8'", "set ylabel 'wall s'",
+             "set grid", "set key outside below font ',8'", "set ylabel 'wall s'",
              "set logscale xy", "set xlabel 'simulated (virtual) s'", f"plot {plot_cmd(by_time, 2)}",
              "unset logscale xy", "set yrange [0:*]", f"set xlabel 'raft nodes ({curve['by_nodes'][0]['ops']:,} ops)'"
              if curve["by_nodes"] else "", f"plot {plot_cmd(by_nodes, 2)}",
