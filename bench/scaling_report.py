@@ -92,6 +92,11 @@ def fmt(v):
     return "-" if v is None else f"{v:.1f}"
 
 
+def cpu_per_op_us(m):
+    """The servers' CPU per acknowledged request (all their processes and threads), in us."""
+    return sum(c["cores"] for c in m["cpu"].values()) / m["ops_s"] * 1e6
+
+
 def cores_cell(m):
     return ", ".join(f"{n} {c['cores']:.2f} ({c['busiest_thread_cores']:.2f})" for n, c in m["cpu"].items())
 
@@ -106,12 +111,12 @@ def meta_line(curve):
 
 def series_table(curve, x, xname, series, extra=None):
     rows = [f"| {xname} | system | ops/s | p50 ms | p99 ms | errors | server cores (busiest thread) | driver cores | "
-            f"machine busy cores | writes per fsync | elections | load 1 min |" + (" MB/s |" if extra else ""),
-            "|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if extra else "")]
+            f"server CPU us/op | machine busy cores | writes per fsync | elections | load 1 min |" + (" MB/s |" if extra else ""),
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if extra else "")]
     for system, driver, label in series:
         for xv, m in medians(curve["runs"], x, system, driver).items():
             rows.append(f"| {xv} | {label} | {m['ops_s']:.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['errors']} | "
-                        f"{cores_cell(m)} | {m['driver_cpu_cores']:.2f} | {m['machine_busy_cores']:.2f} | "
+                        f"{cores_cell(m)} | {m['driver_cpu_cores']:.2f} | {cpu_per_op_us(m):.0f} | {m['machine_busy_cores']:.2f} | "
                         f"{fmt(m['writes_per_fsync'])} | {m['elections'] if m['writes_per_fsync'] else '-'} | {m['load1'][0]:.1f}-{m['load1'][1]:.1f} |"
                         + (f" {m['mb_s']:.1f} |" if extra else ""))
     return rows
