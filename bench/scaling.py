@@ -415,7 +415,8 @@ def curve_sim(a, sizes, work):
             continue
         sweeps.append(sweep(a, seeds))
         s = sweeps[-1]
-        print(f"sweep {seeds} seeds: {s['wall_s']:.1f} s wall, {s['cpu_s']:.1f} s CPU, {s['passed']} passed", flush=True)
+        print(f"sweep {seeds} seeds: {s['wall_s']:.1f} s wall, {s['cpu_s']:.1f} s CPU, {s['passed']} passed",
+              flush=True)
     return dict(by_time=by_time, by_nodes=by_nodes, sweeps=sweeps, clients=SIM_CLIENTS,
                 sweep_budget_s=a.sweep_budget)
 
@@ -426,7 +427,8 @@ def report(r, what):
     cpu = ", ".join(f"{n} {c['cores']:.2f} (thread {c['busiest_thread_cores']:.2f})" for n, c in r["cpu"].items())
     print(f"{what}: {r['ops_s']:>8.0f} ops/s p50 {r['p50_ms']:.2f} ms p99 {r['p99_ms']:.2f} ms errors {r['errors']} "
           f"cores: {cpu}, driver {r['driver_cpu_cores']:.2f}, machine {r['machine_busy_cores']:.2f}"
-          + (f", writes/fsync {r['writes_per_fsync']:.1f}, elections {r['elections']}" if r.get("writes_per_fsync") else "")
+          + (f", writes/fsync {r['writes_per_fsync']:.1f}, elections {r['elections']}"
+             if r.get("writes_per_fsync") else "")
           + f"; load {r['load1_before']}->{r['load1_after']}", flush=True)
 
 
@@ -446,7 +448,8 @@ def parse_args():
     ap.add_argument("--max-keys", type=int, default=1_000_000,
                     help="largest key count of the memory curve (10 M: a 1.6 GB load file, minutes per server)")
     ap.add_argument("--sweep-budget", type=float, default=600, help="run a larger sweep only if it should fit (s)")
-    ap.add_argument("--report-only", action="store_true", help="measure nothing: rewrite the .md and plots from OUT's JSON")
+    ap.add_argument("--report-only", action="store_true",
+                    help="measure nothing: rewrite the .md and plots from OUT's JSON")
     ap.add_argument("--out", help="folder of scaling.{json,md} (default results/real; quick /tmp/kvlab-scaling-quick)")
     ap.add_argument("--plots", help="folder of the plots (default results/plots; quick: OUT)")
     a = ap.parse_args()

@@ -61,7 +61,8 @@ def draw_values(curve, work, plots, medians, series):
     files = series_files(work, curve, "value_bytes", series[:3], medians, ("ops_s", "p99_ms", "mb_s"))
     run_gnuplot(work, "values", panels(os.path.join(plots, "scaling-values.png"),
                                        f"PUTs vs value size, {curve['clients']} clients, fsync", "value bytes", True,
-                                       [("ops/s", False, plot_cmd(files, 2)), ("MB/s of values", False, plot_cmd(files, 4)),
+                                       [("ops/s", False, plot_cmd(files, 2)),
+                                        ("MB/s of values", False, plot_cmd(files, 4)),
                                         ("p99 ms", True, plot_cmd(files, 3))]))
 
 
@@ -86,7 +87,8 @@ def draw_memory(curve, work, plots):
     # One colour per server in both panels; used_memory dashed, RSS solid.
     per_key = ", ".join(f"'{p}' using 1:{c} with linespoints lw 2 pt 7 lc {i + 1} dt {dt} title '{t} {what}'"
                         for i, (p, t) in enumerate(files) for c, what, dt in ((2, "used_memory", 2), (3, "RSS", 1)))
-    rss = ", ".join(f"'{p}' using 1:4 with linespoints lw 2 pt 7 lc {i + 1} title '{t}'" for i, (p, t) in enumerate(files))
+    rss = ", ".join(f"'{p}' using 1:4 with linespoints lw 2 pt 7 lc {i + 1} title '{t}'"
+                    for i, (p, t) in enumerate(files))
     script = panels(os.path.join(plots, "scaling-memory.png"),
                     f"memory vs keys ({curve['key_bytes']} B keys, {curve['value_bytes']} B values)", "keys", True,
                     [("bytes per key", False, per_key), ("RSS MiB", True, rss)])
@@ -94,17 +96,20 @@ def draw_memory(curve, work, plots):
 
 
 def draw_sim(curve, work, plots):
-    by_time = [(write_dat(work, "sim-" + p, [[r["virtual_s"], r["wall_s"]] for r in curve["by_time"] if r["policy"] == p]),
-                p) for p in ("single", "raft")]
+    by_time = [(write_dat(work, "sim-" + p, [[r["virtual_s"], r["wall_s"]] for r in curve["by_time"]
+                                             if r["policy"] == p]), p) for p in ("single", "raft")]
     by_nodes = [(write_dat(work, "sim-nodes", [[r["nodes"], r["wall_s"]] for r in curve["by_nodes"]]), "raft")]
-    sweeps = [(write_dat(work, "sim-sweep", [[r["seeds"], r["wall_s"]] for r in curve["sweeps"]]), "sweep.toml, raft, random faults")]
-    lines = [f"set terminal pngcairo size {SIZE} font 'Sans,10' noenhanced", f"set output '{os.path.join(plots, 'scaling-sim.png')}'",
+    sweeps = [(write_dat(work, "sim-sweep", [[r["seeds"], r["wall_s"]] for r in curve["sweeps"]]),
+               "sweep.toml, raft, random faults")]
+    lines = [f"set terminal pngcairo size {SIZE} font 'Sans,10' noenhanced",
+             f"set output '{os.path.join(plots, 'scaling-sim.png')}'",
              "set multiplot layout 1,3 title 'simulator wall time (whole kvlab sim runs, check included)'",
              "set grid", "set key outside below font ',8'", "set ylabel 'wall s'",
              "set logscale xy", "set xlabel 'simulated (virtual) s'", f"plot {plot_cmd(by_time, 2)}",
              "unset logscale xy", "set yrange [0:*]", f"set xlabel 'raft nodes ({curve['by_nodes'][0]['ops']:,} ops)'"
              if curve["by_nodes"] else "", f"plot {plot_cmd(by_nodes, 2)}",
-             "set logscale xy", "set yrange [*:*]", "set xlabel 'seeds (2 shards at once)'", f"plot {plot_cmd(sweeps, 2)}",
+             "set logscale xy", "set yrange [*:*]", "set xlabel 'seeds (2 shards at once)'",
+             f"plot {plot_cmd(sweeps, 2)}",
              "unset multiplot"]
     run_gnuplot(work, "sim", "\n".join(lines) + "\n")
 

@@ -25,8 +25,8 @@ def medians(runs, x, system, driver=None):
         sel = [r for r in runs if r[x] == xv and r["system"] == system and (driver is None or r["driver"] == driver)]
         if not sel:
             continue
-        m = {k: statistics.median(r.get(k, float("nan")) for r in sel) for k in ("ops_s", "p50_ms", "p99_ms", "driver_cpu_cores",
-                                                         "machine_busy_cores")}
+        keys = ("ops_s", "p50_ms", "p99_ms", "driver_cpu_cores", "machine_busy_cores")
+        m = {k: statistics.median(r.get(k, float("nan")) for r in sel) for k in keys}
         m["errors"] = sum(r["errors"] for r in sel)
         wpf = [r["writes_per_fsync"] for r in sel if r.get("writes_per_fsync")]
         m["writes_per_fsync"] = statistics.median(wpf) if wpf else None
@@ -63,7 +63,8 @@ def saturation(m, cpus, fsync):
         return (f"the CPUs, shared: the machine was {m['machine_busy_cores']:.2f} of {cpus} cores busy, this run "
                 f"{total:.2f} of them ({parts}); other work took the rest, so a quiet machine does better here")
     if thread["busiest_thread_cores"] >= CPU_BUSY:
-        return f"one thread: {thread_name}'s busiest thread is on CPU {thread['busiest_thread_cores']:.0%} of the time ({parts})"
+        return (f"one thread: {thread_name}'s busiest thread is on CPU {thread['busiest_thread_cores']:.0%} of the "
+                f"time ({parts})")
     if m["driver_cpu_cores"] >= CPU_BUSY:
         return f"the client ({parts})"
     batch = f", {m['writes_per_fsync']:.1f} writes per leader fdatasync" if m["writes_per_fsync"] else ""
@@ -81,7 +82,8 @@ def bend_text(label, points, cpus, fsync, unit):
     else:
         lo, hi = points[b[0]]["ops_s"], points[b[1]]["ops_s"]
         verb = "falls" if hi * FLAT_GAIN < lo else "flat"
-        head = f"{verb} from {b[0]} to {b[1]} {unit} ({lo:.0f} -> {hi:.0f} ops/s; peak {points[peak]['ops_s']:.0f} at {peak})"
+        head = (f"{verb} from {b[0]} to {b[1]} {unit} ({lo:.0f} -> {hi:.0f} ops/s; "
+                f"peak {points[peak]['ops_s']:.0f} at {peak})")
         at = b[1]
     return f"- **{label}**: {head}. At {at} {unit} the bound is {saturation(points[at], cpus, fsync)}."
 
@@ -111,13 +113,15 @@ def meta_line(curve):
 
 def series_table(curve, x, xname, series, extra=None):
     rows = [f"| {xname} | system | ops/s | p50 ms | p99 ms | errors | server cores (busiest thread) | driver cores | "
-            f"server CPU us/op | machine busy cores | writes per fsync | elections | load 1 min |" + (" MB/s |" if extra else ""),
+            "server CPU us/op | machine busy cores | writes per fsync | elections | load 1 min |"
+            + (" MB/s |" if extra else ""),
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if extra else "")]
     for system, driver, label in series:
         for xv, m in medians(curve["runs"], x, system, driver).items():
             rows.append(f"| {xv} | {label} | {m['ops_s']:.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {m['errors']} | "
-                        f"{cores_cell(m)} | {m['driver_cpu_cores']:.2f} | {cpu_per_op_us(m):.0f} | {m['machine_busy_cores']:.2f} | "
-                        f"{fmt(m['writes_per_fsync'])} | {m['elections'] if m['writes_per_fsync'] else '-'} | {m['load1'][0]:.1f}-{m['load1'][1]:.1f} |"
+                        f"{cores_cell(m)} | {m['driver_cpu_cores']:.2f} | {cpu_per_op_us(m):.0f} | "
+                        f"{m['machine_busy_cores']:.2f} | {fmt(m['writes_per_fsync'])} | "
+                        f"{m['elections'] if m['writes_per_fsync'] else '-'} | {m['load1'][0]:.1f}-{m['load1'][1]:.1f} |"
                         + (f" {m['mb_s']:.1f} |" if extra else ""))
     return rows
 
@@ -169,7 +173,8 @@ def nodes_bend(curve, cpus, fsync):
 
 
 def md_memory(curve):
-    rows = ["| keys | server | used_memory B/key | RSS B/key | RSS MiB | load s | load 1 min |", "|---|---|---|---|---|---|---|"]
+    rows = ["| keys | server | used_memory B/key | RSS B/key | RSS MiB | load s | load 1 min |",
+            "|---|---|---|---|---|---|---|"]
     for r in curve["runs"]:
         rows.append(f"| {r['keys']:,} | {r['system']} | {r['used_memory_per_key']:.0f} | {r['rss_per_key']:.0f} | "
                     f"{r['rss'] / 2**20:.0f} | {r['load_s']:.1f} | {r['load1_before']:.1f}-{r['load1_after']:.1f} |")
@@ -186,15 +191,17 @@ def md_sim(curve):
          "| verdict |", "|---|---|---|---|---|---|---|---|---|"]
     for r in curve["by_time"] + curve["by_nodes"]:
         t.append(f"| {r['policy']} | {r['nodes']} | {r['ops']:,} | {r['virtual_s']:.2f} | {r['wall_s']:.2f} | "
-                 f"{r['virtual_s'] / r['wall_s']:.1f} | {r['ops'] / r['wall_s']:,.0f} | {r['events'] / r['sim_wall_s'] / 1e6:.2f} | {r['verdict']} |")
-    s = ["| seeds | shards at once | wall s | CPU s | seeds per wall s | passed | load 1 min |", "|---|---|---|---|---|---|---|"]
+                 f"{r['virtual_s'] / r['wall_s']:.1f} | {r['ops'] / r['wall_s']:,.0f} | "
+                 f"{r['events'] / r['sim_wall_s'] / 1e6:.2f} | {r['verdict']} |")
+    s = ["| seeds | shards at once | wall s | CPU s | seeds per wall s | passed | load 1 min |",
+         "|---|---|---|---|---|---|---|"]
     for r in curve["sweeps"]:
-        s.append(f"| {r['seeds']:,} | {r['shards']} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['seeds'] / r['wall_s']:.0f} | "
-                 f"{r['passed']} | {r['load1_before']:.1f}-{r['load1_after']:.1f} |")
+        s.append(f"| {r['seeds']:,} | {r['shards']} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | "
+                 f"{r['seeds'] / r['wall_s']:.0f} | {r['passed']} | {r['load1_before']:.1f}-{r['load1_after']:.1f} |")
     if curve["sweeps"] and curve["sweeps"][-1]["seeds"] < 10_000:
         last = curve["sweeps"][-1]
-        s += ["", f"10,000 seeds were not run (over the {curve['sweep_budget_s']:.0f} s budget or quick sizes); scaled from "
-                  f"{last['seeds']:,} seeds they would take about {last['wall_s'] * 10_000 / last['seeds']:.0f} s."]
+        s += ["", f"10,000 seeds were not run (over the {curve['sweep_budget_s']:.0f} s budget or quick sizes); "
+                  f"scaled from {last['seeds']:,} seeds they would take about {last['wall_s'] * 10_000 / last['seeds']:.0f} s."]
     return (["## Simulator wall time vs simulated time, cluster size and seeds", "", meta_line(curve), "",
              f"Whole `kvlab sim` runs (seed 1, mixed with {curve['clients']} closed-loop clients, history and "
              "linearizability check included; wall time measured around the process), then `kvlab sim --scenario "
