@@ -183,7 +183,21 @@ def md_memory(curve):
              "values through `redis-cli --pipe` into a fresh server (kvlab single, durability none; Redis without "
              f"persistence); bytes per key = growth / keys. Up to {curve['max_keys']:,} keys (`--max-keys`; 10 M needs "
              "a 1.6 GB load file and minutes per server).", "", "![memory vs keys](../plots/scaling-memory.png)", ""]
-            + rows + [""] + NOTES["memory"])
+            + rows + [""] + memory_bend(curve) + [""] + NOTES["memory"])
+
+
+def memory_bend(curve):
+    """kvlab's bytes per key beside Redis's at each count: where the ratio turns."""
+    by = {(r["system"], r["keys"]): r for r in curve["runs"]}
+    counts = sorted({r["keys"] for r in curve["runs"]})
+    ratios = [f"{k:,}: {by['kvlab', k]['used_memory_per_key'] / by['redis', k]['used_memory_per_key']:.2f} "
+              f"({by['kvlab', k]['rss_per_key'] / by['redis', k]['rss_per_key']:.2f} RSS)"
+              for k in counts if ("kvlab", k) in by and ("redis", k) in by]
+    top = counts[-1]
+    return [f"kvlab / Redis bytes per key (used_memory, RSS in brackets) by key count: {'; '.join(ratios)}. "
+            f"At {top:,} keys kvlab holds {by['kvlab', top]['rss'] / 2**20:.0f} MiB RSS, Redis "
+            f"{by['redis', top]['rss'] / 2**20:.0f} MiB; loading them took {by['kvlab', top]['load_s']:.1f} s and "
+            f"{by['redis', top]['load_s']:.1f} s (one `redis-cli --pipe` each, the server's one event loop busy)."]
 
 
 def md_sim(curve):
@@ -206,7 +220,34 @@ def md_sim(curve):
              f"Whole `kvlab sim` runs (seed 1, mixed with {curve['clients']} closed-loop clients, history and "
              "linearizability check included; wall time measured around the process), then `kvlab sim --scenario "
              "scenarios/sweep.toml --policy raft --faults random --seeds 1..N --shard I/2`, both shards at once.", "",
-             "![simulator](../plots/scaling-sim.png)", ""] + t + [""] + s + [""] + NOTES["sim"])
+             "![simulator](../plots/scaling-sim.png)", ""] + t + [""] + s + [""] + sim_bend(curve) + [""]
+            + NOTES["sim"])
+
+
+def sim_bend(curve):
+    """Whether wall time stays linear in simulated time, how it grows with nodes, how well the sweep uses 2 cores."""
+    out = []
+    for policy in ("single", "raft"):
+        runs = sorted((r for r in curve["by_time"] if r["policy"] == policy), key=lambda r: r["virtual_s"])
+        if len(runs) >= 2:
+            per = [r["wall_s"] / r["virtual_s"] for r in runs]
+            out.append(f"- {policy}: wall s per simulated s {' -> '.join(f'{x:.2f}' for x in per)} from "
+                       f"{runs[0]['virtual_s']:.1f} to {runs[-1]['virtual_s']:.1f} simulated s (flat = linear; a fall "
+                       "is the fixed start-up cost spread thinner, a rise a cost that grows faster than the run).")
+    n = curve["by_nodes"]
+    if len(n) >= 2:
+        wall, events = n[-1]["wall_s"] / n[0]["wall_s"], n[-1]["events"] / n[0]["events"]
+        verdict = ("wall time follows the events" if abs(wall / events - 1) < 0.2 else
+                   "wall time grows faster than the events (each event costs more)" if wall > events else
+                   "wall time grows slower than the events (fixed costs weigh less)")
+        out.append(f"- raft nodes {n[0]['nodes']} -> {n[-1]['nodes']}: wall {n[0]['wall_s']:.2f} -> "
+                   f"{n[-1]['wall_s']:.2f} s ({wall:.2f}x), events {n[0]['events']:,} -> {n[-1]['events']:,} "
+                   f"({events:.2f}x): {verdict}.")
+    for r in curve["sweeps"]:
+        out.append(f"- sweep of {r['seeds']:,} seeds: {r['cpu_s'] / r['wall_s']:.2f} cores busy on average over its "
+                   f"{r['wall_s']:.1f} s ({r['shards']} shards; 2.0 = both cores all the time).")
+    return out
+
 
 
 def write(doc, out, plots):
