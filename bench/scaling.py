@@ -50,6 +50,7 @@ QUICK = dict(clients=[1, 16], values=[16, 4096], nodes=[3, 5], keys=[10_000, 100
 # The Python driver's PUTs per run: clients x per-client, within bounds; about 1 to 4 s at each system's rate
 # (etcd serves ~0.4 k/s at 1 client and ~2.5 k/s at 64, kvlab raft ~1.4 k/s and ~12 k/s). Quick: a tenth.
 PY_REQUESTS = dict(etcd=(100, 800, 10_000), raft=(1000, 1000, 20_000))  # per client, min, max.
+WARM_UP, WARM_UP_CLIENTS, WARM_UP_PY_REQUESTS = "300ms", 16, 400  # the unrecorded run after a start.
 SWEEP_SHARDS = 2  # the sweep runs one shard per core of this 2-core machine.
 SIM_CLIENTS = 50  # the simulator curves' closed-loop clients (as results/README's speed-up figure).
 
@@ -84,11 +85,14 @@ class CpuMeter:
         self.children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         self.busy0 = machine_busy_s()
 
-    def stop(self):
+    def stop(self, active_s):
         """{name: {cores, busiest_thread_cores}}, the reaped children's (the bench client's) cores, the wall
-        time, and the machine's busy cores (ours and everyone else's)."""
+        time, and the machine's busy cores (ours and everyone else's). Cores are CPU seconds per second of the
+        driver's own measured span (`active_s`), not of the whole window, which also holds the driver's start
+        and, if a run stalls at its end (a request waiting out its timeout), the stall."""
         wall = time.monotonic() - self.t0
-        machine = (machine_busy_s() - self.busy0) / wall
+        span = min(wall, active_s)
+        machine = (machine_busy_s() - self.busy0) / wall  # the whole window: /proc/stat cannot split it.
         out = {}
         for name, ps in self.pids.items():
             total, busiest = 0, 0
@@ -97,10 +101,10 @@ class CpuMeter:
                     d = ns - before.get(tid, 0)
                     total += d
                     busiest = max(busiest, d)
-            out[name] = dict(cores=total / 1e9 / wall, busiest_thread_cores=busiest / 1e9 / wall)
+            out[name] = dict(cores=total / 1e9 / span, busiest_thread_cores=busiest / 1e9 / span)
         c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         used = (c1.ru_utime - self.children0.ru_utime) + (c1.ru_stime - self.children0.ru_stime)
-        return out, used / wall, wall, machine
+        return out, used / span, wall, machine
 
 
 def machine_busy_s():
@@ -172,10 +176,24 @@ def start_systems(a, names, work):
             elif name == "etcd":
                 procs, ports = etcdlib.start_etcd(work)
                 s.add(name, procs, ports, [p.pid for p in procs])
+        warm_up(a, s, work)
     except Exception:
         s.stop()
         raise
     return s
+
+
+def warm_up(a, servers, work):
+    """A short unrecorded run per system once all are up: the first run after a start (files growing, a raft
+    cluster still settling while etcd starts beside it) is not a point of the curve."""
+    for name, (ports, _) in servers.systems.items():
+        if name == "etcd":
+            etcdlib.drive("http", ports, WARM_UP_CLIENTS, WARM_UP_PY_REQUESTS, 2, b"ew")
+        else:
+            targets = ",".join(f"127.0.0.1:{p}" for p in ports)
+            subprocess.run([a.kvlab, "bench", "--target", targets, "--scenario", "throughput", "--clients",
+                            str(WARM_UP_CLIENTS), "--ops", "0", "--duration", WARM_UP, "--key-prefix", "warm:"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 # ---------------------------------------------------------------- drivers
@@ -192,7 +210,7 @@ def kvlab_bench(a, ports, clients, scenario, label, prefix, work):
     lat = r["latency_us"]
     return dict(driver="kvlab bench", ops=r["ops"], errors=r["errors"], ops_s=r["throughput_ops_s"],
                 p50_ms=lat["p50"] / 1000, p99_ms=lat["p99"] / 1000, mean_ms=lat["mean"] / 1000,
-                check_ok=r["check"]["ok"])
+                check_ok=r["check"]["ok"], duration_s=r["duration_s"])
 
 
 def python_driver(a, system, proto, ports, clients, tag):
@@ -201,7 +219,7 @@ def python_driver(a, system, proto, ports, clients, tag):
     requests = max(low, min(high, clients * per_client)) // (10 if a.quick else 1)
     r = etcdlib.drive(proto, ports, clients, requests, etcdlib_procs(clients), tag)
     return dict(driver="python", ops=r["ops"], errors=r["errors"], ops_s=r["ops_s"], p50_ms=r["p50_ms"],
-                p99_ms=r["p99_ms"])
+                p99_ms=r["p99_ms"], duration_s=r["wall_s"])
 
 
 def etcdlib_procs(clients):
@@ -238,7 +256,7 @@ def measured(servers, names, run):
     counters = kvlab_counters(servers, names)
     meter.start()
     r = run()
-    cpu, client_cores, wall, machine = meter.stop()
+    cpu, client_cores, wall, machine = meter.stop(r["duration_s"])
     r.update(counters_delta(counters, kvlab_counters(servers, names), r["ops"]))
     r.update(cpu=cpu, load1_before=before, load1_after=load1(), wall_s=wall, machine_busy_cores=machine)
     r["driver_cpu_cores"] = client_cores  # kvlab bench, or the Python driver's worker processes (reaped).
@@ -257,7 +275,7 @@ def throughput_scenario(work, value_bytes):
 # ---------------------------------------------------------------- curves
 
 def curve_clients(a, sizes, work):
-    servers = start_systems(a, ["single", "raft", "redis", "etcd"], work)
+    servers = start_systems(a, ["etcd", "single", "raft", "redis"], work)  # etcd's heavy start first.
     runs = []
     try:
         for rnd in range(a.rounds):

@@ -8,6 +8,7 @@ import statistics
 import scaling_plots  # the gnuplot pictures, apart: this file is about the text.
 
 FLAT_GAIN = 1.25  # a step of the x axis (x4 clients, x16 value size) gaining less than 25% is "flat".
+STALL_S = 1.0  # a driver process outliving its measured span by more than this stalled (start-up and check: less).
 CPU_BUSY = 0.8  # a share of the cores (or of one core, for a thread) at which we call it saturated.
 SERIES = (("single", "kvlab bench", "kvlab single, fsync (kvlab bench)"),
           ("raft", "kvlab bench", "kvlab raft 3, fsync (kvlab bench)"),
@@ -126,6 +127,17 @@ def series_table(curve, x, xname, series, extra=None):
     return rows
 
 
+def stalls(curve, x, unit):
+    """Runs whose driver took much longer than its measured span: a stall (elections counted beside)."""
+    slow = [r for r in curve["runs"] if r["wall_s"] - r.get("duration_s", r["wall_s"]) > STALL_S]
+    if not slow:
+        return []
+    return ["", "Stalled runs (the driver's process took over %.0f s longer than its measured span): " % STALL_S
+            + "; ".join(f"{r['system']} ({r['driver']}) at {r[x]} {unit}, round {r['round']}: "
+                        f"{r['wall_s']:.1f} s for a {r['duration_s']:.1f} s span, elections {r.get('elections', '-')}"
+                        for r in slow) + "."]
+
+
 def bends(curve, x, unit, series, cpus, fsync):
     return [bend_text(label, medians(curve["runs"], x, system, driver), cpus, fsync, unit)
             for system, driver, label in series if medians(curve["runs"], x, system, driver)]
@@ -138,7 +150,7 @@ def md_clients(curve, cpus, fsync):
              "4 processes and the 3 members) for kvlab raft and etcd. Medians over the rounds; cores = CPU seconds "
              "per wall second per system (summed over its processes), its busiest thread in brackets.", "",
              "![throughput and p99 vs clients](../plots/scaling-clients.png)", ""]
-            + series_table(curve, "clients", "clients", SERIES) + ["", "Where each curve bends:", ""]
+            + series_table(curve, "clients", "clients", SERIES) + stalls(curve, "clients", "clients") + ["", "Where each curve bends:", ""]
             + bends(curve, "clients", "clients", SERIES, cpus, fsync) + [""] + NOTES["clients"])
 
 
@@ -147,7 +159,8 @@ def md_values(curve, cpus, fsync):
     return (["## Throughput and p99 vs value size", "", meta_line(curve), "",
              f"`kvlab bench` with the throughput scenario's values resized, {curve['clients']} clients.", "",
              "![vs value size](../plots/scaling-values.png)", ""]
-            + series_table(curve, "value_bytes", "value B", series, extra=True) + ["", "Where each curve bends:", ""]
+            + series_table(curve, "value_bytes", "value B", series, extra=True) + stalls(curve, "value_bytes", "B")
+            + ["", "Where each curve bends:", ""]
             + bends(curve, "value_bytes", "B", series, cpus, fsync) + [""] + NOTES["values"])
 
 
@@ -157,7 +170,7 @@ def md_nodes(curve, cpus, fsync):
              f"`kvlab cluster --nodes N` (raft, fsync; N = 1 is `kvlab node`, single), `kvlab bench --scenario "
              f"throughput` at {curve['clients']} clients spread over every node (followers forward to the leader); "
              "a fresh cluster per point.", "", "![vs cluster size](../plots/scaling-nodes.png)", ""]
-            + series_table(curve, "nodes", "nodes", series) + [""] + nodes_bend(curve, cpus, fsync) + [""]
+            + series_table(curve, "nodes", "nodes", series) + stalls(curve, "nodes", "nodes") + [""] + nodes_bend(curve, cpus, fsync) + [""]
             + NOTES["nodes"])
 
 
