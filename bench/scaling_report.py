@@ -290,10 +290,11 @@ NOTES = dict(
              "once per event-loop iteration), so throughput rises until a CPU saturates: on 2 cores the client, the "
              "server's event loop and the sync thread compete for them, and past that point more clients only queue "
              "(p99 grows with the clients, ops/s do not)."],
-    values=["How to read it: small values cost a fixed amount of CPU per request (syscalls, parsing, the log "
-            "record), so ops/s barely move from 16 B to 4 KiB while MB/s grow; at 64 KiB the bytes dominate "
-            "(copies into the WAL and, for raft, to two followers over loopback, plus the written bytes per "
-            "fdatasync), so ops/s fall while MB/s keep rising or level off."],
+    values=["How to read it: each request costs a fixed part (syscalls, parsing, an event-loop turn, a log record's "
+            "header, a share of an fdatasync) and a part per byte (copying the value into the log and writing it, for "
+            "raft sending it to each follower, the page-cache pages each fdatasync flushes). While the fixed part "
+            "dominates, ops/s hold and MB/s grow with the size; once the bytes dominate, ops/s fall and MB/s level off "
+            "at what the slowest per-byte stage sustains."],
     nodes=["How to read it: every raft write goes to every follower and is synced by a majority, so the leader's "
            "CPU per write grows with the followers (one peer frame out and one ack in per follower), and all the "
            "nodes share the same 2 cores and one disk: throughput falls with the cluster size."],
