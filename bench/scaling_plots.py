@@ -58,7 +58,7 @@ def draw_clients(curve, work, plots, medians, series):
 
 
 def draw_values(curve, work, plots, medians, series):
-    files = series_files(work, curve, "value_bytes", series[:3], medians, ("ops_s", "p99_ms", "mb_s"))
+    files = series_files(work, curve, "value_bytes", series, medians, ("ops_s", "p99_ms", "mb_s"))
     run_gnuplot(work, "values", panels(os.path.join(plots, "scaling-values.png"),
                                        f"PUTs vs value size, {curve['clients']} clients, fsync", "value bytes", True,
                                        [("ops/s", False, plot_cmd(files, 2)),
@@ -114,11 +114,12 @@ def draw_sim(curve, work, plots):
     run_gnuplot(work, "sim", "\n".join(lines) + "\n")
 
 
-def draw(curves, plots, medians, series):
+def draw(curves, plots, medians, series, values_series):
     with tempfile.TemporaryDirectory(prefix="kvlab-scaling-plots-") as work:
-        for name, fn in (("clients", draw_clients), ("values", draw_values), ("nodes", draw_nodes)):
+        for name, fn, s in (("clients", draw_clients, series), ("values", draw_values, values_series),
+                            ("nodes", draw_nodes, series)):
             if name in curves:
-                fn(curves[name], work, plots, medians, series)
+                fn(curves[name], work, plots, medians, s)
         if "memory" in curves:
             draw_memory(curves["memory"], work, plots)
         if "sim" in curves:

@@ -8,6 +8,7 @@ import statistics
 import scaling_plots  # the gnuplot pictures, apart: this file is about the text.
 
 FLAT_GAIN = 1.25  # a step of the x axis (x4 clients, x16 value size) gaining less than 25% is "flat".
+STEEP_FALL = 0.5  # vs value size, a step keeping under half the ops/s is where the bytes take over.
 STALL_S = 1.0  # a driver process outliving its measured span by more than this stalled (start-up and check: less).
 CPU_BUSY = 0.8  # a share of the cores (or of one core, for a thread) at which we call it saturated.
 SERIES = (("single", "kvlab bench", "kvlab single, fsync (kvlab bench)"),
@@ -41,11 +42,13 @@ def medians(runs, x, system, driver=None):
     return out
 
 
-def bend(points):
-    """(x where the gain flattens, x after it) or None: the first step whose ops/s gain is under FLAT_GAIN."""
+def bend(points, falling=False):
+    """(x before the bend, x after it) or None. Rising curves (vs clients): the first step whose ops/s gain is
+    under FLAT_GAIN. Falling ones (vs value size): the first step that loses more than half the ops/s."""
     xs = sorted(points)
     for a, b in zip(xs, xs[1:]):
-        if points[b]["ops_s"] < FLAT_GAIN * points[a]["ops_s"]:
+        lo, hi = points[a]["ops_s"], points[b]["ops_s"]
+        if (hi < STEEP_FALL * lo) if falling else (hi < FLAT_GAIN * lo):
             return a, b
     return None
 
@@ -61,8 +64,10 @@ def saturation(m, cpus, fsync):
     if total >= CPU_BUSY * cpus:
         return f"the CPUs: {total:.2f} of {cpus} cores busy with this run ({parts})"
     if m["machine_busy_cores"] >= CPU_BUSY * cpus:
-        return (f"the CPUs, shared: the machine was {m['machine_busy_cores']:.2f} of {cpus} cores busy, this run "
-                f"{total:.2f} of them ({parts}); other work took the rest, so a quiet machine does better here")
+        return (f"the CPUs: the machine was {m['machine_busy_cores']:.2f} of {cpus} cores busy, the run's own "
+                f"processes {total:.2f} of them ({parts}); the rest is work not charged to them (the kernel's "
+                "journal commits behind each fdatasync and loopback softirqs, the idle systems' timers) and other "
+                f"users' jobs (load average {m['load1'][0]:.1f}-{m['load1'][1]:.1f})")
     if thread["busiest_thread_cores"] >= CPU_BUSY:
         return (f"one thread: {thread_name}'s busiest thread is on CPU {thread['busiest_thread_cores']:.0%} of the "
                 f"time ({parts})")
@@ -73,16 +78,18 @@ def saturation(m, cpus, fsync):
             f"today{batch}) and round trips; p50 {m['p50_ms']:.2f} ms")
 
 
-def bend_text(label, points, cpus, fsync, unit):
-    b = bend(points)
+def bend_text(label, points, cpus, fsync, unit, falling=False):
+    b = bend(points, falling)
     xs = sorted(points)
     peak = max(xs, key=lambda x: points[x]["ops_s"])
     if b is None:
-        head = f"still rising at {xs[-1]} {unit} (peak {points[peak]['ops_s']:.0f} ops/s)"
+        head = (f"no step loses half its ops/s up to {xs[-1]} {unit}" if falling else
+                f"still rising at {xs[-1]} {unit} (peak {points[peak]['ops_s']:.0f} ops/s)")
         at = xs[-1]
     else:
         lo, hi = points[b[0]]["ops_s"], points[b[1]]["ops_s"]
         verb = "falls" if hi * FLAT_GAIN < lo else "flat"
+        verb = "falls steeply" if falling else verb
         head = (f"{verb} from {b[0]} to {b[1]} {unit} ({lo:.0f} -> {hi:.0f} ops/s; "
                 f"peak {points[peak]['ops_s']:.0f} at {peak})")
         at = b[1]
@@ -128,18 +135,20 @@ def series_table(curve, x, xname, series, extra=None):
 
 
 def stalls(curve, x, unit):
-    """Runs whose driver took much longer than its measured span: a stall (elections counted beside)."""
-    slow = [r for r in curve["runs"] if r["wall_s"] - r.get("duration_s", r["wall_s"]) > STALL_S]
-    if not slow:
-        return []
-    return ["", "Stalled runs (the driver's process took over %.0f s longer than its measured span): " % STALL_S
-            + "; ".join(f"{r['system']} ({r['driver']}) at {r[x]} {unit}, round {r['round']}: "
-                        f"{r['wall_s']:.1f} s for a {r['duration_s']:.1f} s span, elections {r.get('elections', '-')}"
-                        for r in slow) + "."]
+    """Runs that failed requests, saw an election, or whose driver took much longer than its measured span."""
+    bad = [r for r in curve["runs"] if r["errors"] or r.get("elections")
+           or r["wall_s"] - r.get("duration_s", r["wall_s"]) > STALL_S]
+    if not bad:
+        return ["", "Every run: 0 errors, 0 elections, no stall."]
+    return ["", f"Runs with failed requests, elections or a stall (the driver's process outliving its measured span "
+                f"by over {STALL_S:.0f} s), each round apart: "
+            + "; ".join(f"{r['system']} ({r['driver']}) at {r[x]} {unit}, round {r['round']}: {r['errors']} errors, "
+                        f"{r.get('elections', '-')} elections, {r['wall_s']:.1f} s for a "
+                        f"{r.get('duration_s', r['wall_s']):.1f} s span" for r in bad) + "."]
 
 
-def bends(curve, x, unit, series, cpus, fsync):
-    return [bend_text(label, medians(curve["runs"], x, system, driver), cpus, fsync, unit)
+def bends(curve, x, unit, series, cpus, fsync, falling=False):
+    return [bend_text(label, medians(curve["runs"], x, system, driver), cpus, fsync, unit, falling)
             for system, driver, label in series if medians(curve["runs"], x, system, driver)]
 
 
@@ -154,14 +163,24 @@ def md_clients(curve, cpus, fsync):
             + bends(curve, "clients", "clients", SERIES, cpus, fsync) + [""] + NOTES["clients"])
 
 
+VALUES_SERIES = SERIES[:3] + (("raft-first-round", "kvlab bench", "kvlab raft 3, first round only"),)
+
+
+def with_first_round(curve):
+    """The values curve with raft's first-round runs also as their own series: rounds run the sizes in turn, so
+    round 0 is the only one whose small values come before any 64 KiB write (see the notes)."""
+    extra = [dict(r, system="raft-first-round") for r in curve["runs"] if r["system"] == "raft" and r["round"] == 0]
+    return dict(curve, runs=curve["runs"] + extra)
+
+
 def md_values(curve, cpus, fsync):
-    series = SERIES[:3]
+    curve, series = with_first_round(curve), VALUES_SERIES
     return (["## Throughput and p99 vs value size", "", meta_line(curve), "",
              f"`kvlab bench` with the throughput scenario's values resized, {curve['clients']} clients.", "",
              "![vs value size](../plots/scaling-values.png)", ""]
             + series_table(curve, "value_bytes", "value B", series, extra=True) + stalls(curve, "value_bytes", "B")
             + ["", "Where each curve bends:", ""]
-            + bends(curve, "value_bytes", "B", series, cpus, fsync) + [""] + NOTES["values"])
+            + bends(curve, "value_bytes", "B", series, cpus, fsync, falling=True) + [""] + NOTES["values"])
 
 
 def md_nodes(curve, cpus, fsync):
@@ -263,6 +282,15 @@ def sim_bend(curve):
 
 
 
+def run_notes(doc, name):
+    """Notes written by hand about one recorded run of a curve (doc["notes"][name]: its date and text); shown
+    only while the curve still holds that run."""
+    note = doc.get("notes", {}).get(name)
+    if not note or note["date"] != doc["curves"][name]["meta"]["date"]:
+        return []
+    return ["", f"Notes on this run (by hand, after reading it): {note['text']}"]
+
+
 def write(doc, out, plots):
     curves, cpus, fsync = doc["curves"], os.cpu_count(), doc["fsync"]
     lines = ["# Scaling curves (issue 17)", "",
@@ -274,11 +302,12 @@ def write(doc, out, plots):
                   nodes=lambda c: md_nodes(c, cpus, fsync), memory=md_memory, sim=md_sim)
     for name in ("clients", "values", "nodes", "memory", "sim"):
         if name in curves:
-            lines += makers[name](curves[name]) + [""]
+            lines += makers[name](curves[name]) + run_notes(doc, name) + [""]
     with open(os.path.join(out, "scaling.md"), "w") as f:
         f.write("\n".join(lines).rstrip("\n") + "\n")
     os.makedirs(plots, exist_ok=True)
-    scaling_plots.draw(curves, plots, medians, SERIES)
+    scaling_plots.draw(dict(curves, values=with_first_round(curves["values"])) if "values" in curves else curves,
+                       plots, medians, SERIES, VALUES_SERIES)
     print(f"wrote {os.path.join(out, 'scaling.md')} and {plots}/scaling-*.png")
 
 
