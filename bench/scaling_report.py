@@ -44,11 +44,15 @@ def medians(runs, x, system, driver=None):
 
 def bend(points, falling=False):
     """(x before the bend, x after it) or None. Rising curves (vs clients): the first step whose ops/s gain is
-    under FLAT_GAIN. Falling ones (vs value size): the first step that loses more than half the ops/s."""
+    under FLAT_GAIN with none gaining more after it (a flat step followed by a rise is not the bend). Falling
+    ones (vs value size): the first step that loses more than half the ops/s."""
     xs = sorted(points)
-    for a, b in zip(xs, xs[1:]):
+    steps = list(zip(xs, xs[1:]))
+    for i, (a, b) in enumerate(steps):
         lo, hi = points[a]["ops_s"], points[b]["ops_s"]
-        if (hi < STEEP_FALL * lo) if falling else (hi < FLAT_GAIN * lo):
+        if falling and hi < STEEP_FALL * lo:
+            return a, b
+        if not falling and all(points[d]["ops_s"] < FLAT_GAIN * points[c]["ops_s"] for c, d in steps[i:]):
             return a, b
     return None
 
@@ -214,7 +218,7 @@ def md_memory(curve):
              f"bench/memory_per_key.py's method: SETs of {curve['key_bytes']}-byte keys and {curve['value_bytes']}-byte "
              "values through `redis-cli --pipe` into a fresh server (kvlab single, durability none; Redis without "
              f"persistence); bytes per key = growth / keys. Up to {curve['max_keys']:,} keys (`--max-keys`; 10 M needs "
-             "a 1.6 GB load file and minutes per server).", "", "![memory vs keys](../plots/scaling-memory.png)", ""]
+             "a 1.6 GB load file and half a minute per server).", "", "![memory vs keys](../plots/scaling-memory.png)", ""]
             + rows + [""] + memory_bend(curve) + [""] + NOTES["memory"])
 
 
