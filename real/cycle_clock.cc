@@ -1,19 +1,15 @@
 #include "real/cycle_clock.h"
 
-#include <time.h>
-
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
 
+#include "net/event_loop.h"
+
 namespace kvlab::real {
 namespace {
 
-uint64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+uint64_t MonotonicNs() { return static_cast<uint64_t>(net::EventLoop::MonotonicNow()); }
 
 #if defined(__x86_64__)
 // The first reading of both clocks: the rate is measured from here to each report.

@@ -87,7 +87,7 @@ NodeServer::InfoFields NodeServer::CommandStatsInfo() const {
     if (st.calls == 0) continue;  // Redis lists the commands called since the last reset.
     const std::string_view name = CommandTable()[i].name;
     const double usec = CycleClock::ToMicros(st.ticks);
-    const double per_call = st.calls == 0 ? 0.0 : usec / static_cast<double>(st.calls);
+    const double per_call = usec / static_cast<double>(st.calls);
     out.push_back({absl::StrCat("cmdstat_", std::string(name)),
                    absl::StrFormat("calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=0,failed_calls=0", st.calls,
                                    static_cast<uint64_t>(usec), per_call)});
