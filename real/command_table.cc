@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "core/assert.h"
 
 namespace kvlab::real {
@@ -104,15 +104,61 @@ const std::vector<CommandSpec>& CommandTable() {
   return table;
 }
 
-// Looked up for every request: a hash of the name, not a binary search of string compares.
-const CommandSpec* FindCommand(std::string_view lower_name) {
-  static const auto* const index = [] {
-    auto* m = new absl::flat_hash_map<std::string_view, const CommandSpec*>();
-    for (const CommandSpec& spec : CommandTable()) m->emplace(spec.name, &spec);
-    return m;
-  }();
-  auto it = index->find(lower_name);
-  return it != index->end() ? it->second : nullptr;
+namespace {
+
+// An open-addressed table over the command names, hashed with ASCII case folded so that a
+// request's name is looked up as it came (GET, Get, get), with no lower-case copy. It runs for
+// every request: a hash of the name, not a binary search of string compares.
+class CommandIndex {
+ public:
+  explicit CommandIndex(const std::vector<CommandSpec>& table) {
+    size_t n = 8;
+    while (n < table.size() * kSlotsPerCommand) n *= 2;
+    slots_.assign(n, nullptr);
+    for (const CommandSpec& spec : table) {
+      size_t i = FoldedHash(spec.name) & (n - 1);
+      while (slots_[i] != nullptr) i = (i + 1) & (n - 1);
+      slots_[i] = &spec;
+    }
+  }
+
+  const CommandSpec* Find(std::string_view name) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = FoldedHash(name) & mask;; i = (i + 1) & mask) {
+      const CommandSpec* spec = slots_[i];
+      if (spec == nullptr) return nullptr;  // the table is never full: a probe ends.
+      if (EqualsFolded(spec->name, name)) return spec;
+    }
+  }
+
+ private:
+  static constexpr size_t kSlotsPerCommand = 4;  // load factor <= 1/4: probes stay short.
+
+  // FNV-1a over the bytes with bit 0x20 set: an ASCII letter hashes as its lower case, and the
+  // table's names (all lower-case letters) are unchanged by it.
+  static size_t FoldedHash(std::string_view s) {
+    uint64_t h = 14695981039346656037ull;
+    for (char c : s) h = (h ^ static_cast<uint8_t>(c | 0x20)) * 1099511628211ull;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+
+  // `lower` (a table name) equals `name` with its ASCII letters lower-cased.
+  static bool EqualsFolded(std::string_view lower, std::string_view name) {
+    if (lower.size() != name.size()) return false;
+    for (size_t i = 0; i < name.size(); ++i) {
+      if (lower[i] != absl::ascii_tolower(static_cast<unsigned char>(name[i]))) return false;
+    }
+    return true;
+  }
+
+  std::vector<const CommandSpec*> slots_;
+};
+
+}  // namespace
+
+const CommandSpec* FindCommand(std::string_view name) {
+  static const CommandIndex* const index = new CommandIndex(CommandTable());
+  return index->Find(name);
 }
 
 bool ArityOk(const CommandSpec& spec, size_t argc) {

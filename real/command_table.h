@@ -26,8 +26,8 @@ struct CommandSpec {
 
 // Every served command, sorted by name.
 const std::vector<CommandSpec>& CommandTable();
-// nullptr when `lower_name` is not served.
-const CommandSpec* FindCommand(std::string_view lower_name);
+// nullptr when `name` is not served. ASCII case does not matter (Redis's command names).
+const CommandSpec* FindCommand(std::string_view name);
 // Redis's arity rule.
 bool ArityOk(const CommandSpec& spec, size_t argc);
 

@@ -1,9 +1,5 @@
 #include "real/cycle_clock.h"
 
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
-
 #include "net/event_loop.h"
 
 namespace kvlab::real {
@@ -21,20 +17,15 @@ const Origin& TheOrigin() {
   static const Origin origin;
   return origin;
 }
+// Taken when the program starts, before any reading it will be compared with.
+[[maybe_unused]] const Origin& origin_at_start = TheOrigin();
 // Below this much elapsed time the measured rate is too coarse: ticks count as ns until then.
 constexpr uint64_t kMinRateWindowNs = 10'000'000;
 #endif
 
 }  // namespace
 
-uint64_t CycleClock::Now() {
-#if defined(__x86_64__)
-  TheOrigin();  // the origin is taken before the first reading it will be compared with.
-  return __rdtsc();
-#else
-  return MonotonicNs();
-#endif
-}
+uint64_t CycleClock::MonotonicTicks() { return MonotonicNs(); }
 
 double CycleClock::ToMicros(uint64_t ticks) {
 #if defined(__x86_64__)

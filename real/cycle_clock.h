@@ -7,14 +7,28 @@
 
 #include <cstdint>
 
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
 namespace kvlab::real {
 
 class CycleClock {
  public:
-  // Ticks since an arbitrary origin; only differences mean anything.
-  static uint64_t Now();
+  // Ticks since an arbitrary origin; only differences mean anything. Inline: it runs twice per
+  // request.
+  static uint64_t Now() {
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return MonotonicTicks();
+#endif
+  }
   // `ticks` (a difference of Now()s) in microseconds.
   static double ToMicros(uint64_t ticks);
+
+ private:
+  static uint64_t MonotonicTicks();
 };
 
 }  // namespace kvlab::real

@@ -142,6 +142,12 @@ absl::StatusOr<Command> ParseKvCommand(std::string_view name, std::vector<std::s
   const CommandSpec* spec = FindCommand(name);
   if (spec == nullptr || spec->kind != CommandKind::kKv) return Error(UnknownCommandError(args));
   if (!ArityOk(*spec, args.size())) return Error(ArityError(name));
+  return ParseKvCommand(spec, args, now_ms, random);
+}
+
+absl::StatusOr<Command> ParseKvCommand(const CommandSpec* spec, std::vector<std::string>& args, int64_t now_ms,
+                                       uint64_t random) {
+  const std::string_view name = spec->name;
   // The two commands of nearly every request first; the keyspace family answers NotFound for
   // any other, which would cost every GET and SET a failed pass through it.
   if (name == "get") {

@@ -14,6 +14,8 @@
 
 namespace kvlab::real {
 
+struct CommandSpec;
+
 // True if `name` (lowercase) is a key-value command served by the node (GET, SET, ...).
 bool IsKvCommand(std::string_view name);
 
@@ -23,6 +25,10 @@ bool IsKvCommand(std::string_view name);
 // On a bad request the error status's message is the whole RESP error line without '-', e.g.
 // "ERR wrong number of arguments for 'get' command" or "ERR syntax error".
 absl::StatusOr<core::Command> ParseKvCommand(std::string_view name, std::vector<std::string>& args, int64_t now_ms,
+                                             uint64_t random = 0);
+// The same for a request whose command the caller has looked up and whose arity it has checked
+// (REQUIRES: spec->kind == kKv, ArityOk): the request path, which does both once.
+absl::StatusOr<core::Command> ParseKvCommand(const CommandSpec* spec, std::vector<std::string>& args, int64_t now_ms,
                                              uint64_t random = 0);
 
 // Appends the RESP form of a node's reply: results map to RESP types; kTryAgain -> -TRYAGAIN,

@@ -247,12 +247,17 @@ void NodeServer::ReplyError(net::ReplyToken token, std::string_view text) {
 }
 
 void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
-  name_.assign(args[0]);
-  absl::AsciiStrToLower(&name_);
+  const CommandSpec* spec = FindCommand(args[0]);  // once per request: the handlers take it from here.
+  if (spec != nullptr) {
+    name_ = spec->name;
+  } else {
+    unknown_name_.assign(args[0]);
+    absl::AsciiStrToLower(&unknown_name_);
+    name_ = unknown_name_;
+  }
   if (!requirepass_.empty() && !conn.authenticated && name_ != "auth" && name_ != "hello" && name_ != "quit") {
     return ReplyError(token, "NOAUTH Authentication required.");
   }
-  const CommandSpec* spec = FindCommand(name_);  // once per request: the handlers take it from here.
   const uint64_t started = CycleClock::Now();
   HandleRequest(spec, conn, token, args);
   if (spec != nullptr) {
@@ -266,7 +271,7 @@ void NodeServer::OnRequest(net::RespConnection& conn, net::ReplyToken token, std
 // wrong number of arguments is refused (from the command table) before any handler runs.
 void NodeServer::HandleRequest(const CommandSpec* spec, net::RespConnection& conn, net::ReplyToken token,
                                std::vector<std::string>& args) {
-  if (TxnCommand(conn, token, args)) return;
+  if (TxnCommand(spec, conn, token, args)) return;
   if (spec == nullptr) return ReplyError(token, UnknownCommandError(args));
   if (!ArityOk(*spec, args.size())) return ReplyError(token, ArityError(name_));
   Dispatch(*spec, conn, token, args);
@@ -278,7 +283,7 @@ void NodeServer::Dispatch(const CommandSpec& spec, net::RespConnection& conn, ne
   const bool help = args.size() == 2 && absl::EqualsIgnoreCase(args[1], "help");
   if (spec.kind == CommandKind::kKv && !help) {
     absl::StatusOr<core::Command> cmd =
-        ParseKvCommand(name_, args, env_->Now() / core::kNanosPerMilli, env_->rng().Next());
+        ParseKvCommand(&spec, args, env_->Now() / core::kNanosPerMilli, env_->rng().Next());
     if (!cmd.ok()) return ReplyError(token, std::string(cmd.status().message()));
     if (absl::Status valid = core::ValidateCommand(*cmd); !valid.ok()) {
       return ReplyError(token, absl::StrCat("ERR ", valid.message()));

@@ -110,7 +110,8 @@ class NodeServer final : public net::RespHandler {
                      std::vector<std::string>& args);
   // Transactions (txn_commands.cc). TxnCommand: false if the request is not MULTI, EXEC,
   // DISCARD, WATCH, UNWATCH nor one to queue inside MULTI.
-  bool TxnCommand(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args);
+  bool TxnCommand(const CommandSpec* spec, net::RespConnection& conn, net::ReplyToken token,
+                  std::vector<std::string>& args);
   TxnSession& SessionOf(net::RespConnection& conn);
   std::string NoTransactionsError(std::string_view what) const;
   void Multi(TxnSession& s, net::ReplyToken token, std::vector<std::string>& args);
@@ -161,7 +162,10 @@ class NodeServer final : public net::RespHandler {
   std::optional<net::EventLoop::WatchId> sync_watch_;  // the sync thread's eventfd.
   bool sync_delivery_posted_ = false;                  // inline completions: a task in the next turn takes them.
   core::Nanos started_at_ = 0;
-  std::string name_;  // the current command's lowercased name (reused: no allocation per request).
+  // The current command's lower-case name: its table entry's, or unknown_name_ (a lower-case copy
+  // of a name the table does not know, reused: no allocation per request).
+  std::string_view name_;
+  std::string unknown_name_;
   uint64_t disk_errors_ = 0;
   std::vector<std::string> startup_notes_;
   DataDirMeta record_;                                        // the data dir's record (data_dir_meta.h)

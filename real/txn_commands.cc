@@ -20,10 +20,6 @@ std::string ErrorBytes(std::string_view text) {
   return out;
 }
 
-bool IsTxnCommand(std::string_view n) {
-  return n == "multi" || n == "exec" || n == "discard" || n == "watch" || n == "unwatch";
-}
-
 // MULTI, DISCARD and WATCH with a wrong number of arguments (EXEC and UNWATCH are handled where they run or queue).
 bool TxnArityError(std::string_view n, size_t argc) {
   return ((n == "multi" || n == "discard") && argc != 1) || (n == "watch" && argc < 2);
@@ -41,10 +37,11 @@ std::string NodeServer::NoTransactionsError(std::string_view what) const {
                       "' policy: it cannot apply a transaction atomically");
 }
 
-bool NodeServer::TxnCommand(net::RespConnection& conn, net::ReplyToken token, std::vector<std::string>& args) {
+bool NodeServer::TxnCommand(const CommandSpec* spec, net::RespConnection& conn, net::ReplyToken token,
+                            std::vector<std::string>& args) {
   TxnSession* s = static_cast<TxnSession*>(conn.session.get());
   const bool queuing = s != nullptr && (s->in_multi || s->refused);
-  if (!IsTxnCommand(name_) && !queuing) return false;
+  if (!queuing && (spec == nullptr || spec->kind != CommandKind::kTxn)) return false;
   if (name_ == "quit") return false;  // QUIT is never queued.
   TxnSession& session = SessionOf(conn);
   // Redis checks arity before running a command, and a rejected command inside MULTI discards the
@@ -136,7 +133,7 @@ void NodeServer::Queue(TxnSession& s, net::ReplyToken token, std::vector<std::st
   }
   if (!IsKvCommand(name_)) {
     if (IsServerCommand(name_)) {
-      return fail(absl::StrCat("ERR '", name_,
+      return fail(absl::StrCat("ERR '", std::string(name_),
                                "' is not served inside MULTI by kvlab (key-value commands, PING, ECHO "
                                "and UNWATCH are)"));
     }

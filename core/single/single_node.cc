@@ -36,12 +36,16 @@ void SingleNode::OnClientRequest(ReplyHandle handle, Command cmd) {
   const int64_t now_ms = env_.Now() / kNanosPerMilli;
   Result result = store_->Apply(cmd, now_ms);
   const bool read_only = IsReadOnly(cmd.op);
-  if (!read_only) NoteWrite(cmd);
-  if (read_only && ObservedMark(cmd) <= store_->durable_mark()) {
+  // A reply waits until what it observed is durable: a read, the writes to its keys; a write,
+  // itself and every write before it. Without fsync every write is durable once applied, so
+  // nothing waits and no key need be tracked.
+  const SyncGate::Mark needs = read_only ? ObservedMark(cmd) : store_->write_mark();
+  if (needs <= store_->durable_mark()) {
     ClientReply reply;
     reply.result = std::move(result);
     return env_.Reply(handle, std::move(reply));
   }
+  if (!read_only) NoteWrite(cmd);
   // Held in mark order: a read that must wait waits for the newest mark (a little longer than
   // its keys need, never shorter).
   held_.Hold(store_->write_mark(), Held{handle, read_only, std::move(result)});
@@ -84,7 +88,7 @@ void SingleNode::OnSyncDone(SyncToken token, absl::Status status) {
 void SingleNode::EndTurn() {
   if (store_ == nullptr) return;
   if (failed()) return FailHeld();
-  ReleaseDurable();  // reads of durable state, and every write when fsync is off.
+  ReleaseDurable();  // whatever the last sync made durable.
   store_->StartSync();
 }
 

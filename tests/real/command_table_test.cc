@@ -58,7 +58,19 @@ TEST(CommandTableTest, KindsMatchTheHandlers) {
     EXPECT_NE(s.arity, 0) << s.name;
   }
   EXPECT_EQ(FindCommand("eval"), nullptr);  // Lua is not served (README)
-  EXPECT_EQ(FindCommand("GET"), nullptr);   // names are looked up lower-case
+}
+
+TEST(CommandTableTest, NamesAreFoundInAnyCase) {
+  for (const CommandSpec& s : CommandTable()) {
+    EXPECT_EQ(FindCommand(absl::AsciiStrToUpper(std::string(s.name))), &s) << s.name;
+    std::string mixed(s.name);
+    mixed[0] = absl::ascii_toupper(mixed[0]);
+    EXPECT_EQ(FindCommand(mixed), &s) << s.name;
+  }
+  EXPECT_EQ(FindCommand("GE@"), nullptr);  // '@' with bit 0x20 is '`', not a letter of a name.
+  EXPECT_EQ(FindCommand(""), nullptr);
+  EXPECT_EQ(FindCommand("gets"), nullptr);
+  EXPECT_EQ(FindCommand("ge"), nullptr);
 }
 
 TEST(CommandTableTest, ArityFollowsRedisConvention) {
