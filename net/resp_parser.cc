@@ -1,5 +1,6 @@
 #include "net/resp_parser.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -26,6 +27,22 @@ bool ParseInt(std::string_view s, int64_t* out) {
   const char* end = s.data() + s.size();
   auto [p, ec] = std::from_chars(s.data(), end, *out);
   return ec == std::errc() && p == end && !(s[0] == '-' && s.size() == 1);
+}
+
+// The header clients send almost always, "<mark><1 to 9 digits>\r\n" at `at`, read in one pass:
+// true with its value and the position after its LF. Anything else (incomplete, signed, longer,
+// malformed) is false, and the general path reads, or refuses, it exactly as before.
+bool ScanShortHeader(std::string_view in, size_t at, int64_t* value, size_t* after) {
+  constexpr size_t kMaxDigits = 9;
+  const size_t first = at + 1;
+  const size_t limit = std::min(in.size(), first + kMaxDigits);
+  int64_t v = 0;
+  size_t i = first;
+  for (; i < limit && in[i] >= '0' && in[i] <= '9'; ++i) v = v * 10 + (in[i] - '0');
+  if (i == first || i + 1 >= in.size() || in[i] != '\r' || in[i + 1] != '\n') return false;
+  *value = v;
+  *after = i + 2;
+  return true;
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f'; }
@@ -157,18 +174,21 @@ RespRequestParser::State RespRequestParser::ParseInline(std::string_view in, siz
 }
 
 RespRequestParser::State RespRequestParser::ParseMultibulkHeader(std::string_view in, size_t* pos) {
-  const size_t cr = in.find('\r', *pos);
-  if (cr == std::string_view::npos) {
-    if (in.size() - *pos > kMaxInlineBytes) return Fail("too big mbulk count string");
-    return State::kNeedMore;
-  }
-  if (cr - *pos > kMaxInlineBytes) return Fail("too big mbulk count string");
-  if (cr + 1 >= in.size()) return State::kNeedMore;  // the '\n' has not arrived.
   int64_t count = 0;
-  if (!ParseInt(in.substr(*pos + 1, cr - *pos - 1), &count) || count > static_cast<int64_t>(kMaxMultibulkCount)) {
-    return Fail("invalid multibulk length");
+  size_t after = 0;
+  if (!ScanShortHeader(in, *pos, &count, &after)) {
+    const size_t cr = in.find('\r', *pos);
+    if (cr == std::string_view::npos) {
+      if (in.size() - *pos > kMaxInlineBytes) return Fail("too big mbulk count string");
+      return State::kNeedMore;
+    }
+    if (cr - *pos > kMaxInlineBytes) return Fail("too big mbulk count string");
+    if (cr + 1 >= in.size()) return State::kNeedMore;  // the '\n' has not arrived.
+    if (!ParseInt(in.substr(*pos + 1, cr - *pos - 1), &count)) return Fail("invalid multibulk length");
+    after = cr + 2;
   }
-  *pos = cr + 2;
+  if (count > static_cast<int64_t>(kMaxMultibulkCount)) return Fail("invalid multibulk length");
+  *pos = after;
   if (count <= 0) return State::kNeedMore;  // `*0` / `*-1`: an empty request, ignored as Redis does.
   remaining_args_ = count;
   request_bytes_ = 0;
@@ -178,21 +198,24 @@ RespRequestParser::State RespRequestParser::ParseMultibulkHeader(std::string_vie
 
 RespRequestParser::State RespRequestParser::ParseBulkHeader(std::string_view in, size_t* pos) {
   if (*pos == in.size()) return State::kNeedMore;
-  const size_t cr = in.find('\r', *pos);
-  if (cr == std::string_view::npos) {
-    if (in.size() - *pos > kMaxInlineBytes) return Fail("too big bulk count string");
-    return State::kNeedMore;
-  }
-  if (cr - *pos > kMaxInlineBytes) return Fail("too big bulk count string");
-  if (cr + 1 >= in.size()) return State::kNeedMore;
-  if (in[*pos] != '$') return Fail(absl::StrCat("expected '$', got '", std::string(1, in[*pos]), "'"));
   int64_t len = 0;
-  if (!ParseInt(in.substr(*pos + 1, cr - *pos - 1), &len) || len < 0 || static_cast<uint64_t>(len) > max_bulk_bytes_) {
-    return Fail("invalid bulk length");
+  size_t after = 0;
+  if (in[*pos] != '$' || !ScanShortHeader(in, *pos, &len, &after)) {
+    const size_t cr = in.find('\r', *pos);
+    if (cr == std::string_view::npos) {
+      if (in.size() - *pos > kMaxInlineBytes) return Fail("too big bulk count string");
+      return State::kNeedMore;
+    }
+    if (cr - *pos > kMaxInlineBytes) return Fail("too big bulk count string");
+    if (cr + 1 >= in.size()) return State::kNeedMore;
+    if (in[*pos] != '$') return Fail(absl::StrCat("expected '$', got '", std::string(1, in[*pos]), "'"));
+    if (!ParseInt(in.substr(*pos + 1, cr - *pos - 1), &len) || len < 0) return Fail("invalid bulk length");
+    after = cr + 2;
   }
+  if (static_cast<uint64_t>(len) > max_bulk_bytes_) return Fail("invalid bulk length");
   request_bytes_ += static_cast<size_t>(len);
   if (request_bytes_ > kMaxRequestBytes) return Fail("request exceeds client-query-buffer-limit");
-  *pos = cr + 2;
+  *pos = after;
   bulk_len_ = len;
   return State::kNeedMore;
 }

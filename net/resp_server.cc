@@ -166,7 +166,9 @@ void RespServer::Dispatch(RespConnection* conn) {
   ++stats_.total_commands_processed;
   const ReplyToken token = MakeToken(conn->id_, conn->next_seq_++);
   conn->slots_.push_back();
+  dispatching_ = conn;
   handler_.OnRequest(*conn, token, conn->parser_.args());
+  dispatching_ = nullptr;
 }
 
 void RespServer::ProtocolError(RespConnection* conn) {
@@ -181,9 +183,13 @@ void RespServer::ProtocolError(RespConnection* conn) {
 }
 
 bool RespServer::Reply(ReplyToken token, absl::FunctionRef<void(std::string*)> write) {
-  auto it = connections_.find(static_cast<uint32_t>(token >> 32));
-  if (it == connections_.end()) return false;
-  RespConnection* conn = it->second.get();
+  const auto conn_id = static_cast<uint32_t>(token >> 32);
+  RespConnection* conn = dispatching_;  // most replies answer the request being dispatched.
+  if (conn == nullptr || conn->id_ != conn_id) {
+    auto it = connections_.find(conn_id);
+    if (it == connections_.end()) return false;
+    conn = it->second.get();
+  }
   const uint32_t index = static_cast<uint32_t>(token) - conn->head_seq_;  // wraps like the sequence.
   KV_ASSERT(index < conn->slots_.size());
   ReplySlot& slot = conn->slots_[index];
@@ -285,6 +291,7 @@ void RespServer::UpdateInterest(RespConnection* conn) {
 void RespServer::Close(RespConnection* conn) {
   auto it = connections_.find(conn->id_);
   KV_ASSERT(it != connections_.end());
+  if (dispatching_ == conn) dispatching_ = nullptr;  // replies to it now find no connection.
   loop_.Unwatch(conn->watch_);
   close(conn->fd_);
   closed_.push_back(std::move(it->second));  // callbacks of this turn may still hold `conn`.

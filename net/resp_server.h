@@ -148,6 +148,7 @@ class RespServer {
   const int port_;
   uint32_t next_conn_id_ = 1;
   absl::flat_hash_map<uint32_t, std::unique_ptr<RespConnection>> connections_;
+  RespConnection* dispatching_ = nullptr;                // the connection whose request OnRequest handles.
   std::vector<uint32_t> dirty_;                          // connections to visit in Flush.
   std::vector<std::unique_ptr<RespConnection>> closed_;  // destroyed at the end of Flush.
   RespServerStats stats_;

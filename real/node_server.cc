@@ -105,7 +105,7 @@ absl::Status NodeServer::StartNode() {
     node_ = *std::move(again);
   }
   env_->set_node(node_.get());
-  env_->set_reply_sink([this](core::ReplyHandle handle, core::ClientReply reply) {
+  env_->set_reply_sink([this](core::ReplyHandle handle, const core::ClientReply& reply) {
     if (!exec_layouts_.empty()) {
       if (auto it = exec_layouts_.find(handle); it != exec_layouts_.end()) {
         const std::vector<std::string> layout = std::move(it->second);

@@ -39,7 +39,7 @@ void RealEnv::SetTimer(core::Nanos delay, core::TimerToken token) {
 
 void RealEnv::Reply(core::ReplyHandle handle, core::ClientReply reply) {
   KV_ASSERT(reply_);
-  reply_(handle, std::move(reply));
+  reply_(handle, reply);
 }
 
 }  // namespace kvlab::real

@@ -17,7 +17,7 @@ namespace kvlab::real {
 
 class RealEnv final : public core::Env {
  public:
-  using ReplySink = absl::AnyInvocable<void(core::ReplyHandle, core::ClientReply)>;
+  using ReplySink = absl::AnyInvocable<void(core::ReplyHandle, const core::ClientReply&)>;
   using SendSink = absl::AnyInvocable<void(core::NodeId, core::Message)>;
 
   RealEnv(core::NodeId self, net::EventLoop& loop, core::Disk& disk, uint64_t rng_seed);

@@ -204,7 +204,11 @@ absl::Status ValidateCommand(const Command& cmd) {
   return absl::OkStatus();
 }
 
-void EncodeCommand(const Command& cmd, ByteWriter& w) {
+namespace {
+
+// One layout, run by a ByteCounter to size the room and by a SpanWriter to fill it.
+template <typename Writer>
+void EncodeCommandTo(const Command& cmd, Writer& w) {
   w.U8(static_cast<uint8_t>(cmd.op));
   w.U8(static_cast<uint8_t>(cmd.condition));
   w.I64(cmd.expire_at_ms);
@@ -221,11 +225,21 @@ void EncodeCommand(const Command& cmd, ByteWriter& w) {
   }
   if (cmd.op == Op::kExec) {
     w.VarU64(cmd.subs.size());
-    for (const Command& sub : cmd.subs) EncodeCommand(sub, w);
+    for (const Command& sub : cmd.subs) EncodeCommandTo(sub, w);
     w.VarU64(cmd.versions.size());
     for (uint64_t v : cmd.versions) w.U64(v);
     w.U64(cmd.watch_seq);
   }
+}
+
+}  // namespace
+
+void EncodeCommand(const Command& cmd, ByteWriter& w) {
+  ByteCounter counter;
+  EncodeCommandTo(cmd, counter);
+  SpanWriter span(w.Extend(counter.bytes()), counter.bytes());
+  EncodeCommandTo(cmd, span);
+  KV_ASSERT(span.full());
 }
 
 namespace {
