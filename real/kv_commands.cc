@@ -39,6 +39,7 @@ Command WithKeys(Op op, std::vector<std::string>& args, size_t first) {
 // is a plain kPut (the command workloads and old logs use); with them, kPutX.
 absl::StatusOr<Command> ParseSet(std::vector<std::string>& args, int64_t now_ms) {
   if (args.size() < 3) return Error(ArityError("set"));
+  if (args.size() == 3) return Command::Put(std::move(args[1]), std::move(args[2]));  // no options: the usual SET.
   StringOptions o;
   if (absl::Status s = ParseStringOptions(args, 3, /*set=*/true, &o); !s.ok()) return s;
   int64_t expire_at_ms = 0;
