@@ -1,5 +1,7 @@
 #include "workloads/det_math.h"
 
+#include <cmath>
+
 #include "core/assert.h"
 
 namespace kvlab::workloads {
@@ -7,6 +9,9 @@ namespace {
 
 constexpr double kLn2 = 0.693147180559945309417232121458;
 constexpr double kSqrt2 = 1.41421356237309504880168872421;
+// A term below |sum| * 2^-54 is below half an ulp of the sum (also of a power of two, whose ulp
+// below is half its ulp above): adding it rounds back to the sum.
+constexpr double kHalfUlp = 0x1p-54;
 
 }  // namespace
 
@@ -28,7 +33,11 @@ double DetLog(double x) {
   double term = s;
   double sum = 0;
   for (int k = 1; k < 60; k += 2) {
-    sum += term / k;
+    const double add = term / k;
+    // The terms only shrink: once one is below half an ulp of the sum, neither it nor any later
+    // one changes it, so stopping here gives the very bits the whole loop would.
+    if (std::fabs(add) < std::fabs(sum) * kHalfUlp) break;
+    sum += add;
     term *= s2;
   }
   return 2.0 * sum + exponent * kLn2;
@@ -43,12 +52,11 @@ double DetExp(double x) {
   double sum = 1.0;
   for (int k = 1; k < 30; ++k) {
     term = term * r / k;
+    if (std::fabs(term) < sum * kHalfUlp) break;  // as in DetLog: the rest cannot change the sum.
     sum += term;
   }
-  double scale = 1.0;
-  const double factor = n >= 0 ? 2.0 : 0.5;
-  for (int i = 0; i < (n >= 0 ? n : -n); ++i) scale *= factor;
-  return sum * scale;
+  // 2^n scales exactly (|n| <= 1010 keeps the result normal): ldexp, not n multiplications.
+  return std::ldexp(sum, n);
 }
 
 double DetPow(double x, double y) {
