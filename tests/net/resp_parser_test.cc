@@ -79,6 +79,34 @@ TEST(RespParserTest, ByteAtATimeGivesTheSameRequests) {
   EXPECT_THAT(bytes.requests[3], ElementsAre("SET", "a", "b c"));
 }
 
+// Headers of 1-9 digits take a one-pass path; longer, zero-padded, split or odd ones the general
+// path. Both must give the same requests, whole or a byte at a time.
+TEST(RespParserTest, EveryHeaderFormReadsTheSameWholeOrSplit) {
+  const std::string input =
+      "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"         // short: the one-pass path
+      "*01\r\n$0000000004\r\nPING\r\n"         // zero-padded, 10 digits: the general path
+      "*1\r\n$000000000000000004\r\nPING\r\n"  // 18 digits
+      "*2\r\n$3\r\nSET\r\n$123456789\r\n";     // 9 digits, value not yet sent
+  Feeder whole(1u << 30), bytes(1u << 30);
+  whole.Feed(input);
+  bytes.Feed(input, 1);
+  ASSERT_EQ(whole.error, "");
+  ASSERT_EQ(bytes.error, "");
+  EXPECT_EQ(whole.requests, bytes.requests);
+  ASSERT_EQ(whole.requests.size(), 3u);
+  EXPECT_THAT(whole.requests[0], ElementsAre("GET", "k"));
+  EXPECT_THAT(whole.requests[1], ElementsAre("PING"));
+  EXPECT_THAT(whole.requests[2], ElementsAre("PING"));
+  EXPECT_FALSE(whole.parser.Idle());  // waiting for the 123456789 bytes.
+  for (const char* bad : {"*1\r\n$+3\r\nabc\r\n", "*1\r\n$3x\r\nabc\r\n", "*1\r\n$\r\n"}) {
+    Feeder f, g;
+    f.Feed(bad);
+    g.Feed(bad, 1);
+    EXPECT_EQ(f.error, "Protocol error: invalid bulk length") << bad;
+    EXPECT_EQ(g.error, f.error) << bad;
+  }
+}
+
 TEST(RespParserTest, BulkStringsAreBinarySafe) {
   std::string value("a\0b\r\n\xff", 6);
   Feeder f;
