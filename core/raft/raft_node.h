@@ -197,6 +197,8 @@ class RaftNode final : public Node {
 
   // raft_snapshot.cc (§5.4, §7).
   void MaybeSnapshot();
+  // Carries the snapshot being written one step on (RaftStorage::PumpSnapshot).
+  void PumpSnapshot();
   void SendSnapshotChunk(Peer& p);
   void OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m);
   void OnSnapshotReply(NodeId from, const RaftSnapshotReply& m);

@@ -8,22 +8,34 @@
 
 namespace kvlab::core {
 
-// Only with no sync in flight (the brief's "all durable" point): the snapshot and the rewritten
-// log then replace the files whole and durably, so every record so far is durable afterwards.
+// A node snapshots its applied state once enough log follows the last snapshot, by entries or by
+// bytes (raft_config.h), one snapshot at a time. The state is encoded and the log compacted in
+// memory now; the file is written off the event loop (RaftStorage::PumpSnapshot, from EndTurn).
+// Until its rename a crash recovers the previous snapshot and the whole log, which the disk still
+// holds; the in-memory snapshot serves InstallSnapshot meanwhile (it is of committed state).
 void RaftNode::MaybeSnapshot() {
-  if (applied_ - snapshot_index_ < options_.snapshot_every_entries || storage_.sync_in_flight()) return;
+  if (storage_.snapshot_writing() || applied_ == snapshot_index_) return;
+  const bool by_entries = applied_ - snapshot_index_ >= options_.snapshot_every_entries;
+  const bool by_bytes =
+      storage_.log_bytes() >= std::max<uint64_t>(options_.snapshot_min_log_bytes, snapshot_state_.size());
+  if (!by_entries && !by_bytes) return;
   const uint64_t index = applied_;
   const uint64_t term = *log_.TermAt(index);
   std::vector<RaftMember> config = ConfigurationAt(index);
   std::string bytes = EncodeSnapshotData(config, state_);
   base_members_ = std::move(config);
   log_.CompactTo(index);
-  Persist(storage_.SaveSnapshot(index, term, bytes, log_, hard_));
-  NoteLogRewritten();
+  Persist(storage_.BeginSnapshot(index, term, bytes));
   snapshot_index_ = index;
   snapshot_term_ = term;
   snapshot_state_ = std::move(bytes);
   ++snapshots_taken_;
+}
+
+void RaftNode::PumpSnapshot() {
+  bool log_rewritten = false;
+  Persist(storage_.PumpSnapshot(log_, hard_, &log_rewritten));
+  if (log_rewritten) NoteLogRewritten();
 }
 
 void RaftNode::SendSnapshotChunk(Peer& p) {

@@ -1,9 +1,12 @@
 #include "core/raft/raft_storage.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/assert.h"
 #include "core/bytes.h"
+#include "core/raft/raft_config.h"
 
 namespace kvlab::core {
 namespace {
@@ -156,6 +159,7 @@ bool RaftStorage::StartSync() {
 }
 
 absl::Status RaftStorage::OnSyncDone(SyncToken token, const absl::Status& status) {
+  if ((token & kSnapshotSyncBit) != 0) return OnSnapshotSyncDone(token, status);
   if (status.ok()) {
     gate_.Done(token);
     return absl::OkStatus();
@@ -176,23 +180,88 @@ absl::Status RaftStorage::WriteAtomically(std::string_view file, const std::vect
   return disk_.Rename(tmp, file);
 }
 
-absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
-                                       const RaftHardState& hs) {
+namespace {
+
+// The snapshot file's one record: index, term, then the state's encoding.
+std::string SnapshotPayload(uint64_t index, uint64_t term, std::string_view state) {
   std::string snap;
   ByteWriter w(&snap);
   w.U64(index);
   w.U64(term);
   w.Raw(state);
-  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, {snap}); !s.ok()) return s;
+  return snap;
+}
 
+}  // namespace
+
+absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
+                                       const RaftHardState& hs) {
+  if (absl::Status s = AbandonSnapshot(); !s.ok()) return s;  // this one is newer.
+  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, {SnapshotPayload(index, term, state)}); !s.ok()) return s;
+  return RewriteLog(log, hs);
+}
+
+absl::Status RaftStorage::RewriteLog(const RaftLog& log, const RaftHardState& hs) {
   std::vector<std::string> records = {PairRecord(kBase, log.base_index(), log.base_term()), HardStateRecord(hs)};
   for (const RaftEntry& e : log.entries()) records.push_back(EntryRecord(e));
   if (absl::Status s = WriteAtomically(kRaftLogFile, records); !s.ok()) return s;
   uint64_t size = 0;
-  for (const std::string& r : records) size += EncodeWalRecord(r).size();
+  for (const std::string& r : records) size += kWalRecordHeaderBytes + r.size();
   wal_ = WalWriter(disk_, kRaftLogFile, size);
   gate_.CoverAll();  // the rewritten log holds every record, durably.
   return absl::OkStatus();
+}
+
+absl::Status RaftStorage::BeginSnapshot(uint64_t index, uint64_t term, std::string_view state) {
+  KV_ASSERT(!writer_.has_value());
+  // A tmp file left by a write a crash or an abandon cut short is never part of the state.
+  if (absl::Status s = disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp")); !s.ok()) return s;
+  writer_.emplace();
+  writer_->index = index;
+  writer_->record = EncodeWalRecord(SnapshotPayload(index, term, state));
+  return absl::OkStatus();
+}
+
+absl::Status RaftStorage::PumpSnapshot(const RaftLog& log, const RaftHardState& hs, bool* log_rewritten) {
+  *log_rewritten = false;
+  if (!writer_.has_value() || writer_->syncing != 0) return absl::OkStatus();
+  SnapshotWriter& w = *writer_;
+  const std::string tmp = absl::StrCat(kRaftSnapshotFile, ".tmp");
+  if (w.written < w.record.size()) {
+    const size_t n = std::min<size_t>(kRaftSnapshotWriteChunkBytes, w.record.size() - w.written);
+    if (absl::Status s = disk_.Append(tmp, std::string_view(w.record).substr(w.written, n)); !s.ok()) return s;
+    w.written += n;
+    // Synced even with fsync off: a rename needs its source durable (core::Disk::Rename).
+    w.syncing = kSnapshotSyncBit | ++snapshot_pieces_;
+    ++syncs_;
+    disk_.StartSync(tmp, w.syncing);
+    return absl::OkStatus();
+  }
+  if (!w.renamed) {
+    if (absl::Status s = disk_.Rename(tmp, kRaftSnapshotFile); !s.ok()) return s;
+    w.renamed = true;
+    std::string().swap(w.record);  // durable now: the memory goes back.
+  }
+  // The rewrite replaces the log file whole: not under a sync of the old one (the node's turn
+  // that took its completion has none in flight, so this waits at most one log sync).
+  if (gate_.in_flight()) return absl::OkStatus();
+  KV_ASSERT(log.base_index() == w.index);
+  if (absl::Status s = RewriteLog(log, hs); !s.ok()) return s;
+  writer_.reset();
+  *log_rewritten = true;
+  return absl::OkStatus();
+}
+
+absl::Status RaftStorage::OnSnapshotSyncDone(SyncToken token, const absl::Status& status) {
+  if (!writer_.has_value() || writer_->syncing != token) return absl::OkStatus();  // abandoned: stale.
+  writer_->syncing = 0;
+  return status;  // a failed piece: the snapshot cannot be trusted, nor the disk.
+}
+
+absl::Status RaftStorage::AbandonSnapshot() {
+  if (!writer_.has_value()) return absl::OkStatus();
+  writer_.reset();  // a piece's sync still in flight completes as a stale token.
+  return disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp"));
 }
 
 }  // namespace kvlab::core

@@ -8,9 +8,16 @@
 // Group commit: records are appended during turns; EndTurn starts one asynchronous sync
 // (StartSync) covering all of them unless one is in flight, and OnSyncDone reports it. The write
 // marks (mark/durable) of its SyncGate say which records are durable.
+// A node's own snapshot is written off the event loop (BeginSnapshot, then PumpSnapshot once a
+// turn): its tmp file grows by kRaftSnapshotWriteChunkBytes per step, each piece followed by an
+// asynchronous sync in the same device queue as the log's, so the log's syncs run between the
+// pieces; then the rename, then (in a turn with no log sync in flight) the log's rewrite, which
+// holds only the entries after the snapshot. A crash at any step recovers: a leftover tmp file is
+// removed, and a renamed snapshot with the older log is reconciled by Recover.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,8 +68,8 @@ class RaftStorage {
   // Starts an asynchronous sync of every record appended so far, unless one is in flight or
   // nothing needs it. True if it started one.
   bool StartSync();
-  // The node's OnSyncDone: OK, or the error that broke the log (a failed sync, whose records
-  // may be lost). A stale token is ignored.
+  // The node's OnSyncDone, for the log's syncs and the snapshot's pieces alike: OK, or the error
+  // that broke the storage (a failed sync, whose records may be lost). A stale token is ignored.
   absl::Status OnSyncDone(SyncToken token, const absl::Status& status);
   // Write marks: each appended record bumps mark(); records up to durable() are durable.
   SyncGate::Mark mark() const { return gate_.written(); }
@@ -76,10 +83,35 @@ class RaftStorage {
   absl::Status SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
                             const RaftHardState& hs);
 
+  // Starts replacing the snapshot with (index, term, state) off the event loop; PumpSnapshot
+  // carries it on. Nothing is written yet. REQUIRES: !snapshot_writing().
+  absl::Status BeginSnapshot(uint64_t index, uint64_t term, std::string_view state);
+  // One step of the snapshot being written, once per turn: append and start the sync of the next
+  // piece (unless one is syncing); after the last piece's sync, rename; then, with no log sync in
+  // flight, rewrite the log as `log` (based at the snapshot) plus `hs`, and set *log_rewritten.
+  // Returns the error that broke the storage.
+  absl::Status PumpSnapshot(const RaftLog& log, const RaftHardState& hs, bool* log_rewritten);
+  // Forgets an unfinished snapshot write (a newer snapshot replaces it): its tmp file is removed
+  // and its piece's sync completion, if one is in flight, is ignored.
+  absl::Status AbandonSnapshot();
+  bool snapshot_writing() const { return writer_.has_value(); }
+
   uint64_t log_bytes() const { return wal_.size(); }
   uint64_t syncs() const { return syncs_; }
 
  private:
+  // A snapshot being written off the event loop (BeginSnapshot .. PumpSnapshot's log rewrite).
+  struct SnapshotWriter {
+    uint64_t index = 0;
+    std::string record;     // the whole file: one WAL record (header, index, term, state).
+    uint64_t written = 0;   // bytes of `record` appended to the tmp file.
+    SyncToken syncing = 0;  // the piece's sync in flight (a snapshot token), or 0.
+    bool renamed = false;   // the tmp file replaced the snapshot: only the log rewrite is left.
+  };
+  // Snapshot pieces' sync tokens carry this bit; the log's (SyncGate marks) never do.
+  static constexpr SyncToken kSnapshotSyncBit = SyncToken{1} << 63;
+  absl::Status OnSnapshotSyncDone(SyncToken token, const absl::Status& status);
+  absl::Status RewriteLog(const RaftLog& log, const RaftHardState& hs);
   absl::Status WriteAtomically(std::string_view file, const std::vector<std::string>& records);
   absl::Status ReadSnapshot(RaftRecovered* out);
   absl::Status AppendRecord(std::string_view record);
@@ -89,6 +121,8 @@ class RaftStorage {
   WalWriter wal_;
   SyncGate gate_;
   uint64_t syncs_ = 0;
+  std::optional<SnapshotWriter> writer_;
+  uint64_t snapshot_pieces_ = 0;  // pieces ever synced: numbers their tokens, never reused.
 };
 
 }  // namespace kvlab::core
