@@ -22,7 +22,8 @@ void RaftNode::MaybeSnapshot() {
   const uint64_t index = applied_;
   const uint64_t term = *log_.TermAt(index);
   std::vector<RaftMember> config = ConfigurationAt(index);
-  std::string bytes = EncodeSnapshotData(config, state_);
+  // The state seldom shrinks much between snapshots: the last one's size, plus room to grow.
+  std::string bytes = EncodeSnapshotData(config, state_, snapshot_state_.size() + snapshot_state_.size() / 4);
   base_members_ = std::move(config);
   log_.CompactTo(index);
   Persist(storage_.BeginSnapshot(index, term, bytes));

@@ -192,6 +192,25 @@ std::string SnapshotPayload(uint64_t index, uint64_t term, std::string_view stat
   return snap;
 }
 
+// SnapshotPayload's WAL record (EncodeWalRecord's bytes) built in one buffer: a large state is
+// copied once, not twice.
+std::string SnapshotRecord(uint64_t index, uint64_t term, std::string_view state) {
+  std::string record;
+  record.reserve(kWalRecordHeaderBytes + 16 + state.size());
+  record.assign(kWalRecordHeaderBytes, '\0');
+  ByteWriter w(&record);
+  w.U64(index);
+  w.U64(term);
+  w.Raw(state);
+  const std::string_view payload = std::string_view(record).substr(kWalRecordHeaderBytes);
+  KV_ASSERT(payload.size() <= kMaxWalRecordBytes);
+  const auto length = static_cast<uint32_t>(payload.size());
+  StoreU32(record.data(), length);
+  StoreU32(record.data() + 4, ~length);
+  StoreU64(record.data() + 8, Checksum64(payload));
+  return record;
+}
+
 }  // namespace
 
 absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
@@ -218,7 +237,7 @@ absl::Status RaftStorage::BeginSnapshot(uint64_t index, uint64_t term, std::stri
   if (absl::Status s = disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp")); !s.ok()) return s;
   writer_.emplace();
   writer_->index = index;
-  writer_->record = EncodeWalRecord(SnapshotPayload(index, term, state));
+  writer_->record = SnapshotRecord(index, term, state);
   return absl::OkStatus();
 }
 
