@@ -147,8 +147,7 @@ void RaftNode::EndTurn() {
     ApplyCommitted();
     ServeReadyReads();
     MaybeSnapshot();
-    // Before StartSync: the turn that took a log sync's completion has none in flight, which the
-    // snapshot's last step (the log's rewrite) waits for.
+    // Before StartSync, so that a piece's sync queues ahead of the log's.
     PumpSnapshot();
     // Group commit: one sync covers every record so far (term, vote, entries); the messages that
     // vouch for them leave in the turn whose OnSyncDone covers them.

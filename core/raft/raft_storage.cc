@@ -133,7 +133,10 @@ absl::StatusOr<RaftRecovered> RaftStorage::Recover() {
 
 absl::Status RaftStorage::AppendRecord(std::string_view record) {
   absl::Status s = wal_.Append(record);
-  if (s.ok()) gate_.Wrote();
+  if (!s.ok()) return s;
+  gate_.Wrote();
+  // The log's rewrite under way must hold this record too (FinishLogRewrite).
+  if (writer_.has_value() && writer_->rewriting_log) writer_->appended_since += EncodeWalRecord(record);
   return s;
 }
 
@@ -169,11 +172,9 @@ absl::Status RaftStorage::OnSyncDone(SyncToken token, const absl::Status& status
   return status;
 }
 
-absl::Status RaftStorage::WriteAtomically(std::string_view file, const std::vector<std::string>& records) {
+absl::Status RaftStorage::WriteAtomically(std::string_view file, std::string_view bytes) {
   const std::string tmp = absl::StrCat(std::string(file), ".tmp");
   if (absl::Status s = disk_.Remove(tmp); !s.ok()) return s;
-  std::string bytes;
-  for (const std::string& r : records) bytes += EncodeWalRecord(r);
   if (absl::Status s = disk_.Append(tmp, bytes); !s.ok()) return s;
   if (absl::Status s = disk_.Sync(tmp); !s.ok()) return s;
   ++syncs_;
@@ -182,18 +183,8 @@ absl::Status RaftStorage::WriteAtomically(std::string_view file, const std::vect
 
 namespace {
 
-// The snapshot file's one record: index, term, then the state's encoding.
-std::string SnapshotPayload(uint64_t index, uint64_t term, std::string_view state) {
-  std::string snap;
-  ByteWriter w(&snap);
-  w.U64(index);
-  w.U64(term);
-  w.Raw(state);
-  return snap;
-}
-
-// SnapshotPayload's WAL record (EncodeWalRecord's bytes) built in one buffer: a large state is
-// copied once, not twice.
+// The snapshot file's one WAL record (EncodeWalRecord's bytes of index, term, then the state's
+// encoding), built in one buffer: a large state is copied once, not twice.
 std::string SnapshotRecord(uint64_t index, uint64_t term, std::string_view state) {
   std::string record;
   record.reserve(kWalRecordHeaderBytes + 16 + state.size());
@@ -216,17 +207,21 @@ std::string SnapshotRecord(uint64_t index, uint64_t term, std::string_view state
 absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
                                        const RaftHardState& hs) {
   if (absl::Status s = AbandonSnapshot(); !s.ok()) return s;  // this one is newer.
-  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, {SnapshotPayload(index, term, state)}); !s.ok()) return s;
+  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, SnapshotRecord(index, term, state)); !s.ok()) return s;
   return RewriteLog(log, hs);
 }
 
+std::string RaftStorage::LogImage(const RaftLog& log, const RaftHardState& hs) {
+  std::string bytes = EncodeWalRecord(PairRecord(kBase, log.base_index(), log.base_term()));
+  bytes += EncodeWalRecord(HardStateRecord(hs));
+  for (const RaftEntry& e : log.entries()) bytes += EncodeWalRecord(EntryRecord(e));
+  return bytes;
+}
+
 absl::Status RaftStorage::RewriteLog(const RaftLog& log, const RaftHardState& hs) {
-  std::vector<std::string> records = {PairRecord(kBase, log.base_index(), log.base_term()), HardStateRecord(hs)};
-  for (const RaftEntry& e : log.entries()) records.push_back(EntryRecord(e));
-  if (absl::Status s = WriteAtomically(kRaftLogFile, records); !s.ok()) return s;
-  uint64_t size = 0;
-  for (const std::string& r : records) size += kWalRecordHeaderBytes + r.size();
-  wal_ = WalWriter(disk_, kRaftLogFile, size);
+  const std::string bytes = LogImage(log, hs);
+  if (absl::Status s = WriteAtomically(kRaftLogFile, bytes); !s.ok()) return s;
+  wal_ = WalWriter(disk_, kRaftLogFile, bytes.size());
   gate_.CoverAll();  // the rewritten log holds every record, durably.
   return absl::OkStatus();
 }
@@ -237,7 +232,7 @@ absl::Status RaftStorage::BeginSnapshot(uint64_t index, uint64_t term, std::stri
   if (absl::Status s = disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp")); !s.ok()) return s;
   writer_.emplace();
   writer_->index = index;
-  writer_->record = SnapshotRecord(index, term, state);
+  writer_->bytes = SnapshotRecord(index, term, state);
   return absl::OkStatus();
 }
 
@@ -245,10 +240,10 @@ absl::Status RaftStorage::PumpSnapshot(const RaftLog& log, const RaftHardState& 
   *log_rewritten = false;
   if (!writer_.has_value() || writer_->syncing != 0) return absl::OkStatus();
   SnapshotWriter& w = *writer_;
-  const std::string tmp = absl::StrCat(kRaftSnapshotFile, ".tmp");
-  if (w.written < w.record.size()) {
-    const size_t n = std::min<size_t>(kRaftSnapshotWriteChunkBytes, w.record.size() - w.written);
-    if (absl::Status s = disk_.Append(tmp, std::string_view(w.record).substr(w.written, n)); !s.ok()) return s;
+  const std::string tmp = absl::StrCat(w.rewriting_log ? kRaftLogFile : kRaftSnapshotFile, ".tmp");
+  if (w.written < w.bytes.size()) {
+    const size_t n = std::min<size_t>(kRaftSnapshotWriteChunkBytes, w.bytes.size() - w.written);
+    if (absl::Status s = disk_.Append(tmp, std::string_view(w.bytes).substr(w.written, n)); !s.ok()) return s;
     w.written += n;
     // Synced even with fsync off: a rename needs its source durable (core::Disk::Rename).
     w.syncing = kSnapshotSyncBit | ++snapshot_pieces_;
@@ -256,16 +251,32 @@ absl::Status RaftStorage::PumpSnapshot(const RaftLog& log, const RaftHardState& 
     disk_.StartSync(tmp, w.syncing);
     return absl::OkStatus();
   }
-  if (!w.renamed) {
+  if (!w.rewriting_log) {
     if (absl::Status s = disk_.Rename(tmp, kRaftSnapshotFile); !s.ok()) return s;
-    w.renamed = true;
-    std::string().swap(w.record);  // durable now: the memory goes back.
+    // The snapshot is in place. The log's new image (its base is the snapshot) goes the same way;
+    // what the log gains meanwhile is also kept aside (AppendRecord) and appended at the end.
+    KV_ASSERT(log.base_index() == w.index);
+    if (absl::Status s = disk_.Remove(absl::StrCat(kRaftLogFile, ".tmp")); !s.ok()) return s;
+    w.rewriting_log = true;
+    w.bytes = LogImage(log, hs);
+    w.written = 0;
+    return PumpSnapshot(log, hs, log_rewritten);
   }
-  // The rewrite replaces the log file whole: not under a sync of the old one (the node's turn
-  // that took its completion has none in flight, so this waits at most one log sync).
-  if (gate_.in_flight()) return absl::OkStatus();
-  KV_ASSERT(log.base_index() == w.index);
-  if (absl::Status s = RewriteLog(log, hs); !s.ok()) return s;
+  return FinishLogRewrite(tmp, log_rewritten);
+}
+
+// The log's image and every record appended since are in the tmp file: once that is durable it
+// replaces the log, whose records it all holds.
+absl::Status RaftStorage::FinishLogRewrite(const std::string& tmp, bool* log_rewritten) {
+  SnapshotWriter& w = *writer_;
+  if (!w.appended_since.empty()) {  // a few records, usually: one blocking sync.
+    if (absl::Status s = disk_.Append(tmp, w.appended_since); !s.ok()) return s;
+    if (absl::Status s = disk_.Sync(tmp); !s.ok()) return s;
+    ++syncs_;
+  }
+  if (absl::Status s = disk_.Rename(tmp, kRaftLogFile); !s.ok()) return s;
+  wal_ = WalWriter(disk_, kRaftLogFile, w.bytes.size() + w.appended_since.size());
+  gate_.CoverAll();  // a sync of the old file still in flight completes harmlessly.
   writer_.reset();
   *log_rewritten = true;
   return absl::OkStatus();
@@ -279,8 +290,9 @@ absl::Status RaftStorage::OnSnapshotSyncDone(SyncToken token, const absl::Status
 
 absl::Status RaftStorage::AbandonSnapshot() {
   if (!writer_.has_value()) return absl::OkStatus();
+  const bool rewriting_log = writer_->rewriting_log;
   writer_.reset();  // a piece's sync still in flight completes as a stale token.
-  return disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp"));
+  return disk_.Remove(absl::StrCat(rewriting_log ? kRaftLogFile : kRaftSnapshotFile, ".tmp"));
 }
 
 }  // namespace kvlab::core

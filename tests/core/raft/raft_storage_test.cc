@@ -86,7 +86,7 @@ TEST(RaftStorageTest, SnapshotIsWrittenInPiecesAndEveryCrashPointRecovers) {
     }
     if (log_sync || rewritten) ExpectRecoversAfterCrash(disk, last, "synced");
   }
-  EXPECT_EQ(pieces, 3);
+  EXPECT_EQ(pieces, 3 + 1) << "the snapshot's three, then the log image's one";
   EXPECT_TRUE(disk.Exists("raft_snapshot"));
   EXPECT_FALSE(disk.Exists("raft_snapshot.tmp"));
   ExpectRecoversAfterCrash(disk, last, "done");
@@ -99,7 +99,10 @@ TEST(RaftStorageTest, SnapshotIsWrittenInPiecesAndEveryCrashPointRecovers) {
   EXPECT_LT(storage.log_bytes(), 10 * 1100u) << "the rewritten log holds the entries after the snapshot only";
 }
 
-TEST(RaftStorageTest, LogRewriteWaitsForTheLogSyncInFlight) {
+// The log's image goes to its own tmp file in pieces while the log goes on: the records appended
+// meanwhile (entries, a hard state, a truncation) are in the rewritten log too, and until its
+// rename a crash recovers the old log, whole.
+TEST(RaftStorageTest, RecordsAppendedDuringTheLogRewriteAreKept) {
   MemDisk disk;
   RaftStorage storage(disk, true);
   ASSERT_TRUE(storage.Recover().ok());
@@ -108,22 +111,37 @@ TEST(RaftStorageTest, LogRewriteWaitsForTheLogSyncInFlight) {
   log.CompactTo(kEntries);
   bool rewritten = false;
   ASSERT_TRUE(storage.PumpSnapshot(log, RaftHardState{kTerm, 1}, &rewritten).ok());
-  log.Append(Entry(kEntries + 1));
-  ASSERT_TRUE(storage.AppendEntry(Entry(kEntries + 1)).ok());
-  ASSERT_TRUE(storage.StartSync());
   MemDisk::Completion piece = disk.CompleteOldestSync();
   ASSERT_TRUE(storage.OnSyncDone(piece.token, piece.status).ok());
-  ASSERT_TRUE(storage.PumpSnapshot(log, RaftHardState{kTerm, 1}, &rewritten).ok());
-  EXPECT_FALSE(rewritten) << "renamed, but the log's sync is in flight";
+  ASSERT_TRUE(storage.PumpSnapshot(log, RaftHardState{kTerm, 1}, &rewritten).ok());  // renamed; the log's image.
   EXPECT_TRUE(disk.Exists("raft_snapshot"));
-  EXPECT_TRUE(storage.snapshot_writing());
-  MemDisk::Completion log_sync = disk.CompleteOldestSync();
-  ASSERT_TRUE(storage.OnSyncDone(log_sync.token, log_sync.status).ok());
+  EXPECT_TRUE(disk.Exists("raft_log.tmp"));
+  EXPECT_FALSE(rewritten);
+  for (uint64_t i = kEntries + 1; i <= kEntries + 3; ++i) {
+    log.Append(Entry(i));
+    ASSERT_TRUE(storage.AppendEntry(Entry(i)).ok());
+  }
+  ASSERT_TRUE(storage.AppendTruncate(kEntries + 3).ok());
+  log.TruncateFrom(kEntries + 3);
+  ASSERT_TRUE(storage.AppendHardState(RaftHardState{kTerm, 1}).ok());
+  ASSERT_TRUE(storage.StartSync());                       // the old log's sync, in flight across the rename below.
+  MemDisk::Completion image = disk.CompleteOldestSync();  // the image's piece, queued first.
+  ASSERT_TRUE(storage.OnSyncDone(image.token, image.status).ok());
+  ExpectRecoversAfterCrash(disk, kEntries, "image synced, the old log's sync in flight", "small state");
   ASSERT_TRUE(storage.PumpSnapshot(log, RaftHardState{kTerm, 1}, &rewritten).ok());
   EXPECT_TRUE(rewritten);
   EXPECT_FALSE(storage.snapshot_writing());
+  EXPECT_FALSE(disk.Exists("raft_log.tmp"));
+  MemDisk::Completion old_sync = disk.CompleteOldestSync();
+  ASSERT_TRUE(storage.OnSyncDone(old_sync.token, old_sync.status).ok());
   EXPECT_TRUE(storage.all_durable());
-  ExpectRecoversAfterCrash(disk, kEntries + 1, "rewritten", "small state");
+  ExpectRecoversAfterCrash(disk, kEntries + 2, "rewritten", "small state");
+  // The rewritten log goes on like any other.
+  ASSERT_TRUE(storage.AppendEntry(Entry(kEntries + 3)).ok());
+  ASSERT_TRUE(storage.StartSync());
+  MemDisk::Completion next = disk.CompleteOldestSync();
+  ASSERT_TRUE(storage.OnSyncDone(next.token, next.status).ok());
+  ExpectRecoversAfterCrash(disk, kEntries + 3, "appended after", "small state");
 }
 
 TEST(RaftStorageTest, AbandonedSnapshotLeavesNoTmpFileAndItsSyncIsStale) {
