@@ -202,6 +202,10 @@ class RaftNode final : public Node {
   void MaybeSnapshot();
   // Carries the snapshot being written one step on (RaftStorage::PumpSnapshot).
   void PumpSnapshot();
+  // Where a snapshot at `index` compacts the log to: `index`, except on a leader that keeps the
+  // entries a follower close behind needs (kRaftSnapshotCatchUp*). The log's base may then lie
+  // below snapshot_index_; a restart compacts to the snapshot (RaftStorage::Recover).
+  uint64_t CompactionPoint(uint64_t index) const;
   void SendSnapshotChunk(Peer& p);
   void OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m);
   void OnSnapshotReply(NodeId from, const RaftSnapshotReply& m);

@@ -25,12 +25,28 @@ void RaftNode::MaybeSnapshot() {
   // The state seldom shrinks much between snapshots: the last one's size, plus room to grow.
   std::string bytes = EncodeSnapshotData(config, state_, snapshot_state_.size() + snapshot_state_.size() / 4);
   base_members_ = std::move(config);
-  log_.CompactTo(index);
+  log_.CompactTo(CompactionPoint(index));
   Persist(storage_.BeginSnapshot(index, term, bytes));
   snapshot_index_ = index;
   snapshot_term_ = term;
   snapshot_state_ = std::move(bytes);
   ++snapshots_taken_;
+}
+
+uint64_t RaftNode::CompactionPoint(uint64_t index) const {
+  if (role_ != RaftRole::kLeader) return index;
+  uint64_t keep_after = index;
+  for (const Peer& p : peers_) {
+    // Behind, with its next entries still in the log, and not too far behind.
+    if (p.snapshotting || p.match >= keep_after || p.match < log_.base_index()) continue;
+    if (index - p.match > options_.snapshot_catch_up_entries) continue;
+    uint64_t bytes = 0;
+    for (uint64_t i = p.match + 1; i <= index && bytes <= kRaftSnapshotCatchUpBytes; ++i) {
+      bytes += RaftEntryBytes(log_.At(i));
+    }
+    if (bytes <= kRaftSnapshotCatchUpBytes) keep_after = p.match;
+  }
+  return keep_after;
 }
 
 void RaftNode::PumpSnapshot() {

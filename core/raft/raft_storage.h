@@ -89,7 +89,7 @@ class RaftStorage {
   absl::Status BeginSnapshot(uint64_t index, uint64_t term, std::string_view state);
   // One step of the snapshot being written, once per turn: append and start the sync of the next
   // piece (unless one is syncing); after the last piece's sync, rename; then write the log's new
-  // image (`log`, based at the snapshot, and `hs`) the same way, append to it the records the log
+  // image (`log`, based at or below the snapshot, and `hs`) the same way, append to it the records the log
   // gained meanwhile, sync those (blocking: a few records), rename it over the log and set
   // *log_rewritten. Returns the error that broke the storage.
   absl::Status PumpSnapshot(const RaftLog& log, const RaftHardState& hs, bool* log_rewritten);
