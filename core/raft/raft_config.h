@@ -58,9 +58,10 @@ inline constexpr uint64_t kRaftSnapshotMinLogBytes = uint64_t{64} << 20;
 // syncs run between the pieces and no turn waits for more than one piece's write-back.
 inline constexpr size_t kRaftSnapshotWriteChunkBytes = size_t{4} << 20;
 // A leader's snapshot keeps in its log the entries a follower close behind still needs (etcd's
-// "catch-up entries"): up to this many entries and bytes behind the snapshot. A follower a few
-// turns late (busy with its own snapshot, say) then gets entries, not the whole state, whose
-// transfer and install cost far more than its lag; one further behind gets the snapshot.
+// "catch-up entries"): up to this many entries (and half the entry threshold) and bytes behind
+// the snapshot. A follower a few turns late (busy with its own snapshot, say) then gets entries,
+// not the whole state, whose transfer and install cost far more than its lag; one further behind
+// gets the snapshot.
 inline constexpr uint64_t kRaftSnapshotCatchUpEntries = 5'000;
 inline constexpr uint64_t kRaftSnapshotCatchUpBytes = uint64_t{32} << 20;
 inline constexpr size_t kRaftForwardDedupWindow = 65'536;  // remembered forwarded request ids.
@@ -91,7 +92,8 @@ struct RaftOptions {
   uint64_t snapshot_every_entries = kRaftSnapshotEveryEntries;
   // ... or once the log holds max(this, the last snapshot's size) bytes since it.
   uint64_t snapshot_min_log_bytes = kRaftSnapshotMinLogBytes;
-  // A leader's snapshot keeps at most this many entries for a follower close behind (0: none).
+  // A leader's snapshot keeps at most this many entries for a follower close behind (0: none),
+  // and at most half of snapshot_every_entries.
   uint64_t snapshot_catch_up_entries = kRaftSnapshotCatchUpEntries;
   bool pre_vote = true;      // §9.6: ask before disturbing the cluster with a new term.
   bool check_quorum = true;  // §6.2: a leader that lost its majority steps down.

@@ -35,11 +35,14 @@ void RaftNode::MaybeSnapshot() {
 
 uint64_t RaftNode::CompactionPoint(uint64_t index) const {
   if (role_ != RaftRole::kLeader) return index;
+  // At most half the entries between snapshots: the log still shrinks at each, and a follower
+  // that was down for a while still gets the snapshot.
+  const uint64_t max_behind = std::min(options_.snapshot_catch_up_entries, options_.snapshot_every_entries / 2);
   uint64_t keep_after = index;
   for (const Peer& p : peers_) {
     // Behind, with its next entries still in the log, and not too far behind.
     if (p.snapshotting || p.match >= keep_after || p.match < log_.base_index()) continue;
-    if (index - p.match > options_.snapshot_catch_up_entries) continue;
+    if (index - p.match > max_behind) continue;
     uint64_t bytes = 0;
     for (uint64_t i = p.match + 1; i <= index && bytes <= kRaftSnapshotCatchUpBytes; ++i) {
       bytes += RaftEntryBytes(log_.At(i));

@@ -794,14 +794,19 @@ TEST(RaftNodeTest, LaggingFollowerCatchesUpThroughChunkedSnapshot) {
 // compacts its log to the snapshot again.
 TEST(RaftNodeTest, LeaderSnapshotKeepsEntriesForAFollowerCloseBehind) {
   RaftOptions opts;
-  opts.snapshot_every_entries = 20;
+  opts.snapshot_every_entries = 100;  // keeps up to 50 entries for a follower behind.
   Cluster c(3, opts);
   ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
   const NodeId leader = c.Leader();
   const NodeId lagging = leader % 3 + 1;
-  c.Cut(lagging);
+  for (int i = 0; i < 80; ++i) {
+    c.node(leader)->OnClientRequest(100 + i, Command::Put("key" + std::to_string(i % 60), "v"));
+    c.node(leader)->EndTurn();
+    c.Deliver();
+    if (i == 59) c.Cut(lagging);  // 20 entries behind when the leader snapshots.
+  }
   const uint64_t behind = c.node(lagging)->log().last_index();
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 80; i < 120; ++i) {
     c.node(leader)->OnClientRequest(100 + i, Command::Put("key" + std::to_string(i), "v"));
     c.node(leader)->EndTurn();
     c.Deliver();
@@ -810,7 +815,7 @@ TEST(RaftNodeTest, LeaderSnapshotKeepsEntriesForAFollowerCloseBehind) {
   EXPECT_LE(c.node(leader)->log().base_index(), behind) << "the entries the follower lacks are kept";
   c.Heal();
   ASSERT_TRUE(c.RunUntil([&] { return c.node(lagging)->applied_index() == c.node(leader)->commit_index(); }));
-  EXPECT_EQ(c.node(lagging)->KeyCount(), 60u);
+  EXPECT_EQ(c.node(lagging)->KeyCount(), 100u);
   for (const auto& [key, value] : c.node(lagging)->Info()) {
     if (key == "snapshots_installed") {
       EXPECT_EQ(value, "0") << "no snapshot was installed";
