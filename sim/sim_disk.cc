@@ -30,21 +30,31 @@ absl::Status SimDisk::Append(std::string_view file, std::string_view bytes) {
   f.current.Append(bytes);
   ++stats_.appends;
   stats_.bytes_appended += bytes.size();
-  core::Nanos transfer = 0;
-  if (model_.write_bytes_per_sec != 0) {
-    // bytes <= 4 GiB and the rate >= 1, so the product stays far below 2^127.
-    transfer = static_cast<core::Nanos>(static_cast<unsigned __int128>(bytes.size()) * core::kNanosPerSecond /
-                                        model_.write_bytes_per_sec);
-  }
-  Charge(model_.write_latency_ns + transfer);
+  Charge(model_.write_latency_ns + TransferNs(bytes.size(), model_.write_bytes_per_sec));
   return absl::OkStatus();
+}
+
+core::Nanos TransferNs(uint64_t bytes, uint64_t bytes_per_sec) {
+  if (bytes_per_sec == 0) return 0;
+  // bytes < 2^64 and the rate >= 1, so the product stays below 2^127.
+  return static_cast<core::Nanos>(static_cast<unsigned __int128>(bytes) * core::kNanosPerSecond / bytes_per_sec);
+}
+
+uint64_t SimDisk::UnsyncedBytes(const File& f, uint64_t before_seq) {
+  uint64_t bytes = 0;
+  for (const Op& op : f.ops) {
+    if (op.seq >= before_seq) break;  // ops are in issue order.
+    if (!op.truncate) bytes += op.length;
+  }
+  return bytes;
 }
 
 absl::Status SimDisk::Sync(std::string_view file) {
   File* f = Find(file);
   if (f == nullptr)
     return absl::NotFoundError(absl::StrCat("sim disk: sync of missing file '", std::string(file), "'"));
-  Charge(model_.fsync_latency_ns);
+  // Blocking: the caller's turn waits for the device, write-back included.
+  Charge(model_.fsync_latency_ns + TransferNs(UnsyncedBytes(*f, UINT64_MAX), model_.sync_bytes_per_sec));
   if (fail_syncs_) {
     ++stats_.sync_errors;
     return absl::InternalError(absl::StrCat("sim disk: sync of '", std::string(file), "': EIO (injected)"));
@@ -85,6 +95,10 @@ core::Nanos SimDisk::BeginNextSync(core::Rng& rng) {
   }
   if (model_.fsync_jitter_ns > 0) latency += rng.UniformRange(0, model_.fsync_jitter_ns);
   if (model_.fsync_slow_ppm > 0 && rng.Uniform(1'000'000) < model_.fsync_slow_ppm) latency += model_.fsync_slow_ns;
+  // The write-back of what the sync covers (the earlier syncs of this device have completed).
+  if (const File* f = Find(queue_.front().file); f != nullptr) {
+    latency += TransferNs(UnsyncedBytes(*f, queue_.front().before_seq), model_.sync_bytes_per_sec);
+  }
   return latency;
 }
 

@@ -46,7 +46,25 @@ inline constexpr size_t kRaftDefaultInflightAppends = 4;    // pipelined AppendE
 inline constexpr size_t kRaftMaxInflightAppends = 64;
 inline constexpr size_t kRaftSnapshotChunkBytes = 64 * 1024;   // InstallSnapshot chunk size.
 inline constexpr uint64_t kRaftSnapshotEveryEntries = 10'000;  // default compaction threshold.
-inline constexpr size_t kRaftForwardDedupWindow = 65'536;      // remembered forwarded request ids.
+// Snapshots by bytes as well: a node snapshots once its log file holds this many bytes since the
+// last snapshot, or the last snapshot's size if that is larger. The entry count alone let 10,000
+// entries of 64 KiB (640 MB of log, in memory and on disk) pile up between snapshots. The floor
+// keeps small states from snapshotting every few entries (64 MiB is ~25 ms of write-back on this
+// project's VM: sim/sim_disk.h); the state-size term keeps a snapshot's cost, which is O(state),
+// paid at most once per as many bytes of log, so snapshots at most double the bytes written.
+inline constexpr uint64_t kRaftSnapshotMinLogBytes = uint64_t{64} << 20;
+// A snapshot is written off the event loop: appended to its tmp file this much at a time, each
+// piece followed by an asynchronous sync through the device queue, so the log's group-commit
+// syncs run between the pieces and no turn waits for more than one piece's write-back.
+inline constexpr size_t kRaftSnapshotWriteChunkBytes = size_t{4} << 20;
+// A leader's snapshot keeps in its log the entries a follower close behind still needs (etcd's
+// "catch-up entries"): up to this many entries (and half the entry threshold) and bytes behind
+// the snapshot. A follower a few turns late (busy with its own snapshot, say) then gets entries,
+// not the whole state, whose transfer and install cost far more than its lag; one further behind
+// gets the snapshot.
+inline constexpr uint64_t kRaftSnapshotCatchUpEntries = 5'000;
+inline constexpr uint64_t kRaftSnapshotCatchUpBytes = uint64_t{32} << 20;
+inline constexpr size_t kRaftForwardDedupWindow = 65'536;  // remembered forwarded request ids.
 inline constexpr size_t kRaftMaxMembers = 9;
 // ReadIndex round seqs: the leader's term in the high bits, a count of its rounds in the low ones.
 inline constexpr int kRaftReadSeqTermShift = 32;
@@ -55,6 +73,9 @@ constexpr uint64_t ReadSeqTerm(uint64_t read_seq) { return read_seq >> kRaftRead
 
 static_assert(kRaftMaxAppendBytes + kMaxValueBytes + kMaxKeyBytes < kMaxMessageBytes);
 static_assert(kRaftSnapshotChunkBytes < kMaxMessageBytes);
+static_assert(kRaftSnapshotWriteChunkBytes <= kRaftSnapshotMinLogBytes, "a snapshot is several write pieces");
+static_assert(kRaftSnapshotCatchUpBytes < kRaftSnapshotMinLogBytes,
+              "the kept entries do not trigger the next snapshot");
 static_assert(kRaftDefaultInflightAppends >= 1 && kRaftDefaultInflightAppends <= kRaftMaxInflightAppends);
 static_assert(kRaftDefaultEntriesPerAppend <= kRaftMaxEntriesPerAppend);
 
@@ -69,6 +90,11 @@ struct RaftOptions {
   // A node snapshots its state and compacts its log once this many applied entries follow the
   // last snapshot. Tests and sweeps lower it to exercise InstallSnapshot.
   uint64_t snapshot_every_entries = kRaftSnapshotEveryEntries;
+  // ... or once the log holds max(this, the last snapshot's size) bytes since it.
+  uint64_t snapshot_min_log_bytes = kRaftSnapshotMinLogBytes;
+  // A leader's snapshot keeps at most this many entries for a follower close behind (0: none),
+  // and at most half of snapshot_every_entries.
+  uint64_t snapshot_catch_up_entries = kRaftSnapshotCatchUpEntries;
   bool pre_vote = true;      // §9.6: ask before disturbing the cluster with a new term.
   bool check_quorum = true;  // §6.2: a leader that lost its majority steps down.
 

@@ -113,8 +113,10 @@ void RaftNode::NoteConfigurationCommitted(const RaftEntry& e) {
   if (role_ == RaftRole::kLeader) BecomeFollower(hard_.term, kNoNode);
 }
 
-std::string RaftNode::EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state) {
+std::string RaftNode::EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state,
+                                         size_t size_hint) {
   std::string bytes;
+  bytes.reserve(size_hint);
   ByteWriter w(&bytes);
   w.VarU64(kSnapshotConfigMarker);
   EncodeRaftMembers(members, w);

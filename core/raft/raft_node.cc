@@ -147,6 +147,8 @@ void RaftNode::EndTurn() {
     ApplyCommitted();
     ServeReadyReads();
     MaybeSnapshot();
+    // Before StartSync, so that a piece's sync queues ahead of the log's.
+    PumpSnapshot();
     // Group commit: one sync covers every record so far (term, vote, entries); the messages that
     // vouch for them leave in the turn whose OnSyncDone covers them.
     StartSync();
@@ -369,6 +371,7 @@ std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
       {"elections", absl::StrCat(elections_)},
       {"leader_losses_seen", absl::StrCat(leader_losses_seen_)},
       {"snapshots_taken", absl::StrCat(snapshots_taken_)},
+      {"snapshot_writing", storage_.snapshot_writing() ? "yes" : "no"},
       {"snapshots_installed", absl::StrCat(snapshots_installed_)},
       {"pending_requests", absl::StrCat(pending_requests())},
       {"torn_tail_cut", torn_tail_cut_ ? "yes" : "no"},

@@ -188,8 +188,11 @@ class RaftNode final : public Node {
   const std::vector<RaftMember>& ConfigurationAt(uint64_t index) const;
   // A committed configuration without this node: a leader steps down, nobody stands for election.
   void NoteConfigurationCommitted(const RaftEntry& e);
-  // The snapshot bytes: the configuration as of its index, then the KvState encoding.
-  static std::string EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state);
+  // The snapshot bytes: the configuration as of its index, then the KvState encoding, in a buffer
+  // of `size_hint` bytes reserved at once: growing by doubling would copy a large state twice
+  // more, and each fresh buffer's pages fault in on the event loop.
+  static std::string EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state,
+                                        size_t size_hint = 0);
   // Decodes what EncodeSnapshotData wrote (or an older snapshot without a configuration, whose
   // configuration is `fallback`).
   static absl::Status DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
@@ -197,6 +200,12 @@ class RaftNode final : public Node {
 
   // raft_snapshot.cc (§5.4, §7).
   void MaybeSnapshot();
+  // Carries the snapshot being written one step on (RaftStorage::PumpSnapshot).
+  void PumpSnapshot();
+  // Where a snapshot at `index` compacts the log to: `index`, except on a leader that keeps the
+  // entries a follower close behind needs (kRaftSnapshotCatchUp*). The log's base may then lie
+  // below snapshot_index_; a restart compacts to the snapshot (RaftStorage::Recover).
+  uint64_t CompactionPoint(uint64_t index) const;
   void SendSnapshotChunk(Peer& p);
   void OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m);
   void OnSnapshotReply(NodeId from, const RaftSnapshotReply& m);

@@ -92,6 +92,8 @@ PolicyInfo MakeInfo() {
                "pipelined AppendEntries per follower"),
       IntParam("snapshot_entries", "10000", 8, 1'000'000'000,
                "applied entries after which a node snapshots and compacts its log"),
+      IntParam("snapshot_log_mib", "64", 1, 1'000'000,
+               "log MiB after which a node snapshots (or the last snapshot's size, if larger)"),
       BoolParam("pre_vote", "true", "PreVote before an election (§9.6)"),
       BoolParam("check_quorum", "true", "a leader without a live majority steps down (§6.2)"),
   };
@@ -117,6 +119,7 @@ RaftOptions RaftOptionsFrom(const PolicyParams& params) {
   o.max_entries_per_append = static_cast<size_t>(params.Int("max_append_entries"));
   o.max_inflight_appends = static_cast<size_t>(params.Int("max_inflight_appends"));
   o.snapshot_every_entries = static_cast<uint64_t>(params.Int("snapshot_entries"));
+  o.snapshot_min_log_bytes = static_cast<uint64_t>(params.Int("snapshot_log_mib")) << 20;
   o.pre_vote = params.Bool("pre_vote");
   o.check_quorum = params.Bool("check_quorum");
   return o;

@@ -8,22 +8,54 @@
 
 namespace kvlab::core {
 
-// Only with no sync in flight (the brief's "all durable" point): the snapshot and the rewritten
-// log then replace the files whole and durably, so every record so far is durable afterwards.
+// A node snapshots its applied state once enough log follows the last snapshot, by entries or by
+// bytes (raft_config.h), one snapshot at a time. The state is encoded and the log compacted in
+// memory now; the file is written off the event loop (RaftStorage::PumpSnapshot, from EndTurn).
+// Until its rename a crash recovers the previous snapshot and the whole log, which the disk still
+// holds; the in-memory snapshot serves InstallSnapshot meanwhile (it is of committed state).
 void RaftNode::MaybeSnapshot() {
-  if (applied_ - snapshot_index_ < options_.snapshot_every_entries || storage_.sync_in_flight()) return;
+  if (storage_.snapshot_writing() || applied_ == snapshot_index_) return;
+  const bool by_entries = applied_ - snapshot_index_ >= options_.snapshot_every_entries;
+  const bool by_bytes =
+      storage_.log_bytes() >= std::max<uint64_t>(options_.snapshot_min_log_bytes, snapshot_state_.size());
+  if (!by_entries && !by_bytes) return;
   const uint64_t index = applied_;
   const uint64_t term = *log_.TermAt(index);
   std::vector<RaftMember> config = ConfigurationAt(index);
-  std::string bytes = EncodeSnapshotData(config, state_);
+  // The state seldom shrinks much between snapshots: the last one's size, plus room to grow.
+  std::string bytes = EncodeSnapshotData(config, state_, snapshot_state_.size() + snapshot_state_.size() / 4);
   base_members_ = std::move(config);
-  log_.CompactTo(index);
-  Persist(storage_.SaveSnapshot(index, term, bytes, log_, hard_));
-  NoteLogRewritten();
+  log_.CompactTo(CompactionPoint(index));
+  Persist(storage_.BeginSnapshot(index, term, bytes));
   snapshot_index_ = index;
   snapshot_term_ = term;
   snapshot_state_ = std::move(bytes);
   ++snapshots_taken_;
+}
+
+uint64_t RaftNode::CompactionPoint(uint64_t index) const {
+  if (role_ != RaftRole::kLeader) return index;
+  // At most half the entries between snapshots: the log still shrinks at each, and a follower
+  // that was down for a while still gets the snapshot.
+  const uint64_t max_behind = std::min(options_.snapshot_catch_up_entries, options_.snapshot_every_entries / 2);
+  uint64_t keep_after = index;
+  for (const Peer& p : peers_) {
+    // Behind, with its next entries still in the log, and not too far behind.
+    if (p.snapshotting || p.match >= keep_after || p.match < log_.base_index()) continue;
+    if (index - p.match > max_behind) continue;
+    uint64_t bytes = 0;
+    for (uint64_t i = p.match + 1; i <= index && bytes <= kRaftSnapshotCatchUpBytes; ++i) {
+      bytes += RaftEntryBytes(log_.At(i));
+    }
+    if (bytes <= kRaftSnapshotCatchUpBytes) keep_after = p.match;
+  }
+  return keep_after;
+}
+
+void RaftNode::PumpSnapshot() {
+  bool log_rewritten = false;
+  Persist(storage_.PumpSnapshot(log_, hard_, &log_rewritten));
+  if (log_rewritten) NoteLogRewritten();
 }
 
 void RaftNode::SendSnapshotChunk(Peer& p) {

@@ -1,9 +1,12 @@
 #include "core/raft/raft_storage.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/assert.h"
 #include "core/bytes.h"
+#include "core/raft/raft_config.h"
 
 namespace kvlab::core {
 namespace {
@@ -130,7 +133,10 @@ absl::StatusOr<RaftRecovered> RaftStorage::Recover() {
 
 absl::Status RaftStorage::AppendRecord(std::string_view record) {
   absl::Status s = wal_.Append(record);
-  if (s.ok()) gate_.Wrote();
+  if (!s.ok()) return s;
+  gate_.Wrote();
+  // The log's rewrite under way must hold this record too (FinishLogRewrite).
+  if (writer_.has_value() && writer_->rewriting_log) writer_->appended_since += EncodeWalRecord(record);
   return s;
 }
 
@@ -156,6 +162,7 @@ bool RaftStorage::StartSync() {
 }
 
 absl::Status RaftStorage::OnSyncDone(SyncToken token, const absl::Status& status) {
+  if ((token & kSnapshotSyncBit) != 0) return OnSnapshotSyncDone(token, status);
   if (status.ok()) {
     gate_.Done(token);
     return absl::OkStatus();
@@ -165,34 +172,127 @@ absl::Status RaftStorage::OnSyncDone(SyncToken token, const absl::Status& status
   return status;
 }
 
-absl::Status RaftStorage::WriteAtomically(std::string_view file, const std::vector<std::string>& records) {
+absl::Status RaftStorage::WriteAtomically(std::string_view file, std::string_view bytes) {
   const std::string tmp = absl::StrCat(std::string(file), ".tmp");
   if (absl::Status s = disk_.Remove(tmp); !s.ok()) return s;
-  std::string bytes;
-  for (const std::string& r : records) bytes += EncodeWalRecord(r);
   if (absl::Status s = disk_.Append(tmp, bytes); !s.ok()) return s;
   if (absl::Status s = disk_.Sync(tmp); !s.ok()) return s;
   ++syncs_;
   return disk_.Rename(tmp, file);
 }
 
-absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
-                                       const RaftHardState& hs) {
-  std::string snap;
-  ByteWriter w(&snap);
+namespace {
+
+// The snapshot file's one WAL record (EncodeWalRecord's bytes of index, term, then the state's
+// encoding), built in one buffer: a large state is copied once, not twice.
+std::string SnapshotRecord(uint64_t index, uint64_t term, std::string_view state) {
+  std::string record;
+  record.reserve(kWalRecordHeaderBytes + 16 + state.size());
+  record.assign(kWalRecordHeaderBytes, '\0');
+  ByteWriter w(&record);
   w.U64(index);
   w.U64(term);
   w.Raw(state);
-  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, {snap}); !s.ok()) return s;
+  const std::string_view payload = std::string_view(record).substr(kWalRecordHeaderBytes);
+  KV_ASSERT(payload.size() <= kMaxWalRecordBytes);
+  const auto length = static_cast<uint32_t>(payload.size());
+  StoreU32(record.data(), length);
+  StoreU32(record.data() + 4, ~length);
+  StoreU64(record.data() + 8, Checksum64(payload));
+  return record;
+}
 
-  std::vector<std::string> records = {PairRecord(kBase, log.base_index(), log.base_term()), HardStateRecord(hs)};
-  for (const RaftEntry& e : log.entries()) records.push_back(EntryRecord(e));
-  if (absl::Status s = WriteAtomically(kRaftLogFile, records); !s.ok()) return s;
-  uint64_t size = 0;
-  for (const std::string& r : records) size += EncodeWalRecord(r).size();
-  wal_ = WalWriter(disk_, kRaftLogFile, size);
+}  // namespace
+
+absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
+                                       const RaftHardState& hs) {
+  if (absl::Status s = AbandonSnapshot(); !s.ok()) return s;  // this one is newer.
+  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, SnapshotRecord(index, term, state)); !s.ok()) return s;
+  return RewriteLog(log, hs);
+}
+
+std::string RaftStorage::LogImage(const RaftLog& log, const RaftHardState& hs) {
+  std::string bytes = EncodeWalRecord(PairRecord(kBase, log.base_index(), log.base_term()));
+  bytes += EncodeWalRecord(HardStateRecord(hs));
+  for (const RaftEntry& e : log.entries()) bytes += EncodeWalRecord(EntryRecord(e));
+  return bytes;
+}
+
+absl::Status RaftStorage::RewriteLog(const RaftLog& log, const RaftHardState& hs) {
+  const std::string bytes = LogImage(log, hs);
+  if (absl::Status s = WriteAtomically(kRaftLogFile, bytes); !s.ok()) return s;
+  wal_ = WalWriter(disk_, kRaftLogFile, bytes.size());
   gate_.CoverAll();  // the rewritten log holds every record, durably.
   return absl::OkStatus();
+}
+
+absl::Status RaftStorage::BeginSnapshot(uint64_t index, uint64_t term, std::string_view state) {
+  KV_ASSERT(!writer_.has_value());
+  // A tmp file left by a write a crash or an abandon cut short is never part of the state.
+  if (absl::Status s = disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp")); !s.ok()) return s;
+  writer_.emplace();
+  writer_->index = index;
+  writer_->bytes = SnapshotRecord(index, term, state);
+  return absl::OkStatus();
+}
+
+absl::Status RaftStorage::PumpSnapshot(const RaftLog& log, const RaftHardState& hs, bool* log_rewritten) {
+  *log_rewritten = false;
+  if (!writer_.has_value() || writer_->syncing != 0) return absl::OkStatus();
+  SnapshotWriter& w = *writer_;
+  const std::string tmp = absl::StrCat(w.rewriting_log ? kRaftLogFile : kRaftSnapshotFile, ".tmp");
+  if (w.written < w.bytes.size()) {
+    const size_t n = std::min<size_t>(kRaftSnapshotWriteChunkBytes, w.bytes.size() - w.written);
+    if (absl::Status s = disk_.Append(tmp, std::string_view(w.bytes).substr(w.written, n)); !s.ok()) return s;
+    w.written += n;
+    // Synced even with fsync off: a rename needs its source durable (core::Disk::Rename).
+    w.syncing = kSnapshotSyncBit | ++snapshot_pieces_;
+    ++syncs_;
+    disk_.StartSync(tmp, w.syncing);
+    return absl::OkStatus();
+  }
+  if (!w.rewriting_log) {
+    if (absl::Status s = disk_.Rename(tmp, kRaftSnapshotFile); !s.ok()) return s;
+    // The snapshot is in place. The log's new image (its base is the snapshot) goes the same way;
+    // what the log gains meanwhile is also kept aside (AppendRecord) and appended at the end.
+    KV_ASSERT(log.base_index() <= w.index);  // a leader may keep entries for a follower behind.
+    if (absl::Status s = disk_.Remove(absl::StrCat(kRaftLogFile, ".tmp")); !s.ok()) return s;
+    w.rewriting_log = true;
+    w.bytes = LogImage(log, hs);
+    w.written = 0;
+    return PumpSnapshot(log, hs, log_rewritten);
+  }
+  return FinishLogRewrite(tmp, log_rewritten);
+}
+
+// The log's image and every record appended since are in the tmp file: once that is durable it
+// replaces the log, whose records it all holds.
+absl::Status RaftStorage::FinishLogRewrite(const std::string& tmp, bool* log_rewritten) {
+  SnapshotWriter& w = *writer_;
+  if (!w.appended_since.empty()) {  // a few records, usually: one blocking sync.
+    if (absl::Status s = disk_.Append(tmp, w.appended_since); !s.ok()) return s;
+    if (absl::Status s = disk_.Sync(tmp); !s.ok()) return s;
+    ++syncs_;
+  }
+  if (absl::Status s = disk_.Rename(tmp, kRaftLogFile); !s.ok()) return s;
+  wal_ = WalWriter(disk_, kRaftLogFile, w.bytes.size() + w.appended_since.size());
+  gate_.CoverAll();  // a sync of the old file still in flight completes harmlessly.
+  writer_.reset();
+  *log_rewritten = true;
+  return absl::OkStatus();
+}
+
+absl::Status RaftStorage::OnSnapshotSyncDone(SyncToken token, const absl::Status& status) {
+  if (!writer_.has_value() || writer_->syncing != token) return absl::OkStatus();  // abandoned: stale.
+  writer_->syncing = 0;
+  return status;  // a failed piece: the snapshot cannot be trusted, nor the disk.
+}
+
+absl::Status RaftStorage::AbandonSnapshot() {
+  if (!writer_.has_value()) return absl::OkStatus();
+  const bool rewriting_log = writer_->rewriting_log;
+  writer_.reset();  // a piece's sync still in flight completes as a stale token.
+  return disk_.Remove(absl::StrCat(rewriting_log ? kRaftLogFile : kRaftSnapshotFile, ".tmp"));
 }
 
 }  // namespace kvlab::core

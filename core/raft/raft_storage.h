@@ -8,9 +8,17 @@
 // Group commit: records are appended during turns; EndTurn starts one asynchronous sync
 // (StartSync) covering all of them unless one is in flight, and OnSyncDone reports it. The write
 // marks (mark/durable) of its SyncGate say which records are durable.
+// A node's own snapshot is written off the event loop (BeginSnapshot, then PumpSnapshot once a
+// turn): its tmp file grows by kRaftSnapshotWriteChunkBytes per step, each piece followed by an
+// asynchronous sync in the same device queue as the log's, so the log's syncs run between the
+// pieces; then the rename; then the log's rewrite (only the entries after the snapshot), written
+// the same way into its own tmp file, plus the records appended meanwhile, then renamed. A crash at
+// any step recovers: a leftover tmp file is removed, and a renamed snapshot with the older log
+// (which keeps every record until the rename) is reconciled by Recover.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,8 +69,8 @@ class RaftStorage {
   // Starts an asynchronous sync of every record appended so far, unless one is in flight or
   // nothing needs it. True if it started one.
   bool StartSync();
-  // The node's OnSyncDone: OK, or the error that broke the log (a failed sync, whose records
-  // may be lost). A stale token is ignored.
+  // The node's OnSyncDone, for the log's syncs and the snapshot's pieces alike: OK, or the error
+  // that broke the storage (a failed sync, whose records may be lost). A stale token is ignored.
   absl::Status OnSyncDone(SyncToken token, const absl::Status& status);
   // Write marks: each appended record bumps mark(); records up to durable() are durable.
   SyncGate::Mark mark() const { return gate_.written(); }
@@ -76,11 +84,43 @@ class RaftStorage {
   absl::Status SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
                             const RaftHardState& hs);
 
+  // Starts replacing the snapshot with (index, term, state) off the event loop; PumpSnapshot
+  // carries it on. Nothing is written yet. REQUIRES: !snapshot_writing().
+  absl::Status BeginSnapshot(uint64_t index, uint64_t term, std::string_view state);
+  // One step of the snapshot being written, once per turn: append and start the sync of the next
+  // piece (unless one is syncing); after the last piece's sync, rename; then write the log's new
+  // image (`log`, based at or below the snapshot, and `hs`) the same way, append to it the records the log
+  // gained meanwhile, sync those (blocking: a few records), rename it over the log and set
+  // *log_rewritten. Returns the error that broke the storage.
+  absl::Status PumpSnapshot(const RaftLog& log, const RaftHardState& hs, bool* log_rewritten);
+  // Forgets an unfinished snapshot write (a newer snapshot replaces it): its tmp file is removed
+  // and its piece's sync completion, if one is in flight, is ignored.
+  absl::Status AbandonSnapshot();
+  bool snapshot_writing() const { return writer_.has_value(); }
+
   uint64_t log_bytes() const { return wal_.size(); }
   uint64_t syncs() const { return syncs_; }
 
  private:
-  absl::Status WriteAtomically(std::string_view file, const std::vector<std::string>& records);
+  // A snapshot being written off the event loop (BeginSnapshot .. PumpSnapshot's log rewrite):
+  // first the snapshot file, then the log's new image, each into its tmp file piece by piece.
+  struct SnapshotWriter {
+    uint64_t index = 0;
+    bool rewriting_log = false;  // the snapshot is in place; the log's image is being written.
+    std::string bytes;           // the file being written: the snapshot's record, or the log's image.
+    uint64_t written = 0;        // bytes of `bytes` appended to the tmp file.
+    SyncToken syncing = 0;       // the piece's sync in flight (a snapshot token), or 0.
+    std::string appended_since;  // rewriting_log: records the log gained since its image was taken.
+  };
+  // Snapshot pieces' sync tokens carry this bit; the log's (SyncGate marks) never do.
+  static constexpr SyncToken kSnapshotSyncBit = SyncToken{1} << 63;
+  absl::Status OnSnapshotSyncDone(SyncToken token, const absl::Status& status);
+  absl::Status FinishLogRewrite(const std::string& tmp, bool* log_rewritten);
+  // The log file's records for `log` (based at the snapshot) and `hs`.
+  static std::string LogImage(const RaftLog& log, const RaftHardState& hs);
+  // Blocking: replaces the log with LogImage (SaveSnapshot's path).
+  absl::Status RewriteLog(const RaftLog& log, const RaftHardState& hs);
+  absl::Status WriteAtomically(std::string_view file, std::string_view bytes);
   absl::Status ReadSnapshot(RaftRecovered* out);
   absl::Status AppendRecord(std::string_view record);
 
@@ -89,6 +129,8 @@ class RaftStorage {
   WalWriter wal_;
   SyncGate gate_;
   uint64_t syncs_ = 0;
+  std::optional<SnapshotWriter> writer_;
+  uint64_t snapshot_pieces_ = 0;  // pieces ever synced: numbers their tokens, never reused.
 };
 
 }  // namespace kvlab::core

@@ -207,13 +207,41 @@ TEST(SimDiskTest, CostModelChargesWritesAndSyncs) {
                          .fsync_latency_ns = 5000,
                          .fsync_jitter_ns = 0,
                          .fsync_slow_ppm = 0,
-                         .fsync_slow_ns = 0});
+                         .fsync_slow_ns = 0,
+                         .sync_bytes_per_sec = 0});
   ASSERT_TRUE(disk.Append("f", std::string(1000, 'x')).ok());  // 100 + 1000 ns
   ASSERT_TRUE(disk.Sync("f").ok());                            // 5000 ns
   EXPECT_EQ(disk.TakeCost(), 6100);
   EXPECT_EQ(disk.TakeCost(), 0);
   EXPECT_EQ(disk.stats().syncs, 1u);
   EXPECT_EQ(disk.stats().bytes_appended, 1000u);
+}
+
+// A sync writes back what its file gained since its last sync: a large snapshot's sync is slow,
+// blocking (the node's turn pays it) or not (the device is busy that long).
+TEST(SimDiskTest, SyncTimeGrowsWithTheBytesItWritesBack) {
+  const DiskModel model{.write_latency_ns = 0,
+                        .write_bytes_per_sec = 0,
+                        .fsync_latency_ns = 1000,
+                        .fsync_quantiles = {},
+                        .sync_bytes_per_sec = 1'000'000'000};  // 1 byte per ns.
+  SimDisk disk(model);
+  core::Rng rng(1);
+  ASSERT_TRUE(disk.Append("f", std::string(50'000, 'x')).ok());
+  ASSERT_TRUE(disk.Append("g", std::string(7'000, 'y')).ok());  // another file: not f's sync.
+  ASSERT_TRUE(disk.Sync("f").ok());
+  EXPECT_EQ(disk.TakeCost(), 1000 + 50'000);
+  ASSERT_TRUE(disk.Sync("f").ok());  // nothing new: the fixed cost only.
+  EXPECT_EQ(disk.TakeCost(), 1000);
+
+  ASSERT_TRUE(disk.Append("f", std::string(20'000, 'x')).ok());
+  disk.StartSync("f", 1);
+  ASSERT_TRUE(disk.Append("f", std::string(90'000, 'x')).ok());  // after the StartSync: not covered.
+  disk.StartSync("g", 2);
+  EXPECT_EQ(disk.BeginNextSync(rng), 1000 + 20'000);
+  EXPECT_EQ(disk.CompleteSync().token, 1u);
+  EXPECT_EQ(disk.BeginNextSync(rng), 1000 + 7'000);
+  EXPECT_EQ(disk.CompleteSync().token, 2u);
 }
 
 TEST(SimDiskTest, SyncOfMissingFileIsNotFound) {

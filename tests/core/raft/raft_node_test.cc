@@ -763,6 +763,7 @@ TEST(RaftNodeTest, PeerLostHintAboutAFollowerIsIgnored) {
 TEST(RaftNodeTest, LaggingFollowerCatchesUpThroughChunkedSnapshot) {
   RaftOptions opts;
   opts.snapshot_every_entries = 20;
+  opts.snapshot_catch_up_entries = 0;  // the leader keeps no entries for a follower behind.
   Cluster c(3, opts);
   ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
   const NodeId leader = c.Leader();
@@ -786,6 +787,43 @@ TEST(RaftNodeTest, LaggingFollowerCatchesUpThroughChunkedSnapshot) {
   EXPECT_GT(c.node(lagging)->snapshot_index(), 0u);
   ASSERT_TRUE(c.RunUntil([&] { return c.node(lagging)->applied_index() == c.node(leader)->commit_index(); }));
   EXPECT_EQ(c.node(lagging)->KeyCount(), 60u);
+}
+
+// A follower a little behind when the leader snapshots gets the entries it lacks, not the
+// snapshot: the leader's log keeps them (kRaftSnapshotCatchUpEntries); a restart of the leader
+// compacts its log to the snapshot again.
+TEST(RaftNodeTest, LeaderSnapshotKeepsEntriesForAFollowerCloseBehind) {
+  RaftOptions opts;
+  opts.snapshot_every_entries = 100;  // keeps up to 50 entries for a follower behind.
+  Cluster c(3, opts);
+  ASSERT_TRUE(c.RunUntil([&] { return c.Leader() != kNoNode; }));
+  const NodeId leader = c.Leader();
+  const NodeId lagging = leader % 3 + 1;
+  for (int i = 0; i < 80; ++i) {
+    c.node(leader)->OnClientRequest(100 + i, Command::Put("key" + std::to_string(i % 60), "v"));
+    c.node(leader)->EndTurn();
+    c.Deliver();
+    if (i == 59) c.Cut(lagging);  // 20 entries behind when the leader snapshots.
+  }
+  const uint64_t behind = c.node(lagging)->log().last_index();
+  for (int i = 80; i < 120; ++i) {
+    c.node(leader)->OnClientRequest(100 + i, Command::Put("key" + std::to_string(i), "v"));
+    c.node(leader)->EndTurn();
+    c.Deliver();
+  }
+  ASSERT_GT(c.node(leader)->snapshot_index(), behind);
+  EXPECT_LE(c.node(leader)->log().base_index(), behind) << "the entries the follower lacks are kept";
+  c.Heal();
+  ASSERT_TRUE(c.RunUntil([&] { return c.node(lagging)->applied_index() == c.node(leader)->commit_index(); }));
+  EXPECT_EQ(c.node(lagging)->KeyCount(), 100u);
+  for (const auto& [key, value] : c.node(lagging)->Info()) {
+    if (key == "snapshots_installed") {
+      EXPECT_EQ(value, "0") << "no snapshot was installed";
+    }
+  }
+  c.Crash(leader);
+  c.Boot(leader);
+  EXPECT_EQ(c.node(leader)->log().base_index(), c.node(leader)->snapshot_index());
 }
 
 TEST(RaftNodeTest, RestartRecoversSnapshotAndLogSuffix) {
