@@ -33,8 +33,12 @@ struct ModelCosts {
   core::Nanos cpu_per_message_ns = 0;    // a node's CPU cost per message received (read, write).
   core::Nanos cpu_per_sync_ns = 0;       // a node's CPU per sync beyond the wake-ups (see CpuModel).
   core::Nanos client_cpu_per_op_ns = 0;  // the benchmark client's CPU per operation.
-  int cpu_cores = 0;                     // cores shared by the nodes and the client (0: not shared).
-  int disk_devices = 0;                  // sync devices shared by the nodes (0: one per node).
+  // Per client connection closed (see CpuModel): a node's (the FIN's read, epoll_ctl, close) and
+  // the client's (its fiber's end, close and the FIN's way through loopback).
+  core::Nanos cpu_per_connection_ns = 0;
+  core::Nanos client_cpu_per_connection_ns = 0;
+  int cpu_cores = 0;     // cores shared by the nodes and the client (0: not shared).
+  int disk_devices = 0;  // sync devices shared by the nodes (0: one per node).
   bool operator==(const ModelCosts&) const = default;
 };
 
@@ -45,6 +49,8 @@ inline constexpr ModelCosts kLoopbackCosts{
     .cpu_per_message_ns = 7'198,
     .cpu_per_sync_ns = 43'787,
     .client_cpu_per_op_ns = 11'438,
+    .cpu_per_connection_ns = 18'560,
+    .client_cpu_per_connection_ns = 18'288,
     .cpu_cores = 2,
     .disk_devices = 1,
 };
