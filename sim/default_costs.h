@@ -44,21 +44,21 @@ struct ModelCosts {
 
 // profiles/loopback-2core.toml, [cpu] and [fsync].
 inline constexpr ModelCosts kLoopbackCosts{
-    .fsync = {.min = 61'571, .p50 = 113'058, .p90 = 156'142, .p99 = 244'032, .p999 = 624'767, .max = 6'877'041},
-    .cpu_wake_ns = 22'303,
-    .cpu_per_message_ns = 7'198,
-    .cpu_per_sync_ns = 43'787,
-    .client_cpu_per_op_ns = 11'438,
-    .cpu_per_connection_ns = 18'560,
-    .client_cpu_per_connection_ns = 18'288,
+    .fsync = {.min = 59'078, .p50 = 95'622, .p90 = 132'126, .p99 = 192'265, .p999 = 299'895, .max = 5'732'391},
+    .cpu_wake_ns = 20'452,
+    .cpu_per_message_ns = 7'775,
+    .cpu_per_sync_ns = 38'633,
+    .client_cpu_per_op_ns = 10'819,
+    .cpu_per_connection_ns = 15'869,
+    .client_cpu_per_connection_ns = 19'613,
     .cpu_cores = 2,
     .disk_devices = 1,
 };
 // profiles/loopback-2core.toml, the rest (what SimParams' [sim] defaults also say).
-inline constexpr core::Nanos kLoopbackNetLatencyNs = 4'241;
-inline constexpr core::Nanos kLoopbackNetJitterNs = 802;
-inline constexpr core::Nanos kLoopbackCpuPerEventNs = 483;  // [cpu] per_request_ns.
-inline constexpr core::Nanos kLoopbackCpuPerKibNs = 494;
-inline constexpr core::Nanos kLoopbackDiskWriteNs = 5'198;
+inline constexpr core::Nanos kLoopbackNetLatencyNs = 4'862;
+inline constexpr core::Nanos kLoopbackNetJitterNs = 3'946;
+inline constexpr core::Nanos kLoopbackCpuPerEventNs = 484;  // [cpu] per_request_ns.
+inline constexpr core::Nanos kLoopbackCpuPerKibNs = 609;
+inline constexpr core::Nanos kLoopbackDiskWriteNs = 4'146;
 
 }  // namespace kvlab::sim
