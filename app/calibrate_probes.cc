@@ -21,7 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "real/real_runtime.h"
+#include "workloads/driver.h"
+#include "workloads/scenario.h"
 
 namespace kvlab::app {
 namespace {
@@ -38,6 +42,13 @@ constexpr int kFanoutConnections = 32;
 constexpr uint64_t kBenchOpsSmall = 1'000;  // the two `kvlab bench` runs of the client's cost.
 constexpr uint64_t kBenchOpsLarge = 5'000;
 constexpr auto kNodeStartDeadline = std::chrono::seconds(10);
+// The connection-cost runs: this many connections closed at once (and clients of one request
+// each), beside kFewClients clients doing as many requests; kConnectionRounds rounds, the median.
+constexpr int kCloseConnections = 200;
+constexpr int kFewClients = 10;
+constexpr int kConnectionRounds = 3;
+constexpr auto kCloseDeadline = std::chrono::seconds(5);  // for the node to see the closes.
+constexpr core::Nanos kClientRunDeadline = core::Seconds(30);
 
 core::Nanos NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -355,6 +366,134 @@ absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budg
   absl::StatusOr<core::Nanos> client = BenchClientCpuPerOp(node.port());
   if (!client.ok()) return client.status();
   out.client_per_op_ns = *client;
+  return out;
+}
+
+namespace {
+
+// The node's connected_clients (INFO clients) through the probe connection `fd`.
+absl::StatusOr<int> ConnectedClients(int fd) {
+  const std::string info = Resp({"INFO", "clients"});
+  if (absl::Status s = WriteAll(fd, info.data(), info.size()); !s.ok()) return s;
+  std::string header;
+  for (char c = 0; c != '\n';) {
+    if (absl::Status s = ReadExactly(fd, &c, 1); !s.ok()) return s;
+    header += c;
+  }
+  int length = 0;
+  if (header.size() < 4 || header[0] != '$' || !absl::SimpleAtoi(header.substr(1, header.size() - 3), &length)) {
+    return absl::InternalError(absl::StrCat("INFO clients: unexpected reply '", header, "'"));
+  }
+  std::string body(static_cast<size_t>(length) + 2, '\0');
+  if (absl::Status s = ReadExactly(fd, body.data(), body.size()); !s.ok()) return s;
+  const std::string key = "connected_clients:";
+  const size_t at = body.find(key);
+  int clients = 0;
+  if (at == std::string::npos ||
+      !absl::SimpleAtoi(body.substr(at + key.size(), body.find('\r', at) - at - key.size()), &clients)) {
+    return absl::InternalError("INFO clients: no connected_clients");
+  }
+  return clients;
+}
+
+// Polls the node (through `probe`) until it counts `want` connections; returns the INFO calls made.
+absl::StatusOr<int> AwaitConnectedClients(int probe, int want) {
+  const auto deadline = std::chrono::steady_clock::now() + kCloseDeadline;
+  for (int polls = 1;; ++polls) {
+    absl::StatusOr<int> n = ConnectedClients(probe);
+    if (!n.ok()) return n.status();
+    if (*n == want) return polls;
+    if (std::chrono::steady_clock::now() > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("the node still counts ", *n, " connections, not ", want));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polls a condition with a deadline.
+  }
+}
+
+// One round of the node's cost: its CPU ns per connection closed.
+absl::StatusOr<double> NodeCloseCpu(ChildNode& node, int probe) {
+  // What one INFO poll costs the node, to take out of the closes' figure.
+  constexpr int kInfoSamples = 8;
+  const core::Nanos info_before = ProcessCpuNs(node.pid());
+  for (int i = 0; i < kInfoSamples; ++i) {
+    if (absl::StatusOr<int> n = ConnectedClients(probe); !n.ok()) return n.status();
+  }
+  const double info_ns = static_cast<double>(ProcessCpuNs(node.pid()) - info_before) / kInfoSamples;
+  absl::StatusOr<std::vector<std::unique_ptr<Fd>>> conns = ConnectMany(node, kCloseConnections);
+  if (!conns.ok()) return conns.status();
+  const std::string get = Resp({"GET", "absent"});
+  char reply[5];  // "$-1\r\n"
+  for (const auto& c : *conns) {
+    if (absl::Status s = WriteAll(c->fd, get.data(), get.size()); !s.ok()) return s;
+  }
+  for (const auto& c : *conns) {
+    if (absl::Status s = ReadExactly(c->fd, reply, sizeof reply); !s.ok()) return s;
+  }
+  if (absl::StatusOr<int> polls = AwaitConnectedClients(probe, kCloseConnections + 1); !polls.ok()) {
+    return polls.status();
+  }
+  const core::Nanos before = ProcessCpuNs(node.pid());
+  conns->clear();  // closes them all.
+  absl::StatusOr<int> polls = AwaitConnectedClients(probe, 1);
+  if (!polls.ok()) return polls.status();
+  const double closes_ns = static_cast<double>(ProcessCpuNs(node.pid()) - before) - *polls * info_ns;
+  return closes_ns / kCloseConnections;
+}
+
+core::Nanos ThreadCpuNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<core::Nanos>(ts.tv_sec) * core::kNanosPerSecond + ts.tv_nsec;
+}
+
+// This thread's CPU ns for a workload driver run of `clients` clients doing `ops` PUTs in all
+// against the node, from the driver's start to its end, its connections opened before.
+absl::StatusOr<double> ClientRunCpu(uint16_t port, int clients, uint64_t ops) {
+  absl::StatusOr<workloads::Scenario> scenario = workloads::FindScenario("throughput");
+  if (!scenario.ok()) return scenario.status();
+  scenario->clients = clients;
+  scenario->ops = ops;
+  absl::StatusOr<std::unique_ptr<real::RealRuntime>> rt =
+      real::RealRuntime::Create({real::Target{.host = "127.0.0.1", .port = port}}, scenario->request_timeout);
+  if (!rt.ok()) return rt.status();
+  (*rt)->Preconnect(clients, scenario->request_timeout);
+  workloads::Driver driver(**rt, *scenario, workloads::DriverOptions{});
+  const core::Nanos before = ThreadCpuNs();
+  driver.Start();
+  if (absl::Status s = (*rt)->RunUntil([&] { return driver.Done(); }, (*rt)->Now() + kClientRunDeadline); !s.ok()) {
+    return s;
+  }
+  const double cpu = static_cast<double>(ThreadCpuNs() - before);
+  const workloads::DriverResult result = driver.Finish();
+  if (result.report.errors > 0) {
+    return absl::InternalError(absl::StrCat(result.report.errors, " of the calibration run's PUTs failed"));
+  }
+  return cpu;
+}
+
+}  // namespace
+
+absl::StatusOr<ConnectionCosts> MeasureConnectionCpu(const std::string& dir) {
+  ChildNode node;
+  if (absl::Status s = node.Start(dir, "none"); !s.ok()) return s;
+  absl::StatusOr<int> probe_fd = node.Connect();
+  if (!probe_fd.ok()) return probe_fd.status();
+  Fd probe(*probe_fd);
+  std::vector<double> node_ns, client_ns;
+  ConnectionCosts out;
+  for (int round = 0; round < kConnectionRounds; ++round) {
+    absl::StatusOr<double> closes = NodeCloseCpu(node, probe.fd);
+    if (!closes.ok()) return closes.status();
+    node_ns.push_back(*closes);
+    absl::StatusOr<double> many = ClientRunCpu(node.port(), kCloseConnections, kCloseConnections);
+    if (!many.ok()) return many.status();
+    absl::StatusOr<double> few = ClientRunCpu(node.port(), kFewClients, kCloseConnections);
+    if (!few.ok()) return few.status();
+    client_ns.push_back((*many - *few) / (kCloseConnections - kFewClients));
+    out.samples += 2 * kCloseConnections + kFewClients;
+  }
+  out.node_ns = NonNegative(Median(node_ns));
+  out.client_ns = NonNegative(Median(client_ns));
   return out;
 }
 

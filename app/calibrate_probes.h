@@ -51,6 +51,20 @@ struct CpuCosts {
 // operations) give the client's CPU per operation.
 absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budget);
 
+struct ConnectionCosts {
+  core::Nanos node_ns = 0;    // a node's CPU per client connection closed (the FIN's read, close).
+  core::Nanos client_ns = 0;  // a `kvlab bench` run's CPU per client connection beyond its requests.
+  uint64_t samples = 0;       // connections closed.
+};
+// Starts `kvlab node --durability none` under `dir`. The node's cost: kCloseConnections
+// connections, each served one GET, closed at once; its CPU until INFO shows them gone, per
+// connection. The client's: the workload driver of `kvlab bench` in this thread, timed from its
+// start to its end (the connections opened before, as `kvlab bench` does): kCloseConnections
+// clients of one PUT each beside kFewClients clients doing as many PUTs, the difference per
+// extra connection (its fiber's spawn and end, its close). Fixed-size rounds, whatever the budget:
+// a few hundred milliseconds in all.
+absl::StatusOr<ConnectionCosts> MeasureConnectionCpu(const std::string& dir);
+
 // Starts `kvlab node --durability fsync` under `dir` and returns its CPU time (all threads) per
 // SET of a small value sent one at a time: each is a turn, a WAL append, a sync on the node's sync
 // thread and the completion's turn. Adds the requests to *samples.

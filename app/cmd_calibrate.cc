@@ -86,6 +86,8 @@ absl::StatusOr<sim::CostProfile> Measure(const CalibrateFlags& f) {
   if (!disk.ok()) return disk.status();
   absl::StatusOr<core::Nanos> synced_set = MeasureSyncedSetCpu(f.data_dir, budget / 10, &cpu->samples);
   if (!synced_set.ok()) return synced_set.status();
+  absl::StatusOr<ConnectionCosts> conns = MeasureConnectionCpu(f.data_dir);
+  if (!conns.ok()) return conns.status();
   p.net_one_way_ns = net->one_way_ns;
   p.net_jitter_ns = net->jitter_ns;
   p.net_samples = net->samples;
@@ -96,7 +98,10 @@ absl::StatusOr<sim::CostProfile> Measure(const CalibrateFlags& f) {
   p.cpu_per_kib_ns = cpu->per_kib_ns;
   p.cpu_per_sync_ns = PerSyncCpu(*synced_set, *cpu, disk->write_ns);
   p.client_cpu_per_op_ns = cpu->client_per_op_ns;
-  p.cpu_samples = cpu->samples;
+  // The close's input already pays a request's CPU (CpuModel::per_event_ns) beside this.
+  p.cpu_per_connection_ns = std::max<core::Nanos>(0, conns->node_ns - cpu->per_request_ns);
+  p.client_cpu_per_connection_ns = conns->client_ns;
+  p.cpu_samples = cpu->samples + conns->samples;
   p.disk_write_ns = disk->write_ns;
   p.disk_devices = 1;  // one data dir: every node of a loopback cluster syncs to its filesystem.
   p.fsync = disk->fsync;
@@ -124,10 +129,11 @@ int RunCalibrate(const CalibrateFlags& f) {
               profile->net_jitter_ns / 1e3, static_cast<unsigned long long>(profile->net_samples));
   std::printf(
       "node cpu wake-up %.1f us, per message %.1f us, per request %.1f us, per KiB %.2f us, per sync %.1f us (%llu "
-      "requests); client %.1f us/op\n",
+      "requests); client %.1f us/op; per connection closed: node %.1f us, client %.1f us\n",
       profile->cpu_wake_ns / 1e3, profile->cpu_per_message_ns / 1e3, profile->cpu_per_request_ns / 1e3,
       profile->cpu_per_kib_ns / 1e3, profile->cpu_per_sync_ns / 1e3,
-      static_cast<unsigned long long>(profile->cpu_samples), profile->client_cpu_per_op_ns / 1e3);
+      static_cast<unsigned long long>(profile->cpu_samples), profile->client_cpu_per_op_ns / 1e3,
+      profile->cpu_per_connection_ns / 1e3, profile->client_cpu_per_connection_ns / 1e3);
   std::printf("disk write %.1f us; fdatasync p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f us (%llu syncs, %s)\n",
               profile->disk_write_ns / 1e3, q.p50 / 1e3, q.p90 / 1e3, q.p99 / 1e3, q.p999 / 1e3, q.max / 1e3,
               static_cast<unsigned long long>(profile->fsync_samples), profile->filesystem.c_str());

@@ -6,9 +6,10 @@
 //   [measured]  date host kernel filesystem data_dir command budget_s
 //   [network]   one_way_ns jitter_ns samples
 //   [cpu]       wake_ns per_message_ns per_request_ns per_kib_ns per_sync_ns client_per_op_ns
-//               cores samples (wake_ns, per_sync_ns and cores may be missing: profiles written
-//               before they existed mean 0: per_message_ns then includes the wake-up, a sync
-//               costs the node only its wake-ups, and nothing shares a CPU)
+//               per_connection_ns client_per_connection_ns cores samples (wake_ns, per_sync_ns,
+//               the per-connection costs and cores may be missing: profiles written before they
+//               existed mean 0: per_message_ns then includes the wake-up, a sync costs the node
+//               only its wake-ups, closing a connection costs nothing, and nothing shares a CPU)
 //   [disk]      write_ns devices (may be missing: 0, a device per node)
 //   [fsync]     min_ns p50_ns p90_ns p99_ns p999_ns max_ns samples
 #pragma once
@@ -50,7 +51,10 @@ struct CostProfile {
   core::Nanos cpu_per_kib_ns = 0;
   core::Nanos cpu_per_sync_ns = 0;       // a node's CPU per fsync beyond its wake-ups (CpuModel).
   core::Nanos client_cpu_per_op_ns = 0;  // a `kvlab bench` client's CPU per operation.
-  int cpu_cores = 0;                     // the host's CPUs, shared by its nodes and the client.
+  // Per client connection closed: a node's CPU, and a `kvlab bench` client's (CpuModel).
+  core::Nanos cpu_per_connection_ns = 0;
+  core::Nanos client_cpu_per_connection_ns = 0;
+  int cpu_cores = 0;  // the host's CPUs, shared by its nodes and the client.
   uint64_t cpu_samples = 0;
   // [disk], [fsync].
   core::Nanos disk_write_ns = 0;

@@ -33,26 +33,32 @@ struct ModelCosts {
   core::Nanos cpu_per_message_ns = 0;    // a node's CPU cost per message received (read, write).
   core::Nanos cpu_per_sync_ns = 0;       // a node's CPU per sync beyond the wake-ups (see CpuModel).
   core::Nanos client_cpu_per_op_ns = 0;  // the benchmark client's CPU per operation.
-  int cpu_cores = 0;                     // cores shared by the nodes and the client (0: not shared).
-  int disk_devices = 0;                  // sync devices shared by the nodes (0: one per node).
+  // Per client connection closed (see CpuModel): a node's (the FIN's read, epoll_ctl, close) and
+  // the client's (its fiber's end, close and the FIN's way through loopback).
+  core::Nanos cpu_per_connection_ns = 0;
+  core::Nanos client_cpu_per_connection_ns = 0;
+  int cpu_cores = 0;     // cores shared by the nodes and the client (0: not shared).
+  int disk_devices = 0;  // sync devices shared by the nodes (0: one per node).
   bool operator==(const ModelCosts&) const = default;
 };
 
 // profiles/loopback-2core.toml, [cpu] and [fsync].
 inline constexpr ModelCosts kLoopbackCosts{
-    .fsync = {.min = 61'571, .p50 = 113'058, .p90 = 156'142, .p99 = 244'032, .p999 = 624'767, .max = 6'877'041},
-    .cpu_wake_ns = 22'303,
-    .cpu_per_message_ns = 7'198,
-    .cpu_per_sync_ns = 43'787,
-    .client_cpu_per_op_ns = 11'438,
+    .fsync = {.min = 59'078, .p50 = 95'622, .p90 = 132'126, .p99 = 192'265, .p999 = 299'895, .max = 5'732'391},
+    .cpu_wake_ns = 20'452,
+    .cpu_per_message_ns = 7'775,
+    .cpu_per_sync_ns = 38'633,
+    .client_cpu_per_op_ns = 10'819,
+    .cpu_per_connection_ns = 15'869,
+    .client_cpu_per_connection_ns = 19'613,
     .cpu_cores = 2,
     .disk_devices = 1,
 };
 // profiles/loopback-2core.toml, the rest (what SimParams' [sim] defaults also say).
-inline constexpr core::Nanos kLoopbackNetLatencyNs = 4'241;
-inline constexpr core::Nanos kLoopbackNetJitterNs = 802;
-inline constexpr core::Nanos kLoopbackCpuPerEventNs = 483;  // [cpu] per_request_ns.
-inline constexpr core::Nanos kLoopbackCpuPerKibNs = 494;
-inline constexpr core::Nanos kLoopbackDiskWriteNs = 5'198;
+inline constexpr core::Nanos kLoopbackNetLatencyNs = 4'862;
+inline constexpr core::Nanos kLoopbackNetJitterNs = 3'946;
+inline constexpr core::Nanos kLoopbackCpuPerEventNs = 484;  // [cpu] per_request_ns.
+inline constexpr core::Nanos kLoopbackCpuPerKibNs = 609;
+inline constexpr core::Nanos kLoopbackDiskWriteNs = 4'146;
 
 }  // namespace kvlab::sim

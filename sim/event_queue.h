@@ -27,6 +27,7 @@ enum class EventKind : uint8_t {
   kSyncDone = 7,       // a node's running disk sync completes; target = node, aux = incarnation
   kPeerLost = 8,       // a crashed process's closed connections reach a node; target = node, arg = the dead peer
   kClientClosed = 9,   // the same reaches a client; target = client, arg = the dead node
+  kClientGone = 10,    // a client's closed connection reaches a node; target = node, arg = the client
 };
 
 struct Event {

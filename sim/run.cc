@@ -259,6 +259,8 @@ SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout,
   c.cpu.per_message_ns = costs.cpu_per_message_ns;
   c.cpu.per_sync_ns = costs.cpu_per_sync_ns;
   c.cpu.client_per_op_ns = costs.client_cpu_per_op_ns;
+  c.cpu.per_connection_ns = costs.cpu_per_connection_ns;
+  c.cpu.client_per_connection_ns = costs.client_cpu_per_connection_ns;
   c.network.latency_ns = core::Micros(p.net_latency_us);
   c.network.jitter_ns = core::Micros(p.net_jitter_us);
   c.network.bandwidth_bytes_per_sec = static_cast<uint64_t>(p.net_bandwidth_mbps) * 1'000'000 / 8;

@@ -10,7 +10,16 @@ namespace kvlab::sim {
 SimClient::SimClient(SimRuntime& runtime, core::NodeId first_target)
     : runtime_(runtime), sim_(runtime.sim()), self_(sim_.AddClient(this)), target_(first_target) {}
 
-SimClient::~SimClient() { sim_.RemoveClient(self_); }
+SimClient::~SimClient() {
+  // The connection closes with its fiber's end: the client pays the close on its CPU, the node
+  // when the FIN reaches it (CpuModel::client_per_connection_ns, per_connection_ns).
+  const CpuModel& cpu = sim_.config().cpu;
+  if (cpu.client_per_connection_ns > 0 || cpu.per_connection_ns > 0) {
+    const core::Nanos closed = runtime_.ChargeClientCpu(cpu.client_per_connection_ns);
+    sim_.CloseClientConnection(self_, target_, closed);
+  }
+  sim_.RemoveClient(self_);
+}
 
 workloads::ClientResult SimClient::Execute(core::Command cmd) {
   KV_ASSERT(done_);  // one call at a time.
@@ -30,13 +39,8 @@ workloads::ClientResult SimClient::Execute(core::Command cmd) {
   req.command = std::move(cmd);
   // The client's CPU (CpuModel::client_per_op_ns, one CPU for all clients) serializes the sends;
   // found idle, it wakes first (CpuModel::wake_ns).
-  core::Nanos& cpu_free = runtime_.client_cpu_busy_until();
-  const CpuModel& cpu = sim_.config().cpu;
-  const core::Nanos wake = sim_.now() > cpu_free ? cpu.wake_ns : 0;
-  const core::Nanos start = sim_.cpus().FreeAt(std::max(cpu_free, sim_.now()));
-  sim_.cpus().Occupy(start, wake + cpu.client_per_op_ns);
-  cpu_free = start + wake + cpu.client_per_op_ns;
-  sim_.Send(self_, target_, std::move(msg), cpu_free);
+  const core::Nanos leaves = runtime_.ChargeClientCpu(sim_.config().cpu.client_per_op_ns);
+  sim_.Send(self_, target_, std::move(msg), leaves);
   deadline_ = sim_.now() + sim_.config().client_timeout_ns;
   deadline_seq_ = sim_.ReserveSeq();
   if (!timeout_armed_) ArmDeadline();

@@ -49,6 +49,13 @@ struct CpuModel {
   // The clients' CPU per operation (encoding, syscalls, parsing, recording), on one CPU shared by
   // every client, as a benchmark process's single thread is: a request leaves once it is paid.
   core::Nanos client_per_op_ns = kLoopbackCosts.client_cpu_per_op_ns;
+  // Per client connection closed, when its fiber ends: the node's CPU (an input of its own: the
+  // FIN's read, epoll_ctl, close) and the client's (its fiber's end and spawn, close, the FIN's
+  // way through loopback). A run opens its connections before it starts timing, as `kvlab bench`
+  // does, so opening one costs nothing here. One request per connection (the throughput
+  // scenario: 1,000 clients, one PUT each) pays these once per request; a steady run, once.
+  core::Nanos per_connection_ns = kLoopbackCosts.cpu_per_connection_ns;
+  core::Nanos client_per_connection_ns = kLoopbackCosts.client_cpu_per_connection_ns;
 };
 
 struct ClockModel {

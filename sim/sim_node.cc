@@ -113,6 +113,13 @@ void SimNode::DeliverPeerLost(core::NodeId peer) {
   Enqueue(std::move(input));
 }
 
+void SimNode::DeliverClientGone() {
+  if (!up()) return;
+  Input input;
+  input.kind = InputKind::kClientGone;
+  Enqueue(std::move(input));
+}
+
 void SimNode::DropFrontInput() {
   KV_ASSERT(!InboxEmpty());
   ++inbox_head_;
@@ -154,6 +161,7 @@ void SimNode::RunTurn(uint32_t incarnation) {
     Input& input = inbox_[inbox_head_];
     turn_cpu_ns_ += cpu.per_event_ns + static_cast<core::Nanos>(input.bytes) * cpu.per_kib_ns / 1024;
     if (input.kind == InputKind::kMessage) turn_cpu_ns_ += cpu.per_message_ns;
+    if (input.kind == InputKind::kClientGone) turn_cpu_ns_ += cpu.per_connection_ns;
     ++stats_.inputs;
     const size_t inbox_size = inbox_.size();
     Handle(input);
@@ -200,6 +208,8 @@ void SimNode::Handle(Input& input) {
     node_->OnTimer(input.token);
   } else if (input.kind == InputKind::kSyncDone) {
     node_->OnSyncDone(input.token, std::move(input.status));
+  } else if (input.kind == InputKind::kClientGone) {
+    // The socket's close: CPU only (charged in RunTurn); the policy keeps no client state.
   } else if (input.kind == InputKind::kPeerLost) {
     node_->OnPeerLost(static_cast<core::NodeId>(input.token));
   } else if (input.msg.type == core::MessageType::kClientRequest) {

@@ -48,6 +48,9 @@ class SimNode final : public core::Env {
   void FireTimer(uint32_t incarnation, core::TimerToken token);
   // A dead peer's closed connections arrive (Node::OnPeerLost); dropped if this node is down.
   void DeliverPeerLost(core::NodeId peer);
+  // A client's connection closed (Simulator::CloseClientConnection): an input the policy never
+  // sees that costs the node's turn CpuModel::per_connection_ns; dropped if this node is down.
+  void DeliverClientGone();
   // The CPU event: serve one turn.
   void RunTurn(uint32_t incarnation);
   // The disk event: the running sync completes now.
@@ -75,7 +78,7 @@ class SimNode final : public core::Env {
   core::Rng& rng() override { return rng_; }
 
  private:
-  enum class InputKind : uint8_t { kMessage, kTimer, kSyncDone, kPeerLost };
+  enum class InputKind : uint8_t { kMessage, kTimer, kSyncDone, kPeerLost, kClientGone };
   struct Input {
     InputKind kind = InputKind::kMessage;
     uint64_t token = 0;  // a TimerToken, a SyncToken or (kPeerLost) the peer's id.

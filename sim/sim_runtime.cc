@@ -1,5 +1,6 @@
 #include "sim/sim_runtime.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/assert.h"
@@ -21,8 +22,46 @@ void SimRuntime::ScheduleWake(uint64_t id, core::Nanos at) {
 }
 
 void SimRuntime::OnWake(uint64_t id) {
+  if (id == kRunReadyId) {
+    RunReady();
+    return;
+  }
+  if (!ready_.empty() || client_cpu_busy_until_ > sim_.now()) {
+    ready_.push_back(id);  // behind the CPU's work and the fibers already waiting for it.
+    ArmRunReady();
+    return;
+  }
   fibers_.ClearWakePending(id);
   fibers_.Resume(id);
+}
+
+void SimRuntime::ArmRunReady() {
+  if (run_ready_armed_ || ready_.empty()) return;
+  run_ready_armed_ = true;
+  sim_.Schedule(EventKind::kFiberWake, std::max(sim_.now(), client_cpu_busy_until_), 0, 0, kRunReadyId);
+}
+
+void SimRuntime::RunReady() {
+  run_ready_armed_ = false;
+  if (client_cpu_busy_until_ > sim_.now()) {  // work charged since this turn was armed.
+    ArmRunReady();
+    return;
+  }
+  KV_ASSERT(!ready_.empty());
+  const uint64_t id = ready_.front();
+  ready_.pop_front();
+  fibers_.ClearWakePending(id);
+  fibers_.Resume(id);
+  ArmRunReady();
+}
+
+core::Nanos SimRuntime::ChargeClientCpu(core::Nanos cost) {
+  const CpuModel& cpu = sim_.config().cpu;
+  const core::Nanos wake = sim_.now() > client_cpu_busy_until_ ? cpu.wake_ns : 0;
+  const core::Nanos start = sim_.cpus().FreeAt(std::max(client_cpu_busy_until_, sim_.now()));
+  sim_.cpus().Occupy(start, wake + cost);
+  client_cpu_busy_until_ = start + wake + cost;
+  return client_cpu_busy_until_;
 }
 
 void SimRuntime::SleepUntil(core::Nanos deadline) {

@@ -133,6 +133,12 @@ void Simulator::RemoveClient(Endpoint endpoint) {
   clients_[endpoint - kFirstClientEndpoint] = nullptr;
 }
 
+void Simulator::CloseClientConnection(Endpoint client, core::NodeId node, core::Nanos at) {
+  KV_ASSERT(at >= now() && node >= 1 && node <= nodes_.size());
+  if (config_.cpu.per_connection_ns == 0) return;  // nothing for the node to pay.
+  Schedule(EventKind::kClientGone, at + config_.network.latency_ns, node, 0, client);
+}
+
 void Simulator::Deliver(uint64_t slot) {
   const Endpoint from = in_flight_[slot].from;
   const Endpoint to = in_flight_[slot].to;
@@ -183,6 +189,10 @@ void Simulator::Dispatch(const Event& ev) {
       if (client != nullptr) client->OnConnectionClosed(static_cast<core::NodeId>(ev.arg));
       return;
     }
+    case EventKind::kClientGone:
+      trace_.Record("client_gone", ev.time, {ev.target, ev.arg});
+      node(ev.target).DeliverClientGone();
+      return;
     case EventKind::kFault:
       if (fault_handler_ != nullptr) fault_handler_(ev.arg);
       return;

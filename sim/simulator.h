@@ -80,6 +80,9 @@ class Simulator {
   void Send(Endpoint from, Endpoint to, core::Message&& msg, core::Nanos at);
   Endpoint AddClient(EndpointHandler* handler);
   void RemoveClient(Endpoint endpoint);
+  // `client` closes its connection to `node` at `at` (>= now): the FIN reaches the node one link
+  // latency later, and costs it CpuModel::per_connection_ns (dropped if the node is down then).
+  void CloseClientConnection(Endpoint client, core::NodeId node, core::Nanos at);
   // Fibers are resumed by the runtime; the simulator only delivers kFiberWake events to it.
   void SetFiberWaker(std::function<void(uint64_t)> waker) { fiber_waker_ = std::move(waker); }
   void SetFaultHandler(std::function<void(uint64_t)> handler) { fault_handler_ = std::move(handler); }

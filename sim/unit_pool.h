@@ -3,7 +3,8 @@
 // runs the model is calibrated against). A node's turn, a client's send or a sync occupies one unit
 // for its duration; with every unit busy, work waits for the first to free. Zero units means no
 // sharing: each node has a resource of its own (the model of a cluster spread over hosts).
-// Deterministic: ties go to the lowest-numbered unit.
+// Deterministic: ties go to the lowest-numbered unit. A unit is booked as one busy-until time: work
+// booked to start later blocks its unit from now on, so it goes to the unit that frees last.
 #pragma once
 
 #include <algorithm>
@@ -30,12 +31,17 @@ class UnitPool {
     if (!shared()) return at;
     return std::max(at, *std::min_element(free_at_.begin(), free_at_.end()));
   }
-  // The first unit free at `start` is busy until start + cost. REQUIRES: FreeAt(start) == start.
+  // A unit free at `start` is busy until start + cost: of those, the one that freed last (best
+  // fit), so work booked ahead (a sync thread's, to run when a turn ends) does not block a unit
+  // that is idle until then. Ties go to the lowest-numbered unit. REQUIRES: FreeAt(start) == start.
   void Occupy(core::Nanos start, core::Nanos cost) {
     if (!shared()) return;
-    auto unit = std::min_element(free_at_.begin(), free_at_.end());
-    KV_ASSERT(*unit <= start);
-    *unit = start + cost;
+    auto best = free_at_.end();
+    for (auto unit = free_at_.begin(); unit != free_at_.end(); ++unit) {
+      if (*unit <= start && (best == free_at_.end() || *unit > *best)) best = unit;
+    }
+    KV_ASSERT(best != free_at_.end());
+    *best = start + cost;
   }
 
  private:

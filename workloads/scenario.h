@@ -55,19 +55,19 @@ bool IsKnownFaultKind(const std::string& kind);
 // to these units; CostProfileTest.CompiledDefaultsMatchCommittedProfile checks them. The fsync
 // distribution's shape and the per-message CPU cost have no key here: sim/default_costs.h.
 struct SimParams {
-  int64_t net_latency_us = 4;           // one-way base latency of a link.
-  int64_t net_jitter_us = 1;            // plus uniform [0, jitter].
+  int64_t net_latency_us = 5;           // one-way base latency of a link.
+  int64_t net_jitter_us = 4;            // plus uniform [0, jitter].
   int64_t net_bandwidth_mbps = 10'000;  // per link; 0 = infinite.
   uint32_t net_loss_ppm = 0;            // probabilities in parts per million.
   uint32_t net_duplicate_ppm = 0;
   uint32_t net_reorder_ppm = 0;
-  int64_t disk_write_us = 5;         // per append.
-  int64_t disk_fsync_us = 113;       // median fsync (the profile's distribution scaled to it).
+  int64_t disk_write_us = 4;         // per append.
+  int64_t disk_fsync_us = 96;        // median fsync (the profile's distribution scaled to it).
   int64_t disk_fsync_jitter_us = 0;  // an asynchronous fsync adds uniform [0, jitter],
   uint32_t disk_fsync_slow_ppm = 0;  // and with this probability (a device hiccup beyond
   int64_t disk_fsync_slow_us = 0;    // the measured tail) this.
-  int64_t cpu_event_ns = 483;        // fixed cost of handling one input (a request: as pipelined).
-  int64_t cpu_per_byte_ns = 0;       // plus per payload byte (the profile's 0.49 rounds to 0).
+  int64_t cpu_event_ns = 484;        // fixed cost of handling one input (a request: as pipelined).
+  int64_t cpu_per_byte_ns = 1;       // plus per payload byte (the profile's 0.59 rounds to 1).
   int64_t clock_max_skew_us = 0;     // per-node offset, uniform [-max, +max].
   int64_t clock_max_drift_ppm = 0;   // per-node rate error, uniform [-max, +max].
 

@@ -85,6 +85,25 @@ TEST(CostProfileTest, SharedHostCostsMayBeMissing) {
   EXPECT_EQ(c.cpu.per_sync_ns, 11);
 }
 
+// Profiles written before the per-connection costs existed load as closing costing nothing.
+TEST(CostProfileTest, ConnectionCostsMayBeMissing) {
+  const std::string old = DropKey(DropKey(ValidProfile(), "per_connection_ns"), "client_per_connection_ns");
+  absl::StatusOr<CostProfile> p = ParseCostProfile(old, "old.toml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->cpu_per_connection_ns, 0);
+  EXPECT_EQ(p->client_cpu_per_connection_ns, 0);
+  absl::StatusOr<CostProfile> set = ParseCostProfile(
+      Replace(old, "\n[cpu]\n", "\n[cpu]\nper_connection_ns = 13\nclient_per_connection_ns = 17\n"), "x");
+  ASSERT_TRUE(set.ok()) << set.status();
+  const SimConfig c = ToSimConfig(workloads::SimParams{}, core::Seconds(2), ModelCostsOf(*set));
+  EXPECT_EQ(c.cpu.per_connection_ns, 13);
+  EXPECT_EQ(c.cpu.client_per_connection_ns, 17);
+  absl::StatusOr<CostProfile> bad =
+      ParseCostProfile(Replace(ValidProfile(), "client_per_connection_ns = ", "client_per_connection_ns = -1\n#"), "b");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("[cpu] client_per_connection_ns"));
+}
+
 TEST(CostProfileTest, TomlRoundTrips) {
   absl::StatusOr<CostProfile> p = LoadCostProfile(kProfilePath);
   ASSERT_TRUE(p.ok()) << p.status();

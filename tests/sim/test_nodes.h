@@ -120,7 +120,13 @@ inline SimConfig EchoConfig() {
   SimConfig c;
   c.network.latency_ns = core::Micros(50);
   c.network.jitter_ns = core::Micros(20);
-  c.cpu = CpuModel{.per_message_ns = 0, .per_event_ns = 2'000, .per_kib_ns = 250, .max_batch = 256};
+  // No per-connection costs: these tests count and time calls, not closes.
+  c.cpu = CpuModel{.per_message_ns = 0,
+                   .per_event_ns = 2'000,
+                   .per_kib_ns = 250,
+                   .max_batch = 256,
+                   .per_connection_ns = 0,
+                   .client_per_connection_ns = 0};
   c.disk = DiskModel{.write_latency_ns = 10'000,
                      .write_bytes_per_sec = 1'000'000'000,
                      .fsync_latency_ns = core::Millis(1),
