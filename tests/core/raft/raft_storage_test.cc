@@ -39,6 +39,16 @@ RaftLog FillLog(RaftStorage& storage) {
   return log;
 }
 
+// A recovered storage with a synced log of kEntries whose snapshot at kEntries has written its
+// first piece, that piece's sync still queued.
+void WriteFirstSnapshotPiece(RaftStorage& storage) {
+  ASSERT_TRUE(storage.Recover().ok());
+  RaftLog log = FillLog(storage);
+  ASSERT_TRUE(storage.BeginSnapshot(kEntries, kTerm, kState).ok());
+  bool rewritten = false;
+  ASSERT_TRUE(storage.PumpSnapshot(log, RaftHardState{kTerm, 1}, &rewritten).ok());
+}
+
 // What a restart after a power loss now would recover, checked: the old state (no snapshot, the
 // whole log) or the new one (the snapshot at kEntries with its state), and every entry after.
 void ExpectRecoversAfterCrash(const MemDisk& disk, uint64_t last_index, const char* step,
@@ -147,11 +157,8 @@ TEST(RaftStorageTest, RecordsAppendedDuringTheLogRewriteAreKept) {
 TEST(RaftStorageTest, AbandonedSnapshotLeavesNoTmpFileAndItsSyncIsStale) {
   MemDisk disk;
   RaftStorage storage(disk, true);
-  ASSERT_TRUE(storage.Recover().ok());
-  RaftLog log = FillLog(storage);
-  ASSERT_TRUE(storage.BeginSnapshot(kEntries, kTerm, kState).ok());
-  bool rewritten = false;
-  ASSERT_TRUE(storage.PumpSnapshot(log, RaftHardState{kTerm, 1}, &rewritten).ok());
+  WriteFirstSnapshotPiece(storage);
+  if (HasFatalFailure()) return;
   EXPECT_TRUE(disk.Exists("raft_snapshot.tmp"));
   ASSERT_TRUE(storage.AbandonSnapshot().ok());
   EXPECT_FALSE(storage.snapshot_writing());
@@ -165,11 +172,8 @@ TEST(RaftStorageTest, AbandonedSnapshotLeavesNoTmpFileAndItsSyncIsStale) {
 TEST(RaftStorageTest, FailedPieceSyncBreaksTheStorage) {
   MemDisk disk;
   RaftStorage storage(disk, true);
-  ASSERT_TRUE(storage.Recover().ok());
-  RaftLog log = FillLog(storage);
-  ASSERT_TRUE(storage.BeginSnapshot(kEntries, kTerm, kState).ok());
-  bool rewritten = false;
-  ASSERT_TRUE(storage.PumpSnapshot(log, RaftHardState{kTerm, 1}, &rewritten).ok());
+  WriteFirstSnapshotPiece(storage);
+  if (HasFatalFailure()) return;
   disk.fail_syncs = true;
   MemDisk::Completion failed = disk.CompleteOldestSync();
   EXPECT_FALSE(storage.OnSyncDone(failed.token, failed.status).ok());
