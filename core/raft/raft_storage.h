@@ -51,6 +51,19 @@ struct RaftRecovered {
   uint64_t records = 0;
 };
 
+// A snapshot being written off the event loop (RaftStorage::BeginSnapshot .. PumpSnapshot's log
+// rewrite): first the snapshot file, then the log's new image, each into its tmp file piece by
+// piece. At namespace scope, not nested: clang 14 cannot default-construct a nested struct with
+// member initializers inside std::optional of the enclosing class.
+struct RaftSnapshotWriter {
+  uint64_t index = 0;
+  bool rewriting_log = false;  // the snapshot is in place; the log's image is being written.
+  std::string bytes;           // the file being written: the snapshot's record, or the log's image.
+  uint64_t written = 0;        // bytes of `bytes` appended to the tmp file.
+  SyncToken syncing = 0;       // the piece's sync in flight (a snapshot token), or 0.
+  std::string appended_since;  // rewriting_log: records the log gained since its image was taken.
+};
+
 class RaftStorage {
  public:
   // With fsync false (--durability none) nothing is synced except the tmp files renames need.
@@ -102,16 +115,7 @@ class RaftStorage {
   uint64_t syncs() const { return syncs_; }
 
  private:
-  // A snapshot being written off the event loop (BeginSnapshot .. PumpSnapshot's log rewrite):
-  // first the snapshot file, then the log's new image, each into its tmp file piece by piece.
-  struct SnapshotWriter {
-    uint64_t index = 0;
-    bool rewriting_log = false;  // the snapshot is in place; the log's image is being written.
-    std::string bytes;           // the file being written: the snapshot's record, or the log's image.
-    uint64_t written = 0;        // bytes of `bytes` appended to the tmp file.
-    SyncToken syncing = 0;       // the piece's sync in flight (a snapshot token), or 0.
-    std::string appended_since;  // rewriting_log: records the log gained since its image was taken.
-  };
+  using SnapshotWriter = RaftSnapshotWriter;
   // Snapshot pieces' sync tokens carry this bit; the log's (SyncGate marks) never do.
   static constexpr SyncToken kSnapshotSyncBit = SyncToken{1} << 63;
   absl::Status OnSnapshotSyncDone(SyncToken token, const absl::Status& status);
