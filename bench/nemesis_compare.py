@@ -19,31 +19,19 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+import raft_vs_etcd  # cluster ports; this folder is on sys.path when a script here runs.
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def free_base(nodes):
     """A client base port whose client, peer (+1000) and proxy (+2000) ports look free."""
-    for base in range(23000, 60000, 97):
-        ports = [base + i for i in range(nodes)] + [base + 1000 + i for i in range(nodes)]
-        ports += [base + 2000 + i for i in range(nodes * nodes)]
-        ok = True
-        for p in ports:
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", p))
-                except OSError:
-                    ok = False
-                    break
-        if ok:
-            return base
-    raise SystemExit("no free ports")
+    return raft_vs_etcd.free_base(nodes, proxy=True)
 
 
 def run_policy(kvlab, policy, scenario, out, csv=True, nodes=None):

@@ -26,6 +26,7 @@ import json
 import multiprocessing as mp
 import os
 import shutil
+import random
 import socket
 import statistics
 import subprocess
@@ -46,19 +47,34 @@ def free_port():
         return s.getsockname()[1]
 
 
-def free_base(n):
-    """A base port whose n ports and n ports PEER_OFFSET above are free now."""
+# Cluster ports are picked below Linux's ephemeral range (which starts at 32768): there, no outgoing
+# connection can take one between this check and the node's bind.
+LOWEST_BASE_PORT = 10000
+HIGHEST_PORT_USED = 32767
+
+
+def ports_free(ports):
+    for p in ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                return False
+    return True
+
+
+def free_base(n, proxy=False):
+    """A base port whose n client ports, n peer ports (+PEER_OFFSET) and, with proxy, n*n proxy
+    ports (+2 * PEER_OFFSET, as `kvlab cluster --proxy` lays them out) are free now."""
+    rng = random.Random()
+    top = HIGHEST_PORT_USED - 2 * PEER_OFFSET - n * n
     for _ in range(200):
-        base = free_port()
-        if base + PEER_OFFSET + n > 65535:
-            continue
-        try:
-            for p in [base + i for i in range(n)] + [base + PEER_OFFSET + i for i in range(n)]:
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", p))
+        base = rng.randrange(LOWEST_BASE_PORT, top)
+        ports = [base + i for i in range(n)] + [base + PEER_OFFSET + i for i in range(n)]
+        if proxy:
+            ports += [base + 2 * PEER_OFFSET + i for i in range(n * n)]
+        if ports_free(ports):
             return base
-        except OSError:
-            continue
     raise RuntimeError("no free ports")
 
 
