@@ -49,7 +49,7 @@ def free_port():
 
 # Cluster ports are picked below Linux's ephemeral range (which starts at 32768): there, no outgoing
 # connection can take one between this check and the node's bind.
-LOWEST_BASE_PORT = 10000
+LOWEST_BASE_PORT = 20000  # above the fixed ports of bench/slow_disk.py (16380) and check-slurm (16817)
 HIGHEST_PORT_USED = 32767
 
 

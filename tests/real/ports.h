@@ -27,7 +27,7 @@ inline bool PortFree(int port) {
 // ip_local_port_range starts at 32768). A port in that range can be taken between the check and
 // the node's bind by any outgoing connection's local port (CI saw a peer port lost that way);
 // below it, only another listener can take it, and bases are spread at random to make that rare.
-inline constexpr int kLowestBasePort = 10000;
+inline constexpr int kLowestBasePort = 20000;   // above scripts/check-slurm's fixed 16817-16818.
 inline constexpr int kHighestPortUsed = 32767;  // base + kProxyPortOffset + n * n stays at or below.
 
 // A base port whose n client ports and n peer ports are all free right now; 0 if none was found.
