@@ -65,7 +65,47 @@ def summary(report):
     # sent after it), the same metric in both worlds.
     if "unavailability_s" in report.get("metrics", {}):
         s["unavailable_s"] = report["metrics"]["unavailability_s"]
+    if "leader_at_start" in report.get("metrics", {}):
+        s["leader_at_start"] = int(report["metrics"]["leader_at_start"])
     return s
+
+
+def info_field(port, field):
+    """One field of a node's INFO, or None."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"*1\r\n$4\r\nINFO\r\n")
+            buf = b""
+            while not buf.endswith(b"\r\n\r\n") and len(buf) < (1 << 20):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+    except OSError:
+        return None
+    for line in buf.split(b"\r\n"):
+        if line.startswith(field.encode() + b":"):
+            return line.split(b":", 1)[1].decode()
+    return None
+
+
+def wait_leader(ports, deadline_s=10):
+    """The client port of the node that leads, once one does."""
+    deadline = time.time() + deadline_s
+    while time.time() < deadline:
+        leaders = [p for p in ports if info_field(p, "kvlab_role") == "leader"]
+        if len(leaders) == 1:
+            return leaders[0]
+        time.sleep(0.05)
+    raise RuntimeError(f"no leader among ports {ports} after {deadline_s} s")
+
+
+def placed(ports, leader, position):
+    """The target list with the leader at `position` (0-based) and the others in order: clients
+    are assigned to targets in turn in both worlds, so the same clients then reach the leader
+    directly and the same ones through a follower's forwarding hop."""
+    others = [p for p in ports if p != leader]
+    return others[:position] + [leader] + others[position:]
 
 
 def read_timeline(path):
@@ -78,8 +118,9 @@ def read_timeline(path):
     return [(float(r["t_s"]), (int(r["ops"]) - int(r["errors"])) / step) for r in rows]
 
 
-def run_real(kvlab, policy, scenario, seed):
-    """One fresh cluster, one `kvlab bench` run; the report's summary."""
+def run_real(kvlab, policy, scenario, seed, sim_leader=0):
+    """One fresh cluster, one `kvlab bench` run; the report's summary. `sim_leader`: the node that
+    led the simulated run (0: none, or not known): the real leader takes its place among the targets."""
     nodes = 1 if policy == "single" else 3
     data = tempfile.mkdtemp(prefix="kvlab-sim-vs-real-")
     base = free_base(nodes)
@@ -89,8 +130,9 @@ def run_real(kvlab, policy, scenario, seed):
     try:
         ports = [base + i for i in range(nodes)]
         wait_ports(ports, cluster)
-        if nodes > 1:
-            time.sleep(1.0)  # an election (the bench's clients retry on a follower anyway).
+        leader = wait_leader(ports) if nodes > 1 else ports[0]
+        if 1 <= sim_leader <= nodes and scenario not in FAULTED:
+            ports = placed(ports, leader, sim_leader - 1)
         out = os.path.join(data, "run.json")
         targets = ",".join(f"127.0.0.1:{p}" for p in ports)
         # A scenario with a fault schedule (failure) runs through the cluster's nemesis, which
@@ -112,6 +154,7 @@ def run_real(kvlab, policy, scenario, seed):
         cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         s["client_cpu_us_per_op"] = round(cpu_s * 1e6 / max(1, report["ops"]), 1)
         s["load_average"] = round(os.getloadavg()[0], 1)
+        s["leader_at_start"] = ports.index(leader) + 1  # the target position it had, as the sim's node id.
         if scenario in FAULTED:
             s["timeline"] = read_timeline(timeline)
         return s
@@ -177,7 +220,8 @@ def ratio(sim, real):
 
 def row(kvlab, costs, policy, scenario, repeat):
     sim = run_sim(kvlab, costs, policy, scenario, 1)
-    reals = sorted((run_real(kvlab, policy, scenario, 1) for _ in range(repeat)), key=lambda r: r["ops_s"])
+    reals = sorted((run_real(kvlab, policy, scenario, 1, sim.get("leader_at_start", 0)) for _ in range(repeat)),
+                   key=lambda r: r["ops_s"])
     real = reals[len(reals) // 2]
     r = dict(policy=policy, scenario=scenario, sim=sim, real=real,
              real_ops_s_runs=[round(x["ops_s"]) for x in reals],
@@ -199,7 +243,9 @@ def markdown(rows, command, repeat, load):
              f"`{command}`: each scenario once in `kvlab sim --costs` "
              f"(seed 1) and {repeat} times against a fresh loopback `kvlab cluster` (fsync durability; single: one "
              "node, raft: three) with `kvlab bench` (seed 1); the real run with the median throughput is shown, with "
-             "every run's throughput. Ratio = sim / real; the goal is 0.7..1.3 on throughput and p50. 2 CPUs shared "
+             "every run's throughput. Raft: each real run waits for its leader and lists it among the targets where "
+             "the simulated run's leader was (clients take targets in turn in both worlds, so the same clients "
+             "forward through a follower). Ratio = sim / real; the goal is 0.7..1.3 on throughput and p50. 2 CPUs shared "
              f"with other work (1-minute load average at the end: {load:.1f}).", "",
              "| policy | scenario | sim ops/s | real ops/s | ratio | sim p50 us | real p50 us | ratio | sim p99 us | "
              "real p99 us | ratio | real runs ops/s | real client CPU us/op | load | goal |",

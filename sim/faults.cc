@@ -34,23 +34,6 @@ constexpr KindName kKindNames[] = {
     {FaultKind::kIoError, "io_error"},
 };
 
-// The node that leads with the highest term (NodeStatus::leads), or kNoNode. A simulator control:
-// it reads the policy's typed Status(), which INFO's replication section publishes anyway.
-core::NodeId CurrentLeader(Simulator& sim) {
-  core::NodeId leader = core::kNoNode;
-  uint64_t best_term = 0;
-  for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
-    core::Node* node = sim.node(id).node();
-    if (node == nullptr) continue;
-    const core::NodeStatus status = node->Status();
-    if (status.leads && (leader == core::kNoNode || status.term > best_term)) {
-      leader = id;
-      best_term = status.term;
-    }
-  }
-  return leader;
-}
-
 // Faults that act on one node (`node` must name a member); the others act on the whole network.
 bool NeedsNode(FaultKind kind) {
   return kind != FaultKind::kHeal && kind != FaultKind::kLossy && kind != FaultKind::kCalm;
@@ -86,6 +69,21 @@ bool Nothing(FaultRecord& record, const char* why) {
 }
 
 }  // namespace
+
+core::NodeId CurrentLeader(Simulator& sim) {
+  core::NodeId leader = core::kNoNode;
+  uint64_t best_term = 0;
+  for (core::NodeId id = 1; id <= static_cast<core::NodeId>(sim.node_count()); ++id) {
+    core::Node* node = sim.node(id).node();
+    if (node == nullptr) continue;
+    const core::NodeStatus status = node->Status();
+    if (status.leads && (leader == core::kNoNode || status.term > best_term)) {
+      leader = id;
+      best_term = status.term;
+    }
+  }
+  return leader;
+}
 
 std::string_view FaultKindName(FaultKind kind) {
   for (const auto& k : kKindNames) {

@@ -44,6 +44,10 @@ enum class FaultKind : uint8_t {
 std::string_view FaultKindName(FaultKind kind);
 absl::StatusOr<FaultKind> ParseFaultKind(std::string_view name);
 
+// The node that leads with the highest term (NodeStatus::leads), or kNoNode. A simulator control:
+// it reads the policy's typed Status(), which INFO's replication section publishes anyway.
+core::NodeId CurrentLeader(Simulator& sim);
+
 struct FaultAction {
   core::Nanos at = 0;
   FaultKind kind = FaultKind::kCrash;

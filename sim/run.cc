@@ -531,6 +531,9 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
     outcome.problems.push_back(absl::StrCat("preload: ", s.message()));
   }
   const core::Nanos measured_start = driver.measured_start() >= 0 ? driver.measured_start() : sim.now();
+  // Which node leads as the measured run starts: with clients assigned to nodes in turn, it says
+  // which clients' requests take a forwarding hop (bench/sim_vs_real.py places the real leader so).
+  const core::NodeId leader_at_start = CurrentLeader(sim);
   absl::StatusOr<std::vector<FaultAction>> schedule = ScheduledFaults(scenario, nodes, measured_start);
   if (!schedule.ok()) return schedule.status();
   FaultInjector injector(sim, options.faults, *std::move(schedule), RandomFaultParams{}, MaxFaulty(options, nodes));
@@ -553,6 +556,7 @@ absl::StatusOr<SimRunOutcome> RunSimulation(const SimRunOptions& options) {
   const double sim_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   FillReport(sim, injector, options, nodes, MeasuredSpan{measured_start, workload_end}, cut, sim_wall_s, result.history,
              result.report, outcome);
+  result.report.metrics["leader_at_start"] = static_cast<double>(leader_at_start);
   outcome.report = std::move(result.report);
   outcome.history = std::move(result.history);
   return outcome;

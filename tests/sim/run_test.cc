@@ -61,6 +61,19 @@ TEST(SimRunTest, RaftWorkloadStartsOnceTheClusterIsReady) {
   EXPECT_LT(outcome.report.latency.max_us, 50'000);
 }
 
+// The node leading as the measured run starts is in the report (bench/sim_vs_real.py places the
+// real leader among its targets by it): a member for raft, the node itself for single, none for a
+// leaderless quorum.
+TEST(SimRunTest, ReportsTheLeaderAtTheMeasuredStart) {
+  workloads::Scenario s = Builtin("latency");
+  s.ops = 20;
+  const double raft = RunOnce(s, 1, FaultMode::kNone, "raft").report.metrics.at("leader_at_start");
+  EXPECT_GE(raft, 1);
+  EXPECT_LE(raft, 3);
+  EXPECT_EQ(RunOnce(s, 1).report.metrics.at("leader_at_start"), 1);
+  EXPECT_EQ(RunOnce(s, 1, FaultMode::kNone, "quorum").report.metrics.at("leader_at_start"), 0);
+}
+
 TEST(SimRunTest, FailureScenarioCrashesAndRestartsTheNodeWithoutLosingWrites) {
   workloads::Scenario s = Builtin("failure");
   SimRunOutcome outcome = RunOnce(s, 3);
