@@ -89,11 +89,15 @@ def info_field(port, field):
     return None
 
 
+# INFO's kvlab_role of the node that orders writes: raft's leader, pb's primary, chain's head.
+LEADING_ROLES = {"leader", "primary", "head"}
+
+
 def wait_leader(ports, deadline_s=10):
     """The client port of the node that leads, once one does."""
     deadline = time.time() + deadline_s
     while time.time() < deadline:
-        leaders = [p for p in ports if info_field(p, "kvlab_role") == "leader"]
+        leaders = [p for p in ports if info_field(p, "kvlab_role") in LEADING_ROLES]
         if len(leaders) == 1:
             return leaders[0]
         time.sleep(0.05)
@@ -130,8 +134,9 @@ def run_real(kvlab, policy, scenario, seed, sim_leader=0):
     try:
         ports = [base + i for i in range(nodes)]
         wait_ports(ports, cluster)
-        leader = wait_leader(ports) if nodes > 1 else ports[0]
-        if 1 <= sim_leader <= nodes and scenario not in FAULTED:
+        # Leaderless policies (abd, quorum) have none to wait for: the sim's leader_at_start is 0.
+        leader = wait_leader(ports) if nodes > 1 and sim_leader > 0 else ports[0]
+        if nodes > 1 and 1 <= sim_leader <= nodes and scenario not in FAULTED:
             ports = placed(ports, leader, sim_leader - 1)
         out = os.path.join(data, "run.json")
         targets = ",".join(f"127.0.0.1:{p}" for p in ports)
@@ -154,7 +159,8 @@ def run_real(kvlab, policy, scenario, seed, sim_leader=0):
         cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         s["client_cpu_us_per_op"] = round(cpu_s * 1e6 / max(1, report["ops"]), 1)
         s["load_average"] = round(os.getloadavg()[0], 1)
-        s["leader_at_start"] = ports.index(leader) + 1  # the target position it had, as the sim's node id.
+        if sim_leader > 0:
+            s["leader_at_start"] = ports.index(leader) + 1  # the target position it had, as the sim's node id.
         if scenario in FAULTED:
             s["timeline"] = read_timeline(timeline)
         return s
