@@ -235,8 +235,11 @@ absl::Status PosixDisk::Append(std::string_view file, std::string_view bytes) {
 
 absl::Status PosixDisk::SyncInline(std::string_view file, OpenFile& f) {
   // Test-only slow disk: the sleep stands for the device's time, on the thread that waits for it.
+  const auto start = std::chrono::steady_clock::now();
   if (options_.sync_delay > std::chrono::nanoseconds::zero()) std::this_thread::sleep_for(options_.sync_delay);
   if (fdatasync(f.fd) != 0) return Errno("fdatasync", Path(file));
+  sync_latency_.Record(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
   ++fsyncs_;
   return dir_dirty_ ? SyncDir() : absl::OkStatus();
 }
@@ -272,7 +275,10 @@ void PosixDisk::WaitForSyncs() {
 
 std::vector<SyncDone> PosixDisk::TakeSyncsDone() {
   if (sync_thread_ != nullptr) {
-    for (SyncDone& d : sync_thread_->TakeDone()) syncs_done_.push_back(std::move(d));
+    for (SyncDone& d : sync_thread_->TakeDone()) {
+      if (d.took.count() > 0) sync_latency_.Record(d.took.count());
+      syncs_done_.push_back(std::move(d));
+    }
   }
   std::vector<SyncDone> out;
   out.swap(syncs_done_);

@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "core/env.h"
 #include "real/sync_thread.h"
+#include "workloads/histogram.h"
 
 namespace kvlab::real {
 
@@ -79,6 +80,10 @@ class PosixDisk final : public core::Disk {
   void WaitForSyncs();
   const std::string& dir() const { return dir_; }
   uint64_t fsyncs() const { return fsyncs_; }
+  // How long each fdatasync took (ns), on the sync thread or inline, since the disk opened:
+  // INFO persistence publishes its percentiles (the device as it was during a run, which
+  // bench/sim_vs_real.py hands to the simulator).
+  const workloads::Histogram& sync_latency() const { return sync_latency_; }
   // Chunks of zeros written ahead of preallocated files' data.
   uint64_t preallocations() const { return preallocations_; }
 
@@ -116,6 +121,7 @@ class PosixDisk final : public core::Disk {
   std::map<std::string, OpenFile, std::less<>> files_;      // few files: WAL, snapshots.
   std::pair<const std::string, OpenFile>* last_ = nullptr;  // files_'s entry used last (map nodes are stable).
   uint64_t fsyncs_ = 0;
+  workloads::Histogram sync_latency_;  // ns per fdatasync.
   uint64_t preallocations_ = 0;
   std::unique_ptr<SyncThread> sync_thread_;  // null without async_syncs.
   std::vector<SyncDone> syncs_done_;         // finished inline, or taken from the thread early.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "net/resp_writer.h"
 #include "real/kv_commands.h"
 #include "real/node_server.h"
@@ -22,6 +23,15 @@ bool ValidClientName(std::string_view name) {
     if (c < '!' || c > '~') return false;  // Redis: no spaces, newlines or special characters.
   }
   return true;
+}
+
+// The fdatasync latencies, in the style of Redis's INFO latencystats
+// (count=N,p50=..,p90=..,p99=..,p99.9=..,max=.., microseconds).
+std::string SyncLatencyInfo(const workloads::Histogram& h) {
+  const auto us = [](int64_t ns) { return absl::StrFormat("%.1f", static_cast<double>(ns) / 1000.0); };
+  return absl::StrCat("count=", h.count(), ",p50=", us(h.ValueAtPercentile(50)), ",p90=", us(h.ValueAtPercentile(90)),
+                      ",p99=", us(h.ValueAtPercentile(99)), ",p99.9=", us(h.ValueAtPercentile(99.9)),
+                      ",max=", us(h.max()));
 }
 
 }  // namespace
@@ -254,6 +264,7 @@ std::string NodeServer::InfoText(std::string_view section) {
                       {"durability", options_.fsync ? "fsync" : "none"},
                       {"data_dir", options_.data_dir},
                       {"fsyncs", absl::StrCat(disk_->fsyncs())},
+                      {"kvlab_fsync_latency_us", SyncLatencyInfo(disk_->sync_latency())},
                       {"syncs_in_flight", absl::StrCat(disk_->syncs_outstanding())},
                       {"disk_errors", absl::StrCat(disk_errors_)}});
   add("Stats", {{"total_connections_received", absl::StrCat(st.total_connections_received)},

@@ -40,6 +40,8 @@ inline constexpr std::chrono::milliseconds kMaxSyncDelay{10'000};
 struct SyncDone {
   core::SyncToken token = 0;
   absl::Status status;  // OK: the file's data written before Submit is durable.
+  // How long the fdatasync itself took on the worker (0 when none ran: a failed duplicate).
+  std::chrono::nanoseconds took{0};
 };
 
 class SyncThread {
@@ -78,7 +80,8 @@ class SyncThread {
 
   SyncThread(int event_fd, std::chrono::nanoseconds delay) : event_fd_(event_fd), delay_(delay) {}
   void Run();
-  absl::Status Execute(Request& request) const;
+  // Runs the request's syncs; `took` is set to the fdatasync's duration.
+  absl::Status Execute(Request& request, std::chrono::nanoseconds* took) const;
   void Signal();
 
   const int event_fd_;
