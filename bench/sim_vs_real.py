@@ -35,7 +35,17 @@ SCENARIOS = ["latency", "mixed", "throughput", "hot_cold", "high_concurrency", "
 # Scenarios with a fault schedule: real runs go through the nemesis. failover is the failure
 # scenario with the leader crashed (node 1 leads in one world and follows in the other by chance).
 FAULTED = {"failure", "scenarios/failover.toml"}
+# Policies without a leader to crash (crash_leader finds none): they get the failure scenario
+# (node 1 crashes at 10 s, restarts at 20 s) in failover's place.
+LEADERLESS = {"abd", "quorum"}
+
+
+def scenario_for(policy, scenario):
+    if policy.split(":")[0] in LEADERLESS and scenario == "scenarios/failover.toml":
+        return "failure"
+    return scenario
 GOAL = (0.7, 1.3)
+FSYNC_PROBE_S = 0.4  # the device probed before each real run (probe_fsync_us).
 
 
 def scenario_arg(scenario):
@@ -99,7 +109,8 @@ FSYNC_QUANTILES = [("min_ns", "min"), ("p50_ns", "p50"), ("p90_ns", "p90"), ("p9
 
 def run_fsync_us(ports):
     """The run's fdatasync latencies (INFO kvlab_fsync_latency_us), per quantile the median over the
-    nodes that synced; {} if none did. A node's min is taken as half its p50 (INFO has no min)."""
+    nodes that synced; {} if none did. INFO has no min: half the p50 stands for it. For the report
+    only (see probe_fsync_us)."""
     per_node = []
     for p in ports:
         text = info_field(p, "kvlab_fsync_latency_us")
@@ -115,6 +126,37 @@ def run_fsync_us(ports):
     if not per_node:
         return {}
     return {k: statistics.median(n[k] for n in per_node) for k in per_node[0]}
+
+
+FSYNC_PROBE_FILE_BYTES = 8 << 20  # preallocated with zeros, as kvlab calibrate's probe and the WAL are.
+FSYNC_PROBE_RECORD_BYTES = 128
+
+
+def probe_fsync_us(directory, seconds):
+    """The device now, as `kvlab calibrate` measures it: 128-byte writes to a preallocated file,
+    each followed by fdatasync, for `seconds`; the latency quantiles in microseconds. The nodes'
+    own syncs (INFO) cannot stand in for it: three nodes share one device, so each node's sync
+    time includes waiting for the others', which the simulator's shared device adds itself."""
+    path = os.path.join(directory, "fsync-probe")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, b"\0" * FSYNC_PROBE_FILE_BYTES)
+        os.fsync(fd)
+        record, offset, lat = b"x" * FSYNC_PROBE_RECORD_BYTES, 0, []
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            os.pwrite(fd, record, offset)
+            offset = (offset + FSYNC_PROBE_RECORD_BYTES) % FSYNC_PROBE_FILE_BYTES
+            t = time.perf_counter()
+            os.fdatasync(fd)
+            lat.append((time.perf_counter() - t) * 1e6)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    lat.sort()
+    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
+    return {"min": lat[0], "p50": q(0.5), "p90": q(0.9), "p99": q(0.99), "p99.9": q(0.999), "max": lat[-1],
+            "count": len(lat)}
 
 
 def profile_with_fsync(profile, fsync_us, out_path):
@@ -187,6 +229,7 @@ def run_real(kvlab, policy, scenario, seed, sim_leader=0):
         leader = wait_leader(ports) if nodes > 1 and sim_leader > 0 else ports[0]
         if nodes > 1 and 1 <= sim_leader <= nodes and scenario not in FAULTED:
             ports = placed(ports, leader, sim_leader - 1)
+        disk = probe_fsync_us(data, FSYNC_PROBE_S)
         out = os.path.join(data, "run.json")
         targets = ",".join(f"127.0.0.1:{p}" for p in ports)
         # A scenario with a fault schedule (failure) runs through the cluster's nemesis, which
@@ -210,9 +253,10 @@ def run_real(kvlab, policy, scenario, seed, sim_leader=0):
         s["load_average"] = round(os.getloadavg()[0], 1)
         if sim_leader > 0:
             s["leader_at_start"] = ports.index(leader) + 1  # the target position it had, as the sim's node id.
+        s["disk_fsync_us"] = {k: round(v, 1) for k, v in disk.items()}  # probed just before the run.
         fsync = run_fsync_us(ports)
         if fsync:
-            s["fsync_us"] = fsync
+            s["node_fsync_us"] = fsync  # the nodes' own syncs during the run (INFO).
         if scenario in FAULTED:
             s["timeline"] = read_timeline(timeline)
         return s
@@ -277,15 +321,13 @@ def ratio(sim, real):
 
 
 def paired_sims(kvlab, costs, policy, scenario, reals):
-    """The simulator once per real run, with that run's disk (its nodes' fdatasync percentiles in
-    the profile's [fsync]; everything else calibrated): the device is this shared machine's
-    environment, not the model, and its latency drifts from minute to minute."""
+    """The simulator once per real run, with that run's disk (the fdatasync latencies probed just
+    before it in the profile's [fsync]; everything else calibrated): the device is this shared
+    machine's environment, not the model, and its latency drifts from minute to minute."""
     sims = []
     with tempfile.TemporaryDirectory(prefix="kvlab-sim-vs-real-disk-") as work:
         for i, real in enumerate(reals):
-            if "fsync_us" not in real:
-                continue
-            profile = profile_with_fsync(costs, real["fsync_us"], os.path.join(work, f"run{i}.toml"))
+            profile = profile_with_fsync(costs, real["disk_fsync_us"], os.path.join(work, f"run{i}.toml"))
             sims.append(run_sim(kvlab, profile, policy, scenario, 1))
     return sims
 
@@ -330,10 +372,12 @@ def markdown(rows, command, repeat, load, disk_note="per-run"):
              "durability; single: one node, the others: three) with `kvlab bench` (seed 1); the real run with the "
              "median throughput is shown, with every run's throughput. The simulator (`kvlab sim --costs`, seed 1) "
              + ("runs with the profile as calibrated. " if disk_note == "calibrated" else
-                "runs once per real run, with the profile's [fsync] replaced by that run's fdatasync latencies "
-                "(the nodes' INFO `kvlab_fsync_latency_us`): the device is this shared VM's environment and drifts "
-                "from minute to minute, the rest of the profile is the model; each sim figure is the median of those "
-                "runs (`sim_calibrated_disk` in the JSON: the profile's own disk). ")
+                "runs once per real run, with the profile's [fsync] replaced by the fdatasync latencies probed on "
+                "the run's data dir just before it (0.4 s, as `kvlab calibrate` probes): the device is this shared "
+                "VM's environment and drifts from minute to minute, the rest of the profile is the model; each sim "
+                "figure is the median of those runs. The JSON keeps the sim with the profile's own disk "
+                "(`sim_calibrated_disk`) and the nodes' own sync times during each run (`node_fsync_us`, INFO "
+                "`kvlab_fsync_latency_us`; with three nodes on one device they include waiting for each other). ")
              + "Leader-based policies: each real run waits for its leader and lists it among the targets where "
              "the simulated run's leader was (clients take targets in turn in both worlds, so the same clients "
              "forward through a follower). Ratio = sim / real; the goal is 0.7..1.3 on throughput and p50. 2 CPUs shared "
@@ -385,7 +429,7 @@ def main():
                            check=True)
     rows = []
     for policy in a.policies.split(","):
-        for scenario in a.scenarios.split(","):
+        for scenario in (scenario_for(policy, sc) for sc in a.scenarios.split(",")):
             r = row(a.kvlab, a.costs, policy, scenario, a.repeat, not a.calibrated_disk)
             print(f"{policy:7} {scenario:17} ops/s {r['sim']['ops_s']:9.0f} / {r['real']['ops_s']:9.0f} = "
                   f"{r['ratio']['ops_s']}  p50 {r['sim']['p50_us']:8.0f} / {r['real']['p50_us']:8.0f} = "
