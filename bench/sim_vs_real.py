@@ -38,6 +38,8 @@ FAULTED = {"failure", "scenarios/failover.toml"}
 # Policies without a leader to crash (crash_leader finds none): they get the failure scenario
 # (node 1 crashes at 10 s, restarts at 20 s) in failover's place.
 LEADERLESS = {"abd", "quorum"}
+FAULT_TITLES = {"scenarios/failover.toml": "leader SIGKILLed at 10 s, restarted at 20 s",
+                "failure": "node 1 crashed at 10 s, restarted at 20 s"}
 
 
 def scenario_for(policy, scenario):
@@ -303,7 +305,7 @@ def plot_failover(rows, out_dir):
             steady = statistics.median(v for _, v in r["real"]["timeline"])
             script = "\n".join([
                 "set terminal pngcairo size 900,420", f"set output '{png}'", f"set yrange [0:{2 * steady:.0f}]",
-                f"set title '{r['policy']}: leader SIGKILLed at 10 s, restarted at 20 s (open loop 500 ops/s)'",
+                f"set title '{r['policy']}: {FAULT_TITLES.get(r['scenario'], r['scenario'])} (open loop 500 ops/s)'",
                 "set xlabel 'time (s)'", "set ylabel 'successful ops/s (100 ms windows; clipped)'",
                 "set key bottom right", "set arrow from 10, graph 0 to 10, graph 1 nohead dt 2 lc rgb 'red'",
                 "set arrow from 20, graph 0 to 20, graph 1 nohead dt 2 lc rgb 'dark-green'",
