@@ -446,9 +446,16 @@ core::Nanos ThreadCpuNs() {
   return static_cast<core::Nanos>(ts.tv_sec) * core::kNanosPerSecond + ts.tv_nsec;
 }
 
-// This thread's CPU ns for a workload driver run of `clients` clients doing `ops` PUTs in all
-// against the node, from the driver's start to its end, its connections opened before.
-absl::StatusOr<double> ClientRunCpu(uint16_t port, int clients, uint64_t ops) {
+struct ClientRun {
+  double cpu_ns = 0;         // this thread's CPU from the driver's start to its end.
+  double invoke_gap_ns = 0;  // the mean gap between successive first requests' invocations.
+};
+
+// A workload driver run of `clients` clients doing `ops` PUTs in all against the node, its
+// connections opened before. All clients start at once, so while their first requests go out this
+// thread does nothing else: the gap between two invocations is what one more first request costs
+// (the fiber's first run on a fresh stack, the command, its send).
+absl::StatusOr<ClientRun> ClientRunCpu(uint16_t port, int clients, uint64_t ops) {
   absl::StatusOr<workloads::Scenario> scenario = workloads::FindScenario("throughput");
   if (!scenario.ok()) return scenario.status();
   scenario->clients = clients;
@@ -463,12 +470,23 @@ absl::StatusOr<double> ClientRunCpu(uint16_t port, int clients, uint64_t ops) {
   if (absl::Status s = (*rt)->RunUntil([&] { return driver.Done(); }, (*rt)->Now() + kClientRunDeadline); !s.ok()) {
     return s;
   }
-  const double cpu = static_cast<double>(ThreadCpuNs() - before);
+  ClientRun run{.cpu_ns = static_cast<double>(ThreadCpuNs() - before)};
   const workloads::DriverResult result = driver.Finish();
   if (result.report.errors > 0) {
     return absl::InternalError(absl::StrCat(result.report.errors, " of the calibration run's PUTs failed"));
   }
-  return cpu;
+  std::vector<core::Nanos> first_invokes;  // each client's first (the history is in invocation order).
+  std::vector<bool> seen(static_cast<size_t>(clients), false);
+  for (const workloads::HistoryOp& op : result.history) {
+    if (op.client < 0 || op.client >= clients || seen[static_cast<size_t>(op.client)]) continue;
+    seen[static_cast<size_t>(op.client)] = true;
+    first_invokes.push_back(op.invoke_ns);
+  }
+  if (first_invokes.size() > 1) {
+    const auto [lo, hi] = std::minmax_element(first_invokes.begin(), first_invokes.end());
+    run.invoke_gap_ns = static_cast<double>(*hi - *lo) / static_cast<double>(first_invokes.size() - 1);
+  }
+  return run;
 }
 
 }  // namespace
@@ -479,21 +497,23 @@ absl::StatusOr<ConnectionCosts> MeasureConnectionCpu(const std::string& dir) {
   absl::StatusOr<int> probe_fd = node.Connect();
   if (!probe_fd.ok()) return probe_fd.status();
   Fd probe(*probe_fd);
-  std::vector<double> node_ns, client_ns;
+  std::vector<double> node_ns, client_ns, first_op_ns;
   ConnectionCosts out;
   for (int round = 0; round < kConnectionRounds; ++round) {
     absl::StatusOr<double> closes = NodeCloseCpu(node, probe.fd);
     if (!closes.ok()) return closes.status();
     node_ns.push_back(*closes);
-    absl::StatusOr<double> many = ClientRunCpu(node.port(), kCloseConnections, kCloseConnections);
+    absl::StatusOr<ClientRun> many = ClientRunCpu(node.port(), kCloseConnections, kCloseConnections);
     if (!many.ok()) return many.status();
-    absl::StatusOr<double> few = ClientRunCpu(node.port(), kFewClients, kCloseConnections);
+    absl::StatusOr<ClientRun> few = ClientRunCpu(node.port(), kFewClients, kCloseConnections);
     if (!few.ok()) return few.status();
-    client_ns.push_back((*many - *few) / (kCloseConnections - kFewClients));
+    client_ns.push_back((many->cpu_ns - few->cpu_ns) / (kCloseConnections - kFewClients));
+    first_op_ns.push_back(many->invoke_gap_ns);
     out.samples += 2 * kCloseConnections + kFewClients;
   }
   out.node_ns = NonNegative(Median(node_ns));
   out.client_ns = NonNegative(Median(client_ns));
+  out.client_first_op_ns = NonNegative(Median(first_op_ns));
   return out;
 }
 

@@ -54,7 +54,10 @@ absl::StatusOr<CpuCosts> MeasureNodeCpu(const std::string& dir, core::Nanos budg
 struct ConnectionCosts {
   core::Nanos node_ns = 0;    // a node's CPU per client connection closed (the FIN's read, close).
   core::Nanos client_ns = 0;  // a `kvlab bench` run's CPU per client connection beyond its requests.
-  uint64_t samples = 0;       // connections closed.
+  // The client's CPU for a connection's first request, in a burst of them (its fiber's first run,
+  // the send): the gap between successive first invocations.
+  core::Nanos client_first_op_ns = 0;
+  uint64_t samples = 0;  // connections closed.
 };
 // Starts `kvlab node --durability none` under `dir`. The node's cost: kCloseConnections
 // connections, each served one GET, closed at once; its CPU until INFO shows them gone, per

@@ -103,6 +103,7 @@ const std::map<std::string, Table>& Schema() {
         {"per_kib_ns", Nanos(&CostProfile::cpu_per_kib_ns)},
         {"per_sync_ns", Nanos(&CostProfile::cpu_per_sync_ns)},
         {"client_per_op_ns", Nanos(&CostProfile::client_cpu_per_op_ns)},
+        {"client_first_op_ns", Nanos(&CostProfile::client_cpu_first_op_ns)},
         {"per_connection_ns", Nanos(&CostProfile::cpu_per_connection_ns)},
         {"client_per_connection_ns", Nanos(&CostProfile::client_cpu_per_connection_ns)},
         {"cores", Units(&CostProfile::cpu_cores)},
@@ -123,7 +124,7 @@ const std::map<std::string, Table>& Schema() {
 // Keys a profile may lack, with the meaning of their absence (see cost_profile.h).
 bool IsOptional(const std::string& table, const std::string& key) {
   return (table == "cpu" && (key == "wake_ns" || key == "per_sync_ns" || key == "cores" || key == "per_connection_ns" ||
-                             key == "client_per_connection_ns")) ||
+                             key == "client_per_connection_ns" || key == "client_first_op_ns")) ||
          (table == "disk" && key == "devices");
 }
 
@@ -210,21 +211,22 @@ std::string CostProfileToToml(const CostProfile& p) {
       "# mixed; a `--durability fsync` node's CPU per SET one at a time beyond what the model already\n"
       "# charges it (per sync); per client connection closed, the node's CPU (closing many at once)\n"
       "# and the client's (a run of one request per connection beside one of the same requests on a\n"
-      "# few); fdatasync after a small write on a preallocated file in data_dir, as the WAL does.\n"
+      "# few), and of a connection's first request (the gap between first requests sent in a burst);\n"
+      "# fdatasync after a small write on a preallocated file in data_dir, as the WAL does.\n"
       "# Integers in ns.\n\n"
       "[measured]\ndate = %s\nhost = %s\nkernel = %s\nfilesystem = %s\ndata_dir = %s\ncommand = %s\n"
       "budget_s = %.3f\n\n"
       "[network]\none_way_ns = %d\njitter_ns = %d\nsamples = %d\n\n"
       "[cpu]\nwake_ns = %d\nper_message_ns = %d\nper_request_ns = %d\nper_kib_ns = %d\nper_sync_ns = %d\n"
-      "client_per_op_ns = %d\nper_connection_ns = %d\nclient_per_connection_ns = %d\n"
+      "client_per_op_ns = %d\nclient_first_op_ns = %d\nper_connection_ns = %d\nclient_per_connection_ns = %d\n"
       "cores = %d\nsamples = %d\n\n"
       "[disk]\nwrite_ns = %d\ndevices = %d\n\n"
       "[fsync]\nmin_ns = %d\np50_ns = %d\np90_ns = %d\np99_ns = %d\np999_ns = %d\nmax_ns = %d\nsamples = %d\n",
       quote(p.date), quote(p.host), quote(p.kernel), quote(p.filesystem), quote(p.data_dir), quote(p.command),
       p.budget_s, p.net_one_way_ns, p.net_jitter_ns, p.net_samples, p.cpu_wake_ns, p.cpu_per_message_ns,
-      p.cpu_per_request_ns, p.cpu_per_kib_ns, p.cpu_per_sync_ns, p.client_cpu_per_op_ns, p.cpu_per_connection_ns,
-      p.client_cpu_per_connection_ns, p.cpu_cores, p.cpu_samples, p.disk_write_ns, p.disk_devices, q.min, q.p50, q.p90,
-      q.p99, q.p999, q.max, p.fsync_samples);
+      p.cpu_per_request_ns, p.cpu_per_kib_ns, p.cpu_per_sync_ns, p.client_cpu_per_op_ns, p.client_cpu_first_op_ns,
+      p.cpu_per_connection_ns, p.client_cpu_per_connection_ns, p.cpu_cores, p.cpu_samples, p.disk_write_ns,
+      p.disk_devices, q.min, q.p50, q.p90, q.p99, q.p999, q.max, p.fsync_samples);
 }
 
 void ApplyCostProfile(const CostProfile& p, workloads::SimParams& params) {
@@ -245,6 +247,7 @@ ModelCosts ModelCostsOf(const CostProfile& p) {
                     .cpu_per_message_ns = p.cpu_per_message_ns,
                     .cpu_per_sync_ns = p.cpu_per_sync_ns,
                     .client_cpu_per_op_ns = p.client_cpu_per_op_ns,
+                    .client_cpu_first_op_ns = p.client_cpu_first_op_ns,
                     .cpu_per_connection_ns = p.cpu_per_connection_ns,
                     .client_cpu_per_connection_ns = p.client_cpu_per_connection_ns,
                     .cpu_cores = p.cpu_cores,

@@ -51,6 +51,9 @@ struct CostProfile {
   core::Nanos cpu_per_kib_ns = 0;
   core::Nanos cpu_per_sync_ns = 0;       // a node's CPU per fsync beyond its wake-ups (CpuModel).
   core::Nanos client_cpu_per_op_ns = 0;  // a `kvlab bench` client's CPU per operation.
+  // A client's first operation on its connection, in place of client_cpu_per_op_ns: its fiber's
+  // first run (a fresh stack) and first send (0: no different from the others; CpuModel).
+  core::Nanos client_cpu_first_op_ns = 0;
   // Per client connection closed: a node's CPU, and a `kvlab bench` client's (CpuModel).
   core::Nanos cpu_per_connection_ns = 0;
   core::Nanos client_cpu_per_connection_ns = 0;

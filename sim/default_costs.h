@@ -29,10 +29,11 @@ struct FsyncQuantiles {
 // The costs only a profile sets (see above).
 struct ModelCosts {
   FsyncQuantiles fsync;
-  core::Nanos cpu_wake_ns = 0;           // waking an idle node or client (once per burst of work).
-  core::Nanos cpu_per_message_ns = 0;    // a node's CPU cost per message received (read, write).
-  core::Nanos cpu_per_sync_ns = 0;       // a node's CPU per sync beyond the wake-ups (see CpuModel).
-  core::Nanos client_cpu_per_op_ns = 0;  // the benchmark client's CPU per operation.
+  core::Nanos cpu_wake_ns = 0;             // waking an idle node or client (once per burst of work).
+  core::Nanos cpu_per_message_ns = 0;      // a node's CPU cost per message received (read, write).
+  core::Nanos cpu_per_sync_ns = 0;         // a node's CPU per sync beyond the wake-ups (see CpuModel).
+  core::Nanos client_cpu_per_op_ns = 0;    // the benchmark client's CPU per operation.
+  core::Nanos client_cpu_first_op_ns = 0;  // ... its first on a connection (0: as any other).
   // Per client connection closed (see CpuModel): a node's (the FIN's read, epoll_ctl, close) and
   // the client's (its fiber's end, close and the FIN's way through loopback).
   core::Nanos cpu_per_connection_ns = 0;

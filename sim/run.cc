@@ -259,6 +259,7 @@ SimConfig ToSimConfig(const workloads::SimParams& p, core::Nanos client_timeout,
   c.cpu.per_message_ns = costs.cpu_per_message_ns;
   c.cpu.per_sync_ns = costs.cpu_per_sync_ns;
   c.cpu.client_per_op_ns = costs.client_cpu_per_op_ns;
+  c.cpu.client_first_op_ns = costs.client_cpu_first_op_ns;
   c.cpu.per_connection_ns = costs.cpu_per_connection_ns;
   c.cpu.client_per_connection_ns = costs.client_cpu_per_connection_ns;
   c.network.latency_ns = core::Micros(p.net_latency_us);

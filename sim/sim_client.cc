@@ -15,7 +15,9 @@ SimClient::~SimClient() {
   // when the FIN reaches it (CpuModel::client_per_connection_ns, per_connection_ns).
   const CpuModel& cpu = sim_.config().cpu;
   if (cpu.client_per_connection_ns > 0 || cpu.per_connection_ns > 0) {
-    const core::Nanos closed = runtime_.ChargeClientCpu(cpu.client_per_connection_ns);
+    const core::Nanos paid_at_first_op = std::max<core::Nanos>(0, cpu.client_first_op_ns - cpu.client_per_op_ns);
+    const core::Nanos closed =
+        runtime_.ChargeClientCpu(std::max<core::Nanos>(0, cpu.client_per_connection_ns - paid_at_first_op));
     sim_.CloseClientConnection(self_, target_, closed);
   }
   sim_.RemoveClient(self_);
@@ -38,8 +40,12 @@ workloads::ClientResult SimClient::Execute(core::Command cmd) {
   sim_.trace().Record("call", sim_.now(), {self_, target_, pending_id_, static_cast<uint64_t>(cmd.op)});
   req.command = std::move(cmd);
   // The client's CPU (CpuModel::client_per_op_ns, one CPU for all clients) serializes the sends;
-  // found idle, it wakes first (CpuModel::wake_ns).
-  const core::Nanos leaves = runtime_.ChargeClientCpu(sim_.config().cpu.client_per_op_ns);
+  // found idle, it wakes first (CpuModel::wake_ns). The connection's first costs more
+  // (client_first_op_ns).
+  const CpuModel& cpu = sim_.config().cpu;
+  const bool first = pending_id_ == 1;
+  const core::Nanos leaves =
+      runtime_.ChargeClientCpu(first ? std::max(cpu.client_per_op_ns, cpu.client_first_op_ns) : cpu.client_per_op_ns);
   sim_.Send(self_, target_, std::move(msg), leaves);
   deadline_ = sim_.now() + sim_.config().client_timeout_ns;
   deadline_seq_ = sim_.ReserveSeq();

@@ -104,6 +104,17 @@ TEST(CostProfileTest, ConnectionCostsMayBeMissing) {
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("[cpu] client_per_connection_ns"));
 }
 
+TEST(CostProfileTest, AFirstOpCostMayBeMissing) {
+  const std::string old = DropKey(ValidProfile(), "client_first_op_ns");
+  absl::StatusOr<CostProfile> p = ParseCostProfile(old, "old.toml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->client_cpu_first_op_ns, 0);
+  absl::StatusOr<CostProfile> set =
+      ParseCostProfile(Replace(old, "\n[cpu]\n", "\n[cpu]\nclient_first_op_ns = 23\n"), "x");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(ToSimConfig(workloads::SimParams{}, core::Seconds(2), ModelCostsOf(*set)).cpu.client_first_op_ns, 23);
+}
+
 TEST(CostProfileTest, TomlRoundTrips) {
   absl::StatusOr<CostProfile> p = LoadCostProfile(kProfilePath);
   ASSERT_TRUE(p.ok()) << p.status();
