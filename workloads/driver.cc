@@ -20,6 +20,21 @@ const char* HistoryOpName(core::Op op) {
   }
 }
 
+// The history is reserved up front for this many ops at most: a run's history grows to its ops
+// count (twice that with read-modify-writes) plus the preload and the post-run read-back, and
+// growing it by doubling copies every op recorded so far and touches twice the memory.
+constexpr uint64_t kMaxHistoryReserveOps = 2'000'000;
+
+// The ops a run records: its operations (two requests each if any is a read-modify-write), the
+// preload's puts, and room for the read-back of every key (sim/run.cc reads each written key once
+// more into the same history); 0 when the run is bounded by time only.
+uint64_t ExpectedHistoryOps(const Scenario& s) {
+  if (s.ops == 0) return 0;
+  const uint64_t requests = s.ops * (s.mix.rmw > 0 ? 2 : 1);
+  const uint64_t keys = s.keys + static_cast<uint64_t>(static_cast<double>(s.ops) * s.mix.insert) + 1;
+  return std::min(kMaxHistoryReserveOps, requests + (s.preload ? keys : 0) + keys);
+}
+
 // Client index -> the share of `total` it performs when work is split evenly.
 uint64_t ShareOf(uint64_t total, int clients, int index) {
   return total / clients + (static_cast<uint64_t>(index) < total % clients ? 1 : 0);
@@ -37,6 +52,7 @@ Driver::Driver(Runtime& rt, Scenario scenario, DriverOptions options)
       ticker_(rt),
       inserted_keys_(scenario_.keys) {
   chooser_ = MakeKeyChooser(scenario_.key_distribution, scenario_.keys);
+  if (options_.record_history) result_.history.reserve(ExpectedHistoryOps(scenario_));
 }
 
 Driver::~Driver() = default;
