@@ -4,10 +4,12 @@
 // the events in the key's one order (history_order.h), as ranks: no two events tie.
 #include <algorithm>
 #include <numeric>
+#include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "core/assert.h"
 #include "workloads/checker.h"
 #include "workloads/history_order.h"
@@ -187,30 +189,103 @@ std::vector<RegOp> Minimize(std::vector<RegOp> ops, uint64_t max_states) {
   return ops;
 }
 
-// Interns one key's ops as register ops; nullopt values (absent, del) are 0. Calls and returns
-// are the events' ranks in the key's order (`ranks` of `indexes`).
-std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history, const EventRanks& ranks,
-                                 const std::vector<size_t>& indexes) {
-  // Views into `history`, which outlives the map: interning copies no value.
-  absl::flat_hash_map<std::string_view, int32_t> ids;
-  auto intern = [&](const HistoryOp& h) -> int32_t {
-    if (h.op == "del" || !h.value) return 0;
-    return ids.try_emplace(std::string_view(*h.value), static_cast<int32_t>(ids.size() + 1)).first->second;
-  };
-  std::vector<RegOp> ops;
-  for (size_t k = 0; k < indexes.size(); ++k) {
-    const size_t i = indexes[k];
+// std::string_view hashed by Abseil's string hash: in Debian's Abseil, absl::string_view is not
+// std::string_view, so absl::Hash<std::string_view> falls back to std::hash (slower on the
+// 100-byte values a history carries).
+struct ViewHash {
+  size_t operator()(std::string_view v) const {
+    return absl::Hash<absl::string_view>{}(absl::string_view(v.data(), v.size()));
+  }
+};
+
+// What the register check reads of one op besides its times. `value` is interned over the whole
+// history (0 = absent, a del, or an op the check drops).
+struct PackedOp {
+  size_t history_index = 0;
+  int32_t value = 0;
+  bool is_write = false;
+  OpResult result = OpResult::kOk;
+};
+
+// One key's get/put/del ops in history order, gathered in one pass over the history so that the
+// per-key work reads compact arrays instead of scattered HistoryOps.
+struct KeyOps {
+  std::string_view key;  // points into the history.
+  std::vector<OpTimes> times;
+  std::vector<PackedOp> ops;
+};
+
+// A fail never took effect, and a read with no answer says nothing: neither becomes a register op.
+bool Dropped(bool is_write, OpResult result) {
+  return result == OpResult::kFail || (!is_write && result == OpResult::kUnknown);
+}
+
+// The history's get/put/del ops by key, keys in order (the output is deterministic). Values are
+// interned once here; `value_count` receives the number of distinct values.
+std::vector<KeyOps> PackByKey(const std::vector<HistoryOp>& history, int32_t* value_count) {
+  absl::flat_hash_map<std::string_view, size_t, ViewHash> slot;
+  absl::flat_hash_map<std::string_view, int32_t, ViewHash> values;  // views into `history`.
+  std::vector<KeyOps> keys;
+  for (size_t i = 0; i < history.size(); ++i) {
     const HistoryOp& h = history[i];
-    const bool is_write = h.op == "put" || h.op == "del";
-    if (h.result == OpResult::kFail) continue;                  // never took effect.
-    if (!is_write && h.result == OpResult::kUnknown) continue;  // a read with no answer says nothing.
+    const bool is_del = h.op == "del";
+    const bool is_write = is_del || h.op == "put";
+    if (!is_write && h.op != "get") continue;
+    auto [it, added] = slot.try_emplace(h.key, keys.size());
+    if (added) keys.push_back(KeyOps{.key = h.key, .times = {}, .ops = {}});
+    KeyOps& k = keys[it->second];
+    PackedOp op{.history_index = i, .value = 0, .is_write = is_write, .result = h.result};
+    if (!Dropped(is_write, h.result) && !is_del && h.value) {
+      op.value = values.try_emplace(std::string_view(*h.value), static_cast<int32_t>(values.size() + 1)).first->second;
+    }
+    k.times.push_back(TimesOf(h));
+    k.ops.push_back(op);
+  }
+  std::sort(keys.begin(), keys.end(), [](const KeyOps& a, const KeyOps& b) { return a.key < b.key; });
+  *value_count = static_cast<int32_t>(values.size());
+  return keys;
+}
+
+// Renumbers one key's interned values 1, 2, ... in order of first appearance (0 stays absent),
+// so a key's register ops are the same whatever else the history holds.
+class LocalIds {
+ public:
+  explicit LocalIds(int32_t value_count) : local_(static_cast<size_t>(value_count) + 1, 0) {}
+  int32_t Of(int32_t global) {
+    if (global == 0) return 0;
+    int32_t& id = local_[global];
+    if (id == 0) {
+      used_.push_back(global);
+      id = static_cast<int32_t>(used_.size());
+    }
+    return id;
+  }
+  // Forgets the key's numbering (touching only the entries it set).
+  void Reset() {
+    for (int32_t g : used_) local_[g] = 0;
+    used_.clear();
+  }
+
+ private:
+  std::vector<int32_t> local_;
+  std::vector<int32_t> used_;
+};
+
+// One key's ops as register ops. Calls and returns are the events' ranks in the key's order.
+std::vector<RegOp> ToRegisterOps(const KeyOps& k, const EventRanks& ranks, LocalIds& ids) {
+  ids.Reset();
+  std::vector<RegOp> ops;
+  ops.reserve(k.ops.size());
+  for (size_t j = 0; j < k.ops.size(); ++j) {
+    const PackedOp& p = k.ops[j];
+    if (Dropped(p.is_write, p.result)) continue;
     RegOp r;
-    r.is_write = is_write;
-    r.value = intern(h);
-    r.call = ranks.invoke[k];
-    r.required = h.result == OpResult::kOk;
-    r.ret = r.required ? ranks.complete[k] : kNeverReturns;
-    r.history_index = i;
+    r.is_write = p.is_write;
+    r.value = ids.Of(p.value);
+    r.call = ranks.invoke[j];
+    r.required = p.result == OpResult::kOk;
+    r.ret = r.required ? ranks.complete[j] : kNeverReturns;
+    r.history_index = p.history_index;
     ops.push_back(r);
   }
   return ops;
@@ -234,13 +309,15 @@ std::string Reason(const std::vector<RegOp>& ops) {
 CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options) {
   CheckResult result;
   result.model = "linearizable";
-  const KeyGroups by_key =
-      GroupByKey(history, [](const HistoryOp& h) { return h.op == "get" || h.op == "put" || h.op == "del"; });
-  for (const auto& [key, indexes] : by_key) {
+  int32_t value_count = 0;
+  const std::vector<KeyOps> by_key = PackByKey(history, &value_count);
+  LocalIds ids(value_count);
+  for (const KeyOps& k : by_key) {
+    const std::string_view key = k.key;
     ++result.keys_checked;
-    result.ops_checked += indexes.size();
+    result.ops_checked += k.ops.size();
     if (result.violations.size() >= options.max_violations) continue;
-    std::vector<RegOp> ops = ToRegisterOps(history, RankEvents(history, indexes), indexes);
+    std::vector<RegOp> ops = ToRegisterOps(k, RankEvents(k.times), ids);
     // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
     // violation comes with the two clusters in conflict, a small sub-history to shrink further.
     const std::optional<ZoneVerdict> zones = options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
