@@ -166,7 +166,7 @@ void Driver::RunOperation(int index, Client& client, core::Rng& rng, core::Nanos
   }
 }
 
-ClientResult Driver::Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured) {
+void Driver::Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured) {
   if (scenario_.in_flight > 0) in_flight_.Acquire();
   // What the history keeps of the command is copied before the command is handed over.
   HistoryOp h;
@@ -175,14 +175,14 @@ ClientResult Driver::Request(int index, Client& client, core::Command cmd, core:
   h.key = cmd.keys.empty() ? "" : cmd.keys[0];
   if (cmd.op == core::Op::kPut && !cmd.values.empty()) h.value = cmd.values[0];
   sequence_.Invoke(h, rt_.Now());  // the last thing before the request leaves.
+  const core::Op op = cmd.op;
   ClientResult r = client.Execute(std::move(cmd));
   if (scenario_.in_flight > 0) in_flight_.Release();
   const core::Nanos start = intended < 0 ? h.invoke_ns : intended;
-  Record(std::move(h), r, start, measured);
-  return r;
+  Record(std::move(h), op, r, start, measured);
 }
 
-void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured) {
+void Driver::Record(HistoryOp h, core::Op op, ClientResult& r, core::Nanos intended, bool measured) {
   sequence_.Complete(h, rt_.Now());
   // A command-level error (e.g. -ERR) did not apply: a definite failure.
   const bool command_error = r.outcome == Outcome::kOk && r.result.kind == core::ResultKind::kError;
@@ -190,13 +190,20 @@ void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bo
              : (r.outcome == Outcome::kFail || command_error) ? OpResult::kFail
                                                               : OpResult::kOk;
   if (h.op == "get" && h.result == OpResult::kOk && r.result.kind == core::ResultKind::kValue) {
-    h.value = r.result.value;
+    h.value = std::move(r.result.value);
   }
-  if (measured) Measure(h, command_error ? ErrorKind::kCommand : r.error_kind, intended);
+  if (measured) Measure(h, op, command_error ? ErrorKind::kCommand : r.error_kind, intended);
   if (options_.record_history) result_.history.push_back(std::move(h));
 }
 
-void Driver::Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended) {
+Histogram& Driver::OpHistogram(core::Op op, const std::string& name) {
+  const size_t i = static_cast<size_t>(op);
+  if (i >= by_op_index_.size()) by_op_index_.resize(i + 1, nullptr);
+  if (by_op_index_[i] == nullptr) by_op_index_[i] = &result_.by_op_ns[name];
+  return *by_op_index_[i];
+}
+
+void Driver::Measure(const HistoryOp& h, core::Op op, ErrorKind error, core::Nanos intended) {
   CloseWindowsBefore(h.complete_ns);
   ++result_.report.ops;
   if (h.result != OpResult::kOk) {
@@ -208,7 +215,7 @@ void Driver::Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended) 
   }
   const core::Nanos latency = h.complete_ns - intended;  // open loop: from the schedule.
   result_.latency_ns.Record(latency);
-  result_.by_op_ns[h.op].Record(latency);
+  OpHistogram(op, h.op).Record(latency);
   window_latency_.Record(latency);
   ++window_ops_;
 }
