@@ -3,8 +3,11 @@
 // call/return entries of one key kept in a doubly linked list (Porcupine's formulation). Both see
 // the events in the key's one order (history_order.h), as ranks: no two events tie.
 #include <algorithm>
+#include <iterator>
 #include <numeric>
+#include <optional>
 #include <string_view>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -220,9 +223,18 @@ bool Dropped(bool is_write, OpResult result) {
   return result == OpResult::kFail || (!is_write && result == OpResult::kUnknown);
 }
 
-// The history's get/put/del ops by key, keys in order (the output is deterministic). Values are
-// interned once here; `value_count` receives the number of distinct values.
-std::vector<KeyOps> PackByKey(const std::vector<HistoryOp>& history, int32_t* value_count) {
+// The keys of one shard of the check: a key's ops all go to one thread, so values need only be
+// interned consistently within a thread.
+struct Shard {
+  size_t index = 0;
+  size_t count = 1;
+  bool Has(std::string_view key) const { return count == 1 || ViewHash{}(key) % count == index; }
+};
+
+// The history's get/put/del ops of the shard's keys, by key, keys in order (the output is
+// deterministic). Values are interned once here; `value_count` receives the number of distinct
+// values.
+std::vector<KeyOps> PackByKey(const std::vector<HistoryOp>& history, Shard shard, int32_t* value_count) {
   absl::flat_hash_map<std::string_view, size_t, ViewHash> slot;
   absl::flat_hash_map<std::string_view, int32_t, ViewHash> values;  // views into `history`.
   std::vector<KeyOps> keys;
@@ -231,6 +243,7 @@ std::vector<KeyOps> PackByKey(const std::vector<HistoryOp>& history, int32_t* va
     const bool is_del = h.op == "del";
     const bool is_write = is_del || h.op == "put";
     if (!is_write && h.op != "get") continue;
+    if (!shard.Has(h.key)) continue;
     auto [it, added] = slot.try_emplace(h.key, keys.size());
     if (added) keys.push_back(KeyOps{.key = h.key, .times = {}, .ops = {}});
     KeyOps& k = keys[it->second];
@@ -306,48 +319,113 @@ std::string Reason(const std::vector<RegOp>& ops) {
 
 }  // namespace
 
-CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options) {
-  CheckResult result;
-  result.model = "linearizable";
+namespace {
+
+// One key's outcome, as the serial loop of CheckLinearizable would record it.
+struct KeyOutcome {
+  std::string_view key;
+  uint64_t ops = 0;
+  enum { kSkipped, kLinearizable, kViolation, kInconclusive } verdict = kSkipped;
+  std::optional<Violation> violation;
+};
+
+// The verdict on one key, a violation already shrunk and described.
+KeyOutcome CheckKey(const std::vector<HistoryOp>& history, const KeyOps& k, LocalIds& ids,
+                    const CheckOptions& options) {
+  KeyOutcome out{.key = k.key, .ops = k.ops.size(), .verdict = KeyOutcome::kLinearizable, .violation = {}};
+  std::vector<RegOp> ops = ToRegisterOps(k, RankEvents(k.times), ids);
+  // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
+  // violation comes with the two clusters in conflict, a small sub-history to shrink further.
+  const std::optional<ZoneVerdict> zones = options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
+  if (zones && zones->linearizable) return out;
+  if (zones) {
+    std::vector<RegOp> witness;
+    for (size_t i : zones->witness) witness.push_back(ops[i]);
+    ops = std::move(witness);
+  }
+  Verdict verdict = Verdict::kViolation;  // the zone test's "no" is a proof.
+  if (!zones) {
+    verdict = CheckRegister(ops, options.max_search_states_per_key);
+  } else if (ops.size() <= kMaxOpsToSearchInWitness) {
+    // The two algorithms must agree on the witness (cheap: it is two clusters).
+    KV_ASSERT(CheckRegister(ops, options.max_search_states_per_key) != Verdict::kLinearizable);
+  }
+  if (verdict == Verdict::kInconclusive) out.verdict = KeyOutcome::kInconclusive;
+  if (verdict != Verdict::kViolation) return out;
+  out.verdict = KeyOutcome::kViolation;
+  if (options.minimize && ops.size() <= kMaxOpsToSearchInWitness) {
+    ops = Minimize(std::move(ops), options.max_search_states_per_key);
+  }
+  Violation v{.key = std::string(k.key), .reason = Reason(ops), .ops = {}};
+  std::sort(ops.begin(), ops.end(), [](const RegOp& a, const RegOp& b) { return a.call < b.call; });
+  for (const RegOp& o : ops) v.ops.push_back(history[o.history_index]);
+  out.violation = std::move(v);
+  return out;
+}
+
+// The outcomes of the shard's keys, in key order. A key after the shard's own max_violations-th
+// violation is skipped: in key order over all shards at least as many violations precede it, so
+// the serial check would not look at it either.
+std::vector<KeyOutcome> CheckShard(const std::vector<HistoryOp>& history, Shard shard, const CheckOptions& options) {
   int32_t value_count = 0;
-  const std::vector<KeyOps> by_key = PackByKey(history, &value_count);
+  const std::vector<KeyOps> by_key = PackByKey(history, shard, &value_count);
   LocalIds ids(value_count);
+  std::vector<KeyOutcome> outcomes;
+  outcomes.reserve(by_key.size());
+  size_t violations = 0;
   for (const KeyOps& k : by_key) {
-    const std::string_view key = k.key;
-    ++result.keys_checked;
-    result.ops_checked += k.ops.size();
-    if (result.violations.size() >= options.max_violations) continue;
-    std::vector<RegOp> ops = ToRegisterOps(k, RankEvents(k.times), ids);
-    // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
-    // violation comes with the two clusters in conflict, a small sub-history to shrink further.
-    const std::optional<ZoneVerdict> zones = options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
-    if (zones && zones->linearizable) continue;
-    if (zones) {
-      std::vector<RegOp> witness;
-      for (size_t i : zones->witness) witness.push_back(ops[i]);
-      ops = std::move(witness);
-    }
-    Verdict verdict = Verdict::kViolation;  // the zone test's "no" is a proof.
-    if (!zones) {
-      verdict = CheckRegister(ops, options.max_search_states_per_key);
-    } else if (ops.size() <= kMaxOpsToSearchInWitness) {
-      // The two algorithms must agree on the witness (cheap: it is two clusters).
-      KV_ASSERT(CheckRegister(ops, options.max_search_states_per_key) != Verdict::kLinearizable);
-    }
-    if (verdict == Verdict::kInconclusive) {
-      result.ok = false;
-      result.inconclusive_keys.push_back(std::string(key));
+    if (violations >= options.max_violations) {
+      outcomes.push_back(
+          KeyOutcome{.key = k.key, .ops = k.ops.size(), .verdict = KeyOutcome::kSkipped, .violation = {}});
       continue;
     }
-    if (verdict == Verdict::kLinearizable) continue;
+    outcomes.push_back(CheckKey(history, k, ids, options));
+    violations += outcomes.back().verdict == KeyOutcome::kViolation;
+  }
+  return outcomes;
+}
+
+// Threads for a history of `ops` operations: one below kParallelCheckMinOps (a thread costs more
+// than it saves there), else the cores, at most kMaxParallelCheckThreads.
+size_t CheckThreadsFor(size_t ops, size_t asked) {
+  if (asked > 0) return std::min(asked, kMaxParallelCheckThreads);
+  if (ops < kParallelCheckMinOps) return 1;
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxParallelCheckThreads);
+}
+
+}  // namespace
+
+CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options) {
+  const size_t threads = CheckThreadsFor(history.size(), options.threads);
+  std::vector<std::vector<KeyOutcome>> shards(threads);
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) {
+    workers.emplace_back([&, t] { shards[t] = CheckShard(history, Shard{.index = t, .count = threads}, options); });
+  }
+  shards[0] = CheckShard(history, Shard{.index = 0, .count = threads}, options);
+  for (std::thread& w : workers) w.join();
+  std::vector<KeyOutcome> outcomes;
+  for (std::vector<KeyOutcome>& shard : shards) {
+    std::move(shard.begin(), shard.end(), std::back_inserter(outcomes));
+  }
+  if (threads > 1) {
+    std::sort(outcomes.begin(), outcomes.end(), [](const KeyOutcome& a, const KeyOutcome& b) { return a.key < b.key; });
+  }
+  // The serial verdict: keys in order, nothing recorded after max_violations violations.
+  CheckResult result;
+  result.model = "linearizable";
+  for (KeyOutcome& o : outcomes) {
+    ++result.keys_checked;
+    result.ops_checked += o.ops;
+    if (result.violations.size() >= options.max_violations) continue;
+    KV_ASSERT(o.verdict != KeyOutcome::kSkipped);
+    if (o.verdict == KeyOutcome::kLinearizable) continue;
     result.ok = false;
-    if (options.minimize && ops.size() <= kMaxOpsToSearchInWitness) {
-      ops = Minimize(std::move(ops), options.max_search_states_per_key);
+    if (o.verdict == KeyOutcome::kInconclusive) {
+      result.inconclusive_keys.push_back(std::string(o.key));
+      continue;
     }
-    Violation v{.key = std::string(key), .reason = Reason(ops), .ops = {}};
-    std::sort(ops.begin(), ops.end(), [](const RegOp& a, const RegOp& b) { return a.call < b.call; });
-    for (const RegOp& o : ops) v.ops.push_back(history[o.history_index]);
-    result.violations.push_back(std::move(v));
+    result.violations.push_back(*std::move(o.violation));
   }
   return result;
 }
