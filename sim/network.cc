@@ -58,7 +58,7 @@ absl::InlinedVector<core::Nanos, 2> Network::Route(core::Nanos now, Endpoint fro
   return arrivals;
 }
 
-bool Network::IsHeld(Endpoint from, Endpoint to) const {
+bool Network::IsHeldLookup(Endpoint from, Endpoint to) const {
   auto it = blocked_.find(Key(from, to));
   return it != blocked_.end() && it->second;
 }

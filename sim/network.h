@@ -47,8 +47,9 @@ class Network {
   // and delivers it after the link reopens. Blocking a blocked link sets its kind; what it holds
   // stays held.
   void Block(Endpoint from, Endpoint to, bool buffered = false) { blocked_[Key(from, to)] = buffered; }
-  bool IsBlocked(Endpoint from, Endpoint to) const { return blocked_.contains(Key(from, to)); }
-  bool IsHeld(Endpoint from, Endpoint to) const;
+  // Both skip the lookup while no link is blocked (nearly always): every message asks.
+  bool IsBlocked(Endpoint from, Endpoint to) const { return !blocked_.empty() && blocked_.contains(Key(from, to)); }
+  bool IsHeld(Endpoint from, Endpoint to) const { return !blocked_.empty() && IsHeldLookup(from, to); }
   // Keeps `token` (the caller's handle of a held message) until its link reopens.
   // REQUIRES: IsHeld(from, to).
   void Park(Endpoint from, Endpoint to, uint64_t token);
@@ -77,6 +78,7 @@ class Network {
   };
   static uint64_t Key(Endpoint from, Endpoint to) { return (static_cast<uint64_t>(from) << 32) | to; }
   core::Nanos OneWayDelay();
+  bool IsHeldLookup(Endpoint from, Endpoint to) const;
 
   NetworkModel model_;
   core::Rng rng_;

@@ -14,6 +14,7 @@
 // and convergence (each key's final reads agree and do not lose an acknowledged write).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@
 namespace kvlab::workloads {
 
 inline constexpr uint64_t kDefaultMaxSearchStatesPerKey = 5'000'000;
+// CheckLinearizable splits the keys of a history this long or longer over the cores (whole runs
+// end with a check of every op: a second core halves its wall time), at most this many threads.
+inline constexpr size_t kParallelCheckMinOps = 20'000;
+inline constexpr size_t kMaxParallelCheckThreads = 4;
 
 struct Violation {
   std::string key;
@@ -54,6 +59,9 @@ struct CheckOptions {
   // Use the O(n log n) zone test for keys whose written values are unique (false: always search;
   // for cross-checking the two algorithms).
   bool use_zone_test = true;
+  // Linearizability: threads checking disjoint sets of keys; 0 = one below kParallelCheckMinOps
+  // ops, else the cores (at most kMaxParallelCheckThreads). The result is the same for any count.
+  size_t threads = 0;
 };
 
 CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options = {});

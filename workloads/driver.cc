@@ -20,6 +20,21 @@ const char* HistoryOpName(core::Op op) {
   }
 }
 
+// The history is reserved up front for this many ops at most: a run's history grows to its ops
+// count (twice that with read-modify-writes) plus the preload and the post-run read-back, and
+// growing it by doubling copies every op recorded so far and touches twice the memory.
+constexpr uint64_t kMaxHistoryReserveOps = 2'000'000;
+
+// The ops a run records: its operations (two requests each if any is a read-modify-write), the
+// preload's puts, and room for the read-back of every key (sim/run.cc reads each written key once
+// more into the same history); 0 when the run is bounded by time only.
+uint64_t ExpectedHistoryOps(const Scenario& s) {
+  if (s.ops == 0) return 0;
+  const uint64_t requests = s.ops * (s.mix.rmw > 0 ? 2 : 1);
+  const uint64_t keys = s.keys + static_cast<uint64_t>(static_cast<double>(s.ops) * s.mix.insert) + 1;
+  return std::min(kMaxHistoryReserveOps, requests + (s.preload ? keys : 0) + keys);
+}
+
 // Client index -> the share of `total` it performs when work is split evenly.
 uint64_t ShareOf(uint64_t total, int clients, int index) {
   return total / clients + (static_cast<uint64_t>(index) < total % clients ? 1 : 0);
@@ -37,6 +52,7 @@ Driver::Driver(Runtime& rt, Scenario scenario, DriverOptions options)
       ticker_(rt),
       inserted_keys_(scenario_.keys) {
   chooser_ = MakeKeyChooser(scenario_.key_distribution, scenario_.keys);
+  if (options_.record_history) result_.history.reserve(ExpectedHistoryOps(scenario_));
 }
 
 Driver::~Driver() = default;
@@ -150,7 +166,7 @@ void Driver::RunOperation(int index, Client& client, core::Rng& rng, core::Nanos
   }
 }
 
-ClientResult Driver::Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured) {
+void Driver::Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured) {
   if (scenario_.in_flight > 0) in_flight_.Acquire();
   // What the history keeps of the command is copied before the command is handed over.
   HistoryOp h;
@@ -159,14 +175,14 @@ ClientResult Driver::Request(int index, Client& client, core::Command cmd, core:
   h.key = cmd.keys.empty() ? "" : cmd.keys[0];
   if (cmd.op == core::Op::kPut && !cmd.values.empty()) h.value = cmd.values[0];
   sequence_.Invoke(h, rt_.Now());  // the last thing before the request leaves.
+  const core::Op op = cmd.op;
   ClientResult r = client.Execute(std::move(cmd));
   if (scenario_.in_flight > 0) in_flight_.Release();
   const core::Nanos start = intended < 0 ? h.invoke_ns : intended;
-  Record(std::move(h), r, start, measured);
-  return r;
+  Record(std::move(h), op, r, start, measured);
 }
 
-void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured) {
+void Driver::Record(HistoryOp h, core::Op op, ClientResult& r, core::Nanos intended, bool measured) {
   sequence_.Complete(h, rt_.Now());
   // A command-level error (e.g. -ERR) did not apply: a definite failure.
   const bool command_error = r.outcome == Outcome::kOk && r.result.kind == core::ResultKind::kError;
@@ -174,13 +190,20 @@ void Driver::Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bo
              : (r.outcome == Outcome::kFail || command_error) ? OpResult::kFail
                                                               : OpResult::kOk;
   if (h.op == "get" && h.result == OpResult::kOk && r.result.kind == core::ResultKind::kValue) {
-    h.value = r.result.value;
+    h.value = std::move(r.result.value);
   }
-  if (measured) Measure(h, command_error ? ErrorKind::kCommand : r.error_kind, intended);
+  if (measured) Measure(h, op, command_error ? ErrorKind::kCommand : r.error_kind, intended);
   if (options_.record_history) result_.history.push_back(std::move(h));
 }
 
-void Driver::Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended) {
+Histogram& Driver::OpHistogram(core::Op op, const std::string& name) {
+  const size_t i = static_cast<size_t>(op);
+  if (i >= by_op_index_.size()) by_op_index_.resize(i + 1, nullptr);
+  if (by_op_index_[i] == nullptr) by_op_index_[i] = &result_.by_op_ns[name];
+  return *by_op_index_[i];
+}
+
+void Driver::Measure(const HistoryOp& h, core::Op op, ErrorKind error, core::Nanos intended) {
   CloseWindowsBefore(h.complete_ns);
   ++result_.report.ops;
   if (h.result != OpResult::kOk) {
@@ -192,7 +215,7 @@ void Driver::Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended) 
   }
   const core::Nanos latency = h.complete_ns - intended;  // open loop: from the schedule.
   result_.latency_ns.Record(latency);
-  result_.by_op_ns[h.op].Record(latency);
+  OpHistogram(op, h.op).Record(latency);
   window_latency_.Record(latency);
   ++window_ops_;
 }

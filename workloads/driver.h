@@ -76,11 +76,14 @@ class Driver {
   // Issues one workload operation (one or two requests); `intended` is the open loop's schedule
   // time (or the actual start for closed loops).
   void RunOperation(int index, Client& client, core::Rng& rng, core::Nanos intended);
-  ClientResult Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured);
-  // Completes `h` (the invocation: client, op, key, a PUT's value, invoke stamp) with the outcome.
-  void Record(HistoryOp h, const ClientResult& r, core::Nanos intended, bool measured);
+  void Request(int index, Client& client, core::Command cmd, core::Nanos intended, bool measured);
+  // Completes `h` (the invocation: client, op, key, a PUT's value, invoke stamp) with the outcome;
+  // takes the value a GET read from `r`.
+  void Record(HistoryOp h, core::Op op, ClientResult& r, core::Nanos intended, bool measured);
   // Counts a measured operation in the report, its latency histograms and the timeline.
-  void Measure(const HistoryOp& h, ErrorKind error, core::Nanos intended);
+  void Measure(const HistoryOp& h, core::Op op, ErrorKind error, core::Nanos intended);
+  // The latency histogram of `op` (named `name` in the report), found once per op kind.
+  Histogram& OpHistogram(core::Op op, const std::string& name);
   // The open window as a timeline point (its start, counts and latency percentiles so far).
   TimelinePoint CurrentWindow() const;
   void CloseWindowsBefore(core::Nanos now);
@@ -104,6 +107,8 @@ class Driver {
   // The timeline window being filled.
   int64_t window_ = 0;
   Histogram window_latency_;
+  // result_.by_op_ns's entries by core::Op (map nodes never move); null until first used.
+  std::vector<Histogram*> by_op_index_;
   uint64_t window_ops_ = 0;
   uint64_t window_errors_ = 0;
 };

@@ -331,13 +331,16 @@ absl::StatusOr<HistoryFileCheck> CheckHistoryFile(const std::string& path, Check
   }
   // Pass 2: the buckets in parallel, merged in bucket order (the output does not depend on timing).
   std::vector<absl::StatusOr<CheckResult>> results(out.buckets, absl::UnknownError("not checked"));
+  // The buckets already use the cores: each is checked on its own thread only.
+  CheckOptions bucket_options = options.check;
+  if (threads > 1) bucket_options.threads = 1;
   ParallelFor(out.buckets, threads, [&](size_t b) {
     absl::StatusOr<std::vector<HistoryOp>> ops = LoadBucket(*dir, b, parts->size());
     if (!ops.ok()) {
       results[b] = ops.status();
       return;
     }
-    results[b] = CheckInMemory(*ops, model, options.check);
+    results[b] = CheckInMemory(*ops, model, bucket_options);
   });
   out.result.model = model == CheckModel::kEventual ? "eventual" : "linearizable";
   for (absl::StatusOr<CheckResult>& r : results) {

@@ -38,8 +38,7 @@ struct Event {
 
 class Ranker {
  public:
-  Ranker(const std::vector<HistoryOp>& history, const std::vector<size_t>& indexes)
-      : history_(history), indexes_(indexes) {}
+  explicit Ranker(std::span<const OpTimes> ops) : ops_(ops) {}
 
   EventRanks Run() {
     std::vector<Event> es = Events();
@@ -51,8 +50,8 @@ class Ranker {
       if (end - begin > 1) OrderInstant(es.begin() + begin, es.begin() + end);
     }
     EventRanks ranks;
-    ranks.invoke.resize(indexes_.size());
-    ranks.complete.resize(indexes_.size());
+    ranks.invoke.resize(ops_.size());
+    ranks.complete.resize(ops_.size());
     for (size_t r = 0; r < es.size(); ++r) {
       (es[r].is_complete ? ranks.complete : ranks.invoke)[es[r].op] = static_cast<int64_t>(r);
     }
@@ -63,11 +62,11 @@ class Ranker {
   using It = std::vector<Event>::iterator;
 
   std::vector<Event> Events() const {
-    KV_ASSERT(indexes_.size() < UINT32_MAX);
+    KV_ASSERT(ops_.size() < UINT32_MAX);
     std::vector<Event> es;
-    es.reserve(2 * indexes_.size());
-    for (uint32_t k = 0; k < indexes_.size(); ++k) {
-      const HistoryOp& h = history_[indexes_[k]];
+    es.reserve(2 * ops_.size());
+    for (uint32_t k = 0; k < ops_.size(); ++k) {
+      const OpTimes& h = ops_[k];
       KV_ASSERT(h.invoke_ns <= h.complete_ns);
       KV_ASSERT((h.invoke_seq == 0) == (h.complete_seq == 0) && (h.invoke_seq == 0 || h.invoke_seq < h.complete_seq));
       es.push_back({h.invoke_ns, h.invoke_seq, h.complete_ns, h.client, k, false, kInTurn});
@@ -102,14 +101,26 @@ class Ranker {
     }
   }
 
-  const std::vector<HistoryOp>& history_;
-  const std::vector<size_t>& indexes_;
+  std::span<const OpTimes> ops_;
 };
 
 }  // namespace
 
+OpTimes TimesOf(const HistoryOp& op) {
+  return {.invoke_ns = op.invoke_ns,
+          .complete_ns = op.complete_ns,
+          .invoke_seq = op.invoke_seq,
+          .complete_seq = op.complete_seq,
+          .client = op.client};
+}
+
+EventRanks RankEvents(std::span<const OpTimes> ops) { return Ranker(ops).Run(); }
+
 EventRanks RankEvents(const std::vector<HistoryOp>& history, const std::vector<size_t>& indexes) {
-  return Ranker(history, indexes).Run();
+  std::vector<OpTimes> ops;
+  ops.reserve(indexes.size());
+  for (size_t i : indexes) ops.push_back(TimesOf(history[i]));
+  return RankEvents(ops);
 }
 
 EventRanks RankEvents(const std::vector<HistoryOp>& history) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -26,6 +27,19 @@ struct EventRanks {
   std::vector<int64_t> complete;
 };
 
+// What the order reads of an op: its two events' times and seqs, and its client.
+struct OpTimes {
+  core::Nanos invoke_ns = 0;
+  core::Nanos complete_ns = 0;
+  uint64_t invoke_seq = 0;
+  uint64_t complete_seq = 0;
+  int client = 0;
+};
+OpTimes TimesOf(const HistoryOp& op);
+
+// Ranks the events of `ops` among themselves (invoke[k] is ops[k]'s): the form the checkers use
+// once they have gathered one key's ops apart from the history.
+EventRanks RankEvents(std::span<const OpTimes> ops);
 // Ranks the events of the ops history[indexes[k]] (one key's, for the per-key checkers) among
 // themselves: the rule at an instant looks only at these ops. invoke[k] is op indexes[k]'s.
 EventRanks RankEvents(const std::vector<HistoryOp>& history, const std::vector<size_t>& indexes);

@@ -3,11 +3,16 @@
 // call/return entries of one key kept in a doubly linked list (Porcupine's formulation). Both see
 // the events in the key's one order (history_order.h), as ranks: no two events tie.
 #include <algorithm>
+#include <iterator>
 #include <numeric>
+#include <optional>
+#include <string_view>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
 #include "core/assert.h"
 #include "workloads/checker.h"
 #include "workloads/history_order.h"
@@ -187,30 +192,113 @@ std::vector<RegOp> Minimize(std::vector<RegOp> ops, uint64_t max_states) {
   return ops;
 }
 
-// Interns one key's ops as register ops; nullopt values (absent, del) are 0. Calls and returns
-// are the events' ranks in the key's order (`ranks` of `indexes`).
-std::vector<RegOp> ToRegisterOps(const std::vector<HistoryOp>& history, const EventRanks& ranks,
-                                 const std::vector<size_t>& indexes) {
-  // Views into `history`, which outlives the map: interning copies no value.
-  absl::flat_hash_map<std::string_view, int32_t> ids;
-  auto intern = [&](const HistoryOp& h) -> int32_t {
-    if (h.op == "del" || !h.value) return 0;
-    return ids.try_emplace(std::string_view(*h.value), static_cast<int32_t>(ids.size() + 1)).first->second;
-  };
-  std::vector<RegOp> ops;
-  for (size_t k = 0; k < indexes.size(); ++k) {
-    const size_t i = indexes[k];
+// std::string_view hashed by Abseil's string hash: in Debian's Abseil, absl::string_view is not
+// std::string_view, so absl::Hash<std::string_view> falls back to std::hash (slower on the
+// 100-byte values a history carries).
+struct ViewHash {
+  size_t operator()(std::string_view v) const {
+    return absl::Hash<absl::string_view>{}(absl::string_view(v.data(), v.size()));
+  }
+};
+
+// What the register check reads of one op besides its times. `value` is interned over the whole
+// history (0 = absent, a del, or an op the check drops).
+struct PackedOp {
+  size_t history_index = 0;
+  int32_t value = 0;
+  bool is_write = false;
+  OpResult result = OpResult::kOk;
+};
+
+// One key's get/put/del ops in history order, gathered in one pass over the history so that the
+// per-key work reads compact arrays instead of scattered HistoryOps.
+struct KeyOps {
+  std::string_view key;  // points into the history.
+  std::vector<OpTimes> times;
+  std::vector<PackedOp> ops;
+};
+
+// A fail never took effect, and a read with no answer says nothing: neither becomes a register op.
+bool Dropped(bool is_write, OpResult result) {
+  return result == OpResult::kFail || (!is_write && result == OpResult::kUnknown);
+}
+
+// The keys of one shard of the check: a key's ops all go to one thread, so values need only be
+// interned consistently within a thread.
+struct Shard {
+  size_t index = 0;
+  size_t count = 1;
+  bool Has(std::string_view key) const { return count == 1 || ViewHash{}(key) % count == index; }
+};
+
+// The history's get/put/del ops of the shard's keys, by key, keys in order (the output is
+// deterministic). Values are interned once here; `value_count` receives the number of distinct
+// values.
+std::vector<KeyOps> PackByKey(const std::vector<HistoryOp>& history, Shard shard, int32_t* value_count) {
+  absl::flat_hash_map<std::string_view, size_t, ViewHash> slot;
+  absl::flat_hash_map<std::string_view, int32_t, ViewHash> values;  // views into `history`.
+  std::vector<KeyOps> keys;
+  for (size_t i = 0; i < history.size(); ++i) {
     const HistoryOp& h = history[i];
-    const bool is_write = h.op == "put" || h.op == "del";
-    if (h.result == OpResult::kFail) continue;                  // never took effect.
-    if (!is_write && h.result == OpResult::kUnknown) continue;  // a read with no answer says nothing.
+    const bool is_del = h.op == "del";
+    const bool is_write = is_del || h.op == "put";
+    if (!is_write && h.op != "get") continue;
+    if (!shard.Has(h.key)) continue;
+    auto [it, added] = slot.try_emplace(h.key, keys.size());
+    if (added) keys.push_back(KeyOps{.key = h.key, .times = {}, .ops = {}});
+    KeyOps& k = keys[it->second];
+    PackedOp op{.history_index = i, .value = 0, .is_write = is_write, .result = h.result};
+    if (!Dropped(is_write, h.result) && !is_del && h.value) {
+      op.value = values.try_emplace(std::string_view(*h.value), static_cast<int32_t>(values.size() + 1)).first->second;
+    }
+    k.times.push_back(TimesOf(h));
+    k.ops.push_back(op);
+  }
+  std::sort(keys.begin(), keys.end(), [](const KeyOps& a, const KeyOps& b) { return a.key < b.key; });
+  *value_count = static_cast<int32_t>(values.size());
+  return keys;
+}
+
+// Renumbers one key's interned values 1, 2, ... in order of first appearance (0 stays absent),
+// so a key's register ops are the same whatever else the history holds.
+class LocalIds {
+ public:
+  explicit LocalIds(int32_t value_count) : local_(static_cast<size_t>(value_count) + 1, 0) {}
+  int32_t Of(int32_t global) {
+    if (global == 0) return 0;
+    int32_t& id = local_[global];
+    if (id == 0) {
+      used_.push_back(global);
+      id = static_cast<int32_t>(used_.size());
+    }
+    return id;
+  }
+  // Forgets the key's numbering (touching only the entries it set).
+  void Reset() {
+    for (int32_t g : used_) local_[g] = 0;
+    used_.clear();
+  }
+
+ private:
+  std::vector<int32_t> local_;
+  std::vector<int32_t> used_;
+};
+
+// One key's ops as register ops. Calls and returns are the events' ranks in the key's order.
+std::vector<RegOp> ToRegisterOps(const KeyOps& k, const EventRanks& ranks, LocalIds& ids) {
+  ids.Reset();
+  std::vector<RegOp> ops;
+  ops.reserve(k.ops.size());
+  for (size_t j = 0; j < k.ops.size(); ++j) {
+    const PackedOp& p = k.ops[j];
+    if (Dropped(p.is_write, p.result)) continue;
     RegOp r;
-    r.is_write = is_write;
-    r.value = intern(h);
-    r.call = ranks.invoke[k];
-    r.required = h.result == OpResult::kOk;
-    r.ret = r.required ? ranks.complete[k] : kNeverReturns;
-    r.history_index = i;
+    r.is_write = p.is_write;
+    r.value = ids.Of(p.value);
+    r.call = ranks.invoke[j];
+    r.required = p.result == OpResult::kOk;
+    r.ret = r.required ? ranks.complete[j] : kNeverReturns;
+    r.history_index = p.history_index;
     ops.push_back(r);
   }
   return ops;
@@ -231,46 +319,113 @@ std::string Reason(const std::vector<RegOp>& ops) {
 
 }  // namespace
 
-CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options) {
-  CheckResult result;
-  result.model = "linearizable";
-  const KeyGroups by_key =
-      GroupByKey(history, [](const HistoryOp& h) { return h.op == "get" || h.op == "put" || h.op == "del"; });
-  for (const auto& [key, indexes] : by_key) {
-    ++result.keys_checked;
-    result.ops_checked += indexes.size();
-    if (result.violations.size() >= options.max_violations) continue;
-    std::vector<RegOp> ops = ToRegisterOps(history, RankEvents(history, indexes), indexes);
-    // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
-    // violation comes with the two clusters in conflict, a small sub-history to shrink further.
-    const std::optional<ZoneVerdict> zones = options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
-    if (zones && zones->linearizable) continue;
-    if (zones) {
-      std::vector<RegOp> witness;
-      for (size_t i : zones->witness) witness.push_back(ops[i]);
-      ops = std::move(witness);
-    }
-    Verdict verdict = Verdict::kViolation;  // the zone test's "no" is a proof.
-    if (!zones) {
-      verdict = CheckRegister(ops, options.max_search_states_per_key);
-    } else if (ops.size() <= kMaxOpsToSearchInWitness) {
-      // The two algorithms must agree on the witness (cheap: it is two clusters).
-      KV_ASSERT(CheckRegister(ops, options.max_search_states_per_key) != Verdict::kLinearizable);
-    }
-    if (verdict == Verdict::kInconclusive) {
-      result.ok = false;
-      result.inconclusive_keys.push_back(std::string(key));
+namespace {
+
+// One key's outcome, as the serial loop of CheckLinearizable would record it.
+struct KeyOutcome {
+  std::string_view key;
+  uint64_t ops = 0;
+  enum { kSkipped, kLinearizable, kViolation, kInconclusive } verdict = kSkipped;
+  std::optional<Violation> violation;
+};
+
+// The verdict on one key, a violation already shrunk and described.
+KeyOutcome CheckKey(const std::vector<HistoryOp>& history, const KeyOps& k, LocalIds& ids,
+                    const CheckOptions& options) {
+  KeyOutcome out{.key = k.key, .ops = k.ops.size(), .verdict = KeyOutcome::kLinearizable, .violation = {}};
+  std::vector<RegOp> ops = ToRegisterOps(k, RankEvents(k.times), ids);
+  // Unique written values (what the driver produces): the O(n log n) zone test decides, and a
+  // violation comes with the two clusters in conflict, a small sub-history to shrink further.
+  const std::optional<ZoneVerdict> zones = options.use_zone_test ? CheckRegisterZones(ops) : std::nullopt;
+  if (zones && zones->linearizable) return out;
+  if (zones) {
+    std::vector<RegOp> witness;
+    for (size_t i : zones->witness) witness.push_back(ops[i]);
+    ops = std::move(witness);
+  }
+  Verdict verdict = Verdict::kViolation;  // the zone test's "no" is a proof.
+  if (!zones) {
+    verdict = CheckRegister(ops, options.max_search_states_per_key);
+  } else if (ops.size() <= kMaxOpsToSearchInWitness) {
+    // The two algorithms must agree on the witness (cheap: it is two clusters).
+    KV_ASSERT(CheckRegister(ops, options.max_search_states_per_key) != Verdict::kLinearizable);
+  }
+  if (verdict == Verdict::kInconclusive) out.verdict = KeyOutcome::kInconclusive;
+  if (verdict != Verdict::kViolation) return out;
+  out.verdict = KeyOutcome::kViolation;
+  if (options.minimize && ops.size() <= kMaxOpsToSearchInWitness) {
+    ops = Minimize(std::move(ops), options.max_search_states_per_key);
+  }
+  Violation v{.key = std::string(k.key), .reason = Reason(ops), .ops = {}};
+  std::sort(ops.begin(), ops.end(), [](const RegOp& a, const RegOp& b) { return a.call < b.call; });
+  for (const RegOp& o : ops) v.ops.push_back(history[o.history_index]);
+  out.violation = std::move(v);
+  return out;
+}
+
+// The outcomes of the shard's keys, in key order. A key after the shard's own max_violations-th
+// violation is skipped: in key order over all shards at least as many violations precede it, so
+// the serial check would not look at it either.
+std::vector<KeyOutcome> CheckShard(const std::vector<HistoryOp>& history, Shard shard, const CheckOptions& options) {
+  int32_t value_count = 0;
+  const std::vector<KeyOps> by_key = PackByKey(history, shard, &value_count);
+  LocalIds ids(value_count);
+  std::vector<KeyOutcome> outcomes;
+  outcomes.reserve(by_key.size());
+  size_t violations = 0;
+  for (const KeyOps& k : by_key) {
+    if (violations >= options.max_violations) {
+      outcomes.push_back(
+          KeyOutcome{.key = k.key, .ops = k.ops.size(), .verdict = KeyOutcome::kSkipped, .violation = {}});
       continue;
     }
-    if (verdict == Verdict::kLinearizable) continue;
+    outcomes.push_back(CheckKey(history, k, ids, options));
+    violations += outcomes.back().verdict == KeyOutcome::kViolation;
+  }
+  return outcomes;
+}
+
+// Threads for a history of `ops` operations: one below kParallelCheckMinOps (a thread costs more
+// than it saves there), else the cores, at most kMaxParallelCheckThreads.
+size_t CheckThreadsFor(size_t ops, size_t asked) {
+  if (asked > 0) return std::min(asked, kMaxParallelCheckThreads);
+  if (ops < kParallelCheckMinOps) return 1;
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, kMaxParallelCheckThreads);
+}
+
+}  // namespace
+
+CheckResult CheckLinearizable(const std::vector<HistoryOp>& history, const CheckOptions& options) {
+  const size_t threads = CheckThreadsFor(history.size(), options.threads);
+  std::vector<std::vector<KeyOutcome>> shards(threads);
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) {
+    workers.emplace_back([&, t] { shards[t] = CheckShard(history, Shard{.index = t, .count = threads}, options); });
+  }
+  shards[0] = CheckShard(history, Shard{.index = 0, .count = threads}, options);
+  for (std::thread& w : workers) w.join();
+  std::vector<KeyOutcome> outcomes;
+  for (std::vector<KeyOutcome>& shard : shards) {
+    std::move(shard.begin(), shard.end(), std::back_inserter(outcomes));
+  }
+  if (threads > 1) {
+    std::sort(outcomes.begin(), outcomes.end(), [](const KeyOutcome& a, const KeyOutcome& b) { return a.key < b.key; });
+  }
+  // The serial verdict: keys in order, nothing recorded after max_violations violations.
+  CheckResult result;
+  result.model = "linearizable";
+  for (KeyOutcome& o : outcomes) {
+    ++result.keys_checked;
+    result.ops_checked += o.ops;
+    if (result.violations.size() >= options.max_violations) continue;
+    KV_ASSERT(o.verdict != KeyOutcome::kSkipped);
+    if (o.verdict == KeyOutcome::kLinearizable) continue;
     result.ok = false;
-    if (options.minimize && ops.size() <= kMaxOpsToSearchInWitness) {
-      ops = Minimize(std::move(ops), options.max_search_states_per_key);
+    if (o.verdict == KeyOutcome::kInconclusive) {
+      result.inconclusive_keys.push_back(std::string(o.key));
+      continue;
     }
-    Violation v{.key = std::string(key), .reason = Reason(ops), .ops = {}};
-    std::sort(ops.begin(), ops.end(), [](const RegOp& a, const RegOp& b) { return a.call < b.call; });
-    for (const RegOp& o : ops) v.ops.push_back(history[o.history_index]);
-    result.violations.push_back(std::move(v));
+    result.violations.push_back(*std::move(o.violation));
   }
   return result;
 }

@@ -1,19 +1,25 @@
 #include "workloads/readback.h"
 
+#include <algorithm>
 #include <memory>
-#include <set>
+#include <string_view>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "core/assert.h"
 
 namespace kvlab::workloads {
 
 std::vector<std::string> WrittenKeys(const std::vector<HistoryOp>& history) {
-  std::set<std::string> keys;
+  // Distinct keys by hashing views, then one sort of the few distinct ones: an ordered set of
+  // strings compared keys on every write of the history.
+  absl::flat_hash_set<std::string_view> seen;
+  std::vector<std::string> keys;
   for (const HistoryOp& op : history) {
-    if (op.op != "get" && op.result != OpResult::kFail) keys.insert(op.key);
+    if (op.op != "get" && op.result != OpResult::kFail && seen.insert(op.key).second) keys.push_back(op.key);
   }
-  return {keys.begin(), keys.end()};
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 
 bool ReadBack(Runtime& rt, const std::vector<std::string>& keys, const ReadBackOptions& options,

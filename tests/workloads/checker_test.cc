@@ -277,6 +277,41 @@ TEST(LinearizabilityRandomized, HundredThousandOpsOverThousandKeysAreChecked) {
   EXPECT_EQ(r.keys_checked, 1000u);
 }
 
+// The keys split over threads give the serial verdict: the same violations (the first
+// max_violations in key order, each shrunk the same way), inconclusive keys and counts.
+TEST(LinearizabilityRandomized, ThreadsGiveTheSerialVerdict) {
+  core::Rng rng(41);
+  auto h = AtomicRegisterHistory(rng, 20, 200, 60);
+  // Every fifth ok read returns a value never written: a violation on every key, more
+  // than max_violations of them, spread over every thread's share.
+  int reads = 0;
+  for (HistoryOp& op : h) {
+    if (op.op == "get" && op.result == OpResult::kOk && ++reads % 5 == 0) op.value = "ghost";
+  }
+  auto same = [](const CheckResult& a, const CheckResult& b) {
+    EXPECT_EQ(a.ok, b.ok);
+    EXPECT_EQ(a.ops_checked, b.ops_checked);
+    EXPECT_EQ(a.keys_checked, b.keys_checked);
+    EXPECT_EQ(a.inconclusive_keys, b.inconclusive_keys);
+    ASSERT_EQ(a.violations.size(), b.violations.size());
+    for (size_t i = 0; i < a.violations.size(); ++i) {
+      EXPECT_EQ(a.violations[i].key, b.violations[i].key);
+      EXPECT_EQ(a.violations[i].reason, b.violations[i].reason);
+      EXPECT_EQ(a.violations[i].ops, b.violations[i].ops);
+    }
+  };
+  for (size_t max_violations : {size_t{0}, size_t{1}, size_t{10}, size_t{1000}}) {
+    const CheckResult serial = CheckLinearizable(h, {.max_violations = max_violations, .threads = 1});
+    EXPECT_EQ(serial.violations.size(), std::min<size_t>(max_violations, 60)) << "every key is violated";
+    for (size_t threads : {2, 3, 4}) {
+      SCOPED_TRACE(::testing::Message() << "max_violations " << max_violations << ", threads " << threads);
+      same(serial, CheckLinearizable(h, {.max_violations = max_violations, .threads = threads}));
+    }
+  }
+  // Large histories use the cores by default; the verdict is the serial one.
+  same(CheckLinearizable(h, {.threads = 1}), CheckLinearizable(h));
+}
+
 // --- Eventual ----------------------------------------------------------------------------------
 
 TEST(Eventual, StaleReadsAreCountedNotViolations) {
