@@ -7,11 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "core/rng.h"
 #include "gtest/gtest.h"
+#include "tests/workloads/same_verdict.h"
 #include "workloads/history_order.h"
 #include "workloads/synthetic_history.h"
 
 namespace kvlab::workloads {
 namespace {
+
+using testing::ExpectSameVerdict;
 
 HistoryOp Put(int client, std::string key, std::string v, core::Nanos a, core::Nanos b, OpResult r = OpResult::kOk) {
   return {.client = client, .op = "put", .key = key, .value = v, .invoke_ns = a, .complete_ns = b, .result = r};
@@ -288,28 +291,16 @@ TEST(LinearizabilityRandomized, ThreadsGiveTheSerialVerdict) {
   for (HistoryOp& op : h) {
     if (op.op == "get" && op.result == OpResult::kOk && ++reads % 5 == 0) op.value = "ghost";
   }
-  auto same = [](const CheckResult& a, const CheckResult& b) {
-    EXPECT_EQ(a.ok, b.ok);
-    EXPECT_EQ(a.ops_checked, b.ops_checked);
-    EXPECT_EQ(a.keys_checked, b.keys_checked);
-    EXPECT_EQ(a.inconclusive_keys, b.inconclusive_keys);
-    ASSERT_EQ(a.violations.size(), b.violations.size());
-    for (size_t i = 0; i < a.violations.size(); ++i) {
-      EXPECT_EQ(a.violations[i].key, b.violations[i].key);
-      EXPECT_EQ(a.violations[i].reason, b.violations[i].reason);
-      EXPECT_EQ(a.violations[i].ops, b.violations[i].ops);
-    }
-  };
   for (size_t max_violations : {size_t{0}, size_t{1}, size_t{10}, size_t{1000}}) {
     const CheckResult serial = CheckLinearizable(h, {.max_violations = max_violations, .threads = 1});
     EXPECT_EQ(serial.violations.size(), std::min<size_t>(max_violations, 60)) << "every key is violated";
     for (size_t threads : {2, 3, 4}) {
       SCOPED_TRACE(::testing::Message() << "max_violations " << max_violations << ", threads " << threads);
-      same(serial, CheckLinearizable(h, {.max_violations = max_violations, .threads = threads}));
+      ExpectSameVerdict(serial, CheckLinearizable(h, {.max_violations = max_violations, .threads = threads}));
     }
   }
   // Large histories use the cores by default; the verdict is the serial one.
-  same(CheckLinearizable(h, {.threads = 1}), CheckLinearizable(h));
+  ExpectSameVerdict(CheckLinearizable(h, {.threads = 1}), CheckLinearizable(h));
 }
 
 // --- Eventual ----------------------------------------------------------------------------------

@@ -10,11 +10,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "core/rng.h"
+#include "tests/workloads/same_verdict.h"
 #include "workloads/history_fast.h"
 #include "workloads/synthetic_history.h"
 
 namespace kvlab::workloads {
 namespace {
+
+using testing::ExpectSameVerdict;
 
 class TempFile {
  public:
@@ -59,20 +62,6 @@ FileCheckOptions SmallBuckets() {
   o.bucket_bytes = 16 << 10;  // a few hundred ops per bucket: many buckets.
   o.threads = 2;
   return o;
-}
-
-void ExpectSameVerdict(const CheckResult& streamed, const CheckResult& in_memory) {
-  EXPECT_EQ(streamed.ok, in_memory.ok);
-  EXPECT_EQ(streamed.model, in_memory.model);
-  EXPECT_EQ(streamed.ops_checked, in_memory.ops_checked);
-  EXPECT_EQ(streamed.keys_checked, in_memory.keys_checked);
-  EXPECT_EQ(streamed.inconclusive_keys, in_memory.inconclusive_keys);
-  ASSERT_EQ(streamed.violations.size(), in_memory.violations.size());
-  for (size_t i = 0; i < streamed.violations.size(); ++i) {
-    EXPECT_EQ(streamed.violations[i].key, in_memory.violations[i].key);
-    EXPECT_EQ(streamed.violations[i].reason, in_memory.violations[i].reason);
-    EXPECT_EQ(streamed.violations[i].ops, in_memory.violations[i].ops);
-  }
 }
 
 TEST(HistoryFast, AgreesWithTheGeneralParserOnWrittenLines) {
