@@ -355,6 +355,7 @@ def row(kvlab, costs, policy, scenario, repeat, disk_from_runs):
             sim = median_summary(sims)
     r = dict(policy=policy, scenario=scenario, sim=sim, real=real, sim_calibrated_disk=sim_fixed,
              real_ops_s_runs=[round(x["ops_s"]) for x in reals],
+             real_disk_fsync_us_runs=[x.get("disk_fsync_us") for x in reals],
              ratio={k: ratio(sim[k], real[k]) for k in ("ops_s", "p50_us", "p99_us")})
     judged = [r["ratio"]["ops_s"], r["ratio"]["p50_us"]]
     if scenario in FAULTED:
