@@ -81,7 +81,8 @@ void KvState::DropIfExpired(std::string_view key, int64_t now_ms) {
 }
 
 KvState::Entry* KvState::SetValue(Entry* e, std::string_view value) {
-  return e->AssignInPlace(value) ? e : Reallocate(e, value, value.size());
+  // A frozen entry stays as the view saw it: the new value goes into a new allocation.
+  return !e->frozen() && e->AssignInPlace(value) ? e : Reallocate(e, value, value.size());
 }
 
 KvState::Entry* KvState::Reallocate(Entry* e, std::string_view value, size_t capacity) {
@@ -214,17 +215,62 @@ Result KvState::ApplyMGet(const Command& cmd, int64_t now_ms) const {
 // takes bytes): the marker's presence says v2.
 constexpr uint64_t kSnapshotV2Marker = 0x4b56563200000000;  // "\0\0\0\0" "2VVK"
 
-void KvState::EncodeSnapshot(ByteWriter& w) const {
+void KvState::EncodeHeader(ByteWriter& w, uint64_t seq, uint64_t removed_seq, uint64_t count) {
   w.VarU64(kSnapshotV2Marker);
-  w.U64(seq_);
-  w.U64(removed_seq_);
-  w.VarU64(map_.size());
-  for (const Entry* e : Sorted()) {
-    w.Bytes(e->key());
-    w.Bytes(e->value());
-    w.I64(e->expire_at_ms());
-    w.U64(e->version());
+  w.U64(seq);
+  w.U64(removed_seq);
+  w.VarU64(count);
+}
+
+void KvState::EncodeEntry(ByteWriter& w, const Entry& e) {
+  w.Bytes(e.key());
+  w.Bytes(e.value());
+  w.I64(e.expire_at_ms());
+  w.U64(e.version());
+}
+
+void KvState::EncodeSnapshot(ByteWriter& w) const {
+  EncodeHeader(w, seq_, removed_seq_, map_.size());
+  for (const Entry* e : Sorted()) EncodeEntry(w, *e);
+}
+
+KvFrozenView::~KvFrozenView() {
+  for (size_t i = next; i < entries.size(); ++i) entries[i]->Release();
+}
+
+void KvState::Freeze() {
+  KV_ASSERT(view_ == nullptr);
+  auto view = std::make_unique<KvFrozenView>();
+  view->seq = seq_;
+  view->removed_seq = removed_seq_;
+  view->entries.reserve(map_.size());
+  for (const KvEntryPtr& e : map_) view->entries.push_back(e.get());
+  std::sort(view->entries.begin(), view->entries.end(),
+            [](const Entry* a, const Entry* b) { return a->key() < b->key(); });
+  for (Entry* e : view->entries) e->Freeze();
+  view_ = std::move(view);
+}
+
+bool KvState::EncodeFrozen(ByteWriter& w, size_t budget_bytes) {
+  KV_ASSERT(view_ != nullptr);
+  KvFrozenView& v = *view_;
+  // Bytes appended, counted from the entries' sizes (the writer does not expose its output's).
+  constexpr size_t kEntryFramingBytes = 2 * 10 + 16;  // two varint lengths, expiry, version.
+  size_t appended = 0;
+  if (!v.header_written) {
+    EncodeHeader(w, v.seq, v.removed_seq, v.entries.size());
+    v.header_written = true;
   }
+  while (v.next < v.entries.size() && (appended == 0 || appended < budget_bytes)) {
+    Entry* e = v.entries[v.next];
+    EncodeEntry(w, *e);
+    appended += e->key().size() + e->value().size() + kEntryFramingBytes;
+    ++v.next;      // before the release: the view's destructor releases only entries[next..].
+    e->Release();  // frees it if the state let it go meanwhile.
+  }
+  if (v.next < v.entries.size()) return false;
+  view_.reset();
+  return true;
 }
 
 uint64_t KvState::Checksum() const {
