@@ -113,15 +113,9 @@ void RaftNode::NoteConfigurationCommitted(const RaftEntry& e) {
   if (role_ == RaftRole::kLeader) BecomeFollower(hard_.term, kNoNode);
 }
 
-std::string RaftNode::EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state,
-                                         size_t size_hint) {
-  std::string bytes;
-  bytes.reserve(size_hint);
-  ByteWriter w(&bytes);
+void RaftNode::EncodeSnapshotConfig(const std::vector<RaftMember>& members, ByteWriter& w) {
   w.VarU64(kSnapshotConfigMarker);
   EncodeRaftMembers(members, w);
-  state.EncodeSnapshot(w);
-  return bytes;
 }
 
 absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
