@@ -211,10 +211,6 @@ Result KvState::ApplyMGet(const Command& cmd, int64_t now_ms) const {
   return r;
 }
 
-// A v1 snapshot starts with its entry count, which is always far below this marker (each entry
-// takes bytes): the marker's presence says v2.
-constexpr uint64_t kSnapshotV2Marker = 0x4b56563200000000;  // "\0\0\0\0" "2VVK"
-
 void KvState::EncodeHeader(ByteWriter& w, uint64_t seq, uint64_t removed_seq, uint64_t count) {
   w.VarU64(kSnapshotV2Marker);
   w.U64(seq);

@@ -124,6 +124,11 @@ class KvState {
   bool operator==(const KvState& other) const;
 
  private:
+  friend class KvStateDecoder;  // builds a state entry by entry (kv_state_decoder.h).
+  // A v1 snapshot starts with its entry count, which is always far below this marker (each entry
+  // takes bytes): the marker's presence says v2.
+  static constexpr uint64_t kSnapshotV2Marker = 0x4b56563200000000;  // "\0\0\0\0" "2VVK"
+
   static bool Expired(int64_t expire_at_ms, int64_t now_ms) { return expire_at_ms != 0 && now_ms > expire_at_ms; }
   static bool Expired(const Entry& e, int64_t now_ms) { return Expired(e.expire_at_ms(), now_ms); }
   // The stored entry of `key`, expired or not; nullptr if absent.
