@@ -118,9 +118,8 @@ void RaftNode::EncodeSnapshotConfig(const std::vector<RaftMember>& members, Byte
   EncodeRaftMembers(members, w);
 }
 
-absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
-                                          std::vector<RaftMember>* members, KvState* state) {
-  ByteReader r(data);
+absl::Status RaftNode::DecodeSnapshotConfig(ByteReader& r, const std::vector<RaftMember>& fallback,
+                                            std::vector<RaftMember>* members) {
   ByteReader peek = r;
   uint64_t marker;
   if (peek.VarU64(&marker) && marker == kSnapshotConfigMarker) {
@@ -129,6 +128,13 @@ absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vect
   } else {
     *members = fallback;
   }
+  return absl::OkStatus();
+}
+
+absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
+                                          std::vector<RaftMember>* members, KvState* state) {
+  ByteReader r(data);
+  if (absl::Status s = DecodeSnapshotConfig(r, fallback, members); !s.ok()) return s;
   absl::StatusOr<KvState> decoded = KvState::DecodeSnapshot(r);
   if (!decoded.ok()) return decoded.status();
   if (!r.done()) return absl::DataLossError("raft snapshot: trailing bytes");

@@ -26,6 +26,7 @@
 #include "absl/functional/function_ref.h"
 #include "core/env.h"
 #include "core/kv/kv_state.h"
+#include "core/kv/kv_state_decoder.h"
 #include "core/policy/node.h"
 #include "core/raft/raft_config.h"
 #include "core/raft/raft_log.h"
@@ -194,6 +195,9 @@ class RaftNode final : public Node {
   static void EncodeSnapshotConfig(const std::vector<RaftMember>& members, ByteWriter& w);
   // Decodes what EncodeSnapshotData wrote (or an older snapshot without a configuration, whose
   // configuration is `fallback`).
+  // The configuration at the start of a snapshot, or `fallback` for one without.
+  static absl::Status DecodeSnapshotConfig(ByteReader& r, const std::vector<RaftMember>& fallback,
+                                           std::vector<RaftMember>* members);
   static absl::Status DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
                                          std::vector<RaftMember>* members, KvState* state);
 
@@ -216,6 +220,9 @@ class RaftNode final : public Node {
   void SendSnapshotChunk(Peer& p);
   void OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m);
   void OnSnapshotReply(NodeId from, const RaftSnapshotReply& m);
+  // Decodes a chunk in sequence (the first starts the decoder); false on bad bytes.
+  bool DecodeSnapshotChunk(const RaftSnapshotChunk& m);
+  // Installs the snapshot whose chunks (`data`) recv_decoder_ has decoded, if they decode whole.
   void InstallSnapshot(uint64_t index, uint64_t term, std::string data);
 
   // raft_client.cc: requests, forwarding, ReadIndex (§6.4).
@@ -281,6 +288,10 @@ class RaftNode final : public Node {
   uint64_t recv_snapshot_index_ = 0;
   uint64_t recv_snapshot_term_ = 0;
   std::string recv_snapshot_;
+  // Each chunk is decoded as it arrives (no turn decodes a whole state): its configuration from
+  // the first chunk, then the state's entries.
+  std::unique_ptr<KvStateDecoder> recv_decoder_;
+  std::vector<RaftMember> recv_members_;
 
   // Client requests, each bounded by kMaxPendingClientRequests in total.
   std::vector<Request> waiting_;                           // no known leader yet.

@@ -130,7 +130,13 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
     recv_snapshot_term_ = m.last_term;
     recv_snapshot_.clear();
   }
-  const bool same = recv_snapshot_index_ == m.last_index && recv_snapshot_term_ == m.last_term;
+  bool same = recv_snapshot_index_ == m.last_index && recv_snapshot_term_ == m.last_term;
+  if (same && m.offset == recv_snapshot_.size() && !DecodeSnapshotChunk(m)) {
+    same = false;  // bad bytes: the leader starts over from offset 0.
+    recv_snapshot_index_ = 0;
+    recv_snapshot_.clear();
+    recv_decoder_.reset();
+  }
   if (same && m.offset == recv_snapshot_.size()) {
     recv_snapshot_.append(m.data);
     if (recv_snapshot_.size() == m.total_bytes) {
@@ -145,12 +151,26 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
   Send(from, reply);  // held until EndTurn: durable by then.
 }
 
+bool RaftNode::DecodeSnapshotChunk(const RaftSnapshotChunk& m) {
+  env_.ChargeBulkBytes(m.data.size());
+  ByteReader r(m.data);
+  if (m.offset == 0) {
+    // The configuration is far smaller than a chunk (kRaftMaxMembers members): it is all here.
+    if (!DecodeSnapshotConfig(r, base_members_, &recv_members_).ok()) return false;
+    recv_decoder_ = std::make_unique<KvStateDecoder>(m.total_bytes);
+  }
+  if (recv_decoder_ == nullptr) return false;
+  std::string_view rest;
+  return r.Raw(&rest, r.remaining()) && recv_decoder_->Feed(rest).ok();
+}
+
 void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) {
-  std::vector<RaftMember> members;
-  KvState decoded;
-  env_.ChargeBulkBytes(data.size());
-  if (!DecodeSnapshotData(data, base_members_, &members, &decoded).ok())
-    return;                   // a bad transfer: the leader starts over.
+  std::unique_ptr<KvStateDecoder> decoder = std::move(recv_decoder_);
+  if (decoder == nullptr) return;
+  absl::StatusOr<KvState> finished = decoder->Finish();
+  if (!finished.ok()) return;  // a bad transfer: the leader starts over.
+  KvState decoded = *std::move(finished);
+  std::vector<RaftMember> members = std::move(recv_members_);
   AbandonSnapshotEncoding();  // this one is newer; the storage abandons its write (SaveSnapshot).
   // §7: keep the log after the snapshot only if it agrees at the snapshot's last entry.
   if (log_.TermAt(index) == term) {
