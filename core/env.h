@@ -63,6 +63,12 @@ class Env {
   virtual void Reply(ReplyHandle handle, ClientReply reply) = 0;
   virtual Disk& disk() = 0;
   virtual Rng& rng() = 0;
+  // The core declares bulk memory work it does in this turn: encoding, decoding or copying
+  // `bytes` of a large state (a snapshot). The simulator charges it to the node's turn at its
+  // per-KiB CPU cost, so a turn that does too much of it at once shows up as the stall it is (a
+  // leader that misses its heartbeats); the real world ignores it, its time is real. Additive: a
+  // policy that never calls it costs what it did.
+  virtual void ChargeBulkBytes(uint64_t bytes) {}
 };
 
 }  // namespace kvlab::core

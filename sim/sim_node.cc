@@ -19,8 +19,9 @@ absl::Status SimNode::Boot() {
   node_ = *std::move(made);
   turn_start_ = sim_.now();
   busy_until_ = turn_start_;
+  turn_cpu_ns_ = 0;
   absl::Status started = node_->Start();
-  const core::Nanos cost = disk_.TakeCost();
+  const core::Nanos cost = disk_.TakeCost() + turn_cpu_ns_;  // recovery's decode (ChargeBulkBytes).
   if (!started.ok()) {
     node_.reset();
     outbox_.clear();
@@ -65,6 +66,10 @@ void SimNode::Send(core::NodeId to, core::Message msg) {
   out.msg = std::move(msg);
   out.msg.from = config_.self;
   out.msg.to = to;
+}
+
+void SimNode::ChargeBulkBytes(uint64_t bytes) {
+  turn_cpu_ns_ += static_cast<core::Nanos>(bytes / 1024) * sim_.config().cpu.per_kib_ns;
 }
 
 void SimNode::SetTimer(core::Nanos delay, core::TimerToken token) {

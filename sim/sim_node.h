@@ -78,6 +78,8 @@ class SimNode final : public core::Env {
   void Reply(core::ReplyHandle handle, core::ClientReply reply) override;
   core::Disk& disk() override { return disk_; }
   core::Rng& rng() override { return rng_; }
+  // At CpuModel::per_kib_ns, added to the turn's CPU time (or to the boot's).
+  void ChargeBulkBytes(uint64_t bytes) override;
 
  private:
   enum class InputKind : uint8_t { kMessage, kTimer, kSyncDone, kPeerLost, kClientGone };

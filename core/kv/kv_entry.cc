@@ -9,8 +9,24 @@
 namespace kvlab::core {
 
 void KvEntry::Free::operator()(KvEntry* e) const {
+  if (e->hold_ != Hold::kNone) {  // a snapshot view still has to encode it.
+    KV_ASSERT(e->hold_ == Hold::kFrozen);
+    e->hold_ = Hold::kOrphaned;
+    return;
+  }
   e->~KvEntry();
   ::operator delete(static_cast<void*>(e));
+}
+
+bool KvEntry::Release() {
+  KV_ASSERT(hold_ != Hold::kNone);
+  if (hold_ == Hold::kFrozen) {
+    hold_ = Hold::kNone;
+    return false;
+  }
+  hold_ = Hold::kNone;
+  Free()(this);
+  return true;
 }
 
 KvEntry::Ptr KvEntry::Make(std::string_view key, std::string_view value, int64_t expire_at_ms, uint64_t version,
@@ -28,6 +44,7 @@ KvEntry::Ptr KvEntry::Make(std::string_view key, std::string_view value, int64_t
 }
 
 bool KvEntry::AssignInPlace(std::string_view value) {
+  KV_ASSERT(!frozen());
   if (value.size() > value_capacity_) return false;
   // memmove: `value` may view this entry's own bytes.
   if (!value.empty()) std::memmove(bytes() + key_size_, value.data(), value.size());
@@ -36,6 +53,7 @@ bool KvEntry::AssignInPlace(std::string_view value) {
 }
 
 bool KvEntry::AppendInPlace(std::string_view tail) {
+  KV_ASSERT(!frozen());
   if (tail.size() > value_capacity_ - value_size_) return false;
   if (!tail.empty()) std::memmove(bytes() + key_size_ + value_size_, tail.data(), tail.size());
   value_size_ += static_cast<uint32_t>(tail.size());

@@ -10,13 +10,15 @@
 #include <memory>
 #include <string_view>
 
+#include "core/assert.h"
 #include "core/constants.h"
 
 namespace kvlab::core {
 
 class KvEntry {
  public:
-  // Frees an entry made by Make (the deleter of KvEntryPtr).
+  // Frees an entry made by Make (the deleter of KvEntryPtr); an entry a snapshot view holds
+  // (frozen) is orphaned instead: left to the view, which frees it once it has encoded it.
   struct Free {
     void operator()(KvEntry* e) const;
   };
@@ -41,10 +43,24 @@ class KvEntry {
   size_t value_capacity() const { return value_capacity_; }
   int64_t expire_at_ms() const { return expire_at_ms_; }  // absolute, 0 = never (Redis).
   uint64_t version() const { return version_; }           // the state's sequence at its last change.
-  void set_expire_at_ms(int64_t t) { expire_at_ms_ = t; }
-  void set_version(uint64_t v) { version_ = v; }
+  void set_expire_at_ms(int64_t t) {
+    KV_ASSERT(!frozen());
+    expire_at_ms_ = t;
+  }
+  void set_version(uint64_t v) {
+    KV_ASSERT(!frozen());
+    version_ = v;
+  }
   // Bytes this entry holds on the heap: header, key and value capacity.
   size_t allocated_bytes() const { return AllocationBytes(key_size_, value_capacity_); }
+
+  // A snapshot view's hold (KvState::Freeze): while frozen the entry must not change (the setters
+  // assert it; its owner writes a copy instead), and its owner's delete orphans it (Free).
+  bool frozen() const { return hold_ != Hold::kNone; }
+  void Freeze() { hold_ = Hold::kFrozen; }
+  // The view is done with it: frees it if its owner already let it go, else hands it back.
+  // Returns true when it was freed.
+  bool Release();
 
   // Replaces the value when it fits the capacity (the entry stays where it is); false, unchanged,
   // when it does not.
@@ -80,11 +96,14 @@ class KvEntry {
   char* bytes() { return reinterpret_cast<char*>(this + 1); }
   const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
 
+  enum class Hold : uint8_t { kNone, kFrozen, kOrphaned };
+
   int64_t expire_at_ms_;
   uint64_t version_;
   uint32_t key_size_;
   uint32_t value_size_;
   uint32_t value_capacity_;
+  Hold hold_ = Hold::kNone;  // in the header's padding: costs no byte.
 };
 
 using KvEntryPtr = KvEntry::Ptr;

@@ -81,7 +81,8 @@ void KvState::DropIfExpired(std::string_view key, int64_t now_ms) {
 }
 
 KvState::Entry* KvState::SetValue(Entry* e, std::string_view value) {
-  return e->AssignInPlace(value) ? e : Reallocate(e, value, value.size());
+  // A frozen entry stays as the view saw it: the new value goes into a new allocation.
+  return !e->frozen() && e->AssignInPlace(value) ? e : Reallocate(e, value, value.size());
 }
 
 KvState::Entry* KvState::Reallocate(Entry* e, std::string_view value, size_t capacity) {
@@ -210,21 +211,88 @@ Result KvState::ApplyMGet(const Command& cmd, int64_t now_ms) const {
   return r;
 }
 
-// A v1 snapshot starts with its entry count, which is always far below this marker (each entry
-// takes bytes): the marker's presence says v2.
-constexpr uint64_t kSnapshotV2Marker = 0x4b56563200000000;  // "\0\0\0\0" "2VVK"
+void KvState::EncodeHeader(ByteWriter& w, uint64_t seq, uint64_t removed_seq, uint64_t count) {
+  w.VarU64(kSnapshotV2Marker);
+  w.U64(seq);
+  w.U64(removed_seq);
+  w.VarU64(count);
+}
+
+void KvState::EncodeEntry(ByteWriter& w, const Entry& e) {
+  w.Bytes(e.key());
+  w.Bytes(e.value());
+  w.I64(e.expire_at_ms());
+  w.U64(e.version());
+}
 
 void KvState::EncodeSnapshot(ByteWriter& w) const {
-  w.VarU64(kSnapshotV2Marker);
-  w.U64(seq_);
-  w.U64(removed_seq_);
-  w.VarU64(map_.size());
-  for (const Entry* e : Sorted()) {
-    w.Bytes(e->key());
-    w.Bytes(e->value());
-    w.I64(e->expire_at_ms());
-    w.U64(e->version());
+  EncodeHeader(w, seq_, removed_seq_, map_.size());
+  for (const Entry* e : Sorted()) EncodeEntry(w, *e);
+}
+
+namespace {
+uint64_t BigEndianU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
+  return v;
+}
+}  // namespace
+
+KvFrozenView::~KvFrozenView() {
+  for (size_t i = next; i < entries.size(); ++i) entries[i]->Release();
+}
+
+void KvState::Freeze() {
+  KV_ASSERT(view_ == nullptr);
+  auto view = std::make_unique<KvFrozenView>();
+  view->seq = seq_;
+  view->removed_seq = removed_seq_;
+  // Sorted by each key's first 16 bytes held beside its pointer, in one array: most comparisons
+  // end there, without a cache miss into two entries (1 M small keys: see results/real/
+  // large-values.md). Ties (shared prefixes, or a key that is a prefix of the other) compare whole.
+  struct Keyed {
+    uint64_t hi, lo;  // the key's first 16 bytes, big-endian, zero-padded: their order is the keys'.
+    Entry* entry;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(map_.size());
+  for (const KvEntryPtr& e : map_) {
+    char prefix[16] = {};
+    const std::string_view key = e->key();
+    std::copy_n(key.data(), std::min<size_t>(key.size(), sizeof(prefix)), prefix);
+    keyed.push_back(Keyed{BigEndianU64(prefix), BigEndianU64(prefix + 8), e.get()});
+    e->Freeze();
   }
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return a.entry->key() < b.entry->key();
+  });
+  view->entries.reserve(keyed.size());
+  for (const Keyed& k : keyed) view->entries.push_back(k.entry);
+  view_ = std::move(view);
+}
+
+bool KvState::EncodeFrozen(ByteWriter& w, size_t budget_bytes) {
+  KV_ASSERT(view_ != nullptr);
+  KvFrozenView& v = *view_;
+  // Bytes appended, counted from the entries' sizes (the writer does not expose its output's).
+  constexpr size_t kEntryFramingBytes = 2 * 10 + 16;  // two varint lengths, expiry, version.
+  size_t appended = 0;
+  if (!v.header_written) {
+    EncodeHeader(w, v.seq, v.removed_seq, v.entries.size());
+    v.header_written = true;
+  }
+  while (v.next < v.entries.size() && (appended == 0 || appended < budget_bytes)) {
+    Entry* e = v.entries[v.next];
+    EncodeEntry(w, *e);
+    appended += e->key().size() + e->value().size() + kEntryFramingBytes;
+    ++v.next;      // before the release: the view's destructor releases only entries[next..].
+    e->Release();  // frees it if the state let it go meanwhile.
+  }
+  if (v.next < v.entries.size()) return false;
+  view_.reset();
+  return true;
 }
 
 uint64_t KvState::Checksum() const {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,21 @@
 #include "core/kv/kv_entry.h"
 
 namespace kvlab::core {
+
+// The entries a frozen KvState still has to encode (KvState::Freeze), in ascending key order,
+// each held (KvEntry::frozen) until it is encoded. At namespace scope, not nested: clang 14.
+struct KvFrozenView {
+  KvFrozenView() = default;
+  KvFrozenView(const KvFrozenView&) = delete;
+  KvFrozenView& operator=(const KvFrozenView&) = delete;
+  ~KvFrozenView();  // releases the entries not encoded yet (frees those the state let go).
+
+  uint64_t seq = 0;  // the state's sequences at the freeze.
+  uint64_t removed_seq = 0;
+  std::vector<KvEntry*> entries;
+  size_t next = 0;  // entries[next..] are still to encode (and held).
+  bool header_written = false;
+};
 
 inline constexpr char kIncrErrorText[] = "ERR value is not an integer or out of range";
 inline constexpr char kIncrOverflowText[] = "ERR increment or decrement would overflow";  // Redis's.
@@ -81,6 +97,22 @@ class KvState {
   // expire_at_ms, version) in ascending key order. v1 (varint count, then (key, value,
   // expire_at_ms)) still decodes, with every version and sequence 0.
   void EncodeSnapshot(ByteWriter& w) const;
+
+  // The same encoding spread over many turns (issue 17: a state of 100 MB and more encoded in one
+  // turn held the event loop past the election timeout). Freeze fixes the state as it is now (its
+  // sequences and its entries, sorted by key; O(n log n), no entry copied); the state keeps
+  // changing meanwhile. An entry the view still has to encode is never changed or freed: a write
+  // to it stores a copy in its place (copy-on-write), and a removal leaves it to the view, which
+  // frees it once encoded. So the concatenated output of EncodeFrozen is exactly EncodeSnapshot's
+  // at the freeze. One view at a time. REQUIRES: !has_frozen_view().
+  void Freeze();
+  bool has_frozen_view() const { return view_ != nullptr; }
+  // Appends the next part of the frozen encoding to `w`: whole entries (at least one), until
+  // about `budget_bytes` were appended. Returns true when the encoding is complete: the view is
+  // closed. REQUIRES: has_frozen_view().
+  bool EncodeFrozen(ByteWriter& w, size_t budget_bytes);
+  // Closes the view unfinished (a newer snapshot replaces it): what it kept is freed.
+  void CloseFrozenView() { view_.reset(); }
   // DataLoss on truncation, limits exceeded or keys out of order. Consumes exactly one encoding.
   static absl::StatusOr<KvState> DecodeSnapshot(ByteReader& r);
 
@@ -92,6 +124,11 @@ class KvState {
   bool operator==(const KvState& other) const;
 
  private:
+  friend class KvStateDecoder;  // builds a state entry by entry (kv_state_decoder.h).
+  // A v1 snapshot starts with its entry count, which is always far below this marker (each entry
+  // takes bytes): the marker's presence says v2.
+  static constexpr uint64_t kSnapshotV2Marker = 0x4b56563200000000;  // "\0\0\0\0" "2VVK"
+
   static bool Expired(int64_t expire_at_ms, int64_t now_ms) { return expire_at_ms != 0 && now_ms > expire_at_ms; }
   static bool Expired(const Entry& e, int64_t now_ms) { return Expired(e.expire_at_ms(), now_ms); }
   // The stored entry of `key`, expired or not; nullptr if absent.
@@ -133,8 +170,12 @@ class KvState {
   Result ReadKeys(const Command& cmd, int64_t now_ms) const;
   Result ReadScan(const Command& cmd, int64_t now_ms) const;
   Result ReadRandomKey(const Command& cmd, int64_t now_ms) const;
-  // The live entry of `key` for a write: an expired one is dropped first. nullptr if absent.
+  // The live entry of `key` for a write (never frozen: see Writable): an expired one is dropped
+  // first. nullptr if absent.
   Entry* LiveForWrite(std::string_view key, int64_t now_ms);
+  // `e` itself, or, when a frozen view holds it, the copy now stored in its place (e is left to
+  // the view). Every in-place change of a stored entry goes through this or SetValue.
+  Entry* Writable(Entry* e) { return e->frozen() ? Reallocate(e, e->value(), e->value_capacity()) : e; }
   // Removes a live entry (a removal for WATCH).
   void Remove(std::string_view key);
 
@@ -160,9 +201,16 @@ class KvState {
   // Every stored entry, in ascending key order. O(n log n).
   std::vector<const Entry*> Sorted() const;
 
+  // The header (marker, sequences, count) and one entry of the v2 encoding.
+  static void EncodeHeader(ByteWriter& w, uint64_t seq, uint64_t removed_seq, uint64_t count);
+  static void EncodeEntry(ByteWriter& w, const Entry& e);
+
   Map map_;
   uint64_t seq_ = 0;          // bumped by every change of a key.
   uint64_t removed_seq_ = 0;  // seq_ at the last removal of a live key (DEL, FLUSHALL, ...).
+  // The frozen view being encoded, if any. Destroyed with the state, or when a moved-in state
+  // replaces this one: either way after or before the set, it frees what only it still holds.
+  std::unique_ptr<KvFrozenView> view_;
 };
 
 // Parses a Redis integer strictly: optional '-', decimal digits, no leading zeros, no "-0",

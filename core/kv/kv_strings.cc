@@ -50,7 +50,8 @@ std::string FormatRedisLongDouble(long double v) {
 
 KvState::Entry* KvState::LiveForWrite(std::string_view key, int64_t now_ms) {
   DropIfExpired(key, now_ms);
-  return Stored(key);
+  Entry* e = Stored(key);
+  return e == nullptr ? nullptr : Writable(e);
 }
 
 void KvState::Remove(std::string_view key) {

@@ -113,20 +113,13 @@ void RaftNode::NoteConfigurationCommitted(const RaftEntry& e) {
   if (role_ == RaftRole::kLeader) BecomeFollower(hard_.term, kNoNode);
 }
 
-std::string RaftNode::EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state,
-                                         size_t size_hint) {
-  std::string bytes;
-  bytes.reserve(size_hint);
-  ByteWriter w(&bytes);
+void RaftNode::EncodeSnapshotConfig(const std::vector<RaftMember>& members, ByteWriter& w) {
   w.VarU64(kSnapshotConfigMarker);
   EncodeRaftMembers(members, w);
-  state.EncodeSnapshot(w);
-  return bytes;
 }
 
-absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
-                                          std::vector<RaftMember>* members, KvState* state) {
-  ByteReader r(data);
+absl::Status RaftNode::DecodeSnapshotConfig(ByteReader& r, const std::vector<RaftMember>& fallback,
+                                            std::vector<RaftMember>* members) {
   ByteReader peek = r;
   uint64_t marker;
   if (peek.VarU64(&marker) && marker == kSnapshotConfigMarker) {
@@ -135,6 +128,13 @@ absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vect
   } else {
     *members = fallback;
   }
+  return absl::OkStatus();
+}
+
+absl::Status RaftNode::DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
+                                          std::vector<RaftMember>* members, KvState* state) {
+  ByteReader r(data);
+  if (absl::Status s = DecodeSnapshotConfig(r, fallback, members); !s.ok()) return s;
   absl::StatusOr<KvState> decoded = KvState::DecodeSnapshot(r);
   if (!decoded.ok()) return decoded.status();
   if (!r.done()) return absl::DataLossError("raft snapshot: trailing bytes");

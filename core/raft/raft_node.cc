@@ -49,6 +49,7 @@ absl::Status RaftNode::Start() {
   if (!rec.ok()) return rec.status();
   if (rec->snapshot_index > 0) {
     std::vector<RaftMember> members;
+    env_.ChargeBulkBytes(rec->snapshot_state.size());
     if (absl::Status s = DecodeSnapshotData(rec->snapshot_state, base_members_, &members, &state_); !s.ok()) return s;
     base_members_ = std::move(members);
   }
@@ -57,7 +58,7 @@ absl::Status RaftNode::Start() {
   RecomputeConfiguration();
   snapshot_index_ = commit_ = applied_ = rec->snapshot_index;
   snapshot_term_ = rec->snapshot_term;
-  snapshot_state_ = std::move(rec->snapshot_state);
+  snapshot_ = std::make_shared<const RaftSnapshotBytes>(std::move(rec->snapshot_state));
   synced_index_ = syncing_index_ = log_.last_index();
   torn_tail_cut_ = rec->torn_tail_cut;
   forward_epoch_ = env_.rng().Next() & 0xFFFF'FFFFull;
@@ -372,6 +373,8 @@ std::vector<std::pair<std::string, std::string>> RaftNode::Info() const {
       {"leader_losses_seen", absl::StrCat(leader_losses_seen_)},
       {"snapshots_taken", absl::StrCat(snapshots_taken_)},
       {"snapshot_writing", storage_.snapshot_writing() ? "yes" : "no"},
+      {"snapshot_encoding", encoding_ != nullptr ? "yes" : "no"},
+      {"snapshot_bytes", absl::StrCat(snapshot_->size())},
       {"snapshots_installed", absl::StrCat(snapshots_installed_)},
       {"pending_requests", absl::StrCat(pending_requests())},
       {"torn_tail_cut", torn_tail_cut_ ? "yes" : "no"},

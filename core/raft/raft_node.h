@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,9 +26,11 @@
 #include "absl/functional/function_ref.h"
 #include "core/env.h"
 #include "core/kv/kv_state.h"
+#include "core/kv/kv_state_decoder.h"
 #include "core/policy/node.h"
 #include "core/raft/raft_config.h"
 #include "core/raft/raft_log.h"
+#include "core/raft/raft_snapshot_bytes.h"
 #include "core/raft/raft_storage.h"
 
 namespace kvlab::core {
@@ -188,18 +191,26 @@ class RaftNode final : public Node {
   const std::vector<RaftMember>& ConfigurationAt(uint64_t index) const;
   // A committed configuration without this node: a leader steps down, nobody stands for election.
   void NoteConfigurationCommitted(const RaftEntry& e);
-  // The snapshot bytes: the configuration as of its index, then the KvState encoding, in a buffer
-  // of `size_hint` bytes reserved at once: growing by doubling would copy a large state twice
-  // more, and each fresh buffer's pages fault in on the event loop.
-  static std::string EncodeSnapshotData(const std::vector<RaftMember>& members, const KvState& state,
-                                        size_t size_hint = 0);
+  // A snapshot's first bytes: the configuration as of its index; the KvState encoding follows.
+  static void EncodeSnapshotConfig(const std::vector<RaftMember>& members, ByteWriter& w);
   // Decodes what EncodeSnapshotData wrote (or an older snapshot without a configuration, whose
   // configuration is `fallback`).
+  // The configuration at the start of a snapshot, or `fallback` for one without.
+  static absl::Status DecodeSnapshotConfig(ByteReader& r, const std::vector<RaftMember>& fallback,
+                                           std::vector<RaftMember>* members);
   static absl::Status DecodeSnapshotData(std::string_view data, const std::vector<RaftMember>& fallback,
                                          std::vector<RaftMember>* members, KvState* state);
 
   // raft_snapshot.cc (§5.4, §7).
+  // Starts a snapshot when enough log follows the last one (or encodes the next slice of the one
+  // under way): the state is frozen now and encoded kRaftSnapshotEncodeSliceBytes a turn.
   void MaybeSnapshot();
+  // Encodes the next slice of the frozen state into a piece of the snapshot being written; after
+  // the last one, the snapshot is the node's (FinishSnapshotEncoding).
+  void EncodeSnapshotSlice();
+  void FinishSnapshotEncoding();
+  // A snapshot replaces the one being encoded (InstallSnapshot): the view closes.
+  void AbandonSnapshotEncoding();
   // Carries the snapshot being written one step on (RaftStorage::PumpSnapshot).
   void PumpSnapshot();
   // Where a snapshot at `index` compacts the log to: `index`, except on a leader that keeps the
@@ -209,6 +220,9 @@ class RaftNode final : public Node {
   void SendSnapshotChunk(Peer& p);
   void OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m);
   void OnSnapshotReply(NodeId from, const RaftSnapshotReply& m);
+  // Decodes a chunk in sequence (the first starts the decoder); false on bad bytes.
+  bool DecodeSnapshotChunk(const RaftSnapshotChunk& m);
+  // Installs the snapshot whose chunks (`data`) recv_decoder_ has decoded, if they decode whole.
   void InstallSnapshot(uint64_t index, uint64_t term, std::string data);
 
   // raft_client.cc: requests, forwarding, ReadIndex (§6.4).
@@ -243,7 +257,16 @@ class RaftNode final : public Node {
   uint64_t applied_ = 0;
   uint64_t snapshot_index_ = 0;
   uint64_t snapshot_term_ = 0;
-  std::string snapshot_state_;  // encoded KvState of the latest snapshot (for InstallSnapshot).
+  // The latest snapshot's bytes (configuration + KvState encoding), served to followers in
+  // InstallSnapshot chunks: the pieces it was encoded in, shared with the storage's writer until
+  // they are on disk. No second copy of the state.
+  std::shared_ptr<const RaftSnapshotBytes> snapshot_ = std::make_shared<const RaftSnapshotBytes>();
+  // The snapshot being encoded from state_'s frozen view (null: none), with its index, term and
+  // configuration as of the freeze. It becomes snapshot_ once encoded.
+  std::shared_ptr<RaftSnapshotBytes> encoding_;
+  uint64_t encoding_index_ = 0;
+  uint64_t encoding_term_ = 0;
+  std::vector<RaftMember> encoding_members_;
 
   std::vector<RaftMember> members_;       // the configuration in use.
   uint64_t config_index_ = 0;             // the log index members_ came from; 0: the snapshot's.
@@ -265,6 +288,10 @@ class RaftNode final : public Node {
   uint64_t recv_snapshot_index_ = 0;
   uint64_t recv_snapshot_term_ = 0;
   std::string recv_snapshot_;
+  // Each chunk is decoded as it arrives (no turn decodes a whole state): its configuration from
+  // the first chunk, then the state's entries.
+  std::unique_ptr<KvStateDecoder> recv_decoder_;
+  std::vector<RaftMember> recv_members_;
 
   // Client requests, each bounded by kMaxPendingClientRequests in total.
   std::vector<Request> waiting_;                           // no known leader yet.

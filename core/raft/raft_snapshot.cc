@@ -9,28 +9,56 @@
 namespace kvlab::core {
 
 // A node snapshots its applied state once enough log follows the last snapshot, by entries or by
-// bytes (raft_config.h), one snapshot at a time. The state is encoded and the log compacted in
-// memory now; the file is written off the event loop (RaftStorage::PumpSnapshot, from EndTurn).
-// Until its rename a crash recovers the previous snapshot and the whole log, which the disk still
-// holds; the in-memory snapshot serves InstallSnapshot meanwhile (it is of committed state).
+// bytes (raft_config.h), one snapshot at a time. The state is frozen at the snapshot's index and
+// encoded a slice a turn (EncodeSnapshotSlice) while it goes on applying entries; each slice is one
+// piece of the file, written off the event loop as it comes (RaftStorage::PumpSnapshot, from
+// EndTurn). Once encoded, the snapshot serves InstallSnapshot and the log is compacted in memory;
+// until the file's rename a crash recovers the previous snapshot and the whole log, which the disk
+// still holds.
 void RaftNode::MaybeSnapshot() {
+  if (encoding_ != nullptr) return EncodeSnapshotSlice();
   if (storage_.snapshot_writing() || applied_ == snapshot_index_) return;
   const bool by_entries = applied_ - snapshot_index_ >= options_.snapshot_every_entries;
-  const bool by_bytes =
-      storage_.log_bytes() >= std::max<uint64_t>(options_.snapshot_min_log_bytes, snapshot_state_.size());
+  const bool by_bytes = storage_.log_bytes() >= std::max<uint64_t>(options_.snapshot_min_log_bytes, snapshot_->size());
   if (!by_entries && !by_bytes) return;
-  const uint64_t index = applied_;
-  const uint64_t term = *log_.TermAt(index);
-  std::vector<RaftMember> config = ConfigurationAt(index);
-  // The state seldom shrinks much between snapshots: the last one's size, plus room to grow.
-  std::string bytes = EncodeSnapshotData(config, state_, snapshot_state_.size() + snapshot_state_.size() / 4);
-  base_members_ = std::move(config);
-  log_.CompactTo(CompactionPoint(index));
-  Persist(storage_.BeginSnapshot(index, term, bytes));
-  snapshot_index_ = index;
-  snapshot_term_ = term;
-  snapshot_state_ = std::move(bytes);
+  encoding_index_ = applied_;
+  encoding_term_ = *log_.TermAt(applied_);
+  encoding_members_ = ConfigurationAt(applied_);
+  state_.Freeze();
+  encoding_ = std::make_shared<RaftSnapshotBytes>();
+  Persist(storage_.BeginSnapshot(encoding_index_, encoding_term_, encoding_, /*encoded=*/false));
+  EncodeSnapshotSlice();
+}
+
+void RaftNode::EncodeSnapshotSlice() {
+  std::string piece;
+  piece.reserve(kRaftSnapshotEncodeSliceBytes + kRaftSnapshotChunkBytes);
+  ByteWriter w(&piece);
+  if (encoding_->size() == 0) EncodeSnapshotConfig(encoding_members_, w);
+  const bool done = state_.EncodeFrozen(w, kRaftSnapshotEncodeSliceBytes);
+  env_.ChargeBulkBytes(piece.size());
+  encoding_->Append(std::move(piece));
+  if (done) FinishSnapshotEncoding();
+}
+
+void RaftNode::FinishSnapshotEncoding() {
+  storage_.SnapshotEncoded();
+  base_members_ = std::move(encoding_members_);
+  // No compaction since the freeze (one snapshot at a time; an install abandons this one), and
+  // the entries up to the index were applied: they are all still in the log.
+  log_.CompactTo(CompactionPoint(encoding_index_));
+  snapshot_index_ = encoding_index_;
+  snapshot_term_ = encoding_term_;
+  snapshot_ = std::move(encoding_);
+  encoding_.reset();
   ++snapshots_taken_;
+}
+
+void RaftNode::AbandonSnapshotEncoding() {
+  if (encoding_ == nullptr) return;
+  state_.CloseFrozenView();
+  encoding_.reset();
+  encoding_members_.clear();
 }
 
 uint64_t RaftNode::CompactionPoint(uint64_t index) const {
@@ -67,10 +95,10 @@ void RaftNode::SendSnapshotChunk(Peer& p) {
   m.term = hard_.term;
   m.last_index = snapshot_index_;
   m.last_term = snapshot_term_;
-  m.offset = std::min<uint64_t>(p.snapshot_offset, snapshot_state_.size());
-  m.total_bytes = snapshot_state_.size();
+  m.offset = std::min<uint64_t>(p.snapshot_offset, snapshot_->size());
+  m.total_bytes = snapshot_->size();
   m.read_seq = read_seq_;
-  m.data = snapshot_state_.substr(m.offset, kRaftSnapshotChunkBytes);
+  m.data = snapshot_->Read(m.offset, kRaftSnapshotChunkBytes);
   p.last_progress = env_.Now();
   Send(p.id, std::move(m));
 }
@@ -102,7 +130,13 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
     recv_snapshot_term_ = m.last_term;
     recv_snapshot_.clear();
   }
-  const bool same = recv_snapshot_index_ == m.last_index && recv_snapshot_term_ == m.last_term;
+  bool same = recv_snapshot_index_ == m.last_index && recv_snapshot_term_ == m.last_term;
+  if (same && m.offset == recv_snapshot_.size() && !DecodeSnapshotChunk(m)) {
+    same = false;  // bad bytes: the leader starts over from offset 0.
+    recv_snapshot_index_ = 0;
+    recv_snapshot_.clear();
+    recv_decoder_.reset();
+  }
   if (same && m.offset == recv_snapshot_.size()) {
     recv_snapshot_.append(m.data);
     if (recv_snapshot_.size() == m.total_bytes) {
@@ -117,11 +151,27 @@ void RaftNode::OnSnapshotChunk(NodeId from, const RaftSnapshotChunk& m) {
   Send(from, reply);  // held until EndTurn: durable by then.
 }
 
+bool RaftNode::DecodeSnapshotChunk(const RaftSnapshotChunk& m) {
+  env_.ChargeBulkBytes(m.data.size());
+  ByteReader r(m.data);
+  if (m.offset == 0) {
+    // The configuration is far smaller than a chunk (kRaftMaxMembers members): it is all here.
+    if (!DecodeSnapshotConfig(r, base_members_, &recv_members_).ok()) return false;
+    recv_decoder_ = std::make_unique<KvStateDecoder>(m.total_bytes);
+  }
+  if (recv_decoder_ == nullptr) return false;
+  std::string_view rest;
+  return r.Raw(&rest, r.remaining()) && recv_decoder_->Feed(rest).ok();
+}
+
 void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) {
-  std::vector<RaftMember> members;
-  KvState decoded;
-  if (!DecodeSnapshotData(data, base_members_, &members, &decoded).ok())
-    return;  // a bad transfer: the leader starts over.
+  std::unique_ptr<KvStateDecoder> decoder = std::move(recv_decoder_);
+  if (decoder == nullptr) return;
+  absl::StatusOr<KvState> finished = decoder->Finish();
+  if (!finished.ok()) return;  // a bad transfer: the leader starts over.
+  KvState decoded = *std::move(finished);
+  std::vector<RaftMember> members = std::move(recv_members_);
+  AbandonSnapshotEncoding();  // this one is newer; the storage abandons its write (SaveSnapshot).
   // §7: keep the log after the snapshot only if it agrees at the snapshot's last entry.
   if (log_.TermAt(index) == term) {
     log_.CompactTo(index);
@@ -137,7 +187,7 @@ void RaftNode::InstallSnapshot(uint64_t index, uint64_t term, std::string data) 
   applied_ = index;
   snapshot_index_ = index;
   snapshot_term_ = term;
-  snapshot_state_ = std::move(data);
+  snapshot_ = std::make_shared<const RaftSnapshotBytes>(std::move(data));
   ++snapshots_installed_;
 }
 
@@ -157,7 +207,7 @@ void RaftNode::OnSnapshotReply(NodeId from, const RaftSnapshotReply& m) {
       p.last_progress = env_.Now();
       AdvanceCommit();
     } else if (m.next_offset != p.snapshot_offset || m.next_offset == 0) {
-      p.snapshot_offset = std::min<uint64_t>(m.next_offset, snapshot_state_.size());
+      p.snapshot_offset = std::min<uint64_t>(m.next_offset, snapshot_->size());
       SendSnapshotChunk(p);
     }
   }

@@ -84,18 +84,26 @@ absl::Status RaftStorage::ReadSnapshot(RaftRecovered* out) {
   absl::StatusOr<std::string> exists = disk_.Read(kRaftSnapshotFile);
   if (absl::IsNotFound(exists.status())) return absl::OkStatus();
   if (!exists.ok()) return exists.status();
+  exists->clear();
   absl::StatusOr<WalContents> snap = ReadWal(disk_, kRaftSnapshotFile);
   if (!snap.ok()) return snap.status();
-  if (snap->records.size() != 1) {
-    return absl::DataLossError(absl::StrCat("raft snapshot: file '", kRaftSnapshotFile, "' holds ",
-                                            snap->records.size(), " records, expected 1"));
+  if (snap->records.empty()) {
+    return absl::DataLossError(absl::StrCat("raft snapshot: file '", kRaftSnapshotFile, "' holds no record"));
   }
   ByteReader r(snap->records[0]);
   std::string_view state;
   if (!r.U64(&out->snapshot_index) || !r.U64(&out->snapshot_term) || !r.Raw(&state, r.remaining())) {
     return absl::DataLossError("raft snapshot: truncated header");
   }
-  out->snapshot_state = std::string(state);
+  // The pieces, joined (a truncated file fails the state's decoding: its entry count is ahead).
+  uint64_t size = state.size();
+  for (size_t i = 1; i < snap->records.size(); ++i) size += snap->records[i].size();
+  out->snapshot_state.reserve(size);
+  out->snapshot_state.assign(state);
+  for (size_t i = 1; i < snap->records.size(); ++i) {
+    out->snapshot_state += snap->records[i];
+    std::string().swap(snap->records[i]);  // one copy of the state at a time.
+  }
   return absl::OkStatus();
 }
 
@@ -204,10 +212,19 @@ std::string SnapshotRecord(uint64_t index, uint64_t term, std::string_view state
 
 }  // namespace
 
+std::string RaftStorage::SnapshotImage(uint64_t index, uint64_t term, std::string_view state) {
+  const size_t first = std::min(state.size(), kRaftSnapshotWriteChunkBytes);
+  std::string image = SnapshotRecord(index, term, state.substr(0, first));
+  for (size_t at = first; at < state.size(); at += kRaftSnapshotWriteChunkBytes) {
+    image += EncodeWalRecord(state.substr(at, kRaftSnapshotWriteChunkBytes));
+  }
+  return image;
+}
+
 absl::Status RaftStorage::SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
                                        const RaftHardState& hs) {
   if (absl::Status s = AbandonSnapshot(); !s.ok()) return s;  // this one is newer.
-  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, SnapshotRecord(index, term, state)); !s.ok()) return s;
+  if (absl::Status s = WriteAtomically(kRaftSnapshotFile, SnapshotImage(index, term, state)); !s.ok()) return s;
   return RewriteLog(log, hs);
 }
 
@@ -226,14 +243,30 @@ absl::Status RaftStorage::RewriteLog(const RaftLog& log, const RaftHardState& hs
   return absl::OkStatus();
 }
 
-absl::Status RaftStorage::BeginSnapshot(uint64_t index, uint64_t term, std::string_view state) {
-  KV_ASSERT(!writer_.has_value());
+absl::Status RaftStorage::BeginSnapshot(uint64_t index, uint64_t term,
+                                        std::shared_ptr<const RaftSnapshotBytes> snapshot, bool encoded) {
+  KV_ASSERT(!writer_.has_value() && snapshot != nullptr);
   // A tmp file left by a write a crash or an abandon cut short is never part of the state.
   if (absl::Status s = disk_.Remove(absl::StrCat(kRaftSnapshotFile, ".tmp")); !s.ok()) return s;
   writer_.emplace();
   writer_->index = index;
-  writer_->bytes = SnapshotRecord(index, term, state);
+  writer_->term = term;
+  writer_->snapshot = std::move(snapshot);
+  writer_->encoded = encoded;
   return absl::OkStatus();
+}
+
+absl::Status RaftStorage::BeginSnapshot(uint64_t index, uint64_t term, std::string_view state) {
+  auto pieces = std::make_shared<RaftSnapshotBytes>();
+  for (size_t at = 0; at < state.size(); at += kRaftSnapshotWriteChunkBytes) {
+    pieces->Append(std::string(state.substr(at, kRaftSnapshotWriteChunkBytes)));
+  }
+  return BeginSnapshot(index, term, std::move(pieces), true);
+}
+
+void RaftStorage::SnapshotEncoded() {
+  KV_ASSERT(writer_.has_value() && !writer_->rewriting_log);
+  writer_->encoded = true;
 }
 
 absl::Status RaftStorage::PumpSnapshot(const RaftLog& log, const RaftHardState& hs, bool* log_rewritten) {
@@ -241,16 +274,20 @@ absl::Status RaftStorage::PumpSnapshot(const RaftLog& log, const RaftHardState& 
   if (!writer_.has_value() || writer_->syncing != 0) return absl::OkStatus();
   SnapshotWriter& w = *writer_;
   const std::string tmp = absl::StrCat(w.rewriting_log ? kRaftLogFile : kRaftSnapshotFile, ".tmp");
-  if (w.written < w.bytes.size()) {
+  if (!w.rewriting_log && w.pieces_written < w.snapshot->piece_count()) {
+    const std::string& piece = w.snapshot->piece(w.pieces_written);
+    const std::string record = w.pieces_written == 0 ? SnapshotRecord(w.index, w.term, piece) : EncodeWalRecord(piece);
+    if (absl::Status s = disk_.Append(tmp, record); !s.ok()) return s;
+    ++w.pieces_written;
+    return StartPieceSync(tmp);
+  }
+  if (w.rewriting_log && w.written < w.bytes.size()) {
     const size_t n = std::min<size_t>(kRaftSnapshotWriteChunkBytes, w.bytes.size() - w.written);
     if (absl::Status s = disk_.Append(tmp, std::string_view(w.bytes).substr(w.written, n)); !s.ok()) return s;
     w.written += n;
-    // Synced even with fsync off: a rename needs its source durable (core::Disk::Rename).
-    w.syncing = kSnapshotSyncBit | ++snapshot_pieces_;
-    ++syncs_;
-    disk_.StartSync(tmp, w.syncing);
-    return absl::OkStatus();
+    return StartPieceSync(tmp);
   }
+  if (!w.rewriting_log && !w.encoded) return absl::OkStatus();  // the node's next piece comes later.
   if (!w.rewriting_log) {
     if (absl::Status s = disk_.Rename(tmp, kRaftSnapshotFile); !s.ok()) return s;
     // The snapshot is in place. The log's new image (its base is the snapshot) goes the same way;
@@ -258,11 +295,20 @@ absl::Status RaftStorage::PumpSnapshot(const RaftLog& log, const RaftHardState& 
     KV_ASSERT(log.base_index() <= w.index);  // a leader may keep entries for a follower behind.
     if (absl::Status s = disk_.Remove(absl::StrCat(kRaftLogFile, ".tmp")); !s.ok()) return s;
     w.rewriting_log = true;
+    w.snapshot.reset();  // the node keeps its own reference to serve InstallSnapshot.
     w.bytes = LogImage(log, hs);
     w.written = 0;
     return PumpSnapshot(log, hs, log_rewritten);
   }
   return FinishLogRewrite(tmp, log_rewritten);
+}
+
+absl::Status RaftStorage::StartPieceSync(const std::string& tmp) {
+  // Synced even with fsync off: a rename needs its source durable (core::Disk::Rename).
+  writer_->syncing = kSnapshotSyncBit | ++snapshot_pieces_;
+  ++syncs_;
+  disk_.StartSync(tmp, writer_->syncing);
+  return absl::OkStatus();
 }
 
 // The log's image and every record appended since are in the tmp file: once that is durable it

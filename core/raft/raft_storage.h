@@ -3,13 +3,17 @@
 //                  markers and a base (the snapshot the log continues). Replayed in order, the
 //                  last hard state wins. Append-only between compactions, so a crash can at most
 //                  tear its tail, which recovery cuts off.
-//   raft_snapshot  one WAL record: last included index and term + the KvState encoding. Written
-//                  atomically (tmp file, sync, rename); the log is rewritten after it the same way.
+//   raft_snapshot  WAL records: the first holds the last included index and term, then the start
+//                  of the snapshot's encoding (configuration + KvState); each later one the next
+//                  piece of it (one record per piece the node encoded; a file of one record is the
+//                  older format, still read). Written atomically (tmp file, sync, rename); the log
+//                  is rewritten after it the same way.
 // Group commit: records are appended during turns; EndTurn starts one asynchronous sync
 // (StartSync) covering all of them unless one is in flight, and OnSyncDone reports it. The write
 // marks (mark/durable) of its SyncGate say which records are durable.
 // A node's own snapshot is written off the event loop (BeginSnapshot, then PumpSnapshot once a
-// turn): its tmp file grows by kRaftSnapshotWriteChunkBytes per step, each piece followed by an
+// turn): its tmp file grows by one piece (about kRaftSnapshotWriteChunkBytes) per step, as the node
+// encodes them (RaftSnapshotBytes), each piece followed by an
 // asynchronous sync in the same device queue as the log's, so the log's syncs run between the
 // pieces; then the rename; then the log's rewrite (only the entries after the snapshot), written
 // the same way into its own tmp file, plus the records appended meanwhile, then renamed. A crash at
@@ -18,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +33,7 @@
 #include "core/env.h"
 #include "core/kv/wal.h"
 #include "core/raft/raft_log.h"
+#include "core/raft/raft_snapshot_bytes.h"
 #include "core/sync_gate.h"
 
 namespace kvlab::core {
@@ -57,8 +63,14 @@ struct RaftRecovered {
 // member initializers inside std::optional of the enclosing class.
 struct RaftSnapshotWriter {
   uint64_t index = 0;
+  uint64_t term = 0;
   bool rewriting_log = false;  // the snapshot is in place; the log's image is being written.
-  std::string bytes;           // the file being written: the snapshot's record, or the log's image.
+  // The snapshot's pieces, one record each, written as they appear: the node may still be
+  // encoding them until `encoded`.
+  std::shared_ptr<const RaftSnapshotBytes> snapshot;
+  bool encoded = false;
+  size_t pieces_written = 0;
+  std::string bytes;           // rewriting_log: the log's image.
   uint64_t written = 0;        // bytes of `bytes` appended to the tmp file.
   SyncToken syncing = 0;       // the piece's sync in flight (a snapshot token), or 0.
   std::string appended_since;  // rewriting_log: records the log gained since its image was taken.
@@ -97,11 +109,19 @@ class RaftStorage {
   absl::Status SaveSnapshot(uint64_t index, uint64_t term, std::string_view state, const RaftLog& log,
                             const RaftHardState& hs);
 
-  // Starts replacing the snapshot with (index, term, state) off the event loop; PumpSnapshot
-  // carries it on. Nothing is written yet. REQUIRES: !snapshot_writing().
+  // Starts replacing the snapshot with (index, term, `snapshot`) off the event loop; PumpSnapshot
+  // carries it on, writing each of its pieces as one record of the tmp file as they appear: the
+  // node may go on appending pieces until SnapshotEncoded (or pass `encoded`). Nothing is written
+  // yet. REQUIRES: !snapshot_writing().
+  absl::Status BeginSnapshot(uint64_t index, uint64_t term, std::shared_ptr<const RaftSnapshotBytes> snapshot,
+                             bool encoded);
+  // A whole encoded state, in pieces of kRaftSnapshotWriteChunkBytes.
   absl::Status BeginSnapshot(uint64_t index, uint64_t term, std::string_view state);
+  // The snapshot being written has all its pieces: once they are durable it is renamed.
+  void SnapshotEncoded();
   // One step of the snapshot being written, once per turn: append and start the sync of the next
-  // piece (unless one is syncing); after the last piece's sync, rename; then write the log's new
+  // piece (unless one is syncing, or the node has not encoded it yet); after the last piece's
+  // sync, rename; then write the log's new
   // image (`log`, based at or below the snapshot, and `hs`) the same way, append to it the records the log
   // gained meanwhile, sync those (blocking: a few records), rename it over the log and set
   // *log_rewritten. Returns the error that broke the storage.
@@ -120,6 +140,10 @@ class RaftStorage {
   static constexpr SyncToken kSnapshotSyncBit = SyncToken{1} << 63;
   absl::Status OnSnapshotSyncDone(SyncToken token, const absl::Status& status);
   absl::Status FinishLogRewrite(const std::string& tmp, bool* log_rewritten);
+  // Starts the asynchronous sync of the piece just appended to `tmp`.
+  absl::Status StartPieceSync(const std::string& tmp);
+  // The snapshot file's records for `state`, in pieces of kRaftSnapshotWriteChunkBytes.
+  static std::string SnapshotImage(uint64_t index, uint64_t term, std::string_view state);
   // The log file's records for `log` (based at the snapshot) and `hs`.
   static std::string LogImage(const RaftLog& log, const RaftHardState& hs);
   // Blocking: replaces the log with LogImage (SaveSnapshot's path).

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "core/raft/raft_config.h"
@@ -107,6 +108,53 @@ TEST(RaftStorageTest, SnapshotIsWrittenInPiecesAndEveryCrashPointRecovers) {
   ASSERT_TRUE(rec.ok());
   EXPECT_EQ(rec->snapshot_index, kEntries) << "finished: the new snapshot";
   EXPECT_LT(storage.log_bytes(), 10 * 1100u) << "the rewritten log holds the entries after the snapshot only";
+}
+
+// A snapshot still being encoded (RaftNode::EncodeSnapshotSlice adds a piece a turn): each piece
+// is written and synced as it comes, nothing is renamed before the last one is, and a crash at
+// every step recovers the old state (no snapshot, the whole log) or the new one, whole.
+TEST(RaftStorageTest, PiecesAreWrittenAsTheyAreEncodedAndEveryCrashPointRecovers) {
+  MemDisk disk;
+  RaftStorage storage(disk, true);
+  ASSERT_TRUE(storage.Recover().ok());
+  RaftLog log = FillLog(storage);
+  auto pieces = std::make_shared<RaftSnapshotBytes>();
+  ASSERT_TRUE(storage.BeginSnapshot(kEntries, kTerm, pieces, /*encoded=*/false).ok());
+  const std::string parts[] = {std::string(1000, 'a'), std::string(kRaftSnapshotWriteChunkBytes, 'b'), "c"};
+  const std::string whole = parts[0] + parts[1] + parts[2];
+  const RaftHardState hs{kTerm, 1};
+  bool rewritten = false;
+  for (const std::string& part : parts) {
+    ASSERT_TRUE(storage.PumpSnapshot(log, hs, &rewritten).ok());
+    EXPECT_EQ(disk.pending_syncs(), 0u) << "nothing to write until the node encodes the next piece";
+    pieces->Append(part);
+    ASSERT_TRUE(storage.PumpSnapshot(log, hs, &rewritten).ok());
+    ASSERT_EQ(disk.pending_syncs(), 1u);
+    ExpectRecoversAfterCrash(disk, kEntries, "a piece appended", whole);
+    MemDisk::Completion done = disk.CompleteOldestSync();
+    ASSERT_TRUE(storage.OnSyncDone(done.token, done.status).ok());
+    EXPECT_FALSE(disk.Exists("raft_snapshot")) << "not renamed before the last piece";
+    ExpectRecoversAfterCrash(disk, kEntries, "a piece synced", whole);
+  }
+  storage.SnapshotEncoded();
+  log.CompactTo(kEntries);
+  for (int step = 0; storage.snapshot_writing(); ++step) {
+    ASSERT_LT(step, 10) << "the write finishes";
+    ASSERT_TRUE(storage.PumpSnapshot(log, hs, &rewritten).ok());
+    ExpectRecoversAfterCrash(disk, kEntries, "renamed or the log's image written", whole);
+    while (disk.pending_syncs() > 0) {
+      MemDisk::Completion done = disk.CompleteOldestSync();
+      ASSERT_TRUE(storage.OnSyncDone(done.token, done.status).ok());
+    }
+  }
+  EXPECT_TRUE(rewritten);
+  MemDisk copy = disk;
+  copy.Crash();
+  RaftStorage again(copy, true);
+  absl::StatusOr<RaftRecovered> rec = again.Recover();
+  ASSERT_TRUE(rec.ok()) << rec.status();
+  EXPECT_EQ(rec->snapshot_index, kEntries);
+  EXPECT_TRUE(rec->snapshot_state == whole) << "the pieces, joined";
 }
 
 // The log's image goes to its own tmp file in pieces while the log goes on: the records appended
