@@ -35,9 +35,7 @@ struct CpuModel {
   // reply that finds it idle.
   core::Nanos wake_ns = kLoopbackCosts.cpu_wake_ns;
   // Per message received (a client request or a peer's message): a connection's read and write
-  // syscalls, which pipelining would share but one request at a time pays alone. A peer's link is
-  // pipelined: the frames it sent since the node's last turn are one read, the turn's frames back
-  // one write, so a turn pays this once per peer (SimNode::MessageSyscallsCost).
+  // syscalls, which pipelining would share but one request at a time pays alone.
   core::Nanos per_message_ns = kLoopbackCosts.cpu_per_message_ns;
   core::Nanos per_event_ns = kLoopbackCpuPerEventNs;  // plus per input handled,
   core::Nanos per_kib_ns = kLoopbackCpuPerKibNs;      // plus per KiB of message payload.

@@ -148,18 +148,6 @@ void SimNode::ScheduleRun() {
   sim_.Schedule(EventKind::kNodeRun, std::max(sim_.now(), busy_until_), config_.self, incarnation_, 0);
 }
 
-// A message's read and write (CpuModel::per_message_ns). A client request has its own; a peer's
-// frames since the node's last turn arrive in one read on its link, and the turn's frames to it
-// leave in one write (net/peer_link), so only the first of a turn from each peer pays them.
-core::Nanos SimNode::MessageSyscallsCost(const core::Message& msg, uint64_t& peers_read) const {
-  const core::Nanos cost = sim_.config().cpu.per_message_ns;
-  if (msg.type == core::MessageType::kClientRequest || msg.from >= 64) return cost;
-  const uint64_t bit = uint64_t{1} << msg.from;
-  if ((peers_read & bit) != 0) return 0;
-  peers_read |= bit;
-  return cost;
-}
-
 void SimNode::RunTurn(uint32_t incarnation) {
   if (incarnation != incarnation_) return;  // scheduled before a crash.
   run_scheduled_ = false;
@@ -173,12 +161,11 @@ void SimNode::RunTurn(uint32_t incarnation) {
   turn_start_ = sim_.now();
   turn_cpu_ns_ = turn_start_ > busy_until_ ? cpu.wake_ns : 0;  // found idle: wakes first (CpuModel).
   const size_t batch = std::min<size_t>(InboxSize(), cpu.max_batch);
-  uint64_t peers_read = 0;  // peers whose frames this turn has read already (bit = node id).
   for (size_t i = 0; i < batch && up(); ++i) {
     // Handled in place: a handler's outputs go to the outbox and the agenda, never to this inbox.
     Input& input = inbox_[inbox_head_];
     turn_cpu_ns_ += cpu.per_event_ns + static_cast<core::Nanos>(input.bytes) * cpu.per_kib_ns / 1024;
-    if (input.kind == InputKind::kMessage) turn_cpu_ns_ += MessageSyscallsCost(input.msg, peers_read);
+    if (input.kind == InputKind::kMessage) turn_cpu_ns_ += cpu.per_message_ns;
     if (input.kind == InputKind::kClientGone) turn_cpu_ns_ += cpu.per_connection_ns;
     ++stats_.inputs;
     const size_t inbox_size = inbox_.size();

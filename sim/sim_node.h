@@ -53,8 +53,6 @@ class SimNode final : public core::Env {
   void DeliverClientGone();
   // The CPU event: serve one turn.
   void RunTurn(uint32_t incarnation);
-  // CpuModel::per_message_ns for `msg`, or 0 for a peer whose frames this turn already read.
-  core::Nanos MessageSyscallsCost(const core::Message& msg, uint64_t& peers_read) const;
   // The disk event: the running sync completes now.
   void CompleteSync(uint32_t incarnation);
 

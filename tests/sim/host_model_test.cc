@@ -4,9 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "sim/run.h"
-#include "sim/sim_runtime.h"
 #include "sim/unit_pool.h"
-#include "tests/sim/test_nodes.h"
 
 namespace kvlab::sim {
 namespace {
@@ -90,60 +88,6 @@ TEST(HostModelTest, ASyncTakesACoreFromTheOthers) {
   const double costly = RunSeed1("mixed", "raft", costly_syncs).throughput_ops_s;
   // Three nodes' syncs on the one core the nodes' turns and the client need too.
   EXPECT_LT(costly, cheap * 0.9) << cheap << " -> " << costly;
-}
-
-// Node 1 answers a request after sending node 2 kFanOut messages in the same turn; node 2 counts
-// them.
-constexpr int kFanOut = 8;
-class FanOutNode final : public core::Node {
- public:
-  FanOutNode(const core::NodeConfig& config, core::Env& env) : config_(config), env_(env) {}
-  absl::Status Start() override { return absl::OkStatus(); }
-  void OnClientRequest(core::ReplyHandle handle, core::Command cmd) override {
-    for (int i = 0; i < kFanOut; ++i) {
-      core::Message m;
-      m.type = core::MessageType::kForwardRequest;
-      m.body = core::ClientRequest{static_cast<uint64_t>(i), cmd};
-      env_.Send(2, std::move(m));
-    }
-    env_.Reply(handle, core::ClientReply{});
-  }
-  void OnMessage(const core::Message&) override { ++received; }
-  void OnSyncDone(core::SyncToken, absl::Status) override {}
-  void OnTimer(core::TimerToken) override {}
-  void EndTurn() override {}
-  std::vector<std::pair<std::string, std::string>> Info() const override { return {}; }
-  core::NodeStatus Status() const override { return {}; }
-  const core::KvState* AppliedState() const override { return nullptr; }
-  size_t KeyCount() const override { return 0; }
-  int received = 0;
-
- private:
-  core::NodeConfig config_;
-  core::Env& env_;
-};
-
-// A peer's frames that arrive together are one read on its link (and the turn's answers one
-// write): the receiving node pays a message's syscalls once for the lot, not once per frame, as a
-// real node serving a busy peer link does.
-TEST(HostModelTest, APeersFramesInOneTurnPayOneReadAndWrite) {
-  SimConfig config = testing::EchoConfig();
-  config.network.jitter_ns = 0;  // the frames arrive together.
-  config.cpu.per_message_ns = 100'000;
-  Simulator sim(config, "fanout", 2, 1, [](const core::NodeConfig& c, core::Env& env) {
-    return absl::StatusOr<std::unique_ptr<core::Node>>(std::make_unique<FanOutNode>(c, env));
-  });
-  ASSERT_TRUE(sim.Start().ok());
-  SimRuntime runtime(sim);
-  runtime.Spawn([&runtime] { EXPECT_EQ(runtime.Connect(0)->Get("k").outcome, workloads::Outcome::kOk); });
-  ASSERT_TRUE(sim.RunUntil([&] { return runtime.AllFinished(); }).ok());
-  ASSERT_TRUE(sim.RunUntil([&] { return static_cast<FanOutNode*>(sim.node(2).node())->received == kFanOut; }).ok());
-  // Frames that arrive while a turn runs wait for the next one: a read per turn, not per frame.
-  const NodeStats& receiver = sim.node(2).stats();
-  ASSERT_LT(receiver.turns, static_cast<uint64_t>(kFanOut));
-  EXPECT_GE(receiver.busy_ns, config.cpu.per_message_ns);
-  EXPECT_LT(receiver.busy_ns, static_cast<core::Nanos>(receiver.turns + 1) * config.cpu.per_message_ns)
-      << receiver.turns << " turns: each of the " << kFanOut << " frames paid a read";
 }
 
 }  // namespace
