@@ -63,12 +63,44 @@ size_t KvState::LiveCount(int64_t now_ms) const {
   return n;
 }
 
-std::vector<const KvState::Entry*> KvState::Sorted() const {
-  std::vector<const Entry*> entries;
-  entries.reserve(map_.size());
-  for (const KvEntryPtr& e : map_) entries.push_back(e.get());
-  std::sort(entries.begin(), entries.end(), [](const Entry* a, const Entry* b) { return a->key() < b->key(); });
+namespace {
+uint64_t BigEndianU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
+  return v;
+}
+}  // namespace
+
+std::vector<KvState::Entry*> KvState::EntriesByKey() const {
+  // Sorted by each key's first 16 bytes held beside its pointer, in one array: most comparisons
+  // end there, without a cache miss into two entries (1 M small keys: see results/real/
+  // large-values.md). Ties (shared prefixes, or a key that is a prefix of the other) compare whole.
+  struct Keyed {
+    uint64_t hi, lo;  // the key's first 16 bytes, big-endian, zero-padded: their order is the keys'.
+    Entry* entry;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(map_.size());
+  for (const KvEntryPtr& e : map_) {
+    char prefix[16] = {};
+    const std::string_view key = e->key();
+    std::copy_n(key.data(), std::min<size_t>(key.size(), sizeof(prefix)), prefix);
+    keyed.push_back(Keyed{BigEndianU64(prefix), BigEndianU64(prefix + 8), e.get()});
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return a.entry->key() < b.entry->key();
+  });
+  std::vector<Entry*> entries;
+  entries.reserve(keyed.size());
+  for (const Keyed& k : keyed) entries.push_back(k.entry);
   return entries;
+}
+
+std::vector<const KvState::Entry*> KvState::Sorted() const {
+  const std::vector<Entry*> entries = EntriesByKey();
+  return std::vector<const Entry*>(entries.begin(), entries.end());
 }
 
 void KvState::ForEach(absl::FunctionRef<void(std::string_view key, const Entry&)> fn) const {
@@ -230,14 +262,6 @@ void KvState::EncodeSnapshot(ByteWriter& w) const {
   for (const Entry* e : Sorted()) EncodeEntry(w, *e);
 }
 
-namespace {
-uint64_t BigEndianU64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(p[i]);
-  return v;
-}
-}  // namespace
-
 KvFrozenView::~KvFrozenView() {
   for (size_t i = next; i < entries.size(); ++i) entries[i]->Release();
 }
@@ -247,29 +271,8 @@ void KvState::Freeze() {
   auto view = std::make_unique<KvFrozenView>();
   view->seq = seq_;
   view->removed_seq = removed_seq_;
-  // Sorted by each key's first 16 bytes held beside its pointer, in one array: most comparisons
-  // end there, without a cache miss into two entries (1 M small keys: see results/real/
-  // large-values.md). Ties (shared prefixes, or a key that is a prefix of the other) compare whole.
-  struct Keyed {
-    uint64_t hi, lo;  // the key's first 16 bytes, big-endian, zero-padded: their order is the keys'.
-    Entry* entry;
-  };
-  std::vector<Keyed> keyed;
-  keyed.reserve(map_.size());
-  for (const KvEntryPtr& e : map_) {
-    char prefix[16] = {};
-    const std::string_view key = e->key();
-    std::copy_n(key.data(), std::min<size_t>(key.size(), sizeof(prefix)), prefix);
-    keyed.push_back(Keyed{BigEndianU64(prefix), BigEndianU64(prefix + 8), e.get()});
-    e->Freeze();
-  }
-  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-    if (a.hi != b.hi) return a.hi < b.hi;
-    if (a.lo != b.lo) return a.lo < b.lo;
-    return a.entry->key() < b.entry->key();
-  });
-  view->entries.reserve(keyed.size());
-  for (const Keyed& k : keyed) view->entries.push_back(k.entry);
+  view->entries = EntriesByKey();
+  for (Entry* e : view->entries) e->Freeze();
   view_ = std::move(view);
 }
 

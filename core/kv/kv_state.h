@@ -200,6 +200,8 @@ class KvState {
   using Map = absl::flat_hash_set<KvEntryPtr, KeyHash, KeyEq>;
   // Every stored entry, in ascending key order. O(n log n).
   std::vector<const Entry*> Sorted() const;
+  // The same, for Freeze, which marks them held (a frozen entry is never changed in place).
+  std::vector<Entry*> EntriesByKey() const;
 
   // The header (marker, sequences, count) and one entry of the v2 encoding.
   static void EncodeHeader(ByteWriter& w, uint64_t seq, uint64_t removed_seq, uint64_t count);

@@ -153,6 +153,7 @@ absl::StatusOr<WalContents> ReadWal(Disk& disk, std::string_view file) {
   absl::StatusOr<std::string> data = disk.Read(file);
   if (absl::IsNotFound(data.status())) return out;
   if (!data.ok()) return data.status();
+  out.found = true;
   uint64_t offset = 0;
   while (true) {
     std::string_view payload;

@@ -69,6 +69,7 @@ class WalWriter {
 };
 
 struct WalContents {
+  bool found = false;                // the file exists (a missing one reads as an empty log).
   std::vector<std::string> records;  // payloads, in log order.
   uint64_t valid_bytes = 0;          // size of the log after recovery.
   bool torn_tail_cut = false;        // a torn tail was found and truncated away.

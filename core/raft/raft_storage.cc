@@ -81,12 +81,9 @@ absl::Status Replay(std::string_view payload, uint64_t n, RaftRecovered* out) {
 }  // namespace
 
 absl::Status RaftStorage::ReadSnapshot(RaftRecovered* out) {
-  absl::StatusOr<std::string> exists = disk_.Read(kRaftSnapshotFile);
-  if (absl::IsNotFound(exists.status())) return absl::OkStatus();
-  if (!exists.ok()) return exists.status();
-  exists->clear();
   absl::StatusOr<WalContents> snap = ReadWal(disk_, kRaftSnapshotFile);
   if (!snap.ok()) return snap.status();
+  if (!snap->found) return absl::OkStatus();  // no snapshot yet.
   if (snap->records.empty()) {
     return absl::DataLossError(absl::StrCat("raft snapshot: file '", kRaftSnapshotFile, "' holds no record"));
   }
