@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "core/assert.h"
+#include "core/string_view_hash.h"
 
 namespace kvlab::workloads {
 namespace {
@@ -131,7 +132,7 @@ EventRanks RankEvents(const std::vector<HistoryOp>& history) {
 
 KeyGroups GroupByKey(const std::vector<HistoryOp>& history, bool (*wanted)(const HistoryOp&)) {
   // Hashing then one sort of the distinct keys: a sorted map would compare keys on every op.
-  absl::flat_hash_map<std::string_view, size_t> slot;
+  absl::flat_hash_map<std::string_view, size_t, core::StringViewHash> slot;
   KeyGroups groups;
   for (size_t i = 0; i < history.size(); ++i) {
     if (!wanted(history[i])) continue;

@@ -11,9 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/hash/hash.h"
-#include "absl/strings/string_view.h"
 #include "core/assert.h"
+#include "core/string_view_hash.h"
 #include "workloads/checker.h"
 #include "workloads/history_order.h"
 #include "workloads/register_ops.h"
@@ -192,15 +191,6 @@ std::vector<RegOp> Minimize(std::vector<RegOp> ops, uint64_t max_states) {
   return ops;
 }
 
-// std::string_view hashed by Abseil's string hash: in Debian's Abseil, absl::string_view is not
-// std::string_view, so absl::Hash<std::string_view> falls back to std::hash (slower on the
-// 100-byte values a history carries).
-struct ViewHash {
-  size_t operator()(std::string_view v) const {
-    return absl::Hash<absl::string_view>{}(absl::string_view(v.data(), v.size()));
-  }
-};
-
 // What the register check reads of one op besides its times. `value` is interned over the whole
 // history (0 = absent, a del, or an op the check drops).
 struct PackedOp {
@@ -228,15 +218,15 @@ bool Dropped(bool is_write, OpResult result) {
 struct Shard {
   size_t index = 0;
   size_t count = 1;
-  bool Has(std::string_view key) const { return count == 1 || ViewHash{}(key) % count == index; }
+  bool Has(std::string_view key) const { return count == 1 || core::StringViewHash{}(key) % count == index; }
 };
 
 // The history's get/put/del ops of the shard's keys, by key, keys in order (the output is
 // deterministic). Values are interned once here; `value_count` receives the number of distinct
 // values.
 std::vector<KeyOps> PackByKey(const std::vector<HistoryOp>& history, Shard shard, int32_t* value_count) {
-  absl::flat_hash_map<std::string_view, size_t, ViewHash> slot;
-  absl::flat_hash_map<std::string_view, int32_t, ViewHash> values;  // views into `history`.
+  absl::flat_hash_map<std::string_view, size_t, core::StringViewHash> slot;
+  absl::flat_hash_map<std::string_view, int32_t, core::StringViewHash> values;  // views into `history`.
   std::vector<KeyOps> keys;
   for (size_t i = 0; i < history.size(); ++i) {
     const HistoryOp& h = history[i];

@@ -7,13 +7,14 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "core/assert.h"
+#include "core/string_view_hash.h"
 
 namespace kvlab::workloads {
 
 std::vector<std::string> WrittenKeys(const std::vector<HistoryOp>& history) {
   // Distinct keys by hashing views, then one sort of the few distinct ones: an ordered set of
   // strings compared keys on every write of the history.
-  absl::flat_hash_set<std::string_view> seen;
+  absl::flat_hash_set<std::string_view, core::StringViewHash> seen;
   std::vector<std::string> keys;
   for (const HistoryOp& op : history) {
     if (op.op != "get" && op.result != OpResult::kFail && seen.insert(op.key).second) keys.push_back(op.key);

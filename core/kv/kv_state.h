@@ -18,11 +18,11 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
-#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "core/bytes.h"
 #include "core/kv/command.h"
 #include "core/kv/kv_entry.h"
+#include "core/string_view_hash.h"
 
 namespace kvlab::core {
 
@@ -182,10 +182,7 @@ class KvState {
   // The set hashes and compares entries by key, and finds them by a key alone (transparent).
   struct KeyHash {
     using is_transparent = void;
-    size_t operator()(std::string_view key) const {
-      // Debian's Abseil has its own string_view: absl::Hash takes that one.
-      return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
-    }
+    size_t operator()(std::string_view key) const { return StringViewHash{}(key); }
     size_t operator()(const KvEntryPtr& e) const { return (*this)(e->key()); }
   };
   struct KeyEq {
